@@ -2,4 +2,12 @@
 //! events become a content tree of one JSON file per message, and the build renders that tree with a
 //! theme into HTML pages plus JSON and JSONP feeds.
 
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod fsio;
+pub mod import;
+pub mod progress;
+pub mod project;
 pub mod render;

@@ -38,3 +38,44 @@ pub struct RenderOptions {
     /// Dates (`<!date^…>`, rich_text `date`) are shown in this zone.
     pub timezone: jiff::tz::TimeZone,
 }
+
+// Interim until the renderer lands: escape the text and nothing else.
+pub fn render_message(
+    message: &serde_json::Value,
+    _lookup: &dyn Lookup,
+    _options: &RenderOptions,
+) -> Rendered {
+    let text = message.get("text").and_then(|t| t.as_str()).unwrap_or("");
+    Rendered {
+        html: escape_html(text),
+        text: text.to_owned(),
+    }
+}
+
+pub fn render_mrkdwn(text: &str, _lookup: &dyn Lookup, _options: &RenderOptions) -> Rendered {
+    Rendered {
+        html: escape_html(text),
+        text: text.to_owned(),
+    }
+}
+
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+pub fn safe_url(url: &str) -> Option<&str> {
+    let u = url.trim();
+    let lower = u.to_ascii_lowercase();
+    (lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("mailto:"))
+        .then_some(u)
+}
+
+pub mod emoji {
+    pub fn lookup(_shortcode: &str) -> Option<&'static str> {
+        None
+    }
+}

@@ -1,0 +1,264 @@
+//! HTML pages: the index of chats and each chat's (paginated) pages, rendered with the theme's
+//! templates and minified.
+
+use serde::Serialize;
+use tera::Context;
+
+use super::theme::{Theme, template_error};
+use super::urls::{chat_page_link, chat_page_path};
+use super::view::{MessageView, TimeView};
+use crate::config::Config;
+use crate::content::{ChannelEntry, Slug};
+
+/// Site-wide values every template sees as `site`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    /// Empty when the config has none.
+    pub base_url: String,
+    pub language: String,
+    /// The theme's `[extra]`, overridden by the config's.
+    pub extra: toml::Table,
+}
+
+/// A chat as the index, the chat pages and the feeds describe it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChatSummary {
+    /// Slack's channel id.
+    pub id: String,
+    pub slug: String,
+    pub headline: String,
+    /// The description as written (Markdown).
+    pub description: String,
+    pub description_html: String,
+    pub intro_html: String,
+    pub closing_note_html: String,
+    /// `live` or `archived`.
+    pub state: String,
+    /// `public`, `private`, `dm` or `mpim`.
+    pub kind: String,
+    /// The chat's page: absolute with a `base_url`, else relative to the site's top.
+    pub url: String,
+    pub image: Option<String>,
+    pub message_count: usize,
+    pub first: Option<TimeView>,
+    pub last: Option<TimeView>,
+    /// The ts of the newest published message (the live page polls from here).
+    pub last_ts: Option<String>,
+    pub pages: usize,
+}
+
+impl ChatSummary {
+    pub fn new(
+        entry: &ChannelEntry,
+        messages: &[MessageView],
+        count: usize,
+        pages: usize,
+        url: String,
+    ) -> ChatSummary {
+        let s = &entry.settings;
+        let newest = messages
+            .iter()
+            .flat_map(|m| std::iter::once(m).chain(m.thread.iter()))
+            .filter(|m| !m.tombstone)
+            .max_by(|a, b| a.time.epoch.cmp(&b.time.epoch).then(a.ts.cmp(&b.ts)));
+        ChatSummary {
+            id: s.channel_id.clone(),
+            slug: entry.slug.to_string(),
+            headline: s.headline.clone(),
+            description: s.description.clone(),
+            description_html: super::markdown::to_html(&s.description),
+            intro_html: super::markdown::to_html(&s.intro),
+            closing_note_html: super::markdown::to_html(&s.closing_note),
+            state: s.state.to_string(),
+            kind: s.slack.kind.as_str().to_owned(),
+            url,
+            image: s.image.clone(),
+            message_count: count,
+            first: messages
+                .iter()
+                .find(|m| !m.tombstone)
+                .map(|m| m.time.clone()),
+            last: newest.map(|m| m.time.clone()),
+            last_ts: newest.map(|m| m.ts.clone()),
+            pages,
+        }
+    }
+}
+
+/// Links between the pages of one chat.
+#[derive(Debug, Clone, Serialize)]
+pub struct Pagination {
+    pub current: usize,
+    pub total: usize,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+    pub pages: Vec<PageLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PageLink {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
+}
+
+/// Splits top-level messages into pages of `size` (threads stay with their parent). An empty
+/// chat still has one page.
+pub fn paginate(messages: &[MessageView], size: usize) -> Vec<&[MessageView]> {
+    if messages.is_empty() {
+        return vec![&[]];
+    }
+    messages.chunks(size.max(1)).collect()
+}
+
+fn pagination(current: usize, total: usize) -> Pagination {
+    Pagination {
+        current,
+        total,
+        prev_url: (current > 1).then(|| chat_page_link(current - 1)),
+        next_url: (current < total).then(|| chat_page_link(current + 1)),
+        pages: (1..=total)
+            .map(|n| PageLink {
+                number: n,
+                url: chat_page_link(n),
+                current: n == current,
+            })
+            .collect(),
+    }
+}
+
+/// Facts about the page being rendered, as `page` in templates.
+#[derive(Debug, Clone, Serialize)]
+struct PageView {
+    title: String,
+    description: String,
+    /// The page's absolute URL when the config has a `base_url`.
+    canonical_url: Option<String>,
+    /// Relative path from this page to the top of the site: `""` or `../`.
+    root: String,
+}
+
+/// Renders one page of a chat. Returns its site-relative path and bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn render_chat_page(
+    theme: &Theme,
+    site: &SiteView,
+    config: &Config,
+    chat: &ChatSummary,
+    slug: &Slug,
+    messages: &[MessageView],
+    n: usize,
+    total: usize,
+) -> anyhow::Result<(String, Vec<u8>)> {
+    let path = chat_page_path(slug, n);
+    let description = if chat.description.trim().is_empty() {
+        messages
+            .first()
+            .map(|m| truncate(&m.text, 200))
+            .unwrap_or_default()
+    } else {
+        truncate(&chat.description, 300)
+    };
+    let mut cx = Context::new();
+    cx.insert("site", site);
+    cx.insert("chat", chat);
+    cx.insert("messages", messages);
+    cx.insert("pagination", &pagination(n, total));
+    cx.insert(
+        "page",
+        &PageView {
+            title: if n > 1 {
+                format!("{} (page {n})", chat.headline)
+            } else {
+                chat.headline.clone()
+            },
+            description,
+            canonical_url: (!config.base_url.is_empty()).then(|| {
+                format!(
+                    "{}/{}",
+                    config.base_url(),
+                    path.trim_end_matches("index.html")
+                )
+            }),
+            root: "../".to_owned(),
+        },
+    );
+    let html = theme
+        .tera
+        .render("chat.html", &cx)
+        .map_err(|e| template_error(e, &theme.templates))?;
+    Ok((path, minify(&html)))
+}
+
+/// Renders the index of chats.
+pub fn render_index(
+    theme: &Theme,
+    site: &SiteView,
+    config: &Config,
+    chats: &[ChatSummary],
+) -> anyhow::Result<Vec<u8>> {
+    let mut cx = Context::new();
+    cx.insert("site", site);
+    cx.insert("chats", chats);
+    cx.insert(
+        "page",
+        &PageView {
+            title: site.title.clone(),
+            description: site.description.clone(),
+            canonical_url: (!config.base_url.is_empty()).then(|| format!("{}/", config.base_url())),
+            root: String::new(),
+        },
+    );
+    let html = theme
+        .tera
+        .render("index.html", &cx)
+        .map_err(|e| template_error(e, &theme.templates))?;
+    Ok(minify(&html))
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max).collect();
+    match cut.rfind(' ') {
+        Some(i) if i > max / 2 => format!("{}…", &cut[..i]),
+        _ => format!("{cut}…"),
+    }
+}
+
+/// HTML minification (minify-html), with scripts left as written: the theme's inline scripts
+/// are small and their authors should see them as written in the browser.
+pub fn minify(html: &str) -> Vec<u8> {
+    let cfg = minify_html::Cfg {
+        minify_js: false,
+        minify_css: true,
+        keep_closing_tags: true,
+        keep_html_and_head_opening_tags: true,
+        ..minify_html::Cfg::default()
+    };
+    minify_html::minify(html.as_bytes(), &cfg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_links() {
+        let p = pagination(2, 3);
+        assert_eq!(p.prev_url.as_deref(), Some("./"));
+        assert_eq!(p.next_url.as_deref(), Some("page-3.html"));
+        assert_eq!(p.pages.len(), 3);
+        assert!(p.pages[1].current);
+    }
+
+    #[test]
+    fn truncates_on_words() {
+        assert_eq!(truncate("one two three", 9), "one two…");
+        assert_eq!(truncate("short", 9), "short");
+    }
+}

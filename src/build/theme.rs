@@ -1,0 +1,235 @@
+//! Themes: tera templates and static files, from `themes/<name>/`, overridden file by file by the
+//! site's own `templates/` and `static/` folders.
+//!
+//! A theme folder holds `theme.toml` (name, description, `[extra]` settings the site's config can
+//! override), `templates/` (`base.html`, `index.html`, `chat.html`, `message.html`, ...) and
+//! `static/` (copied to the top of `site/`). See THEMES.md for the contract.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use tera::Tera;
+
+use crate::project::Project;
+
+/// The default theme, compiled in, so `init` works from an installed binary and a project that
+/// deleted `themes/default/` still builds.
+pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
+    (
+        "theme.toml",
+        include_str!("../../themes/default/theme.toml"),
+    ),
+    (
+        "templates/base.html",
+        include_str!("../../themes/default/templates/base.html"),
+    ),
+    (
+        "templates/index.html",
+        include_str!("../../themes/default/templates/index.html"),
+    ),
+    (
+        "templates/chat.html",
+        include_str!("../../themes/default/templates/chat.html"),
+    ),
+    (
+        "templates/message.html",
+        include_str!("../../themes/default/templates/message.html"),
+    ),
+    (
+        "templates/pagination.html",
+        include_str!("../../themes/default/templates/pagination.html"),
+    ),
+    (
+        "static/assets/style.css",
+        include_str!("../../themes/default/static/assets/style.css"),
+    ),
+];
+
+/// Where a theme or override file comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+    Builtin(&'static str),
+}
+
+impl Source {
+    pub fn read(&self) -> Result<Vec<u8>> {
+        match self {
+            Source::File(p) => {
+                std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))
+            }
+            Source::Builtin(text) => Ok(text.as_bytes().to_vec()),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Builtin(_) => "the built-in default theme".to_owned(),
+        }
+    }
+}
+
+/// `theme.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemeManifest {
+    pub name: String,
+    pub description: String,
+    /// Settings the templates read as `config.extra.*`; `scrollback.toml`'s `[extra]` overrides.
+    pub extra: toml::Table,
+}
+
+/// A loaded theme, with the site's overrides applied.
+#[derive(Debug)]
+pub struct Theme {
+    pub tera: Tera,
+    pub manifest: ThemeManifest,
+    /// Template name → where it came from.
+    pub templates: BTreeMap<String, Source>,
+    /// Path under `site/` → where it comes from.
+    pub static_files: BTreeMap<String, Source>,
+}
+
+/// The templates every theme must provide.
+pub const REQUIRED_TEMPLATES: &[&str] = &["index.html", "chat.html"];
+
+impl Theme {
+    pub fn load(project: &Project, name: &str) -> Result<Theme> {
+        let dir = project.themes_dir().join(name);
+        let mut templates = BTreeMap::new();
+        let mut static_files = BTreeMap::new();
+        let mut manifest_source = None;
+        if dir.is_dir() {
+            collect(&dir.join("templates"), &mut templates)?;
+            collect(&dir.join("static"), &mut static_files)?;
+            let m = dir.join("theme.toml");
+            if m.is_file() {
+                manifest_source = Some(Source::File(m));
+            }
+        } else if name == "default" {
+            for (path, text) in BUILTIN_DEFAULT {
+                if let Some(t) = path.strip_prefix("templates/") {
+                    templates.insert(t.to_owned(), Source::Builtin(text));
+                } else if let Some(s) = path.strip_prefix("static/") {
+                    static_files.insert(s.to_owned(), Source::Builtin(text));
+                } else if *path == "theme.toml" {
+                    manifest_source = Some(Source::Builtin(text));
+                }
+            }
+        } else {
+            bail!(
+                "theme {name:?} not found: there is no folder {} (scrollback.toml's `theme`)",
+                dir.display()
+            );
+        }
+        // The site's own files win over the theme's.
+        collect(&project.templates_dir(), &mut templates)?;
+        collect(&project.static_dir(), &mut static_files)?;
+
+        let manifest = match &manifest_source {
+            Some(src) => {
+                let text = String::from_utf8(src.read()?)
+                    .with_context(|| format!("{} is not UTF-8", src.describe()))?;
+                toml::from_str(&text).with_context(|| format!("in {}", src.describe()))?
+            }
+            None => ThemeManifest::default(),
+        };
+
+        for required in REQUIRED_TEMPLATES {
+            if !templates.contains_key(*required) {
+                bail!("theme {name:?} has no templates/{required}");
+            }
+        }
+        let mut sources = Vec::new();
+        for (tname, src) in &templates {
+            let text = String::from_utf8(src.read()?)
+                .with_context(|| format!("{} is not UTF-8", src.describe()))?;
+            sources.push((tname.clone(), text));
+        }
+        let mut tera = Tera::default();
+        tera.register_filter("filesize", filesize_filter);
+        tera.add_raw_templates(sources)
+            .map_err(|e| template_error(e, &templates))?;
+        Ok(Theme {
+            tera,
+            manifest,
+            templates,
+            static_files,
+        })
+    }
+}
+
+/// Adds every file under `dir` (if it exists) to `into`, keyed by its `/`-separated path.
+fn collect(dir: &Path, into: &mut BTreeMap<String, Source>) -> Result<()> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let Some(rel) = rel.to_str() else { continue };
+        let name = rel.replace('\\', "/");
+        // Editors' swap and backup files are not part of a theme.
+        let file = name.rsplit('/').next().unwrap_or(&name);
+        if file.starts_with('.') || file.ends_with('~') || file.ends_with(".swp") {
+            continue;
+        }
+        into.insert(name, Source::File(entry.into_path()));
+    }
+    Ok(())
+}
+
+/// Tera's errors name the template; this adds the file it came from.
+pub fn template_error(e: tera::Error, templates: &BTreeMap<String, Source>) -> anyhow::Error {
+    let mut msg = String::new();
+    let mut cur: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(err) = cur {
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&err.to_string());
+        cur = err.source();
+    }
+    let files: Vec<String> = templates
+        .iter()
+        .filter(|(name, _)| msg.contains(&format!("'{name}'")))
+        .map(|(name, src)| format!("{name} is {}", src.describe()))
+        .collect();
+    if files.is_empty() {
+        anyhow::anyhow!("template error: {msg}")
+    } else {
+        anyhow::anyhow!("template error: {msg}\n({})", files.join("; "))
+    }
+}
+
+/// `{{ bytes | filesize }}`: "1.2 MB". (Tera's own `filesizeformat` needs a heavier build.)
+fn filesize_filter(
+    value: &tera::Value,
+    _args: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let bytes = value
+        .as_f64()
+        .ok_or_else(|| tera::Error::msg("filesize expects a number of bytes"))?;
+    Ok(tera::Value::String(human_size(bytes)))
+}
+
+pub fn human_size(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut size = bytes.max(0.0);
+    let mut unit = 0;
+    while size >= 1000.0 && unit < UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{size:.0} {}", UNITS[unit])
+    } else {
+        format!("{size:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,76 @@
+//! Where things live in `site/`, and how pages link to them.
+//!
+//! Every chat page sits one folder deep (`<slug>/index.html`, `<slug>/page-2.html`), as do the
+//! feeds, so message HTML, rendered once, links correctly from all of them with `../`. When the
+//! config has a `base_url`, links are absolute instead, so feeds embedded elsewhere work too.
+
+use crate::content::Slug;
+
+/// Site-relative path of page `n` (1-based) of a chat.
+pub fn chat_page_path(slug: &Slug, n: usize) -> String {
+    if n <= 1 {
+        format!("{slug}/index.html")
+    } else {
+        format!("{slug}/page-{n}.html")
+    }
+}
+
+/// Link from one page of a chat to page `n` of the same chat.
+pub fn chat_page_link(n: usize) -> String {
+    if n <= 1 {
+        "./".to_owned()
+    } else {
+        format!("page-{n}.html")
+    }
+}
+
+/// How links from chat pages and feeds reach the top of the site.
+#[derive(Debug, Clone)]
+pub struct LinkBase {
+    /// `https://example.org/chats/` or `../`.
+    pub from_chat: String,
+    /// `https://example.org/chats/` or `""`.
+    pub from_root: String,
+    pub absolute: bool,
+}
+
+impl LinkBase {
+    pub fn new(base_url: &str) -> LinkBase {
+        if base_url.is_empty() {
+            LinkBase {
+                from_chat: "../".to_owned(),
+                from_root: String::new(),
+                absolute: false,
+            }
+        } else {
+            let b = format!("{}/", base_url.trim_end_matches('/'));
+            LinkBase {
+                from_chat: b.clone(),
+                from_root: b,
+                absolute: true,
+            }
+        }
+    }
+
+    /// A chat's page, as linked from another chat's messages.
+    pub fn chat_from_chat(&self, slug: &Slug) -> String {
+        format!("{}{slug}/", self.from_chat)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_stay_one_folder_deep() {
+        let s = Slug::parse("sotu").unwrap();
+        assert_eq!(chat_page_path(&s, 1), "sotu/index.html");
+        assert_eq!(chat_page_path(&s, 3), "sotu/page-3.html");
+        assert_eq!(LinkBase::new("").chat_from_chat(&s), "../sotu/");
+        assert_eq!(
+            LinkBase::new("https://x.org/c/").chat_from_chat(&s),
+            "https://x.org/c/sotu/"
+        );
+    }
+}

@@ -1,0 +1,318 @@
+//! The view model: what templates and feeds see of a chat and its messages.
+//!
+//! Themes know nothing of Slack's wire format: they get these documented structures (see
+//! THEMES.md), and `feed.json` is the same structures serialized, so a page and its feed always
+//! agree.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::directory::Directory;
+use crate::content::{MessageRecord, Ts};
+use crate::render::{self, RenderOptions, safe_url};
+
+/// When something happened, in the site's time zone.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TimeView {
+    /// RFC 3339 with the zone's offset, for `<time datetime>`.
+    pub iso: String,
+    /// "March 6, 2018".
+    pub date: String,
+    /// "3:04 PM".
+    pub time: String,
+    /// "2018-03-06", for grouping by day.
+    pub day: String,
+    /// Unix seconds.
+    pub epoch: i64,
+}
+
+impl TimeView {
+    pub fn new(ts: &Ts, tz: &jiff::tz::TimeZone) -> TimeView {
+        let micros = ts.micros() as i64;
+        let at = jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let zoned = at.to_zoned(tz.clone());
+        TimeView {
+            iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            date: zoned.strftime("%B %-d, %Y").to_string(),
+            time: zoned.strftime("%-I:%M %p").to_string(),
+            day: zoned.strftime("%Y-%m-%d").to_string(),
+            epoch: ts.seconds(),
+        }
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UserView {
+    /// Slack's user id, or the bot id for bots without a user.
+    pub id: String,
+    pub name: String,
+    /// An http(s) URL, or null.
+    pub avatar: Option<String>,
+    pub is_bot: bool,
+}
+
+/// One reaction on a message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReactionView {
+    /// Slack's short name, e.g. `+1` or `point_up::skin-tone-3`.
+    pub name: String,
+    /// The Unicode emoji, when it is a standard one.
+    pub emoji: Option<String>,
+    /// The image of a custom emoji, when the content tree has it.
+    pub image: Option<String>,
+    pub count: u64,
+    /// Names of the people who reacted.
+    pub users: Vec<String>,
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FileView {
+    pub id: String,
+    pub name: String,
+    pub title: String,
+    pub mimetype: String,
+    /// "PNG", "PDF", ...
+    pub kind: String,
+    pub size: u64,
+    /// Where a reader can get it: the re-hosted copy, an external link, or Slack (which asks
+    /// the reader to sign in).
+    pub url: Option<String>,
+    /// An image a reader can see: only re-hosted images (Slack's own need a sign-in).
+    pub image: Option<String>,
+    pub width: Option<u64>,
+    pub height: Option<u64>,
+}
+
+/// A published message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MessageView {
+    pub ts: String,
+    /// The element id and URL fragment of the message.
+    pub anchor: String,
+    pub time: TimeView,
+    pub user: UserView,
+    /// Safe HTML of the text, blocks and attachments.
+    pub html: String,
+    /// Plain text.
+    pub text: String,
+    /// Slack's subtype (`bot_message`, `me_message`, `thread_broadcast`, ...), or null.
+    pub subtype: Option<String>,
+    /// The ts of the last edit, or null.
+    pub edited: Option<String>,
+    /// A deleted message kept as a placeholder because its thread lives on.
+    pub tombstone: bool,
+    /// The parent's ts, for replies (and broadcasts) in a thread.
+    pub thread_ts: Option<String>,
+    pub reactions: Vec<ReactionView>,
+    pub files: Vec<FileView>,
+    /// Replies, oldest first (top-level messages only).
+    pub thread: Vec<MessageView>,
+}
+
+/// What the build needs to turn records into views.
+pub struct ViewContext<'a> {
+    pub directory: &'a Directory,
+    pub render: &'a RenderOptions,
+    pub tz: &'a jiff::tz::TimeZone,
+    /// Re-hosted files: Slack file id → (URL of the copy, is an image).
+    pub hosted_files: &'a std::collections::HashMap<String, (String, bool)>,
+}
+
+impl MessageView {
+    pub fn new(record: &MessageRecord, cx: &ViewContext<'_>) -> MessageView {
+        let slack = &record.slack;
+        let rendered = match &record.override_text {
+            Some(text) => render::render_mrkdwn(text, cx.directory, cx.render),
+            None => render::render_message(&Value::Object(slack.clone()), cx.directory, cx.render),
+        };
+        let tombstone = is_tombstone(record);
+        MessageView {
+            ts: record.ts.to_string(),
+            anchor: record.ts.anchor(),
+            time: TimeView::new(&record.ts, cx.tz),
+            user: author(slack, cx.directory),
+            html: if tombstone {
+                String::new()
+            } else {
+                rendered.html
+            },
+            text: if tombstone {
+                String::new()
+            } else {
+                rendered.text
+            },
+            subtype: record.subtype().map(str::to_owned),
+            edited: slack
+                .get("edited")
+                .and_then(|e| e.get("ts"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            tombstone,
+            thread_ts: record
+                .thread_ts()
+                .filter(|t| *t != record.ts)
+                .map(|t| t.to_string()),
+            reactions: if tombstone {
+                Vec::new()
+            } else {
+                reactions(slack, cx.directory)
+            },
+            files: if tombstone {
+                Vec::new()
+            } else {
+                files(slack, cx)
+            },
+            thread: Vec::new(),
+        }
+    }
+}
+
+/// A deleted thread parent: Slack replaces it with a `tombstone` so its replies stay.
+pub fn is_tombstone(record: &MessageRecord) -> bool {
+    record.deleted || record.subtype() == Some("tombstone")
+}
+
+fn str_at(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn author(slack: &Map<String, Value>, directory: &Directory) -> UserView {
+    let user_id = str_at(slack.get("user"));
+    let bot_id = str_at(slack.get("bot_id"));
+    let known = user_id.and_then(|id| directory.people.get(id));
+    let profile = slack.get("user_profile");
+    let bot_profile = slack.get("bot_profile");
+    // Bots post with a `username` and `icons` of their own; Slack shows those over the bot user.
+    let name = str_at(slack.get("username"))
+        .filter(|_| bot_id.is_some() || known.is_none())
+        .map(str::to_owned)
+        .or_else(|| known.map(|p| p.name.clone()))
+        .or_else(|| {
+            str_at(profile.and_then(|p| p.get("display_name")))
+                .or_else(|| str_at(profile.and_then(|p| p.get("real_name"))))
+                .map(str::to_owned)
+        })
+        .or_else(|| str_at(bot_profile.and_then(|b| b.get("name"))).map(str::to_owned))
+        .or_else(|| user_id.or(bot_id).map(str::to_owned))
+        .unwrap_or_else(|| "Unknown".to_owned());
+    let icons = slack
+        .get("icons")
+        .or_else(|| bot_profile.and_then(|b| b.get("icons")));
+    let avatar = ["image_72", "image_48", "image_64", "image_36"]
+        .iter()
+        .find_map(|k| str_at(icons.and_then(|i| i.get(*k))))
+        .map(str::to_owned)
+        .or_else(|| known.and_then(|p| p.avatar.clone()))
+        .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).map(str::to_owned))
+        .filter(|u| safe_url(u).is_some_and(|u| !u.starts_with("mailto:")));
+    UserView {
+        id: user_id.or(bot_id).unwrap_or("").to_owned(),
+        name,
+        avatar,
+        is_bot: bot_id.is_some() || known.is_some_and(|p| p.is_bot),
+    }
+}
+
+fn reactions(slack: &Map<String, Value>, directory: &Directory) -> Vec<ReactionView> {
+    let Some(list) = slack.get("reactions").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|r| {
+            let name = r.get("name")?.as_str()?.to_owned();
+            let users: Vec<String> = r
+                .get("users")
+                .and_then(Value::as_array)
+                .map(|u| {
+                    u.iter()
+                        .filter_map(Value::as_str)
+                        .map(|id| {
+                            directory
+                                .people
+                                .get(id)
+                                .map_or(id, |p| p.name.as_str())
+                                .to_owned()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let count = r
+                .get("count")
+                .and_then(Value::as_u64)
+                .unwrap_or(users.len() as u64);
+            let base = name.split("::").next().unwrap_or(&name);
+            Some(ReactionView {
+                emoji: render::emoji::lookup(&name).map(str::to_owned),
+                image: directory.emoji.get(base).cloned(),
+                name,
+                count,
+                users,
+            })
+        })
+        .filter(|r| r.count > 0)
+        .collect()
+}
+
+fn files(slack: &Map<String, Value>, cx: &ViewContext<'_>) -> Vec<FileView> {
+    // Modern messages carry `files`; 2016-era file_share and file_comment carry one `file`.
+    let list: Vec<&Value> = match (slack.get("files"), slack.get("file")) {
+        (Some(Value::Array(files)), _) => files.iter().collect(),
+        (_, Some(file @ Value::Object(_))) => vec![file],
+        _ => Vec::new(),
+    };
+    list.into_iter()
+        .filter_map(|f| {
+            let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let id = s("id");
+            // Deleted or hidden-by-limit files carry only an id and a mode.
+            if matches!(
+                f.get("mode").and_then(Value::as_str),
+                Some("tombstone" | "hidden_by_limit")
+            ) {
+                return None;
+            }
+            let hosted = cx.hosted_files.get(&id).cloned();
+            let external = f
+                .get("is_external")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let url = match &hosted {
+                Some((url, _)) => Some(url.clone()),
+                None if external => f
+                    .get("external_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                None => f
+                    .get("url_private")
+                    .or_else(|| f.get("permalink"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            }
+            .filter(|u| safe_url(u).is_some());
+            let image = hosted
+                .as_ref()
+                .filter(|(_, is_image)| *is_image)
+                .map(|(u, _)| u.clone());
+            let name = s("name");
+            let title = Some(s("title"))
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| name.clone());
+            Some(FileView {
+                id,
+                title,
+                name,
+                mimetype: s("mimetype"),
+                kind: Some(s("pretty_type"))
+                    .filter(|t| !t.is_empty())
+                    .unwrap_or_else(|| s("filetype").to_uppercase()),
+                size: f.get("size").and_then(Value::as_u64).unwrap_or(0),
+                url,
+                image,
+                width: f.get("original_w").and_then(Value::as_u64),
+                height: f.get("original_h").and_then(Value::as_u64),
+            })
+        })
+        .collect()
+}

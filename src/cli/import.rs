@@ -1,0 +1,54 @@
+//! `scrollback import PATH [--channels a,b] [--keep-going]`.
+
+use std::path::PathBuf;
+
+use crate::import::{ImportOptions, import};
+use crate::progress::ProgressMode;
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The export: a .zip file or an unpacked folder.
+    pub path: PathBuf,
+    /// Import only these conversations (names or ids, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub channels: Vec<String>,
+    /// Skip bad entries (and say so) instead of refusing the whole archive.
+    #[arg(long)]
+    pub keep_going: bool,
+}
+
+pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Result<()> {
+    let report = import(
+        project,
+        &args.path,
+        &ImportOptions {
+            channels: args.channels,
+            keep_going: args.keep_going,
+            progress: Some(progress),
+        },
+    )?;
+    for skipped in &report.skipped {
+        eprintln!("warning: skipped {skipped}");
+    }
+    for slug in &report.new_chats {
+        eprintln!("new chat: content/channels/{slug}/");
+    }
+    println!(
+        "Imported {} messages from {} conversation{} in {}: {} new, {} updated, {} unchanged; {} users{}",
+        report.messages,
+        report.conversations,
+        if report.conversations == 1 { "" } else { "s" },
+        super::seconds(report.seconds),
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.users,
+        if report.skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; {} bad entries skipped", report.skipped.len())
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! `scrollback init [DIR]`: a new, working project.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::build::theme::BUILTIN_DEFAULT;
+use crate::config::CONFIG_FILE;
+use crate::fsio::write_atomic;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where to create the project (default: the -C folder, else the current one).
+    pub dir: Option<PathBuf>,
+}
+
+pub const STARTER_CONFIG: &str = r#"# scrollback site settings. Every key is optional; these are the defaults.
+title = "Live chats"
+description = ""
+# Where the site is published (for canonical URLs and feeds), e.g. "https://example.org/chats".
+base_url = ""
+language = "en"
+# A folder in themes/.
+theme = "default"
+# Times are shown in this IANA time zone.
+timezone = "America/New_York"
+# Messages starting with this stay in Slack and never reach the site.
+comment_tag = "<#>"
+# The JSONP callback of every feed.jsonp.
+feed_callback = "scrollbackFeed"
+# Top-level messages per chat page.
+page_size = 200
+
+# Values for the theme's templates (config.extra.*), overriding the theme's theme.toml.
+[extra]
+"#;
+
+const GITIGNORE: &str = "/site\n/.scrollback\n";
+
+pub fn run(root: Option<&Path>, args: Args) -> Result<()> {
+    let dir = args
+        .dir
+        .or_else(|| root.map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
+    if dir.join(CONFIG_FILE).exists() {
+        bail!(
+            "{} already has a {CONFIG_FILE}: it is a scrollback project",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    write_atomic(&dir.join(CONFIG_FILE), STARTER_CONFIG.as_bytes())?;
+    for sub in ["content/channels", "content/users"] {
+        let path = dir.join(sub);
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+    }
+    if !dir.join(".gitignore").exists() {
+        write_atomic(&dir.join(".gitignore"), GITIGNORE.as_bytes())?;
+    }
+    let theme = dir.join("themes/default");
+    if !theme.exists() {
+        for (path, text) in BUILTIN_DEFAULT {
+            write_atomic(&theme.join(path), text.as_bytes())?;
+        }
+    }
+    println!(
+        "Created a scrollback project in {}. Next:\n  scrollback -C {} import EXPORT.zip\n  scrollback -C {} build",
+        dir.display(),
+        dir.display(),
+        dir.display()
+    );
+    Ok(())
+}

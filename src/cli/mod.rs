@@ -1,0 +1,85 @@
+//! The command line: argument parsing, and one small module per subcommand.
+
+mod build;
+mod errors;
+mod import;
+mod init;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::progress::ProgressMode;
+use crate::project::Project;
+
+/// scrollback: publish Slack conversations as a static website, live or archived.
+#[derive(Debug, Parser)]
+#[command(name = "scrollback", version, about, long_about = None)]
+pub struct Cli {
+    /// Run on the project in DIR instead of the current folder.
+    #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+    /// Print only errors and the final summary.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new site project: scrollback.toml, content/, the default theme.
+    Init(init::Args),
+    /// Import a Slack export archive (.zip or unpacked folder) into content/.
+    Import(import::Args),
+    /// Render content/ with the theme into site/ (only changed files are rewritten).
+    Build(build::Args),
+}
+
+/// Runs the command line and returns the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.quiet);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            errors::print(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let project = Project::new(cli.root.clone().unwrap_or_else(|| PathBuf::from(".")));
+    let progress = if cli.quiet {
+        ProgressMode::Quiet
+    } else {
+        ProgressMode::Auto
+    };
+    match cli.command {
+        Command::Init(args) => init::run(cli.root.as_deref(), args),
+        Command::Import(args) => import::run(&project, args, progress),
+        Command::Build(args) => build::run(&project, args, progress),
+    }
+}
+
+fn init_logging(quiet: bool) {
+    let default = if quiet { "warn" } else { "info" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCROLLBACK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// "1.23 s" or "45 ms".
+pub(crate) fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.0} ms", s * 1000.0)
+    } else {
+        format!("{s:.2} s")
+    }
+}

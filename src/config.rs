@@ -1,0 +1,226 @@
+//! `scrollback.toml`: the site's settings, with a default for every key.
+//!
+//! Unknown keys and bad values are errors that name the key, because a typo silently ignored on a
+//! newsroom's deadline (a misspelt `comment_tag`, say) would publish what should stay private.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+/// The parsed and validated configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The site's name, shown on every page.
+    pub title: String,
+    /// A sentence about the site for the index page and social cards.
+    pub description: String,
+    /// Where the site is published, e.g. `https://example.org/chats` (for canonical URLs and
+    /// feeds). Empty: pages link to each other with relative URLs only.
+    pub base_url: String,
+    /// The `lang` of the pages.
+    pub language: String,
+    /// A folder in `themes/`.
+    pub theme: String,
+    /// The IANA zone times are shown in, e.g. `America/New_York`.
+    pub timezone: String,
+    /// Messages whose text starts with this stay in Slack and never reach the site.
+    pub comment_tag: String,
+    /// The JSONP callback name of `feed.jsonp`: a JavaScript identifier.
+    pub feed_callback: String,
+    /// Top-level messages per chat page (threads stay with their parent).
+    pub page_size: usize,
+    /// Message subtypes never shown (membership notices and the like).
+    pub hidden_subtypes: Vec<String>,
+    /// Free-form values for the theme's templates (`config.extra.*`), overriding the theme's
+    /// own `[extra]` defaults from its `theme.toml`.
+    pub extra: toml::Table,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Live chats".to_owned(),
+            description: String::new(),
+            base_url: String::new(),
+            language: "en".to_owned(),
+            theme: "default".to_owned(),
+            timezone: "America/New_York".to_owned(),
+            comment_tag: "<#>".to_owned(),
+            feed_callback: "scrollbackFeed".to_owned(),
+            page_size: 200,
+            hidden_subtypes: [
+                "channel_join",
+                "channel_leave",
+                "group_join",
+                "group_leave",
+                "bot_add",
+                "bot_remove",
+                "channel_archive",
+                "channel_unarchive",
+                "pinned_item",
+                "unpinned_item",
+            ]
+            .map(String::from)
+            .to_vec(),
+            extra: toml::Table::new(),
+        }
+    }
+}
+
+/// The name of the configuration file at the top of a project.
+pub const CONFIG_FILE: &str = "scrollback.toml";
+
+impl Config {
+    /// Reads `scrollback.toml`; a missing file means all defaults.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
+        Config::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if !is_js_identifier(&self.feed_callback) {
+            bail!(
+                "feed_callback = {:?} is not a JavaScript identifier (letters, digits, `_`, `$`, dots between names, not starting with a digit)",
+                self.feed_callback
+            );
+        }
+        if !(1..=10_000).contains(&self.page_size) {
+            bail!("page_size = {} must be between 1 and 10000", self.page_size);
+        }
+        if self.comment_tag.trim().is_empty() {
+            bail!("comment_tag must not be empty (the default is \"<#>\")");
+        }
+        self.time_zone()?;
+        let web = self.base_url.starts_with("https://") || self.base_url.starts_with("http://");
+        if !self.base_url.is_empty() && !web {
+            bail!(
+                "base_url = {:?} must start with https:// or http://",
+                self.base_url
+            );
+        }
+        if crate::content::Slug::parse(&self.theme).is_err() {
+            bail!(
+                "theme = {:?} must be the name of a folder in themes/",
+                self.theme
+            );
+        }
+        Ok(())
+    }
+
+    pub fn time_zone(&self) -> Result<jiff::tz::TimeZone> {
+        jiff::tz::TimeZone::get(&self.timezone).with_context(|| {
+            format!(
+                "timezone = {:?} is not a known time zone (use an IANA name such as \"America/New_York\")",
+                self.timezone
+            )
+        })
+    }
+
+    /// `base_url` without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.base_url.trim_end_matches('/')
+    }
+}
+
+/// A JSONP callback must be a plain (possibly dotted) identifier: anything else could be script.
+pub fn is_js_identifier(name: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "import",
+        "in",
+        "instanceof",
+        "new",
+        "null",
+        "return",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "let",
+        "static",
+        "enum",
+        "await",
+    ];
+    !name.is_empty()
+        && name.len() <= 100
+        && name.split('.').all(|part| {
+            let mut chars = part.chars();
+            matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                && !RESERVED.contains(&part)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.comment_tag, "<#>");
+        assert_eq!(c.page_size, 200);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        for (text, key) in [
+            ("titel = \"x\"", "titel"),
+            ("page_size = 0", "page_size"),
+            ("feed_callback = \"alert(1)\"", "feed_callback"),
+            ("timezone = \"Mars/Olympus\"", "timezone"),
+            ("page_size = \"ten\"", "page_size"),
+            ("base_url = \"javascript:x\"", "base_url"),
+            ("theme = \"../x\"", "theme"),
+        ] {
+            let err = format!("{:#}", Config::parse(text).unwrap_err());
+            assert!(err.contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn callbacks() {
+        assert!(is_js_identifier("scrollbackFeed"));
+        assert!(is_js_identifier("window.$chat_1"));
+        for bad in ["", "1a", "a-b", "a;b", "a..b", "new", "a()"] {
+            assert!(!is_js_identifier(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,497 @@
+//! The one write path into the content tree.
+//!
+//! Import, live events and backfill all hand messages, users and channels to this API. It owns the
+//! rules every writer must follow: tokens are stripped, paths are built only from validated ids,
+//! versions are merged (never regressing), unchanged files are not touched, and writes are atomic.
+//!
+//! Writes go through a [`Batch`]: files are staged under `.scrollback/staging/` and only moved into
+//! `content/` by [`Batch::commit`]. An import that fails halfway drops its batch and leaves the
+//! content tree exactly as it was. A chat folder that is new in the batch is moved in with a single
+//! rename, so a reader never sees half a new chat either.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value};
+
+use super::channel::{ChannelSettings, SlackChannelInfo, refresh_slack_info};
+use super::message::MessageRecord;
+use super::slug::Slug;
+use super::tokens::strip_tokens;
+use super::ts::Ts;
+use super::user;
+use crate::fsio;
+
+/// A chat folder of the content tree.
+#[derive(Debug, Clone)]
+pub struct ChannelEntry {
+    pub slug: Slug,
+    pub settings: ChannelSettings,
+}
+
+/// What writing one item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// The content tree of one project.
+#[derive(Debug)]
+pub struct ContentStore {
+    root: PathBuf,
+    staging_root: PathBuf,
+    /// Slack channel id → slug, from every `channel.toml`.
+    by_channel_id: HashMap<String, Slug>,
+    slugs: HashSet<Slug>,
+}
+
+impl ContentStore {
+    /// Opens the content tree at `root`; `staging_root` must be on the same file system (it is
+    /// the project's `.scrollback/staging`).
+    pub fn open(root: &Path, staging_root: &Path) -> Result<ContentStore> {
+        let mut store = ContentStore {
+            root: root.to_owned(),
+            staging_root: staging_root.to_owned(),
+            by_channel_id: HashMap::new(),
+            slugs: HashSet::new(),
+        };
+        for entry in store.load_channels()? {
+            store.slugs.insert(entry.slug.clone());
+            store
+                .by_channel_id
+                .insert(entry.settings.channel_id.clone(), entry.slug);
+        }
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn channels_dir(&self) -> PathBuf {
+        self.root.join("channels")
+    }
+
+    pub fn users_dir(&self) -> PathBuf {
+        self.root.join("users")
+    }
+
+    pub fn channel_file(&self, slug: &Slug) -> PathBuf {
+        self.channels_dir().join(slug.as_str()).join("channel.toml")
+    }
+
+    pub fn messages_dir(&self, slug: &Slug) -> PathBuf {
+        self.channels_dir().join(slug.as_str()).join("messages")
+    }
+
+    pub fn message_path(&self, slug: &Slug, ts: &Ts) -> PathBuf {
+        self.messages_dir(slug)
+            .join(format!("{}.json", ts.as_str()))
+    }
+
+    fn rel_message(slug: &Slug, ts: &Ts) -> PathBuf {
+        Path::new("channels")
+            .join(slug.as_str())
+            .join("messages")
+            .join(format!("{}.json", ts.as_str()))
+    }
+
+    /// The slug of the chat made from Slack conversation `channel_id`, if there is one.
+    pub fn slug_for_channel(&self, channel_id: &str) -> Option<&Slug> {
+        self.by_channel_id.get(channel_id)
+    }
+
+    /// Every chat, sorted by slug. A broken `channel.toml` is an error naming the file.
+    pub fn load_channels(&self) -> Result<Vec<ChannelEntry>> {
+        let dir = self.channels_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        };
+        let mut out = Vec::new();
+        let mut seen_ids: HashMap<String, Slug> = HashMap::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with('.') || !entry.path().is_dir() {
+                continue;
+            }
+            let slug = Slug::parse(name).with_context(|| {
+                format!("{} is not a valid chat folder name", entry.path().display())
+            })?;
+            let path = entry.path().join("channel.toml");
+            let text = fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            let settings = ChannelSettings::parse(&text, &path)?;
+            if let Some(other) = seen_ids.insert(settings.channel_id.clone(), slug.clone()) {
+                bail!(
+                    "{} and the chat `{other}` both claim channel_id {}: one channel, one chat",
+                    path.display(),
+                    settings.channel_id
+                );
+            }
+            out.push(ChannelEntry { slug, settings });
+        }
+        out.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(out)
+    }
+
+    pub fn read_message(&self, slug: &Slug, ts: &Ts) -> Result<Option<MessageRecord>> {
+        let path = self.message_path(slug, ts);
+        match fsio::read_optional(&path)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .with_context(|| format!("{} is not a valid message file", path.display())),
+        }
+    }
+
+    pub fn read_user(&self, id: &str) -> Result<Option<Map<String, Value>>> {
+        if !user::is_valid_user_id(id) {
+            return Ok(None);
+        }
+        let path = self.users_dir().join(format!("{id}.json"));
+        match fsio::read_optional(&path)? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .with_context(|| format!("{} is not a valid user file", path.display())),
+        }
+    }
+
+    /// Starts a set of writes that land together with [`Batch::commit`].
+    pub fn begin(&mut self) -> Result<Batch<'_>> {
+        fs::create_dir_all(&self.staging_root)
+            .with_context(|| format!("cannot create {}", self.staging_root.display()))?;
+        let dir = tempfile::Builder::new()
+            .prefix("batch-")
+            .tempdir_in(&self.staging_root)
+            .with_context(|| {
+                format!("cannot create a folder in {}", self.staging_root.display())
+            })?;
+        Ok(Batch {
+            store: self,
+            staging: dir,
+            staged: BTreeMap::new(),
+            new_chats: Vec::new(),
+        })
+    }
+}
+
+/// Staged writes into the content tree; dropped without commit, they vanish.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    store: &'a mut ContentStore,
+    staging: tempfile::TempDir,
+    /// Content-relative path → outcome, for every staged file.
+    staged: BTreeMap<PathBuf, WriteOutcome>,
+    /// Chats created in this batch: their folders move in whole.
+    new_chats: Vec<Slug>,
+}
+
+/// What a committed batch changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct CommitSummary {
+    pub created: usize,
+    pub updated: usize,
+    /// Content-relative paths of every file written.
+    pub paths: Vec<PathBuf>,
+}
+
+/// A conversation as an importer or event describes it.
+#[derive(Debug, Clone)]
+pub struct ChannelDescription {
+    pub channel_id: String,
+    pub slack: SlackChannelInfo,
+    /// The slug a new chat gets (`None`: made from the name). Ignored when the chat exists.
+    pub slug: Option<Slug>,
+    /// For a new chat; ignored when it exists.
+    pub headline: Option<String>,
+    pub description: Option<String>,
+    pub state: Option<super::channel::ChatState>,
+}
+
+impl Batch<'_> {
+    fn is_new_chat(&self, slug: &Slug) -> bool {
+        self.new_chats.contains(slug)
+    }
+
+    /// Stages `bytes` for content-relative `rel`, unless the tree already holds exactly them.
+    fn stage(&mut self, rel: &Path, bytes: &[u8], skip_compare: bool) -> Result<WriteOutcome> {
+        let target = self.store.root.join(rel);
+        let outcome = if skip_compare {
+            WriteOutcome::Created
+        } else {
+            match fsio::read_optional(&target)? {
+                Some(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+                Some(_) => WriteOutcome::Updated,
+                None => WriteOutcome::Created,
+            }
+        };
+        let path = self.staging.path().join(rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        self.staged.insert(rel.to_owned(), outcome);
+        Ok(outcome)
+    }
+
+    /// Reads the version of a content file this batch would leave: staged, else on disk.
+    fn current(&self, rel: &Path) -> Result<Option<Vec<u8>>> {
+        if self.staged.contains_key(rel) {
+            return fsio::read_optional(&self.staging.path().join(rel));
+        }
+        fsio::read_optional(&self.store.root.join(rel))
+    }
+
+    /// Finds or creates the chat for a conversation. An existing chat keeps its editorial
+    /// settings; only its `[slack]` table is refreshed.
+    pub fn ensure_channel(&mut self, desc: &ChannelDescription) -> Result<Slug> {
+        if let Some(slug) = self.store.by_channel_id.get(&desc.channel_id).cloned() {
+            let rel = Path::new("channels")
+                .join(slug.as_str())
+                .join("channel.toml");
+            let path = self.store.root.join(&rel);
+            let bytes = self
+                .current(&rel)?
+                .with_context(|| format!("{} disappeared", path.display()))?;
+            let text = String::from_utf8(bytes)
+                .with_context(|| format!("{} is not UTF-8", path.display()))?;
+            if let Some(updated) = refresh_slack_info(&text, &desc.slack, &path)? {
+                self.stage(&rel, updated.as_bytes(), true)?;
+                self.staged.insert(rel, WriteOutcome::Updated);
+            }
+            return Ok(slug);
+        }
+        let wanted = desc
+            .slug
+            .clone()
+            .unwrap_or_else(|| Slug::from_name(&desc.slack.name, &desc.channel_id));
+        let slug = self.unique_slug(wanted, &desc.channel_id);
+        let settings = ChannelSettings {
+            channel_id: desc.channel_id.clone(),
+            headline: desc
+                .headline
+                .clone()
+                .unwrap_or_else(|| default_headline(&desc.slack)),
+            description: desc
+                .description
+                .clone()
+                .unwrap_or_else(|| default_description(&desc.slack)),
+            state: desc
+                .state
+                .unwrap_or_else(|| desc.slack.kind.default_state()),
+            intro: String::new(),
+            closing_note: String::new(),
+            image: None,
+            slack: desc.slack.clone(),
+        };
+        let rel = Path::new("channels")
+            .join(slug.as_str())
+            .join("channel.toml");
+        self.stage(&rel, settings.to_new_file().as_bytes(), true)?;
+        self.new_chats.push(slug.clone());
+        self.store.slugs.insert(slug.clone());
+        self.store
+            .by_channel_id
+            .insert(desc.channel_id.clone(), slug.clone());
+        Ok(slug)
+    }
+
+    fn unique_slug(&self, wanted: Slug, channel_id: &str) -> Slug {
+        let taken = |s: &Slug| {
+            self.store.slugs.contains(s) || self.store.channels_dir().join(s.as_str()).exists()
+        };
+        if !taken(&wanted) {
+            return wanted;
+        }
+        let with_id = Slug::from_name(&format!("{wanted}-{channel_id}"), channel_id);
+        if !taken(&with_id) {
+            return with_id;
+        }
+        (2..)
+            .map(|n| Slug::from_name(&format!("{with_id}-{n}"), channel_id))
+            .find(|s| !taken(s))
+            .unwrap_or(with_id)
+    }
+
+    /// The chat of a Slack conversation, existing or created in this batch.
+    pub fn slug_for_channel(&self, channel_id: &str) -> Option<&Slug> {
+        self.store.slug_for_channel(channel_id)
+    }
+
+    /// Adds or updates one message of a chat from a raw Slack message object.
+    pub fn upsert_message(
+        &mut self,
+        slug: &Slug,
+        mut raw: Map<String, Value>,
+    ) -> Result<(Ts, WriteOutcome)> {
+        let ts_text = raw
+            .get("ts")
+            .and_then(Value::as_str)
+            .context("the message has no `ts`")?;
+        let ts = Ts::parse(ts_text)?;
+        for value in raw.values_mut() {
+            strip_tokens(value);
+        }
+        let rel = ContentStore::rel_message(slug, &ts);
+        let new_chat = self.is_new_chat(slug);
+        let existing = if new_chat && !self.staged.contains_key(&rel) {
+            None
+        } else {
+            self.current(&rel)?
+        };
+        let record = match existing {
+            None => MessageRecord::new(ts.clone(), raw),
+            Some(bytes) => {
+                let mut record: MessageRecord =
+                    serde_json::from_slice(&bytes).with_context(|| {
+                        format!(
+                            "{} is not a valid message file",
+                            self.store.root.join(&rel).display()
+                        )
+                    })?;
+                record.merge(raw);
+                record
+            }
+        };
+        let outcome = self.stage(&rel, &record.to_bytes(), new_chat)?;
+        Ok((ts, outcome))
+    }
+
+    /// Changes a stored message with `change` (for events such as deletions and reactions).
+    /// Returns `None` when the message is not in the tree.
+    pub fn modify_message(
+        &mut self,
+        slug: &Slug,
+        ts: &Ts,
+        change: impl FnOnce(&mut MessageRecord),
+    ) -> Result<Option<WriteOutcome>> {
+        let rel = ContentStore::rel_message(slug, ts);
+        let Some(bytes) = self.current(&rel)? else {
+            return Ok(None);
+        };
+        let mut record: MessageRecord = serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not a valid message file",
+                self.store.root.join(&rel).display()
+            )
+        })?;
+        change(&mut record);
+        for value in record.slack.values_mut() {
+            strip_tokens(value);
+        }
+        self.stage(&rel, &record.to_bytes(), false).map(Some)
+    }
+
+    /// Adds or replaces a user from Slack's user object. A record made from a message's profile
+    /// snapshot never replaces one from users.json.
+    pub fn put_user(&mut self, mut raw: Map<String, Value>) -> Result<WriteOutcome> {
+        let id = raw
+            .get("id")
+            .and_then(Value::as_str)
+            .context("the user has no `id`")?
+            .to_owned();
+        if !user::is_valid_user_id(&id) {
+            bail!(
+                "`{}` is not a Slack user id",
+                id.chars().take(40).collect::<String>()
+            );
+        }
+        let rel = Path::new("users").join(format!("{id}.json"));
+        if user::is_from_message_profile(&raw) && self.current(&rel)?.is_some() {
+            return Ok(WriteOutcome::Unchanged);
+        }
+        for value in raw.values_mut() {
+            strip_tokens(value);
+        }
+        let mut bytes = serde_json::to_vec_pretty(&raw)?;
+        bytes.push(b'\n');
+        self.stage(&rel, &bytes, false)
+    }
+
+    /// Whether a user file exists or is staged.
+    pub fn has_user(&self, id: &str) -> bool {
+        let rel = Path::new("users").join(format!("{id}.json"));
+        self.staged.contains_key(&rel) || self.store.root.join(rel).exists()
+    }
+
+    /// How many files are staged.
+    pub fn len(&self) -> usize {
+        self.staged.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Moves every staged file into the content tree. Each file lands atomically; a chat that is
+    /// new in this batch lands as a whole folder.
+    pub fn commit(self) -> Result<CommitSummary> {
+        let root = self.store.root.clone();
+        let mut summary = CommitSummary::default();
+        let mut moved_whole: Vec<PathBuf> = Vec::new();
+        fs::create_dir_all(root.join("channels"))
+            .with_context(|| format!("cannot create {}", root.join("channels").display()))?;
+        for slug in &self.new_chats {
+            let rel = Path::new("channels").join(slug.as_str());
+            let from = self.staging.path().join(&rel);
+            let to = root.join(&rel);
+            // Fails if someone created the folder meanwhile; then files move one by one.
+            if fs::rename(&from, &to).is_ok() {
+                moved_whole.push(rel);
+            }
+        }
+        for (rel, outcome) in &self.staged {
+            match outcome {
+                WriteOutcome::Created => summary.created += 1,
+                WriteOutcome::Updated => summary.updated += 1,
+                WriteOutcome::Unchanged => {}
+            }
+            summary.paths.push(rel.clone());
+            if moved_whole.iter().any(|d| rel.starts_with(d)) {
+                continue;
+            }
+            let from = self.staging.path().join(rel);
+            let to = root.join(rel);
+            if let Some(dir) = to.parent() {
+                fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            if let Err(e) = fs::rename(&from, &to) {
+                // Another file system (EXDEV): copy through an atomic write instead.
+                let bytes =
+                    fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
+                fsio::write_atomic(&to, &bytes)
+                    .with_context(|| format!("cannot move {} into place ({e})", to.display()))?;
+            }
+        }
+        Ok(summary)
+    }
+}
+
+fn default_headline(slack: &SlackChannelInfo) -> String {
+    if slack.name.is_empty() {
+        "Untitled chat".to_owned()
+    } else {
+        slack.name.clone()
+    }
+}
+
+fn default_description(slack: &SlackChannelInfo) -> String {
+    match (slack.topic.trim(), slack.purpose.trim()) {
+        ("", "") => String::new(),
+        (topic, "") => topic.to_owned(),
+        ("", purpose) => purpose.to_owned(),
+        (topic, purpose) if topic == purpose => topic.to_owned(),
+        (topic, purpose) => format!("{purpose}\n\n{topic}"),
+    }
+}

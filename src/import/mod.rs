@@ -1,0 +1,312 @@
+//! `scrollback import`: a Slack export archive (official or slackdump, zipped or unpacked) into the
+//! content tree.
+//!
+//! The archive is read entry by entry (never extracted, never held whole in memory). Every write is
+//! staged in one [`Batch`](crate::content::Batch) and committed only when the whole archive has been
+//! read without error, so a corrupt day file leaves `content/` exactly as it was. Importing the
+//! same archive twice changes no byte.
+
+pub mod archive;
+pub mod conversations;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value};
+
+use crate::content::{ChannelDescription, ConversationKind, Slug, Ts, WriteOutcome, user};
+use crate::progress::{Progress, ProgressMode};
+use crate::project::Project;
+use archive::Archive;
+use conversations::{Conversation, FolderIndex, parse_list};
+
+/// What to import and how to treat bad entries.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Only these conversations (names, ids); all when empty.
+    pub channels: Vec<String>,
+    /// Skip bad entries (saying so) instead of refusing the archive.
+    pub keep_going: bool,
+    pub progress: Option<ProgressMode>,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone)]
+pub struct ImportReport {
+    pub conversations: usize,
+    pub new_chats: Vec<Slug>,
+    pub messages: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub users: usize,
+    /// Entries or messages skipped with `--keep-going`, with the reason.
+    pub skipped: Vec<String>,
+    pub seconds: f64,
+}
+
+/// The lists of conversations an export may hold, with the kind each implies.
+const LISTS: &[(&str, ConversationKind)] = &[
+    ("channels.json", ConversationKind::Public),
+    ("groups.json", ConversationKind::Private),
+    ("dms.json", ConversationKind::Dm),
+    ("mpims.json", ConversationKind::Mpim),
+];
+
+pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result<ImportReport> {
+    let started = Instant::now();
+    let mut archive = Archive::open(path)?;
+    let label = path.display().to_string();
+    let prefix = export_root(&archive).with_context(|| {
+        format!("{label}: channels.json is missing: this is not a Slack export")
+    })?;
+
+    let mut report = ImportReport::default();
+    let mut problems = Problems {
+        keep_going: options.keep_going,
+        skipped: Vec::new(),
+    };
+
+    // Conversations.
+    let mut conversations: Vec<Conversation> = Vec::new();
+    for (list, kind) in LISTS {
+        let name = format!("{prefix}{list}");
+        let Some(index) = archive.find(&name) else {
+            continue;
+        };
+        let bytes = archive
+            .read(index)
+            .with_context(|| format!("{label}: {name}"))?;
+        conversations.extend(parse_list(&name, &bytes, *kind).with_context(|| label.clone())?);
+    }
+    if !options.channels.is_empty() {
+        for wanted in &options.channels {
+            if !conversations.iter().any(|c| c.matches(wanted)) {
+                bail!("{label}: no conversation called {wanted:?} in this export");
+            }
+        }
+        conversations.retain(|c| options.channels.iter().any(|w| c.matches(w)));
+    }
+    let folders = FolderIndex::new(&conversations);
+
+    // Day files, grouped by conversation, in name order so the result never depends on the
+    // order of the zip's entries.
+    let mut day_files: Vec<(usize, usize)> = Vec::new(); // (conversation, entry)
+    for (index, name) in archive.names().iter().enumerate() {
+        let Some(rest) = name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((folder, file)) = rest.split_once('/') else {
+            continue;
+        };
+        if file.contains('/') || !file.ends_with(".json") {
+            continue;
+        }
+        if let Some(c) = folders.get(folder) {
+            day_files.push((c, index));
+        }
+    }
+    day_files.sort_by(|a, b| (a.0, &archive.names()[a.1]).cmp(&(b.0, &archive.names()[b.1])));
+
+    let mut store = project.open_store()?;
+    let mut batch = store.begin()?;
+
+    // Users first, so message profiles never shadow real records.
+    let mut user_names: HashMap<String, String> = HashMap::new();
+    for list in ["users.json", "org_users.json"] {
+        let name = format!("{prefix}{list}");
+        let Some(index) = archive.find(&name) else {
+            continue;
+        };
+        let bytes = archive
+            .read(index)
+            .with_context(|| format!("{label}: {name}"))?;
+        let users: Vec<Value> = match serde_json::from_slice(&bytes) {
+            Ok(u) => u,
+            Err(e) => {
+                problems.skip(format!("{name}: not a JSON array of users ({e})"))?;
+                continue;
+            }
+        };
+        for (i, u) in users.into_iter().enumerate() {
+            let Value::Object(u) = u else {
+                problems.skip(format!("{name}: user {} is not an object", i + 1))?;
+                continue;
+            };
+            let id = u.get("id").and_then(Value::as_str).unwrap_or("").to_owned();
+            if let Some(n) = user::display_name(&u) {
+                user_names.insert(id.clone(), n.to_owned());
+            }
+            match batch.put_user(u) {
+                Ok(_) => report.users += 1,
+                Err(e) => problems.skip(format!("{name}: user {} ({id:?}): {e:#}", i + 1))?,
+            }
+        }
+    }
+
+    // Chats, for conversations that have messages in this archive.
+    let with_files: HashSet<usize> = day_files.iter().map(|(c, _)| *c).collect();
+    let mut slugs: HashMap<usize, Slug> = HashMap::new();
+    let mut ordered: Vec<usize> = with_files.into_iter().collect();
+    ordered.sort();
+    for c in ordered {
+        let conv = &conversations[c];
+        let existed = batch_has_chat(&batch, &conv.id);
+        let slug = batch.ensure_channel(&ChannelDescription {
+            channel_id: conv.id.clone(),
+            slack: conv.info.clone(),
+            slug: None,
+            headline: Some(headline(conv, &user_names)),
+            description: None,
+            state: None,
+        })?;
+        if !existed {
+            report.new_chats.push(slug.clone());
+        }
+        slugs.insert(c, slug);
+    }
+    report.conversations = slugs.len();
+
+    let progress = Progress::new(
+        options.progress.unwrap_or(ProgressMode::Quiet),
+        "importing",
+        day_files.len() as u64,
+    );
+    let mut seen: HashMap<usize, HashMap<u64, usize>> = HashMap::new();
+    let mut missing_users: HashMap<String, Map<String, Value>> = HashMap::new();
+    for &(c, index) in &day_files {
+        progress.inc(1);
+        let entry = archive.names()[index].clone();
+        let bytes = match archive.read(index) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.skip(format!("{e:#}"))?;
+                continue;
+            }
+        };
+        let messages: Vec<Value> = match serde_json::from_slice(&bytes) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.skip(format!("{entry}: not a JSON array of messages ({e})"))?;
+                continue;
+            }
+        };
+        let slug = &slugs[&c];
+        let seen = seen.entry(c).or_default();
+        for (i, message) in messages.into_iter().enumerate() {
+            let at = || format!("{entry}: message {}", i + 1);
+            let Value::Object(message) = message else {
+                problems.skip(format!("{}: not a JSON object", at()))?;
+                continue;
+            };
+            let ts = match message.get("ts").and_then(Value::as_str).map(Ts::parse) {
+                Some(Ok(ts)) => ts,
+                Some(Err(e)) => {
+                    problems.skip(format!("{}: {e}", at()))?;
+                    continue;
+                }
+                None => {
+                    problems.skip(format!("{}: it has no `ts`", at()))?;
+                    continue;
+                }
+            };
+            if let Some(first) = seen.insert(ts.micros(), index) {
+                problems.skip(format!(
+                    "{}: ts {ts} appears twice (also in {})",
+                    at(),
+                    archive.names()[first]
+                ))?;
+                continue;
+            }
+            if let (Some(id), Some(profile)) = (
+                message.get("user").and_then(Value::as_str),
+                message.get("user_profile").and_then(Value::as_object),
+            ) && user::is_valid_user_id(id)
+                && !batch.has_user(id)
+            {
+                missing_users
+                    .entry(id.to_owned())
+                    .or_insert_with(|| user::from_message_profile(id, profile));
+            }
+            report.messages += 1;
+            match batch.upsert_message(slug, message) {
+                Ok((_, WriteOutcome::Created)) => report.created += 1,
+                Ok((_, WriteOutcome::Updated)) => report.updated += 1,
+                Ok((_, WriteOutcome::Unchanged)) => report.unchanged += 1,
+                Err(e) => {
+                    report.messages -= 1;
+                    problems.skip(format!("{}: {e:#}", at()))?;
+                }
+            }
+        }
+    }
+    progress.finish();
+
+    // Users missing from users.json, from the profile snapshot their messages carry.
+    let mut missing: Vec<_> = missing_users.into_iter().collect();
+    missing.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, u) in missing {
+        if batch.put_user(u)? == WriteOutcome::Created {
+            report.users += 1;
+        }
+    }
+
+    batch.commit()?;
+    report.skipped = problems.skipped;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn batch_has_chat(batch: &crate::content::Batch<'_>, channel_id: &str) -> bool {
+    batch.slug_for_channel(channel_id).is_some()
+}
+
+/// Where `channels.json` sits: the export's root, `""` or a top folder such as `export/`.
+fn export_root(archive: &Archive) -> Option<String> {
+    archive
+        .names()
+        .iter()
+        .filter_map(|n| n.strip_suffix("channels.json"))
+        .filter(|p| p.is_empty() || p.ends_with('/'))
+        .min_by_key(|p| p.len())
+        .map(str::to_owned)
+}
+
+fn headline(conv: &Conversation, names: &HashMap<String, String>) -> String {
+    match conv.info.kind {
+        ConversationKind::Dm | ConversationKind::Mpim => {
+            let people: Vec<&str> = conv
+                .members
+                .iter()
+                .map(|m| names.get(m).map(String::as_str).unwrap_or(m))
+                .collect();
+            if people.is_empty() {
+                format!("Direct messages {}", conv.id)
+            } else {
+                format!("Direct messages: {}", people.join(", "))
+            }
+        }
+        _ => conv.info.name.clone(),
+    }
+}
+
+/// Bad entries: an error, or with `--keep-going` a note and a skip.
+struct Problems {
+    keep_going: bool,
+    skipped: Vec<String>,
+}
+
+impl Problems {
+    fn skip(&mut self, what: String) -> Result<()> {
+        if self.keep_going {
+            self.skipped.push(what);
+            Ok(())
+        } else {
+            bail!(
+                "{what}\nnothing was imported; fix the archive or pass --keep-going to skip bad entries"
+            )
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Progress for long imports and builds: a bar on a terminal, a few plain lines otherwise (logs
+//! and CI keep readable output), nothing when quiet.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// How progress is shown for the whole run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressMode {
+    /// A bar when stderr is a terminal, plain lines otherwise.
+    Auto,
+    Quiet,
+}
+
+/// Progress of one phase.
+#[derive(Debug)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    label: String,
+    total: u64,
+    done: AtomicU64,
+    plain: bool,
+}
+
+impl Progress {
+    pub fn new(mode: ProgressMode, label: &str, total: u64) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        let bar = (mode == ProgressMode::Auto && terminal && total > 0).then(|| {
+            let bar = ProgressBar::new(total);
+            let style = ProgressStyle::with_template(
+                "{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar.set_message(label.to_owned());
+            bar
+        });
+        Progress {
+            bar,
+            label: label.to_owned(),
+            total,
+            done: AtomicU64::new(0),
+            // Plain lines only for phases long enough to be worth reporting.
+            plain: mode == ProgressMode::Auto && !terminal && total >= 1000,
+        }
+    }
+
+    pub fn inc(&self, n: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+            return;
+        }
+        let before = self.done.fetch_add(n, Ordering::Relaxed);
+        if self.plain && self.total > 0 {
+            let step = |d: u64| d * 4 / self.total;
+            if step(before) != step(before + n) && before + n < self.total {
+                eprintln!("{}: {}/{}", self.label, before + n, self.total);
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

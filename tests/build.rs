@@ -1,0 +1,278 @@
+//! `scrollback build` through the real binary: what readers see in site/ and its feeds.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn official_export_builds_pages_and_feeds_without_tokens() {
+    let p = Project::init();
+    p.import(&official_export()).build();
+    for page in [
+        "site/index.html",
+        "site/enrique/index.html",
+        "site/traveling-sailor/index.html",
+        "site/assets/style.css",
+    ] {
+        assert!(p.exists(page), "{page}");
+    }
+    let feed = p.feed("enrique");
+    assert_eq!(feed["version"], 1);
+    assert_eq!(feed["channel"]["id"], "C0JGLMMNX");
+    assert_eq!(feed["channel"]["slug"], "enrique");
+    assert_eq!(feed["channel"]["state"], "archived");
+    let messages = feed["messages"].as_array().unwrap();
+    // Oldest first.
+    let ts: Vec<&str> = messages.iter().map(|m| m["ts"].as_str().unwrap()).collect();
+    let mut sorted = ts.clone();
+    sorted.sort();
+    assert_eq!(ts, sorted);
+    // Membership notices are not published.
+    assert!(messages.iter().all(|m| m["subtype"] != "channel_join"));
+    for m in messages {
+        for key in [
+            "ts",
+            "html",
+            "text",
+            "user",
+            "edited",
+            "thread",
+            "reactions",
+            "files",
+        ] {
+            assert!(m.get(key).is_some(), "message without {key}: {m}");
+        }
+    }
+    for (path, bytes) in p.snapshot("site") {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("xoxe"),
+            "token in site/{path}"
+        );
+    }
+    let index = p.page("site/index.html");
+    let links = index.attrs(".chat-list a", "href");
+    assert!(links.contains(&"enrique/".to_owned()), "{links:?}");
+    let page = p.page("site/enrique/index.html");
+    assert_eq!(page.count("ol.messages > li[data-ts]"), messages.len());
+    assert_eq!(page.text("h1"), "enrique");
+}
+
+#[test]
+fn jsonp_wraps_the_same_json_in_the_configured_callback() {
+    let p = Project::init();
+    p.write("scrollback.toml", "feed_callback = \"window.chatFeed\"\n");
+    p.import(&official_export()).build();
+    let json = p.read("site/enrique/feed.json");
+    let jsonp = p.read("site/enrique/feed.jsonp");
+    assert_eq!(jsonp, format!("window.chatFeed({});\n", json.trim_end()));
+}
+
+#[test]
+fn private_comment_tagged_and_deleted_messages_never_reach_the_site() {
+    let (zip, manifest) = synthetic_export(1500, 4, 7, true);
+    let p = Project::init();
+    p.import(&zip).build();
+    assert!(manifest["counts"]["comment_tagged"].as_u64().unwrap() > 0);
+    let site = p.snapshot("site");
+    let everything: String = site
+        .values()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
+    assert!(
+        !everything.contains("note to editors"),
+        "a comment-tagged message was published"
+    );
+    // The private channel and the DM are drafts: no pages, no feeds, not on the index.
+    assert!(
+        !site
+            .keys()
+            .any(|k| k.starts_with("editors-only") || k.contains("d00000001")),
+        "{:?}",
+        site.keys()
+    );
+    let index = p.page("site/index.html");
+    assert!(
+        !index
+            .attrs("a", "href")
+            .iter()
+            .any(|h| h.contains("editors") || h.contains("d0000"))
+    );
+    // Tombstoned parents keep their replies but show no text.
+    for (path, bytes) in &site {
+        if path.ends_with("feed.json") {
+            let feed: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+            for m in feed["messages"].as_array().unwrap() {
+                if m["tombstone"] == true {
+                    assert_eq!(m["text"], "");
+                    assert!(!m["thread"].as_array().unwrap().is_empty());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn comment_tag_deleted_and_hidden_are_absent_from_feeds() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("x.zip");
+    write_zip(
+        &zip,
+        &mini_export(
+            "live",
+            json!([
+                {"type": "message", "user": "U1", "text": "published", "ts": "1.000001"},
+                {"type": "message", "user": "U1", "text": "&lt;#&gt; editors only", "ts": "2.000001"},
+                {"type": "message", "user": "U1", "text": "to be deleted", "ts": "3.000001"},
+                {"type": "message", "user": "U1", "text": "to be hidden", "ts": "4.000001"},
+                {"type": "message", "user": "U1", "text": "reply to a comment", "ts": "5.000001", "thread_ts": "2.000001"}
+            ]),
+        ),
+    );
+    p.import(&zip);
+    let edit = |ts: &str, from: &str, to: &str| {
+        let rel = format!("content/channels/live/messages/{ts}.json");
+        let text = p.read(&rel);
+        p.write(&rel, &text.replacen(from, to, 1));
+    };
+    edit(
+        "3.000001",
+        "\"ts\": \"3.000001\",",
+        "\"ts\": \"3.000001\",\n  \"deleted\": true,",
+    );
+    edit(
+        "4.000001",
+        "\"ts\": \"4.000001\",",
+        "\"ts\": \"4.000001\",\n  \"hidden\": true,",
+    );
+    p.build();
+    let texts: Vec<String> = feed_messages(&p.feed("live"))
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(texts, ["published"]);
+    let page = p.read("site/live/index.html");
+    assert_eq!(Page::parse(&page).count("ol.messages > li[data-ts]"), 1);
+    for absent in [
+        "editors only",
+        "to be deleted",
+        "to be hidden",
+        "reply to a comment",
+    ] {
+        assert!(!page.contains(absent), "{absent}");
+    }
+}
+
+#[test]
+fn builds_are_deterministic_and_rewrite_nothing_unchanged() {
+    let (zip, _) = synthetic_export(1500, 4, 7, false);
+    let p = Project::init();
+    p.import(&zip).build();
+    let first = p.snapshot("site");
+    let out = p.ok(&["build"]);
+    assert!(out.contains(": 0 files written"), "{out}");
+    assert_eq!(p.snapshot("site"), first);
+    // A clean build elsewhere gives the same bytes.
+    std::fs::remove_dir_all(p.path("site")).unwrap();
+    p.build();
+    assert_eq!(p.snapshot("site"), first);
+}
+
+#[test]
+fn long_chats_are_paginated_and_removed_chats_disappear() {
+    let (zip, _) = synthetic_export(1500, 4, 7, false);
+    let p = Project::init();
+    p.write("scrollback.toml", "page_size = 50\n");
+    p.import(&zip).build();
+    let general = p.page("site/general/index.html");
+    assert!(
+        general
+            .attrs(".pagination a", "href")
+            .contains(&"page-2.html".to_owned())
+    );
+    assert_eq!(general.count("ol.messages > li[data-ts]"), 50);
+    assert!(p.exists("site/general/page-2.html"));
+    let feed = p.feed("general");
+    let pages = feed["channel"]["pages"].as_u64().unwrap();
+    assert!(pages > 1);
+    assert!(p.exists(&format!("site/general/page-{pages}.html")));
+    assert!(!p.exists(&format!("site/general/page-{}.html", pages + 1)));
+    // Unpublishing a chat removes all its outputs.
+    let settings = p.read("content/channels/general/channel.toml");
+    p.write(
+        "content/channels/general/channel.toml",
+        &settings.replace("state = \"archived\"", "state = \"draft\""),
+    );
+    p.build();
+    assert!(!p.exists("site/general"));
+    assert!(
+        !p.page("site/index.html")
+            .attrs("a", "href")
+            .contains(&"general/".to_owned())
+    );
+}
+
+#[test]
+fn site_templates_override_the_theme() {
+    let p = Project::init();
+    p.import(&official_export());
+    p.write(
+        "templates/message.html",
+        "<p class=\"custom\">{{ message.user.name }}: {{ message.text }}</p>",
+    );
+    p.build();
+    let page = p.page("site/enrique/index.html");
+    assert_eq!(
+        page.count("p.custom"),
+        page.count("ol.messages > li[data-ts]")
+    );
+    assert!(page.count("p.custom") > 0);
+}
+
+#[test]
+fn template_and_config_errors_name_the_file_and_key() {
+    let p = Project::init();
+    p.import(&official_export());
+    p.write("templates/chat.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ messages | nosuchfilter }}\n{% endblock content %}");
+    let err = p.fails(&["build"]);
+    assert!(err.contains("chat.html"), "{err}");
+    std::fs::remove_file(p.path("templates/chat.html")).unwrap();
+    p.write("scrollback.toml", "title = \"x\"\ncoment_tag = \"<#>\"\n");
+    let err = p.fails(&["build"]);
+    assert!(
+        err.contains("coment_tag") && err.contains("scrollback.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn markdown_descriptions_are_safe() {
+    let p = Project::init();
+    p.import(&official_export());
+    let settings = p.read("content/channels/enrique/channel.toml");
+    p.write(
+        "content/channels/enrique/channel.toml",
+        &settings.replace(
+            "description = \"\"",
+            "description = \"**Live** from <script>alert(1)</script> [x](javascript:alert(1))\"",
+        ),
+    );
+    p.build();
+    let page = p.page("site/enrique/index.html");
+    assert_eq!(page.text(".dek strong"), "Live");
+    assert!(
+        page.text(".dek").contains("<script>alert(1)</script>"),
+        "shown as text"
+    );
+    assert_eq!(
+        page.count("script"),
+        0,
+        "raw HTML from a description reached the page"
+    );
+    assert!(
+        page.attrs("a", "href")
+            .iter()
+            .all(|h| !h.contains("javascript:"))
+    );
+}

@@ -1,0 +1,346 @@
+//! `scrollback import` through the real binary, on the real official export, synthetic exports
+//! with exact counts, and hand-made hostile archives.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+#[test]
+fn official_export_imports_every_message_without_tokens() {
+    let p = Project::init();
+    p.import(&official_export());
+    // 158 messages in the two channels of the real export.
+    assert_eq!(
+        p.count_files("content/channels/enrique/messages", ".json")
+            + p.count_files("content/channels/traveling-sailor/messages", ".json"),
+        158
+    );
+    assert_eq!(p.count_files("content/users", ".json"), 4);
+    let settings = p.read("content/channels/enrique/channel.toml");
+    assert!(
+        settings.contains("channel_id = \"C0JGLMMNX\""),
+        "{settings}"
+    );
+    assert!(
+        settings.contains("state = \"archived\""),
+        "public channels are published as archives"
+    );
+    for (path, bytes) in p.snapshot("content") {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("xoxe-"),
+            "token left in {path}"
+        );
+    }
+    // The archive carried tokens to begin with, on file URLs.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(official_export()).unwrap()).unwrap();
+    let mut day = String::new();
+    std::io::Read::read_to_string(
+        &mut zip.by_name("traveling-sailor/2016-03-26.json").unwrap(),
+        &mut day,
+    )
+    .unwrap();
+    let tokens = day.matches("?t=xoxe-").count();
+    assert!(tokens > 0);
+    let stored = p.read("content/channels/traveling-sailor/messages/1459052866.000012.json");
+    assert!(
+        stored.contains("\"url_private\": \"https://files.slack.com/files-pri/"),
+        "{stored}"
+    );
+}
+
+#[test]
+fn importing_twice_changes_no_byte() {
+    let p = Project::init();
+    p.import(&official_export());
+    let before = p.snapshot("content");
+    let out = p.ok(&["import", official_export().to_str().unwrap()]);
+    assert!(out.contains("0 new, 0 updated, 158 unchanged"), "{out}");
+    assert_eq!(p.snapshot("content"), before);
+}
+
+#[test]
+fn synthetic_export_matches_its_manifest() {
+    let (zip, manifest) = synthetic_export(1500, 4, 7, true);
+    let p = Project::init();
+    p.import(&zip);
+    let mut total = 0;
+    for (name, ch) in manifest["channels"].as_object().unwrap() {
+        let id = ch["id"].as_str().unwrap();
+        let slug_dir = p
+            .snapshot("content/channels")
+            .into_iter()
+            .find(|(path, bytes)| {
+                path.ends_with("channel.toml")
+                    && String::from_utf8_lossy(bytes).contains(&format!("channel_id = \"{id}\""))
+            })
+            .map(|(path, _)| path.trim_end_matches("/channel.toml").to_owned())
+            .unwrap_or_else(|| panic!("no chat for {name}"));
+        let n = p.count_files(&format!("content/channels/{slug_dir}/messages"), ".json");
+        assert_eq!(n as u64, ch["messages"].as_u64().unwrap(), "{name}");
+        total += n;
+        let settings = p.read(&format!("content/channels/{slug_dir}/channel.toml"));
+        let want = if ch["kind"] == "public" {
+            "archived"
+        } else {
+            "draft"
+        };
+        assert!(
+            settings.contains(&format!("state = \"{want}\"")),
+            "{name}: {settings}"
+        );
+    }
+    assert_eq!(
+        total as u64,
+        manifest["counts"]["messages"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn a_larger_export_adds_messages_and_keeps_editors_changes() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    // The earlier export: one day fewer.
+    let first = mini_export(
+        "live-night",
+        json!([
+            {"type": "message", "user": "U1", "text": "first", "ts": "1520371464.000100"}
+        ]),
+    );
+    let later = mini_export(
+        "live-night",
+        json!([
+            {"type": "message", "user": "U1", "text": "first", "ts": "1520371464.000100"},
+            {"type": "message", "user": "U1", "text": "second", "ts": "1520371500.000200"}
+        ]),
+    );
+    write_zip(&dir.path().join("first.zip"), &first);
+    write_zip(&dir.path().join("later.zip"), &later);
+    p.import(&dir.path().join("first.zip"));
+    let settings = p.read("content/channels/live-night/channel.toml");
+    assert!(
+        settings.contains("Topic & more"),
+        "description from the topic: {settings}"
+    );
+    p.write(
+        "content/channels/live-night/channel.toml",
+        &settings.replace(
+            "headline = \"live-night\"",
+            "headline = \"Election night\" # by the desk",
+        ),
+    );
+    let first_file = p.read("content/channels/live-night/messages/1520371464.000100.json");
+    p.import(&dir.path().join("later.zip"));
+    assert!(p.exists("content/channels/live-night/messages/1520371500.000200.json"));
+    assert_eq!(
+        p.read("content/channels/live-night/messages/1520371464.000100.json"),
+        first_file
+    );
+    assert!(
+        p.read("content/channels/live-night/channel.toml")
+            .contains("headline = \"Election night\" # by the desk")
+    );
+}
+
+#[test]
+fn hostile_entry_and_channel_names_cannot_escape_the_project() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let channels = json!([
+        {"id": "C1", "name": "../../escaped", "created": 1},
+        {"id": "C2", "name": "/etc", "created": 1}
+    ]);
+    let msg = |t: &str| {
+        json!([{"type": "message", "text": "x", "ts": t}])
+            .to_string()
+            .into_bytes()
+    };
+    let entries = vec![
+        (b"channels.json".to_vec(), channels.to_string().into_bytes()),
+        (b"../../escaped/2018-01-01.json".to_vec(), msg("1.000001")),
+        (b"/etc/2018-01-01.json".to_vec(), msg("2.000001")),
+        (b"../../../outside.json".to_vec(), b"[]".to_vec()),
+    ];
+    let zip = dir.path().join("evil.zip");
+    write_zip(&zip, &entries);
+    p.import(&zip);
+    assert!(!dir.path().join("escaped").exists());
+    assert!(!p.root().parent().unwrap().join("escaped").exists());
+    assert!(!p.root().parent().unwrap().join("outside.json").exists());
+    // Whatever made it in is inside content/channels under a safe slug.
+    for path in p.snapshot("content").keys() {
+        assert!(!path.contains(".."), "{path}");
+    }
+}
+
+#[test]
+fn zip_names_without_the_utf8_flag_are_decoded() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let channels = json!([{"id": "C1", "name": "café", "created": 1}, {"id": "C2", "name": "Çé", "created": 1}]);
+    let msg = |t: &str| {
+        json!([{"type": "message", "text": "x", "ts": t}])
+            .to_string()
+            .into_bytes()
+    };
+    let entries = vec![
+        (b"channels.json".to_vec(), channels.to_string().into_bytes()),
+        // UTF-8 bytes, flag not set (what Slack's exporter writes).
+        ("café/2018-01-01.json".as_bytes().to_vec(), msg("1.000001")),
+        // CP437 bytes (0x80 = Ç, 0x82 = é), flag not set (legacy zip tools).
+        (b"\x80\x82/2018-01-01.json".to_vec(), msg("2.000001")),
+    ];
+    let zip = dir.path().join("names.zip");
+    write_zip(&zip, &entries);
+    let out = p.ok(&["import", zip.to_str().unwrap()]);
+    assert!(
+        out.contains("Imported 2 messages from 2 conversations"),
+        "{out}"
+    );
+}
+
+#[test]
+fn users_missing_from_users_json_come_from_message_profiles() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let entries = mini_export(
+        "x",
+        json!([
+            {"type": "message", "user": "U9", "text": "hi", "ts": "1.000001",
+             "user_profile": {"name": "ghost", "real_name": "Gus Ghost", "display_name": "gus"}},
+            {"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "newsbot", "text": "beep", "ts": "2.000001"},
+            {"type": "message", "subtype": "file_comment", "text": "a comment", "ts": "3.000001",
+             "comment": {"user": "U1", "comment": "a comment"}}
+        ]),
+    );
+    let zip = dir.path().join("x.zip");
+    write_zip(&zip, &entries);
+    p.import(&zip).build();
+    let user: serde_json::Value = serde_json::from_str(&p.read("content/users/U9.json")).unwrap();
+    assert_eq!(user["profile"]["display_name"], "gus");
+    let feed = p.feed("x");
+    let names: Vec<&str> = feed["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["user"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gus", "newsbot", "Unknown"]);
+}
+
+/// Bad archives: a clear error naming the entry, a non-zero exit, and content/ untouched.
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let p = Project::init();
+    p.import(&official_export());
+    let before = p.snapshot("content");
+    let dir = tempfile::tempdir().unwrap();
+
+    // A truncated zip.
+    let raw = std::fs::read(official_export()).unwrap();
+    let truncated = dir.path().join("truncated.zip");
+    std::fs::write(&truncated, &raw[..raw.len() / 2]).unwrap();
+    let err = p.fails(&["import", truncated.to_str().unwrap()]);
+    assert!(err.contains("truncated.zip"), "{err}");
+
+    type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+    let cases: Vec<(&str, Entries, &str)> = vec![
+        (
+            "no-channels",
+            vec![(b"users.json".to_vec(), b"[]".to_vec())],
+            "channels.json is missing",
+        ),
+        (
+            "malformed-day",
+            {
+                let mut e = mini_export("enrique", json!([]));
+                e[2].1 = b"[{\"ts\": \"1.000001\", ".to_vec();
+                e
+            },
+            "enrique/2018-03-06.json: not a JSON array of messages",
+        ),
+        (
+            "no-ts",
+            mini_export(
+                "enrique",
+                json!([{"type": "message", "text": "ok", "ts": "1.000001"}, {"type": "message", "text": "no ts"}]),
+            ),
+            "enrique/2018-03-06.json: message 2: it has no `ts`",
+        ),
+        (
+            "dup-ts",
+            mini_export(
+                "enrique",
+                json!([{"text": "a", "ts": "1.000001"}, {"text": "b", "ts": "1.000001"}]),
+            ),
+            "message 2: ts 1.000001 appears twice",
+        ),
+    ];
+    for (name, entries, want) in cases {
+        let zip = dir.path().join(format!("{name}.zip"));
+        write_zip(&zip, &entries);
+        let err = p.fails(&["import", zip.to_str().unwrap()]);
+        assert!(err.contains(want), "{name}: {err}");
+        assert_eq!(p.snapshot("content"), before, "{name} changed content/");
+    }
+    // No staging left behind either.
+    assert!(p.snapshot(".scrollback/staging").is_empty());
+}
+
+#[test]
+fn keep_going_skips_bad_entries_and_imports_the_rest() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let mut entries = mini_export(
+        "live",
+        json!([{"text": "good", "ts": "1.000001"}, {"text": "no ts"}]),
+    );
+    entries.push((b"live/2018-03-07.json".to_vec(), b"not json".to_vec()));
+    let zip = dir.path().join("x.zip");
+    write_zip(&zip, &entries);
+    let out = p.run(&["import", "--keep-going", zip.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped live/2018-03-06.json: message 2: it has no `ts`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("skipped live/2018-03-07.json"), "{stderr}");
+    assert!(p.exists("content/channels/live/messages/1.000001.json"));
+}
+
+#[test]
+fn channels_option_selects_conversations() {
+    let p = Project::init();
+    p.ok(&[
+        "import",
+        "--channels",
+        "traveling-sailor",
+        official_export().to_str().unwrap(),
+    ]);
+    assert!(p.exists("content/channels/traveling-sailor/channel.toml"));
+    assert!(!p.exists("content/channels/enrique"));
+    let err = p.fails(&[
+        "import",
+        "--channels",
+        "nope",
+        official_export().to_str().unwrap(),
+    ]);
+    assert!(err.contains("no conversation called \"nope\""), "{err}");
+}
+
+#[test]
+fn unpacked_folder_imports_like_the_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("export");
+    let file = std::fs::File::open(official_export()).unwrap();
+    zip::ZipArchive::new(file)
+        .unwrap()
+        .extract(&folder)
+        .unwrap();
+    let a = Project::init();
+    a.import(&official_export());
+    let b = Project::init();
+    b.import(&folder);
+    assert_eq!(a.snapshot("content"), b.snapshot("content"));
+}
