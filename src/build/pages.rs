@@ -189,7 +189,7 @@ pub fn render_chat_page(
         .tera
         .render("chat.html", &cx)
         .map_err(|e| template_error(e, &theme.templates))?;
-    Ok((path, minify(&html)))
+    Ok((path, finish(theme, html)))
 }
 
 /// Renders the index of chats.
@@ -215,7 +215,7 @@ pub fn render_index(
         .tera
         .render("index.html", &cx)
         .map_err(|e| template_error(e, &theme.templates))?;
-    Ok(minify(&html))
+    Ok(finish(theme, html))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -233,14 +233,27 @@ fn truncate(s: &str, max: usize) -> String {
 /// HTML minification (minify-html), with scripts left as written: the theme's inline scripts
 /// are small and their authors should see them as written in the browser.
 pub fn minify(html: &str) -> Vec<u8> {
-    let cfg = minify_html::Cfg {
+    minify_html::minify(html.as_bytes(), &minify_cfg())
+}
+
+pub fn minify_cfg() -> minify_html::Cfg {
+    minify_html::Cfg {
         minify_js: false,
         minify_css: true,
         keep_closing_tags: true,
         keep_html_and_head_opening_tags: true,
         ..minify_html::Cfg::default()
-    };
-    minify_html::minify(html.as_bytes(), &cfg)
+    }
+}
+
+/// The page's bytes: rendered from pre-minified templates, or minified now if a template
+/// could not be minified as a template.
+fn finish(theme: &Theme, html: String) -> Vec<u8> {
+    if theme.minify_output {
+        minify(&html)
+    } else {
+        html.into_bytes()
+    }
 }
 
 #[cfg(test)]

@@ -85,7 +85,11 @@ pub struct ThemeManifest {
 /// A loaded theme, with the site's overrides applied.
 #[derive(Debug)]
 pub struct Theme {
+    /// The templates, minified once at load time (see [`minify_template`]).
     pub tera: Tera,
+    /// Whether pages still need minifying after rendering (only when a template could not be
+    /// minified as a template).
+    pub minify_output: bool,
     pub manifest: ThemeManifest,
     /// Template name → where it came from.
     pub templates: BTreeMap<String, Source>,
@@ -149,17 +153,120 @@ impl Theme {
                 .with_context(|| format!("{} is not UTF-8", src.describe()))?;
             sources.push((tname.clone(), text));
         }
-        let mut tera = Tera::default();
-        tera.register_filter("filesize", filesize_filter);
-        tera.add_raw_templates(sources)
+        // Parse the templates as written first, so errors name the lines designers see.
+        let mut tera = new_tera();
+        tera.add_raw_templates(sources.clone())
             .map_err(|e| template_error(e, &templates))?;
+        let mut minified = Vec::with_capacity(sources.len());
+        let mut unsafe_template = None;
+        for (name, text) in &sources {
+            let small = minify_template(text);
+            if !same_structure(text, &small) {
+                unsafe_template = Some(name.clone());
+            }
+            minified.push((name.clone(), small));
+        }
+        let mut fast = new_tera();
+        let minify_output = match (unsafe_template, fast.add_raw_templates(minified)) {
+            (None, Ok(())) => false,
+            (Some(name), _) => {
+                tracing::info!(
+                    "{name} cannot be minified as a template (a template tag inside an HTML tag, or a closing tag inside a condition?): pages are minified after rendering, which is slower"
+                );
+                true
+            }
+            (None, Err(e)) => {
+                tracing::info!(
+                    "templates cannot be minified as templates: {}",
+                    template_error(e, &templates)
+                );
+                true
+            }
+        };
+        if !minify_output {
+            tera = fast;
+        }
         Ok(Theme {
             tera,
+            minify_output,
             manifest,
             templates,
             static_files,
         })
     }
+}
+
+fn new_tera() -> Tera {
+    let mut tera = Tera::default();
+    tera.register_filter("filesize", filesize_filter);
+    tera
+}
+
+/// Minifies a template's HTML, passing `{{ }}`, `{% %}` and `{# #}` through untouched.
+///
+/// Minifying each rendered page cost a third of a full build (every page is megabytes of
+/// messages); minifying the templates once gives the same pages, since the renderer's message
+/// HTML is already minimal.
+pub fn minify_template(text: &str) -> String {
+    let cfg = minify_html::Cfg {
+        preserve_brace_template_syntax: true,
+        ..super::pages::minify_cfg()
+    };
+    String::from_utf8(minify_html::minify(text.as_bytes(), &cfg))
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// Whether minifying a template kept what matters: the same template tags,
+/// and the same HTML tags (minify-html drops a closing tag it cannot match, which it cannot when
+/// the opening tag sits in another branch of a condition).
+fn same_structure(original: &str, minified: &str) -> bool {
+    fn template_tags(s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut rest = s;
+        while let Some(i) = rest.find(['{']) {
+            let tail = &rest[i..];
+            let close = match tail.get(..2) {
+                Some("{{") => "}}",
+                Some("{%") => "%}",
+                Some("{#") => "#}",
+                _ => {
+                    rest = &tail[1..];
+                    continue;
+                }
+            };
+            match tail.find(close) {
+                Some(end) => {
+                    out.push(
+                        tail[..end + 2]
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    );
+                    rest = &tail[end + 2..];
+                }
+                None => break,
+            }
+        }
+        // minify-html reorders attributes, so compare as a multiset.
+        out.sort();
+        out
+    }
+    fn html_tags(s: &str) -> Vec<String> {
+        let mut tags: Vec<String> = s
+            .match_indices('<')
+            .filter_map(|(i, _)| {
+                let name: String = s[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '/' || *c == '!')
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                (!name.is_empty() && name != "!--").then_some(name)
+            })
+            .collect();
+        tags.sort();
+        tags
+    }
+    template_tags(original) == template_tags(minified) && html_tags(original) == html_tags(minified)
 }
 
 /// Adds every file under `dir` (if it exists) to `into`, keyed by its `/`-separated path.
@@ -231,5 +338,43 @@ pub fn human_size(bytes: f64) -> String {
         format!("{size:.0} {}", UNITS[unit])
     } else {
         format!("{size:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_theme_minifies_as_templates() {
+        let dir = tempfile::tempdir().unwrap();
+        let theme = Theme::load(&Project::new(dir.path()), "default").unwrap();
+        assert!(!theme.minify_output);
+        let source = BUILTIN_DEFAULT
+            .iter()
+            .find(|(name, _)| *name == "templates/chat.html")
+            .unwrap()
+            .1;
+        let chat = minify_template(source);
+        assert!(same_structure(source, &chat));
+        assert!(chat.contains("{% for message in messages %}"), "{chat}");
+        assert!(!chat.contains("\n  "), "{chat}");
+    }
+}
+
+#[cfg(test)]
+mod structure_tests {
+    use super::*;
+
+    #[test]
+    fn templates_the_minifier_would_break_are_detected() {
+        for bad in [
+            "<img src=x{% if a %} width=1{% endif %} alt=y>",
+            "{% if u %}<a href=x>{% else %}<span>{% endif %}t{% if u %}</a>{% else %}</span>{% endif %}",
+        ] {
+            assert!(!same_structure(bad, &minify_template(bad)), "{bad}");
+        }
+        let good = "<p class=\"{% if a %}x{% endif %}\">\n  {{ b }}\n</p>";
+        assert!(same_structure(good, &minify_template(good)));
     }
 }
