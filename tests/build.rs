@@ -171,7 +171,7 @@ fn builds_are_deterministic_and_rewrite_nothing_unchanged() {
     p.import(&zip).build();
     let first = p.snapshot("site");
     let out = p.ok(&["build"]);
-    assert!(out.contains(": 0 files written"), "{out}");
+    assert!(out.contains(": 0 rendered, 0 files written"), "{out}");
     assert_eq!(p.snapshot("site"), first);
     // A clean build elsewhere gives the same bytes.
     std::fs::remove_dir_all(p.path("site")).unwrap();

@@ -1,61 +1,19 @@
 //! One chat, from its message files to the ordered, threaded list of published messages.
 //!
 //! What is published is decided here and nowhere else: deleted, hidden and comment-tagged
-//! messages, and membership notices, never reach a page or a feed.
+//! messages, and membership notices, never reach a page or a feed. Each message file becomes an
+//! [`Item`] (rendered once, kept while it does not change); [`structure`] threads the items.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
 
+use super::deps::{Deps, TrackingLookup};
+use super::signature::{Signature, Stamp};
 use super::view::{MessageView, ViewContext, is_tombstone};
 use crate::config::Config;
 use crate::content::{MessageRecord, Ts};
-
-/// Reads every message file of a chat, in parallel, sorted by ts.
-pub fn read_messages(dir: &Path) -> Result<Vec<MessageRecord>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    let mut paths = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
-        let is_message = path.extension().is_some_and(|e| e == "json")
-            && !path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-        if is_message {
-            paths.push(path);
-        }
-    }
-    let mut records = paths
-        .par_iter()
-        .map(|path| read_message(path))
-        .collect::<Result<Vec<_>>>()?;
-    records.sort_by(|a, b| a.ts.cmp(&b.ts));
-    Ok(records)
-}
-
-fn read_message(path: &Path) -> Result<MessageRecord> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let record: MessageRecord = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{} is not a valid message file", path.display()))?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    if stem != record.ts.as_str() {
-        bail!(
-            "{}: the file is named {stem} but holds message ts {}; a message file must be named by its ts",
-            path.display(),
-            record.ts
-        );
-    }
-    Ok(record)
-}
 
 /// How a message appears on the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,7 +24,7 @@ pub enum Visibility {
     Unpublished,
 }
 
-/// Decides whether a record is published (replies to tombstones are decided by the caller).
+/// Decides whether a record is published (replies to tombstones are decided by [`structure`]).
 pub fn visibility(record: &MessageRecord, config: &Config) -> Visibility {
     if record.hidden || is_comment(record, &config.comment_tag) {
         return Visibility::Unpublished;
@@ -84,83 +42,209 @@ pub fn visibility(record: &MessageRecord, config: &Config) -> Visibility {
 /// text, so the default tag `<#>` arrives as `&lt;#&gt;`; both spellings count.
 pub fn is_comment(record: &MessageRecord, tag: &str) -> bool {
     let text = record.text().trim_start();
-    let escaped = tag
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    text.starts_with(&escaped) || text.starts_with(tag)
+    if text.starts_with(tag) {
+        return true;
+    }
+    let mut escaped = String::with_capacity(tag.len() + 8);
+    for c in tag.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            c => escaped.push(c),
+        }
+    }
+    text.starts_with(&escaped)
 }
 
-/// A chat's published messages, threaded and in order.
-#[derive(Debug, Default)]
-pub struct Assembled {
-    /// Top-level messages, oldest first, each with its thread.
-    pub messages: Vec<MessageView>,
-    /// Published messages, replies included (tombstones excluded).
+/// One message file, read and (when published) rendered.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub ts: Ts,
+    pub stamp: Stamp,
+    pub visibility: Visibility,
+    /// The thread parent, for replies.
+    pub parent: Option<Ts>,
+    /// A reply also sent to the channel.
+    pub broadcast: bool,
+    /// The view (without its thread) and its JSON, for published messages and tombstones.
+    pub view: Option<(MessageView, String)>,
+    pub deps: Deps,
+}
+
+/// Reads and renders one message file.
+pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<Item> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let record: MessageRecord = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a valid message file", path.display()))?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != record.ts.as_str() {
+        bail!(
+            "{}: the file is named {stem} but holds message ts {}; a message file must be named by its ts",
+            path.display(),
+            record.ts
+        );
+    }
+    let visibility = visibility(&record, config);
+    let lookup = TrackingLookup::new(cx.directory);
+    let view = (visibility != Visibility::Unpublished).then(|| {
+        let view = MessageView::new(&record, cx, &lookup);
+        let json = serde_json::to_string(&view).unwrap_or_default();
+        (view, json)
+    });
+    Ok(Item {
+        parent: record.thread_ts().filter(|t| *t != record.ts),
+        broadcast: record.subtype() == Some("thread_broadcast"),
+        ts: record.ts,
+        stamp: Stamp::of(&meta),
+        visibility,
+        view,
+        deps: lookup.into_deps(),
+    })
+}
+
+/// The message files of a chat folder: ts → path. Other files (editors' temporaries) are skipped.
+pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        match Ts::parse(stem) {
+            Ok(ts) => {
+                out.insert(ts, path);
+            }
+            // Editors' and tools' temporary files are not messages.
+            Err(_) if stem.starts_with('.') || stem.ends_with('~') => {}
+            Err(_) => bail!(
+                "{} is not a message file: message files are named by their Slack ts, like 1517365800.000100.json",
+                path.display()
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// A top-level message of a chat page with its thread.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Top {
+    pub ts: Ts,
+    pub replies: Vec<Ts>,
+}
+
+/// A chat's published structure.
+#[derive(Debug, Clone, Default)]
+pub struct Structure {
+    pub tops: Vec<Top>,
+    /// Published messages, replies included (tombstones and broadcast copies excluded).
     pub count: usize,
 }
 
-/// Turns records into views: filters, renders (in parallel), and nests replies under parents.
+/// Threads the items of a chat.
 ///
 /// Replies go under their parent when the parent is published or a tombstone; replies to a
 /// comment-tagged or hidden parent stay private with it; replies whose parent is not in the
 /// tree at all are shown at the top level. A `thread_broadcast` also shows at the top level,
-/// as Slack shows it in the channel.
-pub fn assemble(records: &[MessageRecord], config: &Config, cx: &ViewContext<'_>) -> Assembled {
-    let visibility: HashMap<&Ts, Visibility> = records
-        .iter()
-        .map(|r| (&r.ts, visibility(r, config)))
-        .collect();
-    let parent_of = |r: &MessageRecord| r.thread_ts().filter(|t| *t != r.ts);
-
-    let mut replies: BTreeMap<Ts, Vec<&MessageRecord>> = BTreeMap::new();
-    let mut shown: Vec<&MessageRecord> = Vec::new();
-    for r in records {
-        if visibility[&r.ts] != Visibility::Published {
+/// as Slack shows it in the channel. Tombstones show only when some reply is published.
+pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
+    let mut replies: HashMap<&Ts, Vec<Ts>> = HashMap::new();
+    let mut tops: Vec<&Ts> = Vec::new();
+    let mut count = 0;
+    for item in items.values() {
+        if item.visibility != Visibility::Published {
             continue;
         }
-        match parent_of(r) {
-            Some(parent) => match visibility.get(&parent) {
-                Some(Visibility::Unpublished) => {}
+        count += 1;
+        match &item.parent {
+            Some(parent) => match items.get(parent).map(|p| p.visibility) {
+                Some(Visibility::Unpublished) => count -= 1,
                 Some(_) => {
-                    replies.entry(parent).or_default().push(r);
-                    if r.subtype() == Some("thread_broadcast") {
-                        shown.push(r);
+                    replies.entry(parent).or_default().push(item.ts.clone());
+                    if item.broadcast {
+                        tops.push(&item.ts);
                     }
                 }
-                None => shown.push(r),
+                None => tops.push(&item.ts),
             },
-            None => shown.push(r),
+            None => tops.push(&item.ts),
         }
     }
-    // Tombstones only when something of their thread is published.
-    for r in records {
-        if visibility[&r.ts] == Visibility::Tombstone && replies.contains_key(&r.ts) {
-            shown.push(r);
+    for item in items.values() {
+        if item.visibility == Visibility::Tombstone && replies.contains_key(&item.ts) {
+            tops.push(&item.ts);
         }
     }
-    shown.sort_by(|a, b| a.ts.cmp(&b.ts));
-
-    let count = shown.iter().filter(|r| !is_tombstone(r)).count()
-        + replies
-            .values()
-            .flatten()
-            .filter(|r| r.subtype() != Some("thread_broadcast"))
-            .count();
-    let messages: Vec<MessageView> = shown
-        .par_iter()
-        .map(|r| {
-            let mut view = MessageView::new(r, cx);
-            if parent_of(r).is_none()
-                && let Some(thread) = replies.get(&r.ts)
-            {
-                view.thread = thread
-                    .iter()
-                    .map(|reply| MessageView::new(reply, cx))
-                    .collect();
-            }
-            view
+    tops.sort();
+    let tops = tops
+        .into_iter()
+        .map(|ts| Top {
+            ts: ts.clone(),
+            replies: if items[ts].parent.is_none() {
+                replies.remove(ts).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
         })
         .collect();
-    Assembled { messages, count }
+    Structure { tops, count }
+}
+
+/// A top-level message's view with its thread, for templates.
+pub fn nested_view(top: &Top, items: &BTreeMap<Ts, Item>) -> Option<MessageView> {
+    let mut view = items.get(&top.ts)?.view.as_ref()?.0.clone();
+    view.thread = top
+        .replies
+        .iter()
+        .filter_map(|r| items.get(r)?.view.as_ref().map(|(v, _)| v.clone()))
+        .collect();
+    Some(view)
+}
+
+/// A top-level message's JSON with its thread, as in the feed. The view's JSON ends with its
+/// empty `"thread":[]` (the last field of [`MessageView`]), which is filled in here.
+pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
+    let Some((_, json)) = items.get(&top.ts).and_then(|i| i.view.as_ref()) else {
+        return;
+    };
+    let Some(head) = json.strip_suffix("[]}") else {
+        out.push_str(json);
+        return;
+    };
+    out.push_str(head);
+    out.push('[');
+    let mut first = true;
+    for r in &top.replies {
+        if let Some((_, reply)) = items.get(r).and_then(|i| i.view.as_ref()) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(reply);
+        }
+    }
+    out.push_str("]}");
+}
+
+/// The signature of a top-level message with its thread.
+pub fn top_signature(top: &Top, items: &BTreeMap<Ts, Item>) -> u64 {
+    let mut sig = Signature::new();
+    for ts in std::iter::once(&top.ts).chain(top.replies.iter()) {
+        if let Some((_, json)) = items.get(ts).and_then(|i| i.view.as_ref()) {
+            sig.push(json);
+        }
+    }
+    sig.finish()
 }

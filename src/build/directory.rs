@@ -58,7 +58,7 @@ impl Directory {
                     .and_then(|s| s.to_str())
                     .unwrap_or_default()
                     .to_owned();
-                Ok((id.clone(), person(&id, &raw)))
+                Ok((id.clone(), Person::from_raw(&id, &raw)))
             })
             .collect()
     }
@@ -86,11 +86,13 @@ impl Directory {
     }
 }
 
-fn person(id: &str, raw: &Map<String, Value>) -> Person {
-    Person {
-        name: user::display_name(raw).unwrap_or(id).to_owned(),
-        avatar: user::avatar_url(raw).map(str::to_owned),
-        is_bot: raw.get("is_bot").and_then(Value::as_bool).unwrap_or(false),
+impl Person {
+    pub fn from_raw(id: &str, raw: &Map<String, Value>) -> Person {
+        Person {
+            name: user::display_name(raw).unwrap_or(id).to_owned(),
+            avatar: user::avatar_url(raw).map(str::to_owned),
+            is_bot: raw.get("is_bot").and_then(Value::as_bool).unwrap_or(false),
+        }
     }
 }
 

@@ -4,33 +4,28 @@
 //! JSON wrapped in the configured callback (validated as a JavaScript identifier), for pages on
 //! other origins.
 
-use serde::Serialize;
-
 use super::pages::ChatSummary;
-use super::view::MessageView;
 
 /// The feed format's version; bump it when a field changes meaning or disappears.
 pub const FEED_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Feed<'a> {
-    version: u32,
-    generator: &'static str,
-    channel: &'a ChatSummary,
-    messages: &'a [MessageView],
-}
-
-/// The JSON of a chat's feed.
-pub fn feed_json(chat: &ChatSummary, messages: &[MessageView]) -> Vec<u8> {
-    let feed = Feed {
-        version: FEED_VERSION,
-        generator: "scrollback",
-        channel: chat,
-        messages,
-    };
-    let mut out = serde_json::to_vec(&feed).unwrap_or_default();
-    out.push(b'\n');
-    out
+/// The JSON of a chat's feed, assembled from each message's JSON (serialized once, when the
+/// message was rendered): `{"version":1,"generator":"scrollback","channel":{…},"messages":[…]}`.
+pub fn feed_json(chat: &ChatSummary, messages: impl Iterator<Item = String>) -> Vec<u8> {
+    let mut out = String::with_capacity(1 << 16);
+    out.push_str(&format!(
+        "{{\"version\":{FEED_VERSION},\"generator\":\"scrollback\",\"channel\":"
+    ));
+    out.push_str(&serde_json::to_string(chat).unwrap_or_default());
+    out.push_str(",\"messages\":[");
+    for (i, m) in messages.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&m);
+    }
+    out.push_str("]}\n");
+    out.into_bytes()
 }
 
 /// `callback(<json>);` — `callback` was validated when the config was read.

@@ -1,4 +1,5 @@
-//! `scrollback build`: the content tree and a theme in, `site/` out.
+//! `scrollback build`: the content tree and a theme in, `site/` out. See [`site`] for how it
+//! stays incremental.
 //!
 //! The build is the only writer of `site/`. It works chat by chat (so memory stays bounded by the
 //! largest chat, not the whole archive), renders in parallel, writes a file only when its bytes
@@ -6,186 +7,71 @@
 //! bytes: nothing depends on the clock, the machine or the order of the file system.
 
 pub mod chat;
+pub mod deps;
 pub mod directory;
 pub mod feeds;
 pub mod markdown;
 pub mod output;
 pub mod pages;
+pub mod signature;
+pub mod site;
+pub mod state;
 pub mod theme;
 pub mod urls;
 pub mod view;
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::time::Instant;
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 
-use crate::content::ChatState;
-use crate::progress::{Progress, ProgressMode};
+use crate::content::{Slug, Ts};
+use crate::progress::ProgressMode;
 use crate::project::Project;
-use crate::render::RenderOptions;
-use directory::Directory;
-use output::SiteWriter;
-use pages::{ChatSummary, SiteView};
-use theme::Theme;
-use urls::LinkBase;
-use view::ViewContext;
+pub use site::SiteBuilder;
 
 /// What a build did.
 #[derive(Debug, Default, Clone)]
 pub struct BuildReport {
     pub chats: usize,
+    /// Published messages in the chats built.
     pub messages: usize,
-    pub pages: usize,
-    /// Site-relative paths rewritten.
+    /// Messages read and rendered in this build (the rest were unchanged).
+    pub messages_rendered: usize,
+    /// Outputs rendered in this build.
+    pub rendered: usize,
+    /// Site-relative paths rewritten (rendered with new bytes).
     pub written: Vec<String>,
+    /// Outputs left as they were.
     pub unchanged: usize,
     pub removed: Vec<String>,
     pub bytes_written: u64,
     pub seconds: f64,
 }
 
+/// A change the caller knows about, for a rebuild of just what depends on it. An empty list
+/// means "check everything".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// Anything may have changed: compare every input.
+    Everything,
+    /// `scrollback.toml`.
+    Config,
+    /// A template, a static file or `theme.toml` of the theme or the site.
+    Theme,
+    /// `content/users/<id>.json`.
+    User(String),
+    /// A chat's `channel.toml`, or the chat folder itself (created or removed).
+    Chat(Slug),
+    /// One message file.
+    Message(Slug, Ts),
+    /// Custom emoji or re-hosted files.
+    Assets,
+}
+
+/// A full `scrollback build`: everything is checked; only what changed since the last build is
+/// rendered, and only files whose bytes changed are written.
 pub fn build(project: &Project, progress: ProgressMode) -> Result<BuildReport> {
-    let started = Instant::now();
-    let config = project.load_config()?;
-    let tz = config.time_zone()?;
-    let theme = Theme::load(project, &config.theme)?;
-    let store = project.open_store()?;
-    let chats = store.load_channels()?;
-    let link = LinkBase::new(config.base_url());
-
-    let mut directory = Directory {
-        people: Directory::load_people(&store.users_dir())?,
-        ..Directory::default()
-    };
-    directory.add_channels(&chats, |c| link.chat_from_chat(&c.slug));
-    let mut static_copies: Vec<(String, std::path::PathBuf)> = Vec::new();
-    for (name, rel, path) in assets_in(&store.root().join("emoji"), "emoji")? {
-        directory
-            .emoji
-            .insert(name, format!("{}{rel}", link.from_chat));
-        static_copies.push((rel, path));
-    }
-    let mut hosted: HashMap<String, (String, bool)> = HashMap::new();
-    for (name, rel, path) in assets_in(&store.root().join("files"), "files")? {
-        // content/files/<FILE_ID>/<name>
-        let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
-        let image = is_image(&rel);
-        hosted.insert(
-            id,
-            (format!("{}{}", link.from_chat, encode_path(&rel)), image),
-        );
-        static_copies.push((rel, path));
-    }
-
-    let render = RenderOptions {
-        timezone: tz.clone(),
-    };
-    let cx = ViewContext {
-        directory: &directory,
-        render: &render,
-        tz: &tz,
-        hosted_files: &hosted,
-    };
-    let mut extra = theme.manifest.extra.clone();
-    for (k, v) in &config.extra {
-        extra.insert(k.clone(), v.clone());
-    }
-    let site = SiteView {
-        title: config.title.clone(),
-        description: config.description.clone(),
-        base_url: config.base_url().to_owned(),
-        language: config.language.clone(),
-        extra,
-    };
-
-    let writer = SiteWriter::new(&project.site_dir());
-    let mut report = BuildReport::default();
-    let published: Vec<_> = chats
-        .iter()
-        .filter(|c| c.settings.state.is_published())
-        .collect();
-    let bar = Progress::new(progress, "building", published.len() as u64);
-    let mut summaries = Vec::with_capacity(published.len());
-    for entry in published {
-        let records = chat::read_messages(&store.messages_dir(&entry.slug))?;
-        let assembled = chat::assemble(&records, &config, &cx);
-        drop(records);
-        let pages = pages::paginate(&assembled.messages, config.page_size);
-        let url = format!("{}{}/", link.from_root, entry.slug);
-        let summary = ChatSummary::new(
-            entry,
-            &assembled.messages,
-            assembled.count,
-            pages.len(),
-            url,
-        );
-        let total = pages.len();
-        pages
-            .par_iter()
-            .enumerate()
-            .map(|(i, messages)| {
-                let (path, bytes) = pages::render_chat_page(
-                    &theme,
-                    &site,
-                    &config,
-                    &summary,
-                    &entry.slug,
-                    messages,
-                    i + 1,
-                    total,
-                )?;
-                writer.put(&path, &bytes)
-            })
-            .collect::<Result<()>>()?;
-        let json = feeds::feed_json(&summary, &assembled.messages);
-        writer.put(
-            &format!("{}/feed.jsonp", entry.slug),
-            &feeds::jsonp(&config.feed_callback, &json),
-        )?;
-        writer.put(&format!("{}/feed.json", entry.slug), &json)?;
-        report.chats += 1;
-        report.messages += assembled.count;
-        report.pages += total;
-        summaries.push(summary);
-        bar.inc(1);
-    }
-    bar.finish();
-
-    // Live chats first, then the most recent.
-    summaries.sort_by(|a, b| {
-        let live = |s: &ChatSummary| s.state != ChatState::Live.as_str();
-        live(a)
-            .cmp(&live(b))
-            .then_with(|| {
-                let last = |s: &ChatSummary| s.last.as_ref().map_or(0, |t| t.epoch);
-                last(b).cmp(&last(a))
-            })
-            .then_with(|| a.slug.cmp(&b.slug))
-    });
-    writer.put(
-        "index.html",
-        &pages::render_index(&theme, &site, &config, &summaries)?,
-    )?;
-    report.pages += 1;
-
-    for (rel, src) in &theme.static_files {
-        writer.put(rel, &src.read()?)?;
-    }
-    for (rel, path) in &static_copies {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        writer.put(rel, &bytes)?;
-    }
-
-    report.removed = writer.prune()?;
-    report.written = writer.written();
-    report.unchanged = writer.unchanged();
-    report.bytes_written = writer.bytes_written();
-    report.seconds = started.elapsed().as_secs_f64();
-    Ok(report)
+    SiteBuilder::new(project, false, progress).build(&[])
 }
 
 /// Files under `dir` as (name without extension, site path `<prefix>/<rel>`, source path). Only

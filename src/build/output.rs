@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 
@@ -18,7 +18,6 @@ pub struct SiteWriter {
     produced: Mutex<BTreeSet<String>>,
     /// Site-relative paths rewritten in this build.
     written: Mutex<Vec<String>>,
-    unchanged: AtomicUsize,
     bytes_written: AtomicU64,
 }
 
@@ -28,14 +27,25 @@ impl SiteWriter {
             root: root.to_owned(),
             produced: Mutex::new(BTreeSet::new()),
             written: Mutex::new(Vec::new()),
-            unchanged: AtomicUsize::new(0),
             bytes_written: AtomicU64::new(0),
         }
     }
 
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Marks an output as produced without writing it (it is current on disk).
+    pub fn keep(&self, rel: &str) {
+        self.produced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(rel.to_owned());
+    }
+
     /// Writes `bytes` to site-relative `rel` (a `/`-separated path built by the build, never
-    /// from input) if they differ from what is there.
-    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+    /// from input) if they differ from what is there. Returns whether it wrote.
+    pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<bool> {
         if rel.is_empty()
             || rel.starts_with('/')
             || rel
@@ -52,17 +62,16 @@ impl SiteWriter {
                 );
             }
         }
-        if fsio::write_if_changed(&self.root.join(rel), bytes)? {
+        let wrote = fsio::write_if_changed(&self.root.join(rel), bytes)?;
+        if wrote {
             self.written
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .push(rel.to_owned());
             self.bytes_written
                 .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        } else {
-            self.unchanged.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(wrote)
     }
 
     /// Removes files under `site/` this build did not produce, and folders left empty.
@@ -106,10 +115,6 @@ impl SiteWriter {
             .clone();
         w.sort();
         w
-    }
-
-    pub fn unchanged(&self) -> usize {
-        self.unchanged.load(Ordering::Relaxed)
     }
 
     pub fn bytes_written(&self) -> u64 {

@@ -1,7 +1,7 @@
 //! HTML pages: the index of chats and each chat's (paginated) pages, rendered with the theme's
 //! templates and minified.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::theme::{Theme, template_error};
@@ -22,9 +22,10 @@ pub struct SiteView {
     pub extra: toml::Table,
 }
 
-/// A chat as the index, the chat pages and the feeds describe it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChatSummary {
+/// A chat as its own pages describe it: only what does not change with every new message, so
+/// a new message re-renders the page it lands on, not every page of the chat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatHeader {
     /// Slack's channel id.
     pub id: String,
     pub slug: String,
@@ -41,29 +42,30 @@ pub struct ChatSummary {
     /// The chat's page: absolute with a `base_url`, else relative to the site's top.
     pub url: String,
     pub image: Option<String>,
-    pub message_count: usize,
+    /// When the chat began (its oldest published message).
     pub first: Option<TimeView>,
+}
+
+/// A chat as the index and the feeds describe it: its header plus figures that change with
+/// every message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatSummary {
+    #[serde(flatten)]
+    pub header: ChatHeader,
+    /// Published messages, replies included.
+    pub message_count: usize,
+    /// The newest published message.
     pub last: Option<TimeView>,
-    /// The ts of the newest published message (the live page polls from here).
+    /// The ts of the newest published message.
     pub last_ts: Option<String>,
+    /// How many HTML pages the chat has.
     pub pages: usize,
 }
 
-impl ChatSummary {
-    pub fn new(
-        entry: &ChannelEntry,
-        messages: &[MessageView],
-        count: usize,
-        pages: usize,
-        url: String,
-    ) -> ChatSummary {
+impl ChatHeader {
+    pub fn new(entry: &ChannelEntry, first: Option<TimeView>, url: String) -> ChatHeader {
         let s = &entry.settings;
-        let newest = messages
-            .iter()
-            .flat_map(|m| std::iter::once(m).chain(m.thread.iter()))
-            .filter(|m| !m.tombstone)
-            .max_by(|a, b| a.time.epoch.cmp(&b.time.epoch).then(a.ts.cmp(&b.ts)));
-        ChatSummary {
+        ChatHeader {
             id: s.channel_id.clone(),
             slug: entry.slug.to_string(),
             headline: s.headline.clone(),
@@ -75,14 +77,7 @@ impl ChatSummary {
             kind: s.slack.kind.as_str().to_owned(),
             url,
             image: s.image.clone(),
-            message_count: count,
-            first: messages
-                .iter()
-                .find(|m| !m.tombstone)
-                .map(|m| m.time.clone()),
-            last: newest.map(|m| m.time.clone()),
-            last_ts: newest.map(|m| m.ts.clone()),
-            pages,
+            first,
         }
     }
 }
@@ -104,16 +99,13 @@ pub struct PageLink {
     pub current: bool,
 }
 
-/// Splits top-level messages into pages of `size` (threads stay with their parent). An empty
+/// How many pages `tops` top-level messages fill (threads stay with their parent). An empty
 /// chat still has one page.
-pub fn paginate(messages: &[MessageView], size: usize) -> Vec<&[MessageView]> {
-    if messages.is_empty() {
-        return vec![&[]];
-    }
-    messages.chunks(size.max(1)).collect()
+pub fn page_count(tops: usize, size: usize) -> usize {
+    tops.div_ceil(size.max(1)).max(1)
 }
 
-fn pagination(current: usize, total: usize) -> Pagination {
+pub fn pagination(current: usize, total: usize) -> Pagination {
     Pagination {
         current,
         total,
@@ -140,18 +132,29 @@ struct PageView {
     root: String,
 }
 
+/// What a chat page is rendered from.
+pub struct ChatPage<'a> {
+    pub chat: &'a ChatHeader,
+    pub slug: &'a Slug,
+    pub messages: &'a [MessageView],
+    pub n: usize,
+    pub total: usize,
+}
+
 /// Renders one page of a chat. Returns its site-relative path and bytes.
-#[allow(clippy::too_many_arguments)]
 pub fn render_chat_page(
     theme: &Theme,
     site: &SiteView,
     config: &Config,
-    chat: &ChatSummary,
-    slug: &Slug,
-    messages: &[MessageView],
-    n: usize,
-    total: usize,
+    page: ChatPage<'_>,
 ) -> anyhow::Result<(String, Vec<u8>)> {
+    let ChatPage {
+        chat,
+        slug,
+        messages,
+        n,
+        total,
+    } = page;
     let path = chat_page_path(slug, n);
     let description = if chat.description.trim().is_empty() {
         messages

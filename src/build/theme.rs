@@ -93,6 +93,8 @@ pub struct Theme {
     pub manifest: ThemeManifest,
     /// Template name → where it came from.
     pub templates: BTreeMap<String, Source>,
+    /// Template name → its text as written (for dependency tracking and signatures).
+    pub sources: BTreeMap<String, String>,
     /// Path under `site/` → where it comes from.
     pub static_files: BTreeMap<String, Source>,
 }
@@ -187,6 +189,7 @@ impl Theme {
             tera = fast;
         }
         Ok(Theme {
+            sources: sources.into_iter().collect(),
             tera,
             minify_output,
             manifest,

@@ -4,15 +4,16 @@
 //! THEMES.md), and `feed.json` is the same structures serialized, so a page and its feed always
 //! agree.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::deps::TrackingLookup;
 use super::directory::Directory;
 use crate::content::{MessageRecord, Ts};
 use crate::render::{self, RenderOptions, safe_url};
 
 /// When something happened, in the site's time zone.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TimeView {
     /// RFC 3339 with the zone's offset, for `<time datetime>`.
     pub iso: String,
@@ -121,18 +122,23 @@ pub struct ViewContext<'a> {
 }
 
 impl MessageView {
-    pub fn new(record: &MessageRecord, cx: &ViewContext<'_>) -> MessageView {
+    /// The view of a record; every name it looks up is noted in `lookup`.
+    pub fn new(
+        record: &MessageRecord,
+        cx: &ViewContext<'_>,
+        lookup: &TrackingLookup<'_>,
+    ) -> MessageView {
         let slack = &record.slack;
         let rendered = match &record.override_text {
-            Some(text) => render::render_mrkdwn(text, cx.directory, cx.render),
-            None => render::render_message(&Value::Object(slack.clone()), cx.directory, cx.render),
+            Some(text) => render::render_mrkdwn(text, lookup, cx.render),
+            None => render::render_message(&Value::Object(slack.clone()), lookup, cx.render),
         };
         let tombstone = is_tombstone(record);
         MessageView {
             ts: record.ts.to_string(),
             anchor: record.ts.anchor(),
             time: TimeView::new(&record.ts, cx.tz),
-            user: author(slack, cx.directory),
+            user: author(slack, cx.directory, lookup),
             html: if tombstone {
                 String::new()
             } else {
@@ -157,12 +163,12 @@ impl MessageView {
             reactions: if tombstone {
                 Vec::new()
             } else {
-                reactions(slack, cx.directory)
+                reactions(slack, cx.directory, lookup)
             },
             files: if tombstone {
                 Vec::new()
             } else {
-                files(slack, cx)
+                files(slack, cx, lookup)
             },
             thread: Vec::new(),
         }
@@ -178,9 +184,16 @@ fn str_at(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn author(slack: &Map<String, Value>, directory: &Directory) -> UserView {
+fn author(
+    slack: &Map<String, Value>,
+    directory: &Directory,
+    lookup: &TrackingLookup<'_>,
+) -> UserView {
     let user_id = str_at(slack.get("user"));
     let bot_id = str_at(slack.get("bot_id"));
+    if let Some(id) = user_id {
+        lookup.note_user(id);
+    }
     let known = user_id.and_then(|id| directory.people.get(id));
     let profile = slack.get("user_profile");
     let bot_profile = slack.get("bot_profile");
@@ -215,7 +228,11 @@ fn author(slack: &Map<String, Value>, directory: &Directory) -> UserView {
     }
 }
 
-fn reactions(slack: &Map<String, Value>, directory: &Directory) -> Vec<ReactionView> {
+fn reactions(
+    slack: &Map<String, Value>,
+    directory: &Directory,
+    lookup: &TrackingLookup<'_>,
+) -> Vec<ReactionView> {
     let Some(list) = slack.get("reactions").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -243,6 +260,7 @@ fn reactions(slack: &Map<String, Value>, directory: &Directory) -> Vec<ReactionV
                 .and_then(Value::as_u64)
                 .unwrap_or(users.len() as u64);
             let base = name.split("::").next().unwrap_or(&name);
+            lookup.note_emoji(base);
             Some(ReactionView {
                 emoji: render::emoji::lookup(&name).map(str::to_owned),
                 image: directory.emoji.get(base).cloned(),
@@ -255,7 +273,11 @@ fn reactions(slack: &Map<String, Value>, directory: &Directory) -> Vec<ReactionV
         .collect()
 }
 
-fn files(slack: &Map<String, Value>, cx: &ViewContext<'_>) -> Vec<FileView> {
+fn files(
+    slack: &Map<String, Value>,
+    cx: &ViewContext<'_>,
+    lookup: &TrackingLookup<'_>,
+) -> Vec<FileView> {
     // Modern messages carry `files`; 2016-era file_share and file_comment carry one `file`.
     let list: Vec<&Value> = match (slack.get("files"), slack.get("file")) {
         (Some(Value::Array(files)), _) => files.iter().collect(),
@@ -273,6 +295,7 @@ fn files(slack: &Map<String, Value>, cx: &ViewContext<'_>) -> Vec<FileView> {
             ) {
                 return None;
             }
+            lookup.note_file(&id);
             let hosted = cx.hosted_files.get(&id).cloned();
             let external = f
                 .get("is_external")

@@ -1,0 +1,915 @@
+//! The incremental site builder: the one engine behind `build`, `watch` and `serve`.
+//!
+//! It knows, for every output, which inputs it is made from, as a [`Signature`]; an output is
+//! rendered only when its signature changed, and written only when its bytes changed. Between
+//! runs the signatures live in `.scrollback/build-state.json`; within a long-running process
+//! (`watch`, `serve`) the rendered messages stay in memory too, so a change re-reads only the
+//! files it touched.
+//!
+//! What depends on what:
+//! - a chat page: the config and theme settings, its templates (`chat.html` and what it extends
+//!   or includes), the chat's header (`channel.toml`), the page number and count, and the
+//!   messages on it, each with the users, channels, emoji and files it looked up;
+//! - a feed: the chat's summary and all its messages;
+//! - the index: the config, `index.html` and what it uses, and every chat's summary;
+//! - a static file: its bytes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use super::chat::{self, Item, Structure};
+use super::deps::{Deps, template_closure};
+use super::directory::{Directory, Person};
+use super::feeds;
+use super::output::SiteWriter;
+use super::pages::{self, ChatHeader, ChatPage, ChatSummary, SiteView};
+use super::signature::{Signature, Stamp, hash};
+use super::state::{BuildState, ChatRecord, OutputRecord};
+use super::theme::Theme;
+use super::urls::{LinkBase, chat_page_path};
+use super::view::ViewContext;
+use super::{BuildReport, Change};
+use crate::config::Config;
+use crate::content::{ChannelEntry, ChatState, Slug, Ts};
+use crate::progress::{Progress, ProgressMode};
+use crate::project::Project;
+use crate::render::RenderOptions;
+
+/// Everything loaded from the config and the theme.
+struct Inputs {
+    config: Config,
+    tz: jiff::tz::TimeZone,
+    theme: Theme,
+    link: LinkBase,
+    site: SiteView,
+    render: RenderOptions,
+    /// Config, theme settings and version: every output depends on it.
+    global: u64,
+    /// The chat pages' templates.
+    chat_templates: u64,
+    /// The index's templates.
+    index_templates: u64,
+}
+
+impl Inputs {
+    fn load(project: &Project) -> Result<Inputs> {
+        let config = project.load_config()?;
+        let tz = config.time_zone()?;
+        let theme = Theme::load(project, &config.theme)?;
+        let link = LinkBase::new(config.base_url());
+        let mut extra = theme.manifest.extra.clone();
+        for (k, v) in &config.extra {
+            extra.insert(k.clone(), v.clone());
+        }
+        let site = SiteView {
+            title: config.title.clone(),
+            description: config.description.clone(),
+            base_url: config.base_url().to_owned(),
+            language: config.language.clone(),
+            extra,
+        };
+        let config_bytes = crate::fsio::read_optional(&project.config_path())?.unwrap_or_default();
+        let global = Signature::new()
+            .with(env!("CARGO_PKG_VERSION"))
+            .with(&config_bytes)
+            .with(format!("{:?}", theme.manifest.extra))
+            .finish();
+        let templates_sig = |root: &str| {
+            let mut sig = Signature::new();
+            for name in template_closure(root, &theme.sources) {
+                sig.push(&name);
+                sig.push(theme.sources.get(&name).map(String::as_str).unwrap_or(""));
+            }
+            sig.finish()
+        };
+        Ok(Inputs {
+            render: RenderOptions {
+                timezone: tz.clone(),
+            },
+            chat_templates: templates_sig("chat.html"),
+            index_templates: templates_sig("index.html"),
+            config,
+            tz,
+            theme,
+            link,
+            site,
+            global,
+        })
+    }
+}
+
+/// A chat as the builder keeps it between builds.
+#[derive(Debug)]
+struct ChatCache {
+    entry: ChannelEntry,
+    settings: Option<Stamp>,
+    /// Rendered messages (only while loaded).
+    items: BTreeMap<Ts, Item>,
+    loaded: bool,
+}
+
+/// The builder of one project's site.
+pub struct SiteBuilder {
+    project: Project,
+    /// Keep rendered messages in memory between builds (watch, serve) rather than re-reading
+    /// each changed chat whole (build).
+    keep_loaded: bool,
+    progress: ProgressMode,
+    inputs: Option<Inputs>,
+    directory: Directory,
+    hosted: HashMap<String, (String, bool)>,
+    /// Site path → source, for custom emoji and re-hosted files.
+    copies: BTreeMap<String, PathBuf>,
+    chats: BTreeMap<Slug, ChatCache>,
+    state: BuildState,
+    /// Whether `directory.people` holds every user.
+    people_loaded: bool,
+}
+
+/// What changed since the last build, as far as the caller knows.
+#[derive(Debug, Default)]
+struct Scope {
+    everything: bool,
+    inputs: bool,
+    users: BTreeSet<String>,
+    chats: BTreeSet<Slug>,
+    messages: BTreeMap<Slug, BTreeSet<Ts>>,
+    assets: bool,
+}
+
+impl Scope {
+    fn of(changes: &[Change]) -> Scope {
+        let mut scope = Scope::default();
+        for change in changes {
+            match change {
+                Change::Everything => scope.everything = true,
+                Change::Config | Change::Theme => scope.inputs = true,
+                Change::User(id) => {
+                    scope.users.insert(id.clone());
+                }
+                Change::Chat(slug) => {
+                    scope.chats.insert(slug.clone());
+                }
+                Change::Message(slug, ts) => {
+                    scope
+                        .messages
+                        .entry(slug.clone())
+                        .or_default()
+                        .insert(ts.clone());
+                }
+                Change::Assets => scope.assets = true,
+            }
+        }
+        scope
+    }
+}
+
+impl SiteBuilder {
+    /// A builder for `project`, starting from the state the last build left.
+    pub fn new(project: &Project, keep_loaded: bool, progress: ProgressMode) -> SiteBuilder {
+        SiteBuilder {
+            state: BuildState::load(&state_path(project)),
+            project: project.clone(),
+            keep_loaded,
+            progress,
+            inputs: None,
+            directory: Directory::default(),
+            hosted: HashMap::new(),
+            copies: BTreeMap::new(),
+            chats: BTreeMap::new(),
+            people_loaded: false,
+        }
+    }
+
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The loaded config (after a first build).
+    pub fn config(&self) -> Option<&Config> {
+        self.inputs.as_ref().map(|i| &i.config)
+    }
+
+    /// Brings `site/` up to date. With `changes` empty, everything is checked (a cold `build`);
+    /// otherwise only what the changes name (plus what depends on it).
+    pub fn build(&mut self, changes: &[Change]) -> Result<BuildReport> {
+        let started = Instant::now();
+        let mut scope = Scope::of(changes);
+        if changes.is_empty() || self.inputs.is_none() {
+            scope.everything = true;
+        }
+        let result = self.build_scope(&scope);
+        if result.is_err() {
+            // A failed build may have left caches half-updated: start clean next time.
+            self.inputs = None;
+            self.chats.clear();
+            self.people_loaded = false;
+            self.state = BuildState::default();
+        }
+        let mut report = result?;
+        if !self.keep_loaded || scope.everything {
+            self.save_state()?;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Writes what the builder knows to `.scrollback/`, for the next cold build.
+    pub fn save_state(&mut self) -> Result<()> {
+        self.state.save(&state_path(&self.project))
+    }
+
+    fn build_scope(&mut self, scope: &Scope) -> Result<BuildReport> {
+        let site_dir = self.project.site_dir();
+        let writer = SiteWriter::new(&site_dir);
+        let mut report = BuildReport::default();
+
+        // Config and theme.
+        let previous_global = self.state.global;
+        if scope.everything || scope.inputs || self.inputs.is_none() {
+            self.inputs = Some(Inputs::load(&self.project)?);
+        }
+        let global = self.inputs.as_ref().map_or(0, |i| i.global);
+        let global_changed = global != previous_global;
+        if global_changed {
+            // Views depend on the config (time zone, comment tag, links): render them again.
+            for chat in self.chats.values_mut() {
+                chat.items.clear();
+                chat.loaded = false;
+            }
+            self.state.chats.clear();
+        }
+        self.state.global = global;
+
+        let mut changed = Deps::default();
+        self.refresh_users(scope, &mut changed)?;
+        self.refresh_chats(scope, &mut changed)?;
+        if scope.everything || scope.assets {
+            self.refresh_assets(&mut changed)?;
+        }
+
+        let Some(inputs) = self.inputs.as_ref() else {
+            unreachable!("inputs are loaded above")
+        };
+        let mut outputs: BTreeMap<String, OutputRecord> = BTreeMap::new();
+        let mut chat_records: BTreeMap<String, ChatRecord> = BTreeMap::new();
+        let published: Vec<Slug> = self
+            .chats
+            .iter()
+            .filter(|(_, c)| c.entry.settings.state.is_published())
+            .map(|(s, _)| s.clone())
+            .collect();
+        let bar = Progress::new(self.progress, "building", published.len() as u64);
+        for slug in &published {
+            let Some(cache) = self.chats.get_mut(slug) else {
+                continue;
+            };
+            let record = chat_build(
+                ChatJob {
+                    project: &self.project,
+                    inputs,
+                    directory: &self.directory,
+                    hosted: &self.hosted,
+                    state: &self.state,
+                    writer: &writer,
+                    changed: &changed,
+                    scope,
+                    keep_loaded: self.keep_loaded,
+                },
+                cache,
+                &mut outputs,
+                &mut report,
+            )?;
+            report.chats += 1;
+            report.messages += record.summary.message_count;
+            chat_records.insert(slug.to_string(), record);
+            bar.inc(1);
+        }
+        bar.finish();
+
+        // The index: every chat's summary.
+        let mut summaries: Vec<&ChatSummary> = chat_records.values().map(|r| &r.summary).collect();
+        summaries.sort_by(|a, b| {
+            let live = |s: &ChatSummary| s.header.state != ChatState::Live.as_str();
+            let last = |s: &ChatSummary| s.last.as_ref().map_or(0, |t| t.epoch);
+            live(a)
+                .cmp(&live(b))
+                .then_with(|| last(b).cmp(&last(a)))
+                .then_with(|| a.header.slug.cmp(&b.header.slug))
+        });
+        let mut sig = Signature::new();
+        sig.push_u64(inputs.global);
+        sig.push_u64(inputs.index_templates);
+        sig.push(serde_json::to_vec(&summaries)?);
+        let index_sig = sig.finish();
+        put(
+            &writer,
+            &self.state,
+            &mut outputs,
+            &mut report,
+            "index.html",
+            index_sig,
+            || {
+                let owned: Vec<ChatSummary> = summaries.iter().map(|s| (*s).clone()).collect();
+                pages::render_index(&inputs.theme, &inputs.site, &inputs.config, &owned)
+            },
+        )?;
+
+        // Static files of the theme and the site, custom emoji, re-hosted files.
+        for (rel, source) in &inputs.theme.static_files {
+            let bytes = source.read()?;
+            put(
+                &writer,
+                &self.state,
+                &mut outputs,
+                &mut report,
+                rel,
+                hash(&bytes),
+                || Ok(bytes.clone()),
+            )?;
+        }
+        for (rel, path) in &self.copies {
+            let stamp =
+                Stamp::read(path).with_context(|| format!("{} disappeared", path.display()))?;
+            let sig = Signature::new()
+                .with(path.to_string_lossy().as_bytes())
+                .with(stamp.len.to_le_bytes())
+                .with(stamp.mtime.to_le_bytes())
+                .finish();
+            put(
+                &writer,
+                &self.state,
+                &mut outputs,
+                &mut report,
+                rel,
+                sig,
+                || std::fs::read(path).with_context(|| format!("cannot read {}", path.display())),
+            )?;
+        }
+
+        for rel in outputs.keys() {
+            writer.keep(rel);
+        }
+        report.removed = writer.prune()?;
+        report.written = writer.written();
+        report.bytes_written = writer.bytes_written();
+        self.state.outputs = outputs;
+        self.state.chats = chat_records;
+        self.state.channels = self.directory.channels.clone().into_iter().collect();
+        self.state.emoji = self.directory.emoji.clone().into_iter().collect();
+        self.state.hosted = self.hosted.clone().into_iter().collect();
+        Ok(report)
+    }
+
+    /// Reloads users that changed; notes their ids.
+    fn refresh_users(&mut self, scope: &Scope, changed: &mut Deps) -> Result<()> {
+        let dir = self.project.content_dir().join("users");
+        if !self.people_loaded || scope.everything {
+            let stamps = stamp_dir(&dir, "json")?;
+            let previous = std::mem::take(&mut self.state.users);
+            for (id, stamp) in &stamps {
+                if previous.get(id) != Some(stamp) {
+                    changed.users.insert(id.clone());
+                }
+            }
+            for id in previous.keys() {
+                if !stamps.contains_key(id) {
+                    changed.users.insert(id.clone());
+                }
+            }
+            if !self.people_loaded {
+                self.directory.people = Directory::load_people(&dir)?;
+                self.people_loaded = true;
+            } else {
+                for id in &changed.users {
+                    self.reload_person(&dir, id)?;
+                }
+            }
+            self.state.users = stamps;
+        } else {
+            for id in &scope.users {
+                let stamp = Stamp::read(&dir.join(format!("{id}.json")));
+                if self.state.users.get(id) != stamp.as_ref() {
+                    changed.users.insert(id.clone());
+                    self.reload_person(&dir, id)?;
+                    match stamp {
+                        Some(s) => self.state.users.insert(id.clone(), s),
+                        None => self.state.users.remove(id),
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn reload_person(&mut self, dir: &Path, id: &str) -> Result<()> {
+        if !crate::content::user::is_valid_user_id(id) {
+            return Ok(());
+        }
+        let path = dir.join(format!("{id}.json"));
+        match crate::fsio::read_optional(&path)? {
+            Some(bytes) => {
+                let raw: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&bytes)
+                        .with_context(|| format!("{} is not a valid user file", path.display()))?;
+                self.directory
+                    .people
+                    .insert(id.to_owned(), Person::from_raw(id, &raw));
+            }
+            None => {
+                self.directory.people.remove(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-reads chat settings; notes channels whose name or page changed (for mentions).
+    fn refresh_chats(&mut self, scope: &Scope, changed: &mut Deps) -> Result<()> {
+        let store = self.project.open_store()?;
+        if scope.everything || self.chats.is_empty() {
+            let entries = store.load_channels()?;
+            let slugs: BTreeSet<Slug> = entries.iter().map(|e| e.slug.clone()).collect();
+            self.chats.retain(|slug, _| slugs.contains(slug));
+            for entry in entries {
+                let stamp = Stamp::read(&store.channel_file(&entry.slug));
+                self.update_chat(entry, stamp);
+            }
+        } else {
+            let all = store.load_channels()?;
+            for slug in &scope.chats {
+                match all.iter().find(|e| &e.slug == slug) {
+                    Some(entry) => {
+                        let stamp = Stamp::read(&store.channel_file(slug));
+                        self.update_chat(entry.clone(), stamp);
+                    }
+                    None => {
+                        self.chats.remove(slug);
+                    }
+                }
+            }
+        }
+        let Some(inputs) = self.inputs.as_ref() else {
+            return Ok(());
+        };
+        let entries: Vec<ChannelEntry> = self.chats.values().map(|c| c.entry.clone()).collect();
+        let mut directory = HashMap::new();
+        std::mem::swap(&mut directory, &mut self.directory.channels);
+        self.directory
+            .add_channels(&entries, |c| inputs.link.chat_from_chat(&c.slug));
+        let before: BTreeMap<String, (String, Option<String>)> = if directory.is_empty() {
+            self.state.channels.clone()
+        } else {
+            directory.into_iter().collect()
+        };
+        let ids: BTreeSet<&String> = before
+            .keys()
+            .chain(self.directory.channels.keys())
+            .collect();
+        for id in ids {
+            if before.get(id) != self.directory.channels.get(id) {
+                changed.channels.insert(id.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn update_chat(&mut self, entry: ChannelEntry, stamp: Option<Stamp>) {
+        match self.chats.get_mut(&entry.slug) {
+            Some(cache) => {
+                cache.settings = stamp;
+                cache.entry = entry;
+            }
+            None => {
+                self.chats.insert(
+                    entry.slug.clone(),
+                    ChatCache {
+                        entry,
+                        settings: stamp,
+                        items: BTreeMap::new(),
+                        loaded: false,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Re-lists custom emoji and re-hosted files; notes what changed.
+    fn refresh_assets(&mut self, changed: &mut Deps) -> Result<()> {
+        let Some(inputs) = self.inputs.as_ref() else {
+            return Ok(());
+        };
+        let content = self.project.content_dir();
+        let mut emoji = HashMap::new();
+        let mut hosted = HashMap::new();
+        let mut copies = BTreeMap::new();
+        for (name, rel, path) in super::assets_in(&content.join("emoji"), "emoji")? {
+            emoji.insert(name, format!("{}{rel}", inputs.link.from_chat));
+            copies.insert(rel, path);
+        }
+        for (name, rel, path) in super::assets_in(&content.join("files"), "files")? {
+            // content/files/<FILE_ID>/<name>
+            let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
+            let url = format!("{}{}", inputs.link.from_chat, super::encode_path(&rel));
+            hosted.insert(id, (url, super::is_image(&rel)));
+            copies.insert(rel, path);
+        }
+        let before_emoji: HashMap<String, String> = if self.directory.emoji.is_empty() {
+            self.state.emoji.clone().into_iter().collect()
+        } else {
+            std::mem::take(&mut self.directory.emoji)
+        };
+        for name in before_emoji.keys().chain(emoji.keys()) {
+            if before_emoji.get(name) != emoji.get(name) {
+                changed.emoji.insert(name.clone());
+            }
+        }
+        let before_hosted: HashMap<String, (String, bool)> = if self.hosted.is_empty() {
+            self.state.hosted.clone().into_iter().collect()
+        } else {
+            std::mem::take(&mut self.hosted)
+        };
+        for id in before_hosted.keys().chain(hosted.keys()) {
+            if before_hosted.get(id) != hosted.get(id) {
+                changed.files.insert(id.clone());
+            }
+        }
+        self.directory.emoji = emoji;
+        self.hosted = hosted;
+        self.copies = copies;
+        Ok(())
+    }
+}
+
+fn state_path(project: &Project) -> PathBuf {
+    project.cache_dir().join("build-state.json")
+}
+
+/// Stamps of the files `*.ext` in `dir`, by file stem.
+fn stamp_dir(dir: &Path, ext: &str) -> Result<BTreeMap<String, Stamp>> {
+    let mut out = BTreeMap::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != ext) {
+            continue;
+        }
+        let (Some(stem), Ok(meta)) = (path.file_stem().and_then(|s| s.to_str()), entry.metadata())
+        else {
+            continue;
+        };
+        out.insert(stem.to_owned(), Stamp::of(&meta));
+    }
+    Ok(out)
+}
+
+/// Writes one output unless the state says it is current; records it either way.
+fn put(
+    writer: &SiteWriter,
+    state: &BuildState,
+    outputs: &mut BTreeMap<String, OutputRecord>,
+    report: &mut BuildReport,
+    rel: &str,
+    sig: u64,
+    render: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<()> {
+    let record = if state.is_current(writer.root(), rel, sig) {
+        report.unchanged += 1;
+        state.outputs.get(rel).copied()
+    } else {
+        let bytes = render()?;
+        report.rendered += 1;
+        if !writer.put(rel, &bytes)? {
+            report.unchanged += 1;
+        }
+        Stamp::read(&writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+    };
+    if let Some(record) = record {
+        outputs.insert(rel.to_owned(), record);
+    }
+    Ok(())
+}
+
+/// What building one chat needs from the builder.
+struct ChatJob<'a> {
+    project: &'a Project,
+    inputs: &'a Inputs,
+    directory: &'a Directory,
+    hosted: &'a HashMap<String, (String, bool)>,
+    state: &'a BuildState,
+    writer: &'a SiteWriter,
+    changed: &'a Deps,
+    scope: &'a Scope,
+    keep_loaded: bool,
+}
+
+/// Brings one published chat's pages and feeds up to date and returns its record.
+fn chat_build(
+    job: ChatJob<'_>,
+    cache: &mut ChatCache,
+    outputs: &mut BTreeMap<String, OutputRecord>,
+    report: &mut BuildReport,
+) -> Result<ChatRecord> {
+    let ChatJob {
+        project,
+        inputs,
+        directory,
+        hosted,
+        state,
+        writer,
+        changed,
+        scope,
+        keep_loaded,
+    } = job;
+    let slug = cache.entry.slug.clone();
+    let store_dir = project
+        .content_dir()
+        .join("channels")
+        .join(slug.as_str())
+        .join("messages");
+    let previous = state.chats.get(slug.as_str());
+    let cx = ViewContext {
+        directory,
+        render: &inputs.render,
+        tz: &inputs.tz,
+        hosted_files: hosted,
+    };
+
+    // Which message files to (re)read.
+    let check_all = scope.everything || !cache.loaded;
+    let mut to_read: Vec<(Ts, PathBuf)> = Vec::new();
+    let mut files_changed = false;
+    if check_all {
+        let listed = chat::list_messages(&store_dir)?;
+        let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
+            .into_par_iter()
+            .map(|(ts, path)| {
+                let stamp = Stamp::read(&path);
+                (ts, path, stamp)
+            })
+            .collect();
+        let known: BTreeMap<&str, &Stamp> = match (cache.loaded, previous) {
+            (false, Some(p)) => p.files.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+            _ => BTreeMap::new(),
+        };
+        let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
+        if cache.loaded {
+            let gone: Vec<Ts> = cache
+                .items
+                .keys()
+                .filter(|ts| !listed_ts.contains(ts))
+                .cloned()
+                .collect();
+            files_changed |= !gone.is_empty();
+            for ts in gone {
+                cache.items.remove(&ts);
+            }
+        } else {
+            files_changed |= previous.is_none_or(|p| p.files.len() != stamps.len());
+        }
+        for (ts, path, stamp) in stamps {
+            let same = if cache.loaded {
+                cache.items.get(&ts).map(|i| Some(i.stamp)) == Some(stamp)
+            } else {
+                known.get(ts.as_str()).copied() == stamp.as_ref()
+            };
+            files_changed |= !same;
+            to_read.push((ts, path));
+            if cache.loaded && same {
+                to_read.pop();
+            }
+        }
+    } else if let Some(hinted) = scope.messages.get(&slug) {
+        // The caller saw these change: read them again whatever their stamps say.
+        for ts in hinted {
+            let path = store_dir.join(format!("{ts}.json"));
+            files_changed = true;
+            if path.is_file() {
+                to_read.push((ts.clone(), path));
+            } else {
+                cache.items.remove(ts);
+            }
+        }
+    }
+
+    let context = {
+        let mut sig = Signature::new();
+        sig.push_u64(inputs.global);
+        sig.push_u64(inputs.chat_templates);
+        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
+        sig.finish()
+    };
+    let deps_touched = match previous {
+        Some(p) if !cache.loaded => p.deps.touches(changed),
+        _ => cache.items.values().any(|i| i.deps.touches(changed)),
+    };
+    let unchanged =
+        !files_changed && !deps_touched && previous.is_some_and(|p| p.context == context);
+
+    // A chat nothing touched keeps its outputs, as long as they are still on disk as written.
+    if unchanged
+        && !cache.loaded
+        && let Some(p) = previous
+        && p.outputs.iter().all(|rel| {
+            state
+                .outputs
+                .get(rel)
+                .is_some_and(|o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
+        })
+    {
+        for rel in &p.outputs {
+            if let Some(o) = state.outputs.get(rel) {
+                outputs.insert(rel.clone(), *o);
+                report.unchanged += 1;
+            }
+        }
+        return Ok(p.clone());
+    }
+
+    // Read what changed (everything, when the chat was not in memory).
+    if !cache.loaded {
+        to_read = chat::list_messages(&store_dir)?.into_iter().collect();
+        cache.items.clear();
+    } else if deps_touched {
+        for (ts, item) in &cache.items {
+            if item.deps.touches(changed) {
+                to_read.push((ts.clone(), store_dir.join(format!("{ts}.json"))));
+            }
+        }
+    }
+    let config = &inputs.config;
+    let fresh: Vec<Item> = to_read
+        .par_iter()
+        .map(|(_, path)| chat::load_item(path, config, &cx))
+        .collect::<Result<_>>()?;
+    report.messages_rendered += fresh.iter().filter(|i| i.view.is_some()).count();
+    for item in fresh {
+        cache.items.insert(item.ts.clone(), item);
+    }
+    cache.loaded = true;
+
+    let Structure { tops, count } = chat::structure(&cache.items);
+    let first = tops
+        .iter()
+        .filter_map(|t| cache.items.get(&t.ts)?.view.as_ref())
+        .find(|(v, _)| !v.tombstone)
+        .map(|(v, _)| v.time.clone());
+    let url = format!("{}{}/", inputs.link.from_root, slug);
+    let header = ChatHeader::new(&cache.entry, first, url);
+    let total = pages::page_count(tops.len(), config.page_size);
+    let newest = cache
+        .items
+        .values()
+        .rev()
+        .filter(|i| i.visibility == chat::Visibility::Published)
+        .find_map(|i| i.view.as_ref());
+    let summary = ChatSummary {
+        header,
+        message_count: count,
+        last: newest.map(|(v, _): &(_, String)| v.time.clone()),
+        last_ts: newest.map(|(v, _)| v.ts.clone()),
+        pages: total,
+    };
+    let header_json = serde_json::to_string(&summary.header)?;
+    let top_sigs: Vec<u64> = tops
+        .par_iter()
+        .map(|t| chat::top_signature(t, &cache.items))
+        .collect();
+
+    // Pages.
+    let mut chat_outputs = Vec::with_capacity(total + 2);
+    let size = config.page_size.max(1);
+    let page_sigs: Vec<(usize, String, u64)> = (1..=total)
+        .map(|n| {
+            let mut sig = Signature::new();
+            sig.push_u64(context);
+            sig.push(&header_json);
+            sig.push_u64(n as u64);
+            sig.push_u64(total as u64);
+            for s in top_sigs.iter().skip((n - 1) * size).take(size) {
+                sig.push_u64(*s);
+            }
+            (n, chat_page_path(&slug, n), sig.finish())
+        })
+        .collect();
+    let items = &cache.items;
+    let rendered: Vec<Result<Option<(String, u64, bool)>>> = page_sigs
+        .par_iter()
+        .map(|(n, path, sig)| {
+            if state.is_current(writer.root(), path, *sig) {
+                return Ok(None);
+            }
+            let messages: Vec<_> = tops
+                .iter()
+                .skip((n - 1) * size)
+                .take(size)
+                .filter_map(|t| chat::nested_view(t, items))
+                .collect();
+            let (path, bytes) = pages::render_chat_page(
+                &inputs.theme,
+                &inputs.site,
+                config,
+                ChatPage {
+                    chat: &summary.header,
+                    slug: &slug,
+                    messages: &messages,
+                    n: *n,
+                    total,
+                },
+            )?;
+            let wrote = writer.put(&path, &bytes)?;
+            Ok(Some((path, *sig, wrote)))
+        })
+        .collect();
+    for ((_, path, _), result) in page_sigs.iter().zip(rendered) {
+        match result? {
+            None => {
+                report.unchanged += 1;
+                if let Some(o) = state.outputs.get(path) {
+                    outputs.insert(path.clone(), *o);
+                }
+            }
+            Some((path, sig, wrote)) => {
+                report.rendered += 1;
+                if !wrote {
+                    report.unchanged += 1;
+                }
+                if let Some(stamp) = Stamp::read(&writer.root().join(&path)) {
+                    outputs.insert(path, OutputRecord { sig, stamp });
+                }
+            }
+        }
+        chat_outputs.push(path.clone());
+    }
+
+    // Feeds.
+    let mut sig = Signature::new();
+    sig.push_u64(inputs.global);
+    sig.push(serde_json::to_vec(&summary)?);
+    for s in &top_sigs {
+        sig.push_u64(*s);
+    }
+    let feed_sig = sig.finish();
+    let json_path = format!("{slug}/feed.json");
+    let jsonp_path = format!("{slug}/feed.jsonp");
+    let fresh_feed = !(state.is_current(writer.root(), &json_path, feed_sig)
+        && state.is_current(writer.root(), &jsonp_path, feed_sig));
+    let json = if fresh_feed {
+        let json = feeds::feed_json(
+            &summary,
+            tops.iter().map(|t| {
+                let mut s = String::new();
+                chat::nested_json(t, items, &mut s);
+                s
+            }),
+        );
+        Some(json)
+    } else {
+        None
+    };
+    let jsonp = json
+        .as_ref()
+        .map(|j| feeds::jsonp(&config.feed_callback, j));
+    put(writer, state, outputs, report, &json_path, feed_sig, || {
+        Ok(json.clone().unwrap_or_default())
+    })?;
+    put(
+        writer,
+        state,
+        outputs,
+        report,
+        &jsonp_path,
+        feed_sig,
+        || Ok(jsonp.clone().unwrap_or_default()),
+    )?;
+    chat_outputs.push(json_path);
+    chat_outputs.push(jsonp_path);
+
+    let mut deps = Deps::default();
+    let mut files = BTreeMap::new();
+    for item in cache.items.values() {
+        deps.extend(&item.deps);
+        files.insert(item.ts.to_string(), item.stamp);
+    }
+    let record = ChatRecord {
+        settings: cache.settings,
+        files,
+        deps,
+        context,
+        summary,
+        outputs: chat_outputs,
+    };
+    if !keep_loaded {
+        cache.items.clear();
+        cache.loaded = false;
+    }
+    Ok(record)
+}

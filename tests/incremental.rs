@@ -1,0 +1,433 @@
+//! Incremental builds are tested, not hoped for: random sequences of changes to content, users,
+//! templates, static files and config, each followed by an incremental `scrollback build`, whose
+//! `site/` must equal, byte for byte, a clean full build of the same inputs.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// A small deterministic PRNG (xorshift), so a failing sequence can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Writes like editors and scrollback do: a temporary file, then a rename.
+fn write_atomic(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let tmp = path.with_extension("tmp-edit");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if !from.exists() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The same inputs in a fresh folder, built from nothing.
+fn full_build_of(p: &Project) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let fresh = tempfile::tempdir().unwrap();
+    for part in ["content", "themes", "templates", "static"] {
+        copy_tree(&p.path(part), &fresh.path().join(part));
+    }
+    std::fs::copy(
+        p.path("scrollback.toml"),
+        fresh.path().join("scrollback.toml"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(BIN)
+        .arg("-C")
+        .arg(fresh.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    snapshot(&fresh.path().join("site"))
+}
+
+fn message_files(p: &Project) -> Vec<String> {
+    p.snapshot("content/channels")
+        .into_keys()
+        .filter(|k| k.contains("/messages/"))
+        .collect()
+}
+
+fn chats(p: &Project) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(p.path("content/channels"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// One random change; returns what it did, for the failure message.
+fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
+    let files = message_files(p);
+    let chats = chats(p);
+    let users: Vec<String> = p.snapshot("content/users").into_keys().collect();
+    match rng.below(14) {
+        0..=2 => {
+            // A new message, sometimes a reply in a thread.
+            let chat = rng.pick(&chats).clone();
+            let ts = format!(
+                "{}.{:06}",
+                1_530_000_000 + step * 97 + rng.below(50),
+                rng.below(999_999)
+            );
+            let user = rng.pick(&users).trim_end_matches(".json").to_owned();
+            let mut slack = serde_json::json!({"type": "message", "user": user, "ts": ts,
+                "text": format!("new message {step} for <@{user}> :tada:")});
+            let in_chat: Vec<&String> = files
+                .iter()
+                .filter(|f| f.starts_with(&format!("{chat}/")))
+                .collect();
+            if rng.below(3) == 0 && !in_chat.is_empty() {
+                let parent = rng
+                    .pick(&in_chat)
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(".json")
+                    .to_owned();
+                slack["thread_ts"] = parent.into();
+            }
+            let record = serde_json::json!({"ts": ts, "slack": slack});
+            write_atomic(
+                &p.path(&format!("content/channels/{chat}/messages/{ts}.json")),
+                &record.to_string(),
+            );
+            format!("add {chat}/{ts}")
+        }
+        3 | 4 => {
+            let f = rng.pick(&files).clone();
+            let path = p.path(&format!("content/channels/{f}"));
+            let mut record: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let text = match rng.below(3) {
+                0 => "&lt;#&gt; now a comment for editors".to_owned(),
+                1 => format!("edited at step {step}: *bold* and _italic_"),
+                _ => "plain edit".to_owned(),
+            };
+            record["slack"]["text"] = text.clone().into();
+            record["slack"]["edited"] =
+                serde_json::json!({"ts": format!("{}.000000", 1_600_000_000 + step)});
+            record["slack"].as_object_mut().unwrap().remove("blocks");
+            write_atomic(&path, &record.to_string());
+            format!("edit {f}: {text}")
+        }
+        5 => {
+            let f = rng.pick(&files).clone();
+            let path = p.path(&format!("content/channels/{f}"));
+            if rng.below(2) == 0 {
+                std::fs::remove_file(&path).unwrap();
+                format!("remove {f}")
+            } else {
+                let mut record: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                record["deleted"] = true.into();
+                write_atomic(&path, &record.to_string());
+                format!("delete {f}")
+            }
+        }
+        6 => {
+            let u = rng.pick(&users).clone();
+            let path = p.path(&format!("content/users/{u}"));
+            let mut user: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            user["profile"]["display_name"] = format!("Renamed {step}").into();
+            user["profile"]["image_72"] = format!("https://example.org/avatar-{step}.png").into();
+            write_atomic(&path, &user.to_string());
+            format!("rename user {u}")
+        }
+        7 => {
+            let (name, edit) = *rng.pick(&[
+                (
+                    "message.html",
+                    "<span class=\"step\">{{ message.ts }}</span>",
+                ),
+                (
+                    "chat.html",
+                    "<p class=\"chat-step\">{{ chat.headline }}</p>",
+                ),
+                (
+                    "index.html",
+                    "<p class=\"index-step\">{{ chats | length }}</p>",
+                ),
+                ("base.html", "<!-- base -->"),
+            ]);
+            let path = p.path(&format!("themes/default/templates/{name}"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let text = if name == "message.html" {
+                text.replace(
+                    "<div class=\"text\">",
+                    &format!("{edit}<div class=\"text\">"),
+                )
+            } else if name == "base.html" {
+                text.replace("</footer>", &format!("</footer>{edit}{step}"))
+            } else {
+                text.replace(
+                    "{% endblock content %}",
+                    &format!("{edit}{step}{{% endblock content %}}"),
+                )
+            };
+            write_atomic(&path, &text);
+            format!("template {name}")
+        }
+        8 => {
+            let path = p.path("themes/default/static/assets/style.css");
+            let text = std::fs::read_to_string(&path).unwrap();
+            write_atomic(&path, &format!("{text}\n.step-{step} {{ color: red; }}"));
+            "css".to_owned()
+        }
+        9 => {
+            let chat = rng.pick(&chats).clone();
+            let path = p.path(&format!("content/channels/{chat}/channel.toml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let (what, text) = match rng.below(3) {
+                0 => (
+                    "draft",
+                    text.replace("state = \"archived\"", "state = \"draft\"")
+                        .replace("state = \"live\"", "state = \"draft\""),
+                ),
+                1 => (
+                    "publish",
+                    text.replace("state = \"draft\"", "state = \"archived\""),
+                ),
+                _ => (
+                    "headline",
+                    replace_line(
+                        &text,
+                        "headline = ",
+                        &format!("headline = \"Headline {step}\""),
+                    ),
+                ),
+            };
+            write_atomic(&path, &text);
+            format!("{what} {chat}")
+        }
+        10 => {
+            // A new chat, copied from another with a new id.
+            let from = rng.pick(&chats).clone();
+            let slug = format!("new-chat-{step}");
+            copy_tree(
+                &p.path(&format!("content/channels/{from}")),
+                &p.path(&format!("content/channels/{slug}")),
+            );
+            let path = p.path(&format!("content/channels/{slug}/channel.toml"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            write_atomic(
+                &path,
+                &replace_line(
+                    &text,
+                    "channel_id = ",
+                    &format!("channel_id = \"CNEW{step}\""),
+                ),
+            );
+            format!("new chat {slug}")
+        }
+        11 if chats.len() > 1 => {
+            let chat = rng.pick(&chats).clone();
+            std::fs::remove_dir_all(p.path(&format!("content/channels/{chat}"))).unwrap();
+            format!("remove chat {chat}")
+        }
+        12 => {
+            let size = [3, 5, 8, 200][rng.below(4)];
+            let path = p.path("scrollback.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            write_atomic(
+                &path,
+                &replace_line(&text, "page_size = ", &format!("page_size = {size}")),
+            );
+            format!("page_size {size}")
+        }
+        _ => "nothing".to_owned(),
+    }
+}
+
+fn replace_line(text: &str, prefix: &str, line: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with(prefix) {
+                line.to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+fn run(seed: u64, steps: usize) {
+    let (zip, _) = synthetic_export(300, 3, 11, false);
+    let p = Project::init();
+    p.write(
+        "scrollback.toml",
+        "page_size = 5\ntimezone = \"Europe/Paris\"\n",
+    );
+    p.import(&zip).build();
+    let mut rng = Rng(seed);
+    let mut history = Vec::new();
+    for step in 0..steps {
+        let mut did = random_change(&p, &mut rng, step);
+        if rng.below(3) == 0 {
+            // Several changes before one build, as a watcher coalesces them.
+            did = format!("{did}; {}", random_change(&p, &mut rng, step + 1000));
+        }
+        history.push(did);
+        p.build();
+        let incremental = p.snapshot("site");
+        let full = full_build_of(&p);
+        if incremental != full {
+            let differ: Vec<&String> = incremental
+                .keys()
+                .chain(full.keys())
+                .filter(|k| incremental.get(*k) != full.get(*k))
+                .collect();
+            panic!(
+                "seed {seed}, after {history:#?}\nthese outputs differ from a full build: {differ:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_seed_1() {
+    run(0x9e3779b97f4a7c15, 30);
+}
+
+#[test]
+fn incremental_builds_equal_full_builds_seed_2() {
+    run(0xdeadbeefcafef00d, 30);
+}
+
+fn rendered(out: &str) -> usize {
+    let at = out.find(" rendered").unwrap_or_else(|| panic!("{out}"));
+    let digits: String = out[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.chars().rev().collect::<String>().parse().unwrap()
+}
+
+/// Each kind of change re-renders exactly what depends on it.
+#[test]
+fn changes_re_render_only_what_depends_on_them() {
+    let (zip, _) = synthetic_export(300, 3, 11, false);
+    let p = Project::init();
+    p.write("scrollback.toml", "page_size = 20\n");
+    p.import(&zip).build();
+    let chats = chats(&p);
+    let pages = |chat: &str| {
+        p.snapshot(&format!("site/{chat}"))
+            .keys()
+            .filter(|k| k.ends_with(".html"))
+            .count()
+    };
+    let all_pages: usize = chats.iter().map(|c| pages(c)).sum();
+
+    assert_eq!(rendered(&p.ok(&["build"])), 0, "nothing changed");
+
+    // A new message at the end of a chat: its last page, its two feeds, the index.
+    let chat = &chats[0];
+    let record = serde_json::json!({"ts": "1900000000.000001", "slack": {"type": "message", "user": "U00001000", "text": "breaking", "ts": "1900000000.000001"}});
+    write_atomic(
+        &p.path(&format!(
+            "content/channels/{chat}/messages/1900000000.000001.json"
+        )),
+        &record.to_string(),
+    );
+    assert_eq!(rendered(&p.ok(&["build"])), 4);
+
+    // CSS: copied, nothing rendered.
+    let css = p.path("themes/default/static/assets/style.css");
+    write_atomic(
+        &css,
+        &(std::fs::read_to_string(&css).unwrap() + "\nbody{color:#111}"),
+    );
+    let out = p.ok(&["build"]);
+    assert_eq!(rendered(&out), 1, "{out}");
+
+    // chat.html: every chat page, not the index and not the feeds.
+    let chat_html = p.path("themes/default/templates/chat.html");
+    write_atomic(
+        &chat_html,
+        &std::fs::read_to_string(&chat_html)
+            .unwrap()
+            .replace("Chat archive", "From the archive"),
+    );
+    assert_eq!(rendered(&p.ok(&["build"])), all_pages);
+
+    // base.html: every page, the index too.
+    let base = p.path("themes/default/templates/base.html");
+    write_atomic(
+        &base,
+        &std::fs::read_to_string(&base)
+            .unwrap()
+            .replace("Skip to content", "Skip to the chat"),
+    );
+    assert_eq!(rendered(&p.ok(&["build"])), all_pages + 1);
+
+    // A user's new name: the chats they appear in, nothing else.
+    let user = serde_json::json!({"id": "UZZZ", "name": "zed", "profile": {"display_name": "Zed"}});
+    write_atomic(&p.path("content/users/UZZZ.json"), &user.to_string());
+    assert_eq!(rendered(&p.ok(&["build"])), 0, "a user nobody mentions");
+    let record = serde_json::json!({"ts": "1900000001.000001", "slack": {"type": "message", "user": "UZZZ", "text": "hi", "ts": "1900000001.000001"}});
+    write_atomic(
+        &p.path(&format!(
+            "content/channels/{chat}/messages/1900000001.000001.json"
+        )),
+        &record.to_string(),
+    );
+    p.build();
+    let user = serde_json::json!({"id": "UZZZ", "name": "zed", "profile": {"display_name": "Zed Renamed"}});
+    write_atomic(&p.path("content/users/UZZZ.json"), &user.to_string());
+    let out = p.ok(&["build"]);
+    // Their message's page and the chat's feeds.
+    assert_eq!(rendered(&out), 3, "{out}");
+    assert!(
+        p.read(&format!("site/{chat}/feed.json"))
+            .contains("Zed Renamed")
+    );
+
+    // A missing or corrupt cache means a full build, never a wrong one.
+    std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
+    let before = p.snapshot("site");
+    let out = p.ok(&["build"]);
+    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 1, "{out}");
+    assert_eq!(p.snapshot("site"), before);
+}
