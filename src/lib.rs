@@ -11,3 +11,4 @@ pub mod import;
 pub mod progress;
 pub mod project;
 pub mod render;
+pub mod watch;

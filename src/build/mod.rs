@@ -56,8 +56,10 @@ pub enum Change {
     Everything,
     /// `scrollback.toml`.
     Config,
-    /// A template, a static file or `theme.toml` of the theme or the site.
+    /// A template or `theme.toml` of the theme, or a template of the site.
     Theme,
+    /// A static file of the theme or the site (stylesheets, scripts, images).
+    Static,
     /// `content/users/<id>.json`.
     User(String),
     /// A chat's `channel.toml`, or the chat folder itself (created or removed).

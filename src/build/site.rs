@@ -128,6 +128,8 @@ pub struct SiteBuilder {
     state: BuildState,
     /// Whether `directory.people` holds every user.
     people_loaded: bool,
+    /// The last build failed: compare every input next time.
+    recheck: bool,
 }
 
 /// What changed since the last build, as far as the caller knows.
@@ -139,6 +141,7 @@ struct Scope {
     chats: BTreeSet<Slug>,
     messages: BTreeMap<Slug, BTreeSet<Ts>>,
     assets: bool,
+    statics: bool,
 }
 
 impl Scope {
@@ -162,6 +165,7 @@ impl Scope {
                         .insert(ts.clone());
                 }
                 Change::Assets => scope.assets = true,
+                Change::Static => scope.statics = true,
             }
         }
         scope
@@ -182,6 +186,7 @@ impl SiteBuilder {
             copies: BTreeMap::new(),
             chats: BTreeMap::new(),
             people_loaded: false,
+            recheck: false,
         }
     }
 
@@ -202,14 +207,13 @@ impl SiteBuilder {
         if changes.is_empty() || self.inputs.is_none() {
             scope.everything = true;
         }
-        let result = self.build_scope(&scope);
-        if result.is_err() {
-            // A failed build may have left caches half-updated: start clean next time.
-            self.inputs = None;
-            self.chats.clear();
-            self.people_loaded = false;
-            self.state = BuildState::default();
+        if self.recheck {
+            scope.everything = true;
         }
+        let result = self.build_scope(&scope);
+        // A failed build may have stopped halfway through its bookkeeping: next time, check
+        // every input again (rendered messages stay cached; only their stamps are compared).
+        self.recheck = result.is_err();
         let mut report = result?;
         if !self.keep_loaded || scope.everything {
             self.save_state()?;
@@ -232,6 +236,12 @@ impl SiteBuilder {
         let previous_global = self.state.global;
         if scope.everything || scope.inputs || self.inputs.is_none() {
             self.inputs = Some(Inputs::load(&self.project)?);
+        } else if scope.statics
+            && let Some(inputs) = self.inputs.as_mut()
+        {
+            inputs
+                .theme
+                .refresh_static(&self.project, &inputs.config.theme)?;
         }
         let global = self.inputs.as_ref().map_or(0, |i| i.global);
         let global_changed = global != previous_global;
@@ -263,6 +273,13 @@ impl SiteBuilder {
             .filter(|(_, c)| c.entry.settings.state.is_published())
             .map(|(s, _)| s.clone())
             .collect();
+        // Unpublished chats are not built, so changes to them are not followed: forget them.
+        for cache in self.chats.values_mut() {
+            if !cache.entry.settings.state.is_published() && cache.loaded {
+                cache.items.clear();
+                cache.loaded = false;
+            }
+        }
         let bar = Progress::new(self.progress, "building", published.len() as u64);
         for slug in &published {
             let Some(cache) = self.chats.get_mut(slug) else {
@@ -707,12 +724,28 @@ fn chat_build(
         sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
         sig.finish()
     };
-    let deps_touched = match previous {
-        Some(p) if !cache.loaded => p.deps.touches(changed),
-        _ => cache.items.values().any(|i| i.deps.touches(changed)),
-    };
+    let deps_touched = !changed.is_empty()
+        && match previous {
+            Some(p) if !cache.loaded => p.deps.touches(changed),
+            _ => cache.items.values().any(|i| i.deps.touches(changed)),
+        };
     let unchanged =
         !files_changed && !deps_touched && previous.is_some_and(|p| p.context == context);
+
+    // In memory and untouched: the outputs written last time are current.
+    if unchanged
+        && cache.loaded
+        && !check_all
+        && let Some(p) = previous
+    {
+        for rel in &p.outputs {
+            if let Some(o) = state.outputs.get(rel) {
+                outputs.insert(rel.clone(), *o);
+                report.unchanged += 1;
+            }
+        }
+        return Ok(p.clone());
+    }
 
     // A chat nothing touched keeps its outputs, as long as they are still on disk as written.
     if unchanged

@@ -246,6 +246,7 @@ fn reactions(
                     u.iter()
                         .filter_map(Value::as_str)
                         .map(|id| {
+                            lookup.note_user(id);
                             directory
                                 .people
                                 .get(id)

@@ -4,6 +4,10 @@ mod build;
 mod errors;
 mod import;
 mod init;
+mod watch;
+
+pub(crate) use build::summary as build_summary;
+pub(crate) use errors::print as print_error;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +39,8 @@ pub enum Command {
     Import(import::Args),
     /// Render content/ with the theme into site/ (only changed files are rewritten).
     Build(build::Args),
+    /// Build, serve site/ on http://127.0.0.1:1111 with live reload, and rebuild on every change.
+    Watch(watch::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -61,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(cli.root.as_deref(), args),
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
+        Command::Watch(args) => watch::run(&project, args),
     }
 }
 
