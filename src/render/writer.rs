@@ -1,0 +1,216 @@
+//! Writes the HTML and the plain text of a message side by side, so the two never disagree.
+//!
+//! Line breaks are held back until content follows them: Slack text often ends with a newline
+//! (rich_text sections before a list, messages ending in `\n`), and a `<br>` with nothing after it
+//! would only add an empty line. A block element (quote, pre, list) takes the place of one
+//! pending break, since it starts on a new line anyway.
+
+use super::Rendered;
+use super::escape::{push_decoded_wire, push_escaped, push_wire_as_html};
+
+/// Lengths to return to; only valid for the writer that made it, with nothing removed since.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checkpoint {
+    html: usize,
+    text: usize,
+    pending_breaks: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    html: String,
+    text: String,
+    pending_breaks: usize,
+}
+
+impl Writer {
+    pub(crate) fn with_capacity(bytes: usize) -> Self {
+        Writer {
+            html: String::with_capacity(bytes + bytes / 2),
+            text: String::with_capacity(bytes),
+            pending_breaks: 0,
+        }
+    }
+
+    /// A line break, emitted when (and if) content follows.
+    pub(crate) fn newline(&mut self) {
+        self.pending_breaks += 1;
+    }
+
+    fn flush_breaks(&mut self) {
+        for _ in 0..self.pending_breaks {
+            self.html.push_str("<br>");
+            self.text.push('\n');
+        }
+        self.pending_breaks = 0;
+    }
+
+    /// Text as it is (rich_text, plain_text, names): escaped in HTML, unchanged in plain text.
+    pub(crate) fn text(&mut self, raw: &str) {
+        if raw.is_empty() {
+            return;
+        }
+        self.flush_breaks();
+        push_escaped(&mut self.html, raw);
+        self.text.push_str(raw);
+    }
+
+    /// Text in Slack's wire format (only `&amp;` `&lt;` `&gt;` are entities).
+    pub(crate) fn wire_text(&mut self, wire: &str) {
+        if wire.is_empty() {
+            return;
+        }
+        self.flush_breaks();
+        push_wire_as_html(&mut self.html, wire);
+        push_decoded_wire(&mut self.text, wire);
+    }
+
+    /// A line break unless one is already pending (consecutive rich_text sections).
+    pub(crate) fn ensure_newline(&mut self) {
+        self.pending_breaks = self.pending_breaks.max(1);
+    }
+
+    /// Opening inline markup (`<b>`, the start of `<a ...>`): comes after any pending break.
+    pub(crate) fn open(&mut self, html: &str) {
+        self.flush_breaks();
+        self.html.push_str(html);
+    }
+
+    /// Closing inline markup: a pending break stays pending, so it lands after the close.
+    pub(crate) fn close(&mut self, html: &str) {
+        self.html.push_str(html);
+    }
+
+    /// An attribute value, escaped; HTML only.
+    pub(crate) fn attr(&mut self, value: &str) {
+        push_escaped(&mut self.html, value);
+    }
+
+    /// Markup with no counterpart in plain text, written as is (the rest of a tag).
+    pub(crate) fn markup(&mut self, html: &str) {
+        self.html.push_str(html);
+    }
+
+    /// Plain text with no counterpart in HTML (list bullets, separators).
+    pub(crate) fn text_only(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// Starts a block element on its own line.
+    pub(crate) fn open_block(&mut self, html: &str) {
+        // One break is implied by the block itself; more mean blank lines the author typed.
+        if self.pending_breaks > 1 {
+            self.flush_breaks();
+        }
+        self.pending_breaks = 0;
+        self.html.push_str(html);
+        self.end_text_line();
+    }
+
+    /// Ends a block element; breaks pending inside it are trailing and dropped.
+    pub(crate) fn close_block(&mut self, html: &str) {
+        self.pending_breaks = 0;
+        self.html.push_str(html);
+        self.end_text_line();
+    }
+
+    /// Makes the plain text continue on a new line.
+    pub(crate) fn end_text_line(&mut self) {
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+    }
+
+    /// A point to [`rollback`](Self::rollback) to when something turns out to be empty.
+    pub(crate) fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            html: self.html.len(),
+            text: self.text.len(),
+            pending_breaks: self.pending_breaks,
+        }
+    }
+
+    pub(crate) fn rollback(&mut self, to: Checkpoint) {
+        self.html.truncate(to.html);
+        self.text.truncate(to.text);
+        self.pending_breaks = to.pending_breaks;
+    }
+
+    pub(crate) fn html_len(&self) -> usize {
+        self.html.len()
+    }
+
+    pub(crate) fn finish(mut self) -> Rendered {
+        let trimmed = self.text.trim_end().len();
+        self.text.truncate(trimmed);
+        let leading = self.text.len() - self.text.trim_start().len();
+        self.text.drain(..leading);
+        Rendered {
+            html: self.html,
+            text: self.text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn breaks_wait_for_content() {
+        let mut w = Writer::default();
+        w.text("a");
+        w.newline();
+        w.newline();
+        w.text("b");
+        w.newline();
+        let out = w.finish();
+        assert_eq!(out.html, "a<br><br>b");
+        assert_eq!(out.text, "a\n\nb");
+    }
+
+    #[test]
+    fn breaks_land_after_closing_markup() {
+        let mut w = Writer::default();
+        w.open("<b>");
+        w.text("a");
+        w.newline();
+        w.close("</b>");
+        w.text("b");
+        assert_eq!(w.finish().html, "<b>a</b><br>b");
+    }
+
+    #[test]
+    fn a_block_absorbs_one_break() {
+        let mut w = Writer::default();
+        w.text("a");
+        w.newline();
+        w.open_block("<pre>");
+        w.text("x");
+        w.close_block("</pre>");
+        w.text("b");
+        let out = w.finish();
+        assert_eq!(out.html, "a<pre>x</pre>b");
+        assert_eq!(out.text, "a\nx\nb");
+    }
+
+    #[test]
+    fn blank_lines_before_a_block_are_kept() {
+        let mut w = Writer::default();
+        w.text("a");
+        w.newline();
+        w.newline();
+        w.open_block("<pre>");
+        w.close_block("</pre>");
+        assert_eq!(w.finish().html, "a<br><br><pre></pre>");
+    }
+
+    #[test]
+    fn wire_text_decodes_for_plain_text_only() {
+        let mut w = Writer::default();
+        w.wire_text("a &amp; b &lt;c&gt; &quot;");
+        let out = w.finish();
+        assert_eq!(out.html, "a &amp; b &lt;c&gt; &amp;quot;");
+        assert_eq!(out.text, "a & b <c> &quot;");
+    }
+}
