@@ -160,7 +160,7 @@ fn write_wire_link(w: &mut Writer, link: Option<&str>, text: &str) {
 }
 
 fn write_img(w: &mut Writer, class: &str, src: &str) {
-    w.open("<img class=\"");
+    w.open_object("<img class=\"");
     w.attr(class);
     w.markup("\" src=\"");
     w.attr(src);

@@ -145,7 +145,7 @@ fn write_img(w: &mut Writer, image: &Value, class: &str) {
     let Some(src) = image_src(image) else {
         return;
     };
-    w.open("<img class=\"");
+    w.open_object("<img class=\"");
     w.attr(class);
     w.markup("\" src=\"");
     w.attr(&src);
@@ -197,7 +197,7 @@ fn write_video(w: &mut Writer, block: &Value, cx: &Cx) {
         w.close_block("</div>");
     }
     if let Some(src) = thumbnail {
-        w.open("<img class=\"slack-video-thumbnail\" src=\"");
+        w.open_object("<img class=\"slack-video-thumbnail\" src=\"");
         w.attr(&src);
         w.markup("\" alt=\"");
         w.attr(str_field(block, "alt_text").unwrap_or(""));

@@ -144,9 +144,9 @@ fn write_pre(w: &mut Writer, content: &str, cx: &Cx) {
     // Slack drops the newline after an opening fence and before a closing one.
     let content = content.strip_prefix('\n').unwrap_or(content);
     let content = content.strip_suffix('\n').unwrap_or(content);
-    w.open_block("<pre>");
+    w.open_pre();
     write_literal(w, content, cx);
-    w.close_block("</pre>");
+    w.close_pre();
 }
 
 /// Code contents: wire text with control sequences resolved and nothing else.
@@ -585,7 +585,8 @@ mod tests {
             html("```codeblock `backtick````"),
             "<pre>codeblock `backtick`</pre>"
         );
-        assert_eq!(html("a ```b``` c"), "a <pre>b</pre> c");
+        // After a block the line starts anew, so its leading space is kept visible.
+        assert_eq!(html("a ```b``` c"), "a <pre>b</pre>\u{a0}c");
         assert_eq!(html("```<>```"), "<pre>&lt;&gt;</pre>");
         assert_eq!(
             html("```&lt;b&gt; <https://x.example|x>```"),
@@ -709,7 +710,7 @@ mod tests {
         assert_eq!(html("<data:text/html,&lt;script&gt;|y>"), "y");
         assert_eq!(
             html("<java\tscript:alert(1)|z>"),
-            "&lt;java\tscript:alert(1)|z&gt;"
+            "&lt;java\u{2003}script:alert(1)|z&gt;"
         );
         assert_eq!(html("<//evil.example|rel>"), "&lt;//evil.example|rel&gt;");
         assert_eq!(html("<http://a\" onmouseover=\"x|y>"), "y");

@@ -40,9 +40,9 @@ pub(crate) fn write_rich_text(w: &mut Writer, elements: &[Value], cx: &Cx) {
                 after_inline = false;
             }
             "rich_text_preformatted" => {
-                w.open_block("<pre>");
+                w.open_pre();
                 write_inline(w, array(element, "elements"), cx, true);
-                w.close_block("</pre>");
+                w.close_pre();
                 after_inline = false;
             }
             "rich_text_section" => {

@@ -81,7 +81,7 @@ pub(crate) fn shortcode_at<'t>(
 pub(crate) fn write_custom_emoji(w: &mut Writer, cx: &Cx, name: &str) {
     match cx.lookup.custom_emoji(name).and_then(safe_site_url) {
         Some(src) => {
-            w.open("<img class=\"emoji\" alt=\":");
+            w.open_object("<img class=\"emoji\" alt=\":");
             w.attr(name);
             w.markup(":\" src=\"");
             w.attr(&src);

@@ -4,6 +4,11 @@
 //! (rich_text sections before a list, messages ending in `\n`), and a `<br>` with nothing after it
 //! would only add an empty line. A block element (quote, pre, list) takes the place of one
 //! pending break, since it starts on a new line anyway.
+//!
+//! Spacing is kept as Slack shows it (its clients render message text with `white-space:
+//! pre-wrap`): outside `<pre>`, a space after another space or at the start of a line becomes a
+//! no-break space and a tab an em space, so indentation and runs of spaces survive in any page or
+//! feed reader without depending on CSS. The plain text keeps the original characters.
 
 use super::Rendered;
 use super::escape::{push_decoded_wire, push_escaped, push_wire_as_html};
@@ -16,11 +21,29 @@ pub(crate) struct Checkpoint {
     pending_breaks: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Writer {
     html: String,
     text: String,
     pending_breaks: usize,
+    in_pre: bool,
+    /// Nothing visible written since the last line start (a break or a block boundary).
+    line_start: bool,
+    /// The last text written ended in a space or tab.
+    after_space: bool,
+}
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer {
+            html: String::new(),
+            text: String::new(),
+            pending_breaks: 0,
+            in_pre: false,
+            line_start: true,
+            after_space: false,
+        }
+    }
 }
 
 impl Writer {
@@ -28,7 +51,7 @@ impl Writer {
         Writer {
             html: String::with_capacity(bytes + bytes / 2),
             text: String::with_capacity(bytes),
-            pending_breaks: 0,
+            ..Writer::default()
         }
     }
 
@@ -41,6 +64,8 @@ impl Writer {
         for _ in 0..self.pending_breaks {
             self.html.push_str("<br>");
             self.text.push('\n');
+            self.line_start = true;
+            self.after_space = false;
         }
         self.pending_breaks = 0;
     }
@@ -51,7 +76,7 @@ impl Writer {
             return;
         }
         self.flush_breaks();
-        push_escaped(&mut self.html, raw);
+        self.push_html_text(raw, push_escaped);
         self.text.push_str(raw);
     }
 
@@ -61,8 +86,43 @@ impl Writer {
             return;
         }
         self.flush_breaks();
-        push_wire_as_html(&mut self.html, wire);
+        self.push_html_text(wire, push_wire_as_html);
         push_decoded_wire(&mut self.text, wire);
+    }
+
+    /// Escapes `s` with `escape`, keeping its spacing visible (see the module docs). Entities
+    /// hold no spaces, so spaces can be handled around the escaper.
+    fn push_html_text(&mut self, s: &str, escape: fn(&mut String, &str)) {
+        let space_before = self.line_start || self.after_space;
+        let plain = self.in_pre
+            || !(s.contains("  ") || s.contains('\t') || (space_before && s.starts_with(' ')));
+        if plain {
+            escape(&mut self.html, s);
+        } else {
+            let mut previous_space = space_before;
+            let mut rest = s;
+            while !rest.is_empty() {
+                let word_len = rest.find([' ', '\t']).unwrap_or(rest.len());
+                if word_len > 0 {
+                    escape(&mut self.html, &rest[..word_len]);
+                    previous_space = false;
+                    rest = &rest[word_len..];
+                    continue;
+                }
+                let c = if rest.starts_with('\t') {
+                    '\u{2003}'
+                } else if previous_space {
+                    '\u{a0}'
+                } else {
+                    ' '
+                };
+                self.html.push(c);
+                previous_space = true;
+                rest = &rest[1..];
+            }
+        }
+        self.line_start = false;
+        self.after_space = s.ends_with([' ', '\t']);
     }
 
     /// A line break unless one is already pending (consecutive rich_text sections).
@@ -74,6 +134,14 @@ impl Writer {
     pub(crate) fn open(&mut self, html: &str) {
         self.flush_breaks();
         self.html.push_str(html);
+    }
+
+    /// The start of a visible inline object (an image): like [`open`](Self::open), and the
+    /// object counts as content on its line.
+    pub(crate) fn open_object(&mut self, html: &str) {
+        self.open(html);
+        self.line_start = false;
+        self.after_space = false;
     }
 
     /// Closing inline markup: a pending break stays pending, so it lands after the close.
@@ -114,8 +182,21 @@ impl Writer {
         self.end_text_line();
     }
 
+    /// `<pre>`: spacing inside is kept by the element itself.
+    pub(crate) fn open_pre(&mut self) {
+        self.open_block("<pre>");
+        self.in_pre = true;
+    }
+
+    pub(crate) fn close_pre(&mut self) {
+        self.in_pre = false;
+        self.close_block("</pre>");
+    }
+
     /// Makes the plain text continue on a new line.
     pub(crate) fn end_text_line(&mut self) {
+        self.line_start = true;
+        self.after_space = false;
         if !self.text.is_empty() && !self.text.ends_with('\n') {
             self.text.push('\n');
         }
@@ -185,9 +266,9 @@ mod tests {
         let mut w = Writer::default();
         w.text("a");
         w.newline();
-        w.open_block("<pre>");
+        w.open_pre();
         w.text("x");
-        w.close_block("</pre>");
+        w.close_pre();
         w.text("b");
         let out = w.finish();
         assert_eq!(out.html, "a<pre>x</pre>b");
@@ -200,9 +281,27 @@ mod tests {
         w.text("a");
         w.newline();
         w.newline();
-        w.open_block("<pre>");
-        w.close_block("</pre>");
+        w.open_pre();
+        w.close_pre();
         assert_eq!(w.finish().html, "a<br><br><pre></pre>");
+    }
+
+    #[test]
+    fn spacing_is_kept_visible_outside_pre() {
+        let mut w = Writer::default();
+        w.text("  indented  twice\tand tab ");
+        w.text(" after");
+        w.newline();
+        w.wire_text(" &amp;  x");
+        w.open_pre();
+        w.text("  code  ");
+        w.close_pre();
+        let out = w.finish();
+        assert_eq!(
+            out.html,
+            "\u{a0}\u{a0}indented \u{a0}twice\u{2003}and tab \u{a0}after<br>\u{a0}&amp; \u{a0}x<pre>  code  </pre>"
+        );
+        assert_eq!(out.text, "indented  twice\tand tab  after\n &  x\n  code");
     }
 
     #[test]
