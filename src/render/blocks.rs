@@ -27,7 +27,7 @@ pub(crate) fn write_blocks(w: &mut Writer, blocks: &[Value], cx: &Cx, depth: usi
             "header" => {
                 if let Some(text) = block.get("text").filter(|t| has_text(t)) {
                     w.open_block("<h3 class=\"slack-header\">");
-                    write_text_object(w, text, cx);
+                    write_plain_text_object(w, text, cx);
                     w.close_block("</h3>");
                 }
             }
@@ -54,14 +54,26 @@ fn has_text(object: &Value) -> bool {
 /// A composition text object: `mrkdwn` (wire format) or `plain_text` (raw; `:shortcodes:` become
 /// emoji unless `emoji` is false). A bare string is taken as plain text.
 pub(crate) fn write_text_object(w: &mut Writer, object: &Value, cx: &Cx) {
-    let (text, kind) = match object {
-        Value::String(s) => (s.as_str(), "plain_text"),
-        _ => (str_field(object, "text").unwrap_or(""), type_of(object)),
-    };
-    if kind == "mrkdwn" {
-        write_mrkdwn(w, text, cx, Formatting::Full);
-        return;
+    if type_of(object) == "mrkdwn" {
+        write_mrkdwn(
+            w,
+            str_field(object, "text").unwrap_or(""),
+            cx,
+            Formatting::Full,
+        );
+    } else {
+        write_plain_text_object(w, object, cx);
     }
+}
+
+/// A text object as plain text whatever its `type`, where Slack allows only `plain_text`
+/// (headers, image and video titles): mrkdwn there could nest a link in a link or a block in a
+/// heading.
+fn write_plain_text_object(w: &mut Writer, object: &Value, cx: &Cx) {
+    let text = match object {
+        Value::String(s) => s.as_str(),
+        _ => str_field(object, "text").unwrap_or(""),
+    };
     let emoji = object.get("emoji").and_then(Value::as_bool).unwrap_or(true);
     for (n, line) in text.split('\n').enumerate() {
         if n > 0 {
@@ -162,7 +174,7 @@ fn write_image_block(w: &mut Writer, block: &Value, cx: &Cx) {
     write_img(w, block, "slack-image-img");
     if let Some(title) = block.get("title").filter(|t| has_text(t)) {
         w.open_block("<figcaption>");
-        write_text_object(w, title, cx);
+        write_plain_text_object(w, title, cx);
         w.close_block("</figcaption>");
     }
     w.close_block("</figure>");
@@ -185,7 +197,7 @@ fn write_video(w: &mut Writer, block: &Value, cx: &Cx) {
             w.attr(href);
             w.markup("\" rel=\"noopener nofollow ugc\">");
         }
-        write_text_object(w, title, cx);
+        write_plain_text_object(w, title, cx);
         if href.is_some() {
             w.close("</a>");
         }
@@ -291,6 +303,16 @@ mod tests {
             block = json!({"type": "container", "child_blocks": [block]});
         }
         assert_eq!(render_blocks_json(&json!([block])).text, "");
+    }
+
+    #[test]
+    fn plain_only_places_ignore_mrkdwn() {
+        let out = render_blocks_json(&json!([
+            {"type": "header", "text": {"type": "mrkdwn", "text": "```pre``` <https://x.example|l>"}},
+            {"type": "video", "title": {"type": "mrkdwn", "text": "<https://y.example|inner>"}, "title_url": "https://x.example"},
+        ]));
+        assert!(!out.html.contains("<pre>"));
+        assert_eq!(out.html.matches("<a ").count(), 1);
     }
 
     #[test]
