@@ -9,7 +9,9 @@
 //! - text and attribute values hold no raw `<`, `>`, `"`, `'`, and `&` only in the five entities
 //!   the escaper writes;
 //! - `href` is http:, https: or mailto: (site-relative paths too, but only on channel links);
-//!   `src` is http: or https: (or a site path); no attribute mentions `javascript:`;
+//!   `src` is http: or https: (or a site path); neither is a `javascript:` (or `vbscript:`,
+//!   `data:`) URL, even with whitespace or control characters spliced in (the word itself may
+//!   appear later in a URL's path, in `alt` or in text, where it is harmless);
 //! - links to the outside carry `rel="noopener nofollow ugc"`;
 //! - `style` is exactly one `--slack-attachment-color` or `--slack-color` hex custom property.
 
@@ -155,8 +157,13 @@ fn check_start_tag(tag: &str) -> Result<(&str, bool), String> {
             .filter(|c| !c.is_whitespace() && !c.is_control())
             .collect::<String>()
             .to_ascii_lowercase();
-        if squeezed.contains("javascript:") || squeezed.contains("vbscript:") {
-            return Err(format!("{attr} mentions a script scheme: {value:?}"));
+        let is_url = matches!(*attr, "href" | "src");
+        if is_url
+            && ["javascript:", "vbscript:", "data:"]
+                .iter()
+                .any(|scheme| squeezed.starts_with(scheme))
+        {
+            return Err(format!("{attr} is a script or data URL: {value:?}"));
         }
         match *attr {
             "class" if !is_class_list(value) => return Err(format!("odd class {value:?}")),
@@ -252,6 +259,8 @@ mod tests {
             "<div class=\"slack-attachment-body\" style=\"--slack-attachment-color:#36a64f\"></div>",
             "<ol start=\"4\"><li>x<ul><li>y</li></ul></li></ol><pre>a\nb</pre>",
             "<time datetime=\"2014-02-18T14:39:42Z\">Feb 18</time>",
+            "<a href=\"https://x.example/vbscript:/javascript:\" rel=\"noopener nofollow ugc\">javascript:</a>",
+            "<img class=\"emoji\" alt=\"javascript:alert(1)\" src=\"https://x\">",
         ] {
             assert_eq!(check_html(ok), Ok(()), "{ok}");
         }
@@ -272,6 +281,8 @@ mod tests {
             "<a href=\"//evil.example\" rel=\"noopener nofollow ugc\">x</a>",
             "<a href=\"/relative\" rel=\"noopener nofollow ugc\">not a channel link</a>",
             "<a class=\"slack-channel\" href=\"java&#39;script:x\">x</a>",
+            "<a class=\"slack-channel\" href=\"java&#x09;script:x\">x</a>",
+            "<img alt=\"\" src=\" javascript:alert(1)\">",
             "<a href=https://x rel=\"noopener nofollow ugc\">unquoted</a>",
             "<a href=\"https://x\" rel=\"noopener nofollow ugc\"><a href=\"https://y\" rel=\"noopener nofollow ugc\">x</a></a>",
             "<b onclick=\"x\">x</b>",

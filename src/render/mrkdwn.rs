@@ -721,6 +721,15 @@ mod tests {
     }
 
     #[test]
+    fn script_words_inside_safe_urls_are_fine() {
+        // Found by fuzzing (the checker was too strict): the scheme is what matters.
+        assert_eq!(
+            html("<https://github.com/a-vbscript:/pull/3>"),
+            "<a href=\"https://github.com/a-vbscript:/pull/3\" rel=\"noopener nofollow ugc\">https://github.com/a-vbscript:/pull/3</a>"
+        );
+    }
+
+    #[test]
     fn user_mentions() {
         assert_eq!(
             html("<@U1>"),
