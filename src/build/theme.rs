@@ -221,6 +221,9 @@ impl Theme {
 fn new_tera() -> Tera {
     let mut tera = Tera::default();
     tera.register_filter("filesize", filesize_filter);
+    // The renderer's escaping (`&<>"'`); Tera's default also escapes `/`, which only makes
+    // every URL in an attribute harder to read.
+    tera.set_escape_fn(crate::render::escape_html);
     tera
 }
 

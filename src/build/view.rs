@@ -180,6 +180,13 @@ pub fn is_tombstone(record: &MessageRecord) -> bool {
     record.deleted || record.subtype() == Some("tombstone")
 }
 
+/// An http(s) URL from a message, normalized by the renderer's check; anything else is dropped.
+fn web_url(url: &str) -> Option<String> {
+    safe_url(url)
+        .filter(|u| !u.starts_with("mailto:"))
+        .map(|u| u.into_owned())
+}
+
 fn str_at(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -219,7 +226,7 @@ fn author(
         .map(str::to_owned)
         .or_else(|| known.and_then(|p| p.avatar.clone()))
         .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).map(str::to_owned))
-        .filter(|u| safe_url(u).is_some_and(|u| !u.starts_with("mailto:")));
+        .and_then(|u| web_url(&u));
     UserView {
         id: user_id.or(bot_id).unwrap_or("").to_owned(),
         name,
@@ -302,19 +309,19 @@ fn files(
                 .get("is_external")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
+            // Our own copies are trusted paths; anything from Slack is checked.
             let url = match &hosted {
                 Some((url, _)) => Some(url.clone()),
                 None if external => f
                     .get("external_url")
                     .and_then(Value::as_str)
-                    .map(str::to_owned),
+                    .and_then(web_url),
                 None => f
                     .get("url_private")
                     .or_else(|| f.get("permalink"))
                     .and_then(Value::as_str)
-                    .map(str::to_owned),
-            }
-            .filter(|u| safe_url(u).is_some());
+                    .and_then(web_url),
+            };
             let image = hosted
                 .as_ref()
                 .filter(|(_, is_image)| *is_image)
