@@ -49,6 +49,10 @@
   }
 
   var source = new EventSource("/__scrollback/events");
+  // Lets tests (and curious designers) see that the page is listening.
+  source.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-scrollback-live-reload", "connected");
+  });
   source.addEventListener("reload", function () { location.reload(); });
   source.addEventListener("css", swapStylesheets);
   source.addEventListener("error", function (e) {

@@ -53,11 +53,14 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
         .build()
         .context("cannot start the dev server's runtime")?;
     let addr = server::start(&runtime, options.addr, state.clone())?;
-    let url = format!("http://{addr}/");
-    println!("Serving site/ on {url} (rebuilds on change; Ctrl-C to stop)");
-    if options.open {
-        open_browser(&url);
-    }
+    // Announced once the watches are in place, so no change made after the line is missed.
+    let announce = || {
+        let url = format!("http://{addr}/");
+        println!("Serving site/ on {url} (rebuilds on change; Ctrl-C to stop)");
+        if options.open {
+            open_browser(&url);
+        }
+    };
 
     let (tx, rx) = mpsc::channel::<Vec<PathBuf>>();
     let handler = move |result: DebounceEventResult| match result {
@@ -96,6 +99,7 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
             )?;
             let mut watched = BTreeSet::new();
             add_watches(&root, &theme, &mut watched, |p, m| debouncer.watch(p, m))?;
+            announce();
             rebuild_loop(
                 &root,
                 &theme,
@@ -116,6 +120,7 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
             )?;
             let mut watched = BTreeSet::new();
             add_watches(&root, &theme, &mut watched, |p, m| debouncer.watch(p, m))?;
+            announce();
             rebuild_loop(
                 &root,
                 &theme,

@@ -317,3 +317,6 @@ impl Project {
         Page::parse(&self.read(rel))
     }
 }
+
+pub mod browser;
+pub mod server;
