@@ -16,9 +16,18 @@ impl Lookup for FuzzLookup {
     }
     fn channel(&self, id: &str) -> Option<ChannelRef<'_>> {
         match id {
-            "C1" => Some(ChannelRef { name: "general", url: Some("https://news.example/general/") }),
-            "C2" => Some(ChannelRef { name: "\"><b>x", url: Some("javascript:alert(1)") }),
-            "C3" => Some(ChannelRef { name: "quiet", url: None }),
+            "C1" => Some(ChannelRef {
+                name: "general",
+                url: Some("https://news.example/general/"),
+            }),
+            "C2" => Some(ChannelRef {
+                name: "\"><b>x",
+                url: Some("javascript:alert(1)"),
+            }),
+            "C3" => Some(ChannelRef {
+                name: "quiet",
+                url: None,
+            }),
             _ => None,
         }
     }
@@ -36,7 +45,9 @@ impl Lookup for FuzzLookup {
 }
 
 pub fn options() -> RenderOptions {
-    RenderOptions { timezone: jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(-5)) }
+    RenderOptions {
+        timezone: jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(-5)),
+    }
 }
 
 /// Panics (which the fuzzer reports) when the output breaks a promise.
