@@ -20,6 +20,12 @@
 //! `slack-header`, `slack-context`, `slack-context-image`, `slack-context-text`, `slack-image`,
 //! `slack-image-img`, `slack-video*`, `slack-color-swatch` (with `--slack-color`), and the
 //! attachment classes described in `attachments.rs` (with `--slack-attachment-color`).
+//!
+//! Not rendered here: a message's files, reactions, author and time (the build's view model and
+//! templates show those), and nothing depends on `subtype` (a `me_message` or `channel_join`
+//! renders its text like any other; styling them is the theme's business). Dates in messages are
+//! shown in `RenderOptions::timezone`, with Slack's relative forms ("yesterday", "3 minutes ago")
+//! rendered as absolute dates, since a static page has no "now" (see `date.rs`).
 
 /// What a message renders to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -3,14 +3,15 @@
 //! The rules, as Slack's clients apply them:
 //! - Only `&amp;` `&lt;` `&gt;` are entities; Slack escapes those three characters so that
 //!   `<...>` is always a control sequence (link, mention, date). Any other `&...;` is literal.
-//! - `*bold*`, `_italic_`, `~strike~` open only after a non-alphanumeric character and before a
-//!   non-space, close only after a non-space and before a non-alphanumeric, and never span lines,
-//!   so `snake_case_name`, `foo*bar*baz` and `2 * 3 * 4` stay literal.
+//! - `*bold*`, `_italic_`, `~strike~` open only at a word's start (after a space or opening
+//!   punctuation, before a non-space) and close only at a word's end (after a non-space, before a
+//!   space or punctuation), and never span lines, so `snake_case_name`, `foo*bar*baz`,
+//!   `2 * 3 * 4` and `¯\_(ツ)_/¯` stay literal. Slack has no backslash escapes.
 //! - `` `code` `` and ```` ```pre``` ```` keep their contents literal (no formatting, no emoji) but
 //!   still resolve control sequences: Slack stores a link typed in code as `<http://...>` too.
 //!   A fence may open and close mid-line; the newline right after a closing fence is absorbed.
-//! - `&gt;` at the start of a line quotes the line; `&gt;&gt;&gt;` quotes the rest of the
-//!   message; consecutive quoted lines are one blockquote.
+//! - `&gt;` at the start of a line (spaces before it allowed) quotes the line; `&gt;&gt;&gt;`
+//!   quotes the rest of the message; consecutive quoted lines are one blockquote.
 //! - A newline is a line break. Bullets and numbers are plain text: Slack has no list syntax.
 
 use super::escape::decode_wire;
