@@ -1,6 +1,7 @@
 //! The command line: argument parsing, and one small module per subcommand.
 
 mod build;
+mod deploy;
 mod errors;
 mod import;
 mod init;
@@ -35,6 +36,8 @@ pub enum Command {
     Import(import::Args),
     /// Render content/ with the theme into site/ (only changed files are rewritten).
     Build(build::Args),
+    /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
+    Deploy(deploy::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -61,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(cli.root.as_deref(), args),
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
+        Command::Deploy(args) => deploy::run(&project, args, progress),
     }
 }
 
