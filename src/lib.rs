@@ -6,6 +6,7 @@ pub mod build;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod fsio;
 pub mod import;
 pub mod progress;

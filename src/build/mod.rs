@@ -115,7 +115,7 @@ fn is_image(path: &str) -> bool {
 }
 
 /// Percent-encodes what a URL path cannot hold as is (uploads have spaces and Unicode names).
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {

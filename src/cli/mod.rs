@@ -1,6 +1,7 @@
 //! The command line: argument parsing, and one small module per subcommand.
 
 mod build;
+mod deploy;
 mod errors;
 mod import;
 mod init;
@@ -41,6 +42,8 @@ pub enum Command {
     Build(build::Args),
     /// Build, serve site/ on http://127.0.0.1:1111 with live reload, and rebuild on every change.
     Watch(watch::Args),
+    /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
+    Deploy(deploy::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -68,6 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
         Command::Watch(args) => watch::run(&project, args),
+        Command::Deploy(args) => deploy::run(&project, args, progress),
     }
 }
 
