@@ -25,6 +25,9 @@ use crate::project::Project;
 use classify::{ChangeKind, classify};
 use server::{DevEvent, DevState};
 
+/// Adds a path to the file watcher.
+type AddWatch = Box<dyn FnMut(&Path, RecursiveMode) -> notify::Result<()>>;
+
 /// How `watch` runs.
 #[derive(Debug, Clone)]
 pub struct WatchOptions {
@@ -87,28 +90,17 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
     let theme = builder
         .config()
         .map_or_else(|| "default".to_owned(), |c| c.theme.clone());
-    match options.poll {
+    // The debouncer lives inside the closure that adds watches to it.
+    let mut watch: AddWatch = match options.poll {
         Some(interval) => {
-            let config = notify::Config::default().with_poll_interval(interval);
             let mut debouncer = new_debouncer_opt::<_, notify::PollWatcher, _>(
                 debounce,
                 None,
                 handler,
                 notify_debouncer_full::NoCache,
-                config,
+                notify::Config::default().with_poll_interval(interval),
             )?;
-            let mut watched = BTreeSet::new();
-            add_watches(&root, &theme, &mut watched, |p, m| debouncer.watch(p, m))?;
-            announce();
-            rebuild_loop(
-                &root,
-                &theme,
-                &rx,
-                &mut builder,
-                &state,
-                |p, m| debouncer.watch(p, m),
-                &mut watched,
-            )
+            Box::new(move |p, m| debouncer.watch(p, m))
         }
         None => {
             let mut debouncer = new_debouncer_opt::<_, notify::RecommendedWatcher, _>(
@@ -118,20 +110,21 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
                 notify_debouncer_full::RecommendedCache::new(),
                 notify::Config::default(),
             )?;
-            let mut watched = BTreeSet::new();
-            add_watches(&root, &theme, &mut watched, |p, m| debouncer.watch(p, m))?;
-            announce();
-            rebuild_loop(
-                &root,
-                &theme,
-                &rx,
-                &mut builder,
-                &state,
-                |p, m| debouncer.watch(p, m),
-                &mut watched,
-            )
+            Box::new(move |p, m| debouncer.watch(p, m))
         }
-    }
+    };
+    let mut watched = BTreeSet::new();
+    add_watches(&root, &theme, &mut watched, &mut watch)?;
+    announce();
+    rebuild_loop(
+        &root,
+        &theme,
+        &rx,
+        &mut builder,
+        &state,
+        &mut watch,
+        &mut watched,
+    )
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
