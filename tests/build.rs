@@ -276,3 +276,46 @@ fn markdown_descriptions_are_safe() {
             .all(|h| !h.contains("javascript:"))
     );
 }
+
+#[test]
+fn a_new_theme_starts_from_the_default_and_its_settings_are_overridable() {
+    let p = Project::init();
+    p.import(&official_export());
+    let out = p.ok(&["theme", "new", "magazine"]);
+    assert!(out.contains("themes/magazine"), "{out}");
+    assert!(
+        p.read("themes/magazine/theme.toml")
+            .contains("name = \"magazine\"")
+    );
+    let err = p.fails(&["theme", "new", "magazine"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(
+        p.fails(&["theme", "new", "../x"])
+            .contains("not a valid theme name")
+    );
+
+    let chat = p.read("themes/magazine/templates/chat.html");
+    p.write(
+        "themes/magazine/templates/chat.html",
+        &chat.replace("Chat archive", "From the magazine"),
+    );
+    p.write("scrollback.toml", "theme = \"magazine\"\n");
+    p.build();
+    let page = p.page("site/enrique/index.html");
+    assert_eq!(page.text(".kicker"), "From the magazine");
+    // theme.toml's [extra] default, then the site's override.
+    assert_eq!(page.text(".colophon p"), "Published with scrollback.");
+    p.write(
+        "scrollback.toml",
+        "theme = \"magazine\"\n[extra]\nfooter = \"The Daily Example\"\n",
+    );
+    p.build();
+    assert_eq!(
+        p.page("site/enrique/index.html").text(".colophon p"),
+        "The Daily Example"
+    );
+
+    p.write("scrollback.toml", "theme = \"nope\"\n");
+    let err = p.fails(&["build"]);
+    assert!(err.contains("theme \"nope\" not found"), "{err}");
+}

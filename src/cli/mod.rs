@@ -5,6 +5,7 @@ mod deploy;
 mod errors;
 mod import;
 mod init;
+mod theme;
 mod watch;
 
 pub(crate) use build::summary as build_summary;
@@ -42,6 +43,8 @@ pub enum Command {
     Build(build::Args),
     /// Build, serve site/ on http://127.0.0.1:1111 with live reload, and rebuild on every change.
     Watch(watch::Args),
+    /// Themes: `theme new NAME` starts one from the default theme.
+    Theme(theme::Args),
     /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
     Deploy(deploy::Args),
 }
@@ -71,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
         Command::Watch(args) => watch::run(&project, args),
+        Command::Theme(args) => theme::run(&project, args),
         Command::Deploy(args) => deploy::run(&project, args, progress),
     }
 }
