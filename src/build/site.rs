@@ -280,11 +280,15 @@ impl SiteBuilder {
                 cache.loaded = false;
             }
         }
+        // Records move from the last build's state to this one's, never copied (a chat's record
+        // holds a stamp per message file).
+        let mut previous_chats = std::mem::take(&mut self.state.chats);
         let bar = Progress::new(self.progress, "building", published.len() as u64);
         for slug in &published {
             let Some(cache) = self.chats.get_mut(slug) else {
                 continue;
             };
+            let previous = previous_chats.remove(slug.as_str());
             let record = chat_build(
                 ChatJob {
                     project: &self.project,
@@ -298,6 +302,7 @@ impl SiteBuilder {
                     keep_loaded: self.keep_loaded,
                 },
                 cache,
+                previous,
                 &mut outputs,
                 &mut report,
             )?;
@@ -446,8 +451,13 @@ impl SiteBuilder {
 
     /// Re-reads chat settings; notes channels whose name or page changed (for mentions).
     fn refresh_chats(&mut self, scope: &Scope, changed: &mut Deps) -> Result<()> {
+        let reload = scope.everything || self.chats.is_empty();
+        if !reload && scope.chats.is_empty() && !scope.inputs {
+            // Nothing names a chat, and links are as they were.
+            return Ok(());
+        }
         let store = self.project.open_store()?;
-        if scope.everything || self.chats.is_empty() {
+        if reload {
             let entries = store.load_channels()?;
             let slugs: BTreeSet<Slug> = entries.iter().map(|e| e.slug.clone()).collect();
             self.chats.retain(|slug, _| slugs.contains(slug));
@@ -455,7 +465,7 @@ impl SiteBuilder {
                 let stamp = Stamp::read(&store.channel_file(&entry.slug));
                 self.update_chat(entry, stamp);
             }
-        } else {
+        } else if !scope.chats.is_empty() {
             let all = store.load_channels()?;
             for slug in &scope.chats {
                 match all.iter().find(|e| &e.slug == slug) {
@@ -632,6 +642,7 @@ struct ChatJob<'a> {
 fn chat_build(
     job: ChatJob<'_>,
     cache: &mut ChatCache,
+    previous_record: Option<ChatRecord>,
     outputs: &mut BTreeMap<String, OutputRecord>,
     report: &mut BuildReport,
 ) -> Result<ChatRecord> {
@@ -652,7 +663,7 @@ fn chat_build(
         .join("channels")
         .join(slug.as_str())
         .join("messages");
-    let previous = state.chats.get(slug.as_str());
+    let previous = previous_record.as_ref();
     let cx = ViewContext {
         directory,
         render: &inputs.render,
@@ -732,39 +743,29 @@ fn chat_build(
     let unchanged =
         !files_changed && !deps_touched && previous.is_some_and(|p| p.context == context);
 
-    // In memory and untouched: the outputs written last time are current.
-    if unchanged
-        && cache.loaded
-        && !check_all
-        && let Some(p) = previous
-    {
-        for rel in &p.outputs {
-            if let Some(o) = state.outputs.get(rel) {
-                outputs.insert(rel.clone(), *o);
-                report.unchanged += 1;
-            }
-        }
-        return Ok(p.clone());
-    }
-
-    // A chat nothing touched keeps its outputs, as long as they are still on disk as written.
-    if unchanged
-        && !cache.loaded
-        && let Some(p) = previous
-        && p.outputs.iter().all(|rel| {
+    // In memory and untouched: the outputs written last time are current. Not in memory and
+    // untouched: the same, as long as they are still on disk as written. (A long-running
+    // builder loads the chat anyway: its first change then costs one file, not all.)
+    let still_on_disk = |p: &ChatRecord| {
+        p.outputs.iter().all(|rel| {
             state
                 .outputs
                 .get(rel)
                 .is_some_and(|o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
         })
-    {
+    };
+    let keep = unchanged
+        && previous.is_some_and(|p| {
+            (cache.loaded && !check_all) || (!cache.loaded && !keep_loaded && still_on_disk(p))
+        });
+    if keep && let Some(p) = previous_record {
         for rel in &p.outputs {
             if let Some(o) = state.outputs.get(rel) {
                 outputs.insert(rel.clone(), *o);
                 report.unchanged += 1;
             }
         }
-        return Ok(p.clone());
+        return Ok(p);
     }
 
     // Read what changed (everything, when the chat was not in memory).
