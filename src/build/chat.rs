@@ -74,9 +74,15 @@ pub struct Item {
 
 /// Reads and renders one message file.
 pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<Item> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // One open, one fstat, one read: a build reads every message file.
+    let read = || -> std::io::Result<(std::fs::Metadata, Vec<u8>)> {
+        let mut file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok((meta, bytes))
+    };
+    let (meta, bytes) = read().with_context(|| format!("cannot read {}", path.display()))?;
     let mut record: MessageRecord = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a valid message file", path.display()))?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");

@@ -608,21 +608,42 @@ fn put(
     sig: u64,
     render: impl FnOnce() -> Result<Vec<u8>>,
 ) -> Result<()> {
-    let record = if state.is_current(writer.root(), rel, sig) {
-        report.unchanged += 1;
-        state.outputs.get(rel).copied()
+    let wrote = if state.is_current(writer.root(), rel, sig) {
+        None
     } else {
-        let bytes = render()?;
-        report.rendered += 1;
-        if !writer.put(rel, &bytes)? {
-            report.unchanged += 1;
-        }
-        Stamp::read(&writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+        Some(writer.put(rel, &render()?)?)
     };
-    if let Some(record) = record {
-        outputs.insert(rel.to_owned(), record);
-    }
+    record(writer, state, outputs, report, rel, sig, wrote);
     Ok(())
+}
+
+/// Notes an output in this build's state: kept as it was (`wrote` is `None`), or rendered
+/// (and rewritten or not, as `wrote` says).
+fn record(
+    writer: &SiteWriter,
+    state: &BuildState,
+    outputs: &mut BTreeMap<String, OutputRecord>,
+    report: &mut BuildReport,
+    rel: &str,
+    sig: u64,
+    wrote: Option<bool>,
+) {
+    let entry = match wrote {
+        None => {
+            report.unchanged += 1;
+            state.outputs.get(rel).copied()
+        }
+        Some(wrote) => {
+            report.rendered += 1;
+            if !wrote {
+                report.unchanged += 1;
+            }
+            Stamp::read(&writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+        }
+    };
+    if let Some(entry) = entry {
+        outputs.insert(rel.to_owned(), entry);
+    }
 }
 
 /// What building one chat needs from the builder.
@@ -677,42 +698,54 @@ fn chat_build(
     let mut files_changed = false;
     if check_all {
         let listed = chat::list_messages(&store_dir)?;
-        let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
-            .into_par_iter()
-            .map(|(ts, path)| {
-                let stamp = Stamp::read(&path);
-                (ts, path, stamp)
-            })
-            .collect();
-        let known: BTreeMap<&str, &Stamp> = match (cache.loaded, previous) {
-            (false, Some(p)) => p.files.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-            _ => BTreeMap::new(),
-        };
-        let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
-        if cache.loaded {
-            let gone: Vec<Ts> = cache
-                .items
-                .keys()
-                .filter(|ts| !listed_ts.contains(ts))
-                .cloned()
-                .collect();
-            files_changed |= !gone.is_empty();
-            for ts in gone {
-                cache.items.remove(&ts);
+        match (cache.loaded, previous) {
+            // Never built: nothing to compare with.
+            (false, None) => {
+                files_changed = true;
+                to_read = listed.into_iter().collect();
             }
-        } else {
-            files_changed |= previous.is_none_or(|p| p.files.len() != stamps.len());
-        }
-        for (ts, path, stamp) in stamps {
-            let same = if cache.loaded {
-                cache.items.get(&ts).map(|i| Some(i.stamp)) == Some(stamp)
-            } else {
-                known.get(ts.as_str()).copied() == stamp.as_ref()
-            };
-            files_changed |= !same;
-            to_read.push((ts, path));
-            if cache.loaded && same {
-                to_read.pop();
+            // Built before, not in memory: compare with the stamps of the last build. If the
+            // chat must be rendered, every file is read.
+            (false, Some(p)) => {
+                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
+                    .into_par_iter()
+                    .map(|(ts, path)| {
+                        let stamp = Stamp::read(&path);
+                        (ts, path, stamp)
+                    })
+                    .collect();
+                files_changed = p.files.len() != stamps.len()
+                    || stamps
+                        .iter()
+                        .any(|(ts, _, stamp)| p.files.get(ts.as_str()) != stamp.as_ref());
+                to_read = stamps.into_iter().map(|(ts, path, _)| (ts, path)).collect();
+            }
+            // In memory: read again what changed, forget what is gone.
+            (true, _) => {
+                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
+                    .into_par_iter()
+                    .map(|(ts, path)| {
+                        let stamp = Stamp::read(&path);
+                        (ts, path, stamp)
+                    })
+                    .collect();
+                let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
+                let gone: Vec<Ts> = cache
+                    .items
+                    .keys()
+                    .filter(|ts| !listed_ts.contains(ts))
+                    .cloned()
+                    .collect();
+                files_changed |= !gone.is_empty();
+                for ts in gone {
+                    cache.items.remove(&ts);
+                }
+                for (ts, path, stamp) in stamps {
+                    if cache.items.get(&ts).map(|i| i.stamp) != stamp {
+                        files_changed = true;
+                        to_read.push((ts, path));
+                    }
+                }
             }
         }
     } else if let Some(hinted) = scope.messages.get(&slug) {
@@ -770,7 +803,7 @@ fn chat_build(
 
     // Read what changed (everything, when the chat was not in memory).
     if !cache.loaded {
-        to_read = chat::list_messages(&store_dir)?.into_iter().collect();
+        // `to_read` lists every file (see above).
         cache.items.clear();
     } else if deps_touched {
         for (ts, item) in &cache.items {
@@ -835,56 +868,38 @@ fn chat_build(
         })
         .collect();
     let items = &cache.items;
-    let rendered: Vec<Result<Option<(String, u64, bool)>>> = page_sigs
-        .par_iter()
-        .map(|(n, path, sig)| {
-            if state.is_current(writer.root(), path, *sig) {
-                return Ok(None);
-            }
-            let messages: Vec<_> = tops
-                .iter()
-                .skip((n - 1) * size)
-                .take(size)
-                .filter_map(|t| chat::nested_view(t, items))
-                .collect();
-            let (path, bytes) = pages::render_chat_page(
-                &inputs.theme,
-                &inputs.site,
-                config,
-                ChatPage {
-                    chat: &summary.header,
-                    slug: &slug,
-                    messages: &messages,
-                    n: *n,
-                    total,
-                },
-            )?;
-            let wrote = writer.put(&path, &bytes)?;
-            Ok(Some((path, *sig, wrote)))
-        })
-        .collect();
-    for ((_, path, _), result) in page_sigs.iter().zip(rendered) {
-        match result? {
-            None => {
-                report.unchanged += 1;
-                if let Some(o) = state.outputs.get(path) {
-                    outputs.insert(path.clone(), *o);
+    let render_pages = || -> Vec<Result<Option<(String, u64, bool)>>> {
+        page_sigs
+            .par_iter()
+            .map(|(n, path, sig)| {
+                if state.is_current(writer.root(), path, *sig) {
+                    return Ok(None);
                 }
-            }
-            Some((path, sig, wrote)) => {
-                report.rendered += 1;
-                if !wrote {
-                    report.unchanged += 1;
-                }
-                if let Some(stamp) = Stamp::read(&writer.root().join(&path)) {
-                    outputs.insert(path, OutputRecord { sig, stamp });
-                }
-            }
-        }
-        chat_outputs.push(path.clone());
-    }
+                let messages: Vec<_> = tops
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .filter_map(|t| chat::nested_view(t, items))
+                    .collect();
+                let (path, bytes) = pages::render_chat_page(
+                    &inputs.theme,
+                    &inputs.site,
+                    config,
+                    ChatPage {
+                        chat: &summary.header,
+                        slug: &slug,
+                        messages: &messages,
+                        n: *n,
+                        total,
+                    },
+                )?;
+                let wrote = writer.put(&path, &bytes)?;
+                Ok(Some((path, *sig, wrote)))
+            })
+            .collect()
+    };
 
-    // Feeds.
+    // Feeds: the whole chat, assembled from each message's JSON, while the pages render.
     let mut sig = Signature::new();
     sig.push_u64(inputs.global);
     sig.push(serde_json::to_vec(&summary)?);
@@ -894,38 +909,39 @@ fn chat_build(
     let feed_sig = sig.finish();
     let json_path = format!("{slug}/feed.json");
     let jsonp_path = format!("{slug}/feed.jsonp");
-    let fresh_feed = !(state.is_current(writer.root(), &json_path, feed_sig)
-        && state.is_current(writer.root(), &jsonp_path, feed_sig));
-    let json = if fresh_feed {
-        let json = feeds::feed_json(
-            &summary,
-            tops.iter().map(|t| {
-                let mut s = String::new();
-                chat::nested_json(t, items, &mut s);
-                s
-            }),
-        );
-        Some(json)
-    } else {
-        None
+    let feeds_current = state.is_current(writer.root(), &json_path, feed_sig)
+        && state.is_current(writer.root(), &jsonp_path, feed_sig);
+    let write_feeds = || -> Result<Option<(bool, bool)>> {
+        if feeds_current {
+            return Ok(None);
+        }
+        let json = feeds::feed_json(&summary, |out| {
+            for (i, top) in tops.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                chat::nested_json(top, items, out);
+            }
+        });
+        let jsonp = feeds::jsonp(&config.feed_callback, &json);
+        Ok(Some((
+            writer.put(&json_path, &json)?,
+            writer.put(&jsonp_path, &jsonp)?,
+        )))
     };
-    let jsonp = json
-        .as_ref()
-        .map(|j| feeds::jsonp(&config.feed_callback, j));
-    put(writer, state, outputs, report, &json_path, feed_sig, || {
-        Ok(json.clone().unwrap_or_default())
-    })?;
-    put(
-        writer,
-        state,
-        outputs,
-        report,
-        &jsonp_path,
-        feed_sig,
-        || Ok(jsonp.clone().unwrap_or_default()),
-    )?;
-    chat_outputs.push(json_path);
-    chat_outputs.push(jsonp_path);
+    let (rendered, feeds_written) = rayon::join(render_pages, write_feeds);
+
+    for ((_, path, sig), result) in page_sigs.iter().zip(rendered) {
+        let wrote = result?.map(|(_, _, wrote)| wrote);
+        record(writer, state, outputs, report, path, *sig, wrote);
+        chat_outputs.push(path.clone());
+    }
+    let feeds_written = feeds_written?;
+    for (i, path) in [json_path, jsonp_path].into_iter().enumerate() {
+        let wrote = feeds_written.map(|(json, jsonp)| if i == 0 { json } else { jsonp });
+        record(writer, state, outputs, report, &path, feed_sig, wrote);
+        chat_outputs.push(path);
+    }
 
     let mut deps = Deps::default();
     let mut files = BTreeMap::new();
