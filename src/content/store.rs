@@ -181,6 +181,8 @@ impl ContentStore {
             staging: dir,
             staged: BTreeMap::new(),
             new_chats: Vec::new(),
+            staging_dirs: HashSet::new(),
+            existing_users: None,
         })
     }
 }
@@ -194,6 +196,10 @@ pub struct Batch<'a> {
     staged: BTreeMap<PathBuf, WriteOutcome>,
     /// Chats created in this batch: their folders move in whole.
     new_chats: Vec<Slug>,
+    /// Folders already created under the staging folder.
+    staging_dirs: HashSet<PathBuf>,
+    /// Ids of the users in the content tree when the batch began (read once, on first use).
+    existing_users: Option<HashSet<String>>,
 }
 
 /// What a committed batch changed.
@@ -236,8 +242,12 @@ impl Batch<'_> {
             }
         };
         let path = self.staging.path().join(rel);
-        if let Some(dir) = path.parent() {
+        // A bulk import stages a hundred thousand files into a few folders: create each once.
+        if let Some(dir) = path.parent()
+            && !self.staging_dirs.contains(dir)
+        {
             fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            self.staging_dirs.insert(dir.to_owned());
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
         self.staged.insert(rel.to_owned(), outcome);
@@ -419,9 +429,27 @@ impl Batch<'_> {
     }
 
     /// Whether a user file exists or is staged.
-    pub fn has_user(&self, id: &str) -> bool {
+    pub fn has_user(&mut self, id: &str) -> bool {
         let rel = Path::new("users").join(format!("{id}.json"));
-        self.staged.contains_key(&rel) || self.store.root.join(rel).exists()
+        if self.staged.contains_key(&rel) {
+            return true;
+        }
+        let users_dir = self.store.users_dir();
+        self.existing_users
+            .get_or_insert_with(|| {
+                fs::read_dir(&users_dir)
+                    .map(|entries| {
+                        entries
+                            .filter_map(|e| e.ok())
+                            .filter_map(|e| {
+                                let name = e.file_name();
+                                name.to_str()?.strip_suffix(".json").map(str::to_owned)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .contains(id)
     }
 
     /// How many files are staged.
