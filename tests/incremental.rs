@@ -428,6 +428,7 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 1, "{out}");
+    // Pages, the index, two feeds per chat, two static files (style.css, live.js).
+    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 2, "{out}");
     assert_eq!(p.snapshot("site"), before);
 }

@@ -1,9 +1,12 @@
 //! The command line: argument parsing, and one small module per subcommand.
 
 mod build;
+mod channel;
 mod errors;
 mod import;
 mod init;
+mod lifecycle;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +38,14 @@ pub enum Command {
     Import(import::Args),
     /// Render content/ with the theme into site/ (only changed files are rewritten).
     Build(build::Args),
+    /// Manage the Slack conversations chats are made from (`channel add`).
+    Channel(channel::Args),
+    /// Make a draft chat public (live, or archived when its conversation is over).
+    Publish(lifecycle::Args),
+    /// End a chat's live coverage: it becomes a permanent article.
+    Archive(lifecycle::Args),
+    /// Receive Slack's Events API and publish each change within a second; also serves site/.
+    Serve(serve::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -61,6 +72,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(cli.root.as_deref(), args),
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
+        Command::Channel(args) => channel::run(&project, args),
+        Command::Publish(args) => lifecycle::publish(&project, args),
+        Command::Archive(args) => lifecycle::archive(&project, args),
+        Command::Serve(args) => serve::run(&project, args),
     }
 }
 
@@ -71,6 +86,7 @@ fn init_logging(quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -317,3 +317,5 @@ impl Project {
         Page::parse(&self.read(rel))
     }
 }
+
+pub mod server;
