@@ -32,6 +32,9 @@ pub use verify::Verifier;
 /// stays far below this).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// How long open connections may delay stopping.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How to run `serve`.
 pub struct ServeOptions {
     pub addr: SocketAddr,
@@ -102,10 +105,26 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         if let Some(f) = options.on_listening {
             f(local);
         }
-        axum::serve(listener, http::router(app))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the HTTP server failed")
+        // On a signal, stop accepting and finish requests in flight; connections a browser keeps
+        // open (keep-alive) get a short grace, not a veto over stopping.
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let server = axum::serve(listener, http::router(app)).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            notify.notify_one();
+        });
+        tokio::select! {
+            served = std::future::IntoFuture::into_future(server) => {
+                served.context("the HTTP server failed")
+            }
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::info!("closing connections still open");
+                Ok(())
+            }
+        }
     });
     // The router (and with it the last request sender) is gone: the journal thread ends, then
     // the publisher drains what is left and saves the build state.

@@ -318,4 +318,5 @@ impl Project {
     }
 }
 
+pub mod browser;
 pub mod server;

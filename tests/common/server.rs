@@ -90,8 +90,26 @@ pub fn http(
     stream.write_all(req.as_bytes()).unwrap();
     // A server may answer (413) before reading a huge body; a failed write is fine then.
     let _ = stream.write_all(body);
+    // Read the head, then as many bytes as Content-Length says (some servers keep the
+    // connection open despite `Connection: close`).
     let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
+    let mut buf = [0u8; 16384];
+    loop {
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|length| raw.len() >= end + 4 + length) {
+                break;
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
     parse_response(&raw)
 }
 

@@ -471,6 +471,7 @@
 
   // Scroll anchoring is done here, message by message; the browser's own would fight it.
   document.documentElement.style.overflowAnchor = "none";
-  window.scrollbackLive = { poll: function () { schedule(0); }, state: state };
+  // For debugging and tests (not the JSONP callback, which may be called scrollbackLive).
+  window.scrollbackLivePage = { poll: function () { schedule(0); }, state: state };
   schedule(0);
 })();
