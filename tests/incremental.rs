@@ -216,7 +216,7 @@ fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
             let chat = rng.pick(&chats).clone();
             let path = p.path(&format!("content/channels/{chat}/channel.toml"));
             let text = std::fs::read_to_string(&path).unwrap();
-            let (what, text) = match rng.below(3) {
+            let (what, text) = match rng.below(4) {
                 0 => (
                     "draft",
                     text.replace("state = \"archived\"", "state = \"draft\"")
@@ -225,6 +225,12 @@ fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
                 1 => (
                     "publish",
                     text.replace("state = \"draft\"", "state = \"archived\""),
+                ),
+                // Live chats add live feeds, the live script and a link to the last page.
+                2 => (
+                    "live",
+                    text.replace("state = \"draft\"", "state = \"live\"")
+                        .replace("state = \"archived\"", "state = \"live\""),
                 ),
                 _ => (
                     "headline",
@@ -298,7 +304,17 @@ fn run(seed: u64, steps: usize) {
         "scrollback.toml",
         "page_size = 5\ntimezone = \"Europe/Paris\"\n",
     );
-    p.import(&zip).build();
+    p.import(&zip);
+    // One chat is live from the start, so live feeds and live pages are always in the mix.
+    let first = chats(&p)[0].clone();
+    let path = p.path(&format!("content/channels/{first}/channel.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    write_atomic(
+        &path,
+        &text.replace("state = \"archived\"", "state = \"live\""),
+    );
+    p.build();
+    assert!(p.exists(&format!("site/{first}/live.json")));
     let mut rng = Rng(seed);
     let mut history = Vec::new();
     for step in 0..steps {

@@ -291,8 +291,8 @@ pub fn apply(
                 batch.upsert_message_keeping(&slug, message.clone(), &["reactions"])?;
             applied.message(&slug, &ts, outcome);
             let tombstone = message.get("subtype").and_then(Value::as_str) == Some("tombstone");
-            let edited = message.get("edited").is_some();
-            if tombstone || edited {
+            // Any change to the message (an edit, an unfurl, a tombstone) is a live change.
+            if tombstone || outcome != WriteOutcome::Unchanged {
                 let outcome = batch.modify_message(&slug, &ts, |record| {
                     // A deleted parent kept for its replies is deleted for good.
                     record.deleted |= tombstone;
