@@ -494,3 +494,65 @@ pub fn envelope_type(envelope: &Value) -> Result<(&Map<String, Value>, &str)> {
         .context("the body has no `type`")?;
     Ok((obj, kind))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn envelope(event: Value) -> Map<String, Value> {
+        json!({"type": "event_callback", "event_id": "Ev1", "event": event})
+            .as_object()
+            .unwrap()
+            .clone()
+    }
+
+    fn refusal(event: Value) -> String {
+        parse(&envelope(event)).unwrap_err().0
+    }
+
+    #[test]
+    fn what_slack_sends_is_understood() {
+        let c = parse(&envelope(
+            json!({"type": "message", "channel": "C1", "user": "U1",
+            "text": "hi", "ts": "1.000001", "event_ts": "1.000001", "channel_type": "channel"}),
+        ))
+        .unwrap();
+        let Event::Message { channel, message } = c.event else {
+            panic!("{c:?}")
+        };
+        assert_eq!(channel, "C1");
+        assert!(message.get("channel").is_none() && message.get("event_ts").is_none());
+        let c = parse(&envelope(
+            json!({"type": "message", "subtype": "message_deleted",
+            "channel": "C1", "deleted_ts": "1.000001", "event_ts": "2.000000"}),
+        ))
+        .unwrap();
+        assert!(matches!(c.event, Event::Deleted { ref ts, .. } if ts.as_str() == "1.000001"));
+        let c = parse(&envelope(
+            json!({"type": "reaction_added", "user": "U1", "reaction": "x",
+            "item": {"type": "file", "file": "F1"}}),
+        ))
+        .unwrap();
+        assert!(matches!(c.event, Event::Ignored { .. }));
+        let c = parse(&envelope(
+            json!({"type": "member_joined_channel", "user": "U1"}),
+        ))
+        .unwrap();
+        assert!(matches!(c.event, Event::Ignored { ref kind } if kind == "member_joined_channel"));
+    }
+
+    #[test]
+    fn unusable_events_are_refused_with_the_reason() {
+        assert!(refusal(json!({"type": "message", "ts": "1.000001"})).contains("`channel`"));
+        assert!(refusal(json!({"type": "message", "channel": "C1", "ts": "../x"})).contains("ts"));
+        assert!(
+            refusal(json!({"type": "message", "subtype": "message_changed", "channel": "C1"}))
+                .contains("`message`")
+        );
+        assert!(refusal(json!({"type": "user_change", "user": {}})).contains("`id`"));
+        assert!(refusal(json!({"channel": "C1"})).contains("`type`"));
+        let bad_id = json!({"type": "event_callback", "event_id": "Ev/1", "event": {"type": "x"}});
+        assert!(parse(bad_id.as_object().unwrap()).is_err());
+    }
+}
