@@ -350,10 +350,11 @@ fn main() {
         feed_bytes as f64 / 1e6
     );
     println!(
-        "event → feed.json latency over {} events (one every {} ms): p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
+        "event → feed.json latency over {} events (one every {} ms): p50 {:.0} ms, p90 {:.0} ms, p99 {:.0} ms, max {:.0} ms",
         l.len(),
         o.pace.as_millis(),
         percentile(&l, 0.50),
+        percentile(&l, 0.90),
         percentile(&l, 0.99),
         l.last().copied().unwrap_or(f64::NAN)
     );

@@ -716,8 +716,12 @@ fn chat_build(
         !files_changed && !deps_touched && previous.is_some_and(|p| p.context == context);
 
     // A chat nothing touched keeps its outputs, as long as they are still on disk as written.
+    // A long-running builder (serve, watch) still loads a live chat now, at startup, so that its
+    // first event is not the one that waits for the whole chat to be read.
+    let warm_up = keep_loaded && cache.entry.settings.state == ChatState::Live;
     if unchanged
         && !cache.loaded
+        && !warm_up
         && let Some(p) = previous
         && p.outputs.iter().all(|rel| {
             state
@@ -879,9 +883,16 @@ fn chat_build(
     let jsonp = json
         .as_ref()
         .map(|j| feeds::jsonp(&config.feed_callback, j));
-    put(writer, state, outputs, report, &json_path, feed_sig, || {
-        Ok(json.clone().unwrap_or_default())
-    })?;
+    // Moved, not copied: a long chat's feed is megabytes, rebuilt on every live event.
+    put(
+        writer,
+        state,
+        outputs,
+        report,
+        &json_path,
+        feed_sig,
+        move || Ok(json.unwrap_or_default()),
+    )?;
     put(
         writer,
         state,
@@ -889,7 +900,7 @@ fn chat_build(
         report,
         &jsonp_path,
         feed_sig,
-        || Ok(jsonp.clone().unwrap_or_default()),
+        move || Ok(jsonp.unwrap_or_default()),
     )?;
     chat_outputs.push(json_path);
     chat_outputs.push(jsonp_path);
