@@ -229,7 +229,7 @@ fn main() {
         o.pace.as_millis()
     );
     let pending: Arc<Mutex<Vec<(String, Instant)>>> = Arc::new(Mutex::new(Vec::new()));
-    let latencies: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+    let latencies: Arc<Mutex<Vec<(f64, String)>>> = Arc::new(Mutex::new(Vec::new()));
     let done = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (pending, latencies, done, feed) = (
@@ -250,10 +250,10 @@ fn main() {
                         p.retain(|(ts, sent)| {
                             let there = text.contains(&format!("\"ts\":\"{ts}\""));
                             if there {
-                                latencies
-                                    .lock()
-                                    .unwrap()
-                                    .push(seen.duration_since(*sent).as_secs_f64() * 1000.0);
+                                latencies.lock().unwrap().push((
+                                    seen.duration_since(*sent).as_secs_f64() * 1000.0,
+                                    ts.clone(),
+                                ));
                             }
                             !there
                         });
@@ -280,7 +280,14 @@ fn main() {
     done.store(true, Ordering::Relaxed);
     pending.lock().unwrap().clear();
     watcher.join().unwrap();
-    let mut l = latencies.lock().unwrap().clone();
+    let mut by_event = latencies.lock().unwrap().clone();
+    by_event.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let slowest: Vec<String> = by_event
+        .iter()
+        .take(3)
+        .map(|(ms, ts)| format!("{ts} {ms:.0} ms"))
+        .collect();
+    let mut l: Vec<f64> = by_event.iter().map(|(ms, _)| *ms).collect();
     l.sort_by(f64::total_cmp);
 
     // 2. Throughput: many connections for a fixed time.
@@ -358,6 +365,7 @@ fn main() {
         percentile(&l, 0.99),
         l.last().copied().unwrap_or(f64::NAN)
     );
+    println!("slowest events (ts of the event): {}", slowest.join(", "));
     println!(
         "acknowledged: {acked} events in {sending:.1} s over {} connections = {:.0} events/s ({} failed); \
          feed.json had the last one {caught_up:.2} s after sending stopped; {} builds in all",
