@@ -669,3 +669,37 @@ fn the_test_signer_matches_slack_sdk() {
     assert_eq!(check(&body, &signature), "True");
     assert_eq!(check(&format!("{body} "), &signature), "False");
 }
+
+#[test]
+fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let (parent, r1) = ("1700000001.000100", "1700000002.000100");
+    s.post(&message("Ev1", CH, parent, "U1", "the question"));
+    s.post(&reply("Ev2", CH, r1, parent, "the answer"));
+    // Slack turns a deleted parent with replies into a tombstone.
+    s.post(&callback(
+        "Ev3",
+        json!({"type": "message", "subtype": "message_changed", "hidden": true, "channel": CH,
+               "ts": "1700000010.000000", "event_ts": "1700000010.000000",
+               "message": {"type": "message", "subtype": "tombstone", "hidden": true,
+                           "user": "USLACKBOT", "text": "This message was deleted.",
+                           "ts": parent, "thread_ts": parent, "reply_count": 1}}),
+    ));
+    wait_until(60, "the placeholder", || {
+        feed_of(&p, "live")
+            .and_then(|f| top(&f, parent).map(|m| m["tombstone"] == true))
+            .unwrap_or(false)
+    });
+    let feed = feed_of(&p, "live").unwrap();
+    let m = top(&feed, parent).unwrap();
+    assert_eq!(m["text"], "");
+    assert_eq!(m["thread"][0]["text"], "the answer");
+    assert_eq!(record(&p, parent)["deleted"], true);
+    // Its last reply gone, the placeholder goes too.
+    s.post(&delete("Ev4", CH, r1, "1700000011.000000"));
+    wait_until(60, "the placeholder to go", || texts(&p).is_empty());
+    let live: Value = serde_json::from_str(&p.read("site/live/live.json")).unwrap();
+    assert_eq!(live["removed"], json!([parent]));
+    assert!(!p.read("site/live/index.html").contains("the question"));
+}
