@@ -248,5 +248,16 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         ),
     );
     assert_eq!(browser.eval("typeof window.scrollbackLive"), "function");
+
+    // Archived while a reader has the page open: it stops following and says so.
+    browser.navigate(&format!("http://{}/live/", s.addr));
+    browser.wait_for(30, "the live script", "window.scrollbackLivePage");
+    p.ok(&["archive", "live"]);
+    browser.wait_for(
+        30,
+        "the page to notice the end",
+        "document.querySelector('.live-follow').textContent.includes('This chat has ended') && \
+         window.scrollbackLivePage.state.stopped",
+    );
     s.stop();
 }

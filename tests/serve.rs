@@ -40,6 +40,14 @@ fn top<'a>(feed: &'a Value, ts: &str) -> Option<&'a Value> {
     feed["messages"].as_array()?.iter().find(|m| m["ts"] == ts)
 }
 
+/// `site/live/live.json` (written after `feed.json` in the same build: wait on it separately).
+fn live_feed(p: &Project) -> Value {
+    std::fs::read_to_string(p.path("site/live/live.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
 fn record(p: &Project, ts: &str) -> Value {
     serde_json::from_str(&p.read(&format!("content/channels/live/messages/{ts}.json"))).unwrap()
 }
@@ -168,9 +176,18 @@ fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
     assert!(!texts(&p).iter().any(|(_, t)| t == "elsewhere"));
 
     // The live feed: small, with what was removed.
-    let live: Value = serde_json::from_str(&p.read("site/live/live.json")).unwrap();
+    wait_until(30, "live.json with every message", || {
+        live_feed(&p)["messages"]
+            .as_array()
+            .is_some_and(|m| m.len() == 5)
+    });
+    let live = live_feed(&p);
     assert_eq!(live["removed"], json!([t2]));
     assert_eq!(live["messages"].as_array().unwrap().len(), 5);
+    wait_until(30, "live.jsonp like live.json", || {
+        std::fs::read_to_string(p.path("site/live/live.jsonp"))
+            .is_ok_and(|j| j.contains("1700000007.000100"))
+    });
     let jsonp = p.read("site/live/live.jsonp");
     assert!(jsonp.starts_with("scrollbackLive({"), "{jsonp}");
     // The page follows the chat with the live script.
@@ -252,8 +269,9 @@ fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
     wait_until(60, "the comment-tagged message to go", || {
         !shown(&p) && texts(&p).len() == 1
     });
-    let live: Value = serde_json::from_str(&p.read("site/live/live.json")).unwrap();
-    assert_eq!(live["removed"], json!([t1]));
+    wait_until(30, "live.json to list it as removed", || {
+        live_feed(&p)["removed"] == json!([t1])
+    });
     assert!(!p.read("site/live/index.html").contains("for editors"));
     s.post(&edit(
         "Ev4",
@@ -266,8 +284,9 @@ fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
     wait_until(60, "the message back", || {
         texts(&p).contains(&(t1.to_owned(), "visible again".to_owned()))
     });
-    let live: Value = serde_json::from_str(&p.read("site/live/live.json")).unwrap();
-    assert_eq!(live["removed"], json!([]));
+    wait_until(30, "live.json to list nothing removed", || {
+        live_feed(&p)["removed"] == json!([])
+    });
 }
 
 #[test]
@@ -699,7 +718,8 @@ fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
     // Its last reply gone, the placeholder goes too.
     s.post(&delete("Ev4", CH, r1, "1700000011.000000"));
     wait_until(60, "the placeholder to go", || texts(&p).is_empty());
-    let live: Value = serde_json::from_str(&p.read("site/live/live.json")).unwrap();
-    assert_eq!(live["removed"], json!([parent]));
+    wait_until(30, "live.json to list it as removed", || {
+        live_feed(&p)["removed"] == json!([parent])
+    });
     assert!(!p.read("site/live/index.html").contains("the question"));
 }
