@@ -276,3 +276,169 @@ fn markdown_descriptions_are_safe() {
             .all(|h| !h.contains("javascript:"))
     );
 }
+
+#[test]
+fn a_new_theme_starts_from_the_default_and_its_settings_are_overridable() {
+    let p = Project::init();
+    p.import(&official_export());
+    let out = p.ok(&["theme", "new", "magazine"]);
+    assert!(out.contains("themes/magazine"), "{out}");
+    assert!(
+        p.read("themes/magazine/theme.toml")
+            .contains("name = \"magazine\"")
+    );
+    let err = p.fails(&["theme", "new", "magazine"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(
+        p.fails(&["theme", "new", "../x"])
+            .contains("not a valid theme name")
+    );
+
+    let chat = p.read("themes/magazine/templates/chat.html");
+    p.write(
+        "themes/magazine/templates/chat.html",
+        &chat.replace("Chat archive", "From the magazine"),
+    );
+    p.write("scrollback.toml", "theme = \"magazine\"\n");
+    p.build();
+    let page = p.page("site/enrique/index.html");
+    assert_eq!(page.text(".kicker"), "From the magazine");
+    // theme.toml's [extra] default, then the site's override.
+    assert_eq!(page.text(".colophon p"), "Published with scrollback.");
+    p.write(
+        "scrollback.toml",
+        "theme = \"magazine\"\n[extra]\nfooter = \"The Daily Example\"\n",
+    );
+    p.build();
+    assert_eq!(
+        p.page("site/enrique/index.html").text(".colophon p"),
+        "The Daily Example"
+    );
+
+    p.write("scrollback.toml", "theme = \"nope\"\n");
+    let err = p.fails(&["build"]);
+    assert!(err.contains("theme \"nope\" not found"), "{err}");
+}
+
+/// The renderer end to end through `build`: each rule of Slack's format, on a real page.
+#[test]
+fn messages_render_faithfully_and_safely_on_the_page() {
+    let p = Project::init();
+    p.write("scrollback.toml", "timezone = \"America/Los_Angeles\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let channels = json!([
+        {"id": "C1", "name": "live", "created": 1},
+        {"id": "C2", "name": "other", "created": 1}
+    ]);
+    let users = json!([{"id": "U1", "name": "ana", "profile": {"display_name": "Ana"}}]);
+    let messages = json!([
+        {"type": "message", "user": "U1", "ts": "1517365800.000100",
+         "text": "*bold* _italic_ ~struck~ `x < y` snake_case_name <https://example.org/a?b=1&amp;c=2|the link> <javascript:alert(1)|bad> &lt;script&gt;alert(1)&lt;/script&gt; :tada: <@U1> <#C2|other> <!here> <!date^1517365800^{date_short} at {time}|a date>"},
+        {"type": "message", "user": "U1", "ts": "1517365801.000100", "text": "&gt; quoted\n&gt; twice\nthen ```pre\n  *kept*```"},
+        {"type": "message", "user": "U1", "ts": "1517365802.000100", "text": "fallback text",
+         "blocks": [{"type": "rich_text", "elements": [{"type": "rich_text_list", "style": "ordered", "indent": 0,
+            "elements": [{"type": "rich_text_section", "elements": [{"type": "text", "text": "first", "style": {"bold": true}}]},
+                         {"type": "rich_text_section", "elements": [{"type": "emoji", "name": "+1"}]}]}]}]},
+        {"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "newsbot", "ts": "1517365803.000100", "text": "",
+         "attachments": [{"color": "36a64f", "title": "Results", "title_link": "https://example.org/r", "text": "*52%* reporting",
+                          "fields": [{"title": "Turnout", "value": "61%", "short": true}]}]}
+    ]);
+    let entries = vec![
+        (b"channels.json".to_vec(), channels.to_string().into_bytes()),
+        (b"users.json".to_vec(), users.to_string().into_bytes()),
+        (
+            b"live/2018-01-31.json".to_vec(),
+            messages.to_string().into_bytes(),
+        ),
+        (
+            b"other/2018-01-31.json".to_vec(),
+            json!([{"type": "message", "user": "U1", "ts": "1517365900.000100", "text": "hi"}])
+                .to_string()
+                .into_bytes(),
+        ),
+    ];
+    let zip = dir.path().join("x.zip");
+    write_zip(&zip, &entries);
+    p.import(&zip).build();
+
+    let page = p.page("site/live/index.html");
+    let first = "li[data-ts='1517365800.000100'] .text";
+    assert_eq!(page.text(&format!("{first} b, {first} strong")), "bold");
+    assert_eq!(page.text(&format!("{first} i, {first} em")), "italic");
+    assert_eq!(page.text(&format!("{first} s, {first} del")), "struck");
+    assert_eq!(page.text(&format!("{first} code")), "x < y");
+    let text = page.text(first);
+    for shown in [
+        "snake_case_name",
+        "<script>alert(1)</script>",
+        "🎉",
+        "@Ana",
+        "@here",
+        "Jan 30, 2018 at 6:30 PM",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not in {text:?}");
+    }
+    assert_eq!(page.count("script"), 0, "no script element from a message");
+    let links = page.attrs(&format!("{first} a"), "href");
+    assert!(
+        links.contains(&"https://example.org/a?b=1&c=2".to_owned()),
+        "{links:?}"
+    );
+    assert!(
+        links.contains(&"../other/".to_owned()),
+        "channel mentions link to the chat: {links:?}"
+    );
+    assert!(links.iter().all(|h| !h.contains("javascript")), "{links:?}");
+    assert!(text.contains("bad"), "an unsafe link keeps its text");
+    for rel in page.attrs(&format!("{first} a[href^='http']"), "rel") {
+        assert_eq!(rel, "noopener nofollow ugc");
+    }
+
+    let second = "li[data-ts='1517365801.000100'] .text";
+    assert_eq!(
+        page.count(&format!("{second} blockquote")),
+        1,
+        "consecutive quote lines merge"
+    );
+    assert!(
+        page.text(&format!("{second} pre")).contains("  *kept*"),
+        "pre is literal"
+    );
+
+    let third = "li[data-ts='1517365802.000100'] .text";
+    assert_eq!(
+        page.count(&format!("{third} ol > li")),
+        2,
+        "blocks win over the fallback text"
+    );
+    assert!(!page.text(third).contains("fallback text"));
+    assert!(page.text(third).contains("👍"));
+
+    let bot = "li[data-ts='1517365803.000100']";
+    assert_eq!(page.text(&format!("{bot} .author")), "newsbot");
+    assert!(page.text(&format!("{bot} .text")).contains("Turnout"));
+    assert_eq!(
+        page.attrs(&format!("{bot} .text a"), "href"),
+        ["https://example.org/r"]
+    );
+
+    // Mentions are resolved at build time: a rename shows everywhere after a rebuild.
+    p.write(
+        "content/users/U1.json",
+        &json!({"id": "U1", "name": "ana", "profile": {"display_name": "Ana Renamed"}}).to_string(),
+    );
+    p.build();
+    let page = p.page("site/live/index.html");
+    assert!(page.text(first).contains("@Ana Renamed"));
+    assert_eq!(
+        page.text("li[data-ts='1517365800.000100'] .author"),
+        "Ana Renamed"
+    );
+    // The feed carries the plain text too.
+    let feed = p.feed("live");
+    let plain = feed["messages"][0]["text"].as_str().unwrap();
+    assert!(
+        plain.contains("@Ana Renamed") && plain.contains("the link"),
+        "{plain}"
+    );
+}

@@ -93,8 +93,35 @@ fn chats(p: &Project) -> Vec<String> {
     out
 }
 
-/// One random change; returns what it did, for the failure message.
-fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
+/// One random change; returns what it did (for the failure message) and the paths it touched
+/// (as a file watcher would report them).
+fn random_change(p: &Project, rng: &mut Rng, step: usize) -> (String, Vec<std::path::PathBuf>) {
+    let touched = std::cell::RefCell::new(Vec::new());
+    let write_atomic = |path: &Path, text: &str| {
+        touched.borrow_mut().push(path.to_path_buf());
+        write_atomic(path, text)
+    };
+    let copy_tree = |from: &Path, to: &Path| {
+        copy_tree(from, to);
+        touched.borrow_mut().extend(
+            walkdir::WalkDir::new(to)
+                .into_iter()
+                .map(|e| e.unwrap().into_path()),
+        );
+    };
+    let removed = |path: &Path| touched.borrow_mut().push(path.to_path_buf());
+    let did = random_change_inner(p, rng, step, &write_atomic, &copy_tree, &removed);
+    (did, touched.into_inner())
+}
+
+fn random_change_inner(
+    p: &Project,
+    rng: &mut Rng,
+    step: usize,
+    write_atomic: &dyn Fn(&Path, &str),
+    copy_tree: &dyn Fn(&Path, &Path),
+    removed: &dyn Fn(&Path),
+) -> String {
     let files = message_files(p);
     let chats = chats(p);
     let users: Vec<String> = p.snapshot("content/users").into_keys().collect();
@@ -153,6 +180,7 @@ fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
             let path = p.path(&format!("content/channels/{f}"));
             if rng.below(2) == 0 {
                 std::fs::remove_file(&path).unwrap();
+                removed(&path);
                 format!("remove {f}")
             } else {
                 let mut record: serde_json::Value =
@@ -267,6 +295,7 @@ fn random_change(p: &Project, rng: &mut Rng, step: usize) -> String {
         11 if chats.len() > 1 => {
             let chat = rng.pick(&chats).clone();
             std::fs::remove_dir_all(p.path(&format!("content/channels/{chat}"))).unwrap();
+            removed(&p.path(&format!("content/channels/{chat}")));
             format!("remove chat {chat}")
         }
         12 => {
@@ -297,7 +326,7 @@ fn replace_line(text: &str, prefix: &str, line: &str) -> String {
         + "\n"
 }
 
-fn run(seed: u64, steps: usize) {
+fn run(seed: u64, steps: usize, hot: bool) {
     let (zip, _) = synthetic_export(300, 3, 11, false);
     let p = Project::init();
     p.write(
@@ -317,14 +346,48 @@ fn run(seed: u64, steps: usize) {
     assert!(p.exists(&format!("site/{first}/live.json")));
     let mut rng = Rng(seed);
     let mut history = Vec::new();
+    // The long-running builder of `watch` and `serve`, fed what the watcher would report.
+    let project = scrollback::project::Project::new(std::fs::canonicalize(p.root()).unwrap());
+    let mut hot_builder = hot.then(|| {
+        let mut b = scrollback::build::SiteBuilder::new(
+            &project,
+            true,
+            scrollback::progress::ProgressMode::Quiet,
+        );
+        b.build(&[]).unwrap();
+        b
+    });
     for step in 0..steps {
-        let mut did = random_change(&p, &mut rng, step);
+        let (mut did, mut touched) = random_change(&p, &mut rng, step);
         if rng.below(3) == 0 {
             // Several changes before one build, as a watcher coalesces them.
-            did = format!("{did}; {}", random_change(&p, &mut rng, step + 1000));
+            let (more, paths) = random_change(&p, &mut rng, step + 1000);
+            did = format!("{did}; {more}");
+            touched.extend(paths);
         }
         history.push(did);
-        p.build();
+        match hot_builder.as_mut() {
+            Some(builder) => {
+                let root = &project.root;
+                let mut changes: Vec<_> = touched
+                    .iter()
+                    .filter_map(|path| {
+                        let path = root.join(path.strip_prefix(p.root()).unwrap());
+                        scrollback::watch::classify::classify(root, "default", &path)
+                    })
+                    .map(|k| k.to_change())
+                    .collect();
+                changes.dedup();
+                if !changes.is_empty() {
+                    builder
+                        .build(&changes)
+                        .unwrap_or_else(|e| panic!("seed {seed}, after {history:#?}: {e:#}"));
+                }
+            }
+            None => {
+                p.build();
+            }
+        }
         let incremental = p.snapshot("site");
         let full = full_build_of(&p);
         if incremental != full {
@@ -333,8 +396,23 @@ fn run(seed: u64, steps: usize) {
                 .chain(full.keys())
                 .filter(|k| incremental.get(*k) != full.get(*k))
                 .collect();
+            let first = differ[0];
+            let a = String::from_utf8_lossy(incremental.get(first).map_or(&[][..], |v| v));
+            let b = String::from_utf8_lossy(full.get(first).map_or(&[][..], |v| v));
+            let at = a
+                .bytes()
+                .zip(b.bytes())
+                .position(|(x, y)| x != y)
+                .unwrap_or(a.len().min(b.len()));
+            let around = |t: &str| {
+                t.get(at.saturating_sub(300)..(at + 300).min(t.len()))
+                    .unwrap_or("")
+                    .to_owned()
+            };
             panic!(
-                "seed {seed}, after {history:#?}\nthese outputs differ from a full build: {differ:?}"
+                "seed {seed} (hot: {hot}), after {history:#?}\nthese outputs differ from a full build: {differ:?}\nincremental {first}: …{}…\nfull: …{}…",
+                around(&a),
+                around(&b)
             );
         }
     }
@@ -342,12 +420,24 @@ fn run(seed: u64, steps: usize) {
 
 #[test]
 fn incremental_builds_equal_full_builds_seed_1() {
-    run(0x9e3779b97f4a7c15, 30);
+    run(0x9e3779b97f4a7c15, 30, false);
 }
 
 #[test]
 fn incremental_builds_equal_full_builds_seed_2() {
-    run(0xdeadbeefcafef00d, 30);
+    run(0xdeadbeefcafef00d, 30, false);
+}
+
+/// The same, with the builder `watch` and `serve` keep in memory, told only what the file
+/// watcher would report, classified as `watch` classifies it.
+#[test]
+fn watch_rebuilds_equal_full_builds_seed_1() {
+    run(0x9e3779b97f4a7c15, 30, true);
+}
+
+#[test]
+fn watch_rebuilds_equal_full_builds_seed_3() {
+    run(0x0123456789abcdef, 40, true);
 }
 
 fn rendered(out: &str) -> usize {
@@ -447,4 +537,18 @@ fn changes_re_render_only_what_depends_on_them() {
     // Pages, the index, two feeds per chat, two static files (style.css, live.js).
     assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 2, "{out}");
     assert_eq!(p.snapshot("site"), before);
+}
+
+/// More sequences, for a longer hunt: `SCROLLBACK_SEEDS=20 cargo test --release --test incremental many_seeds -- --ignored`.
+#[test]
+#[ignore]
+fn many_seeds() {
+    let n: u64 = std::env::var("SCROLLBACK_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    for i in 0..n {
+        let seed = 0x2545f4914f6cdd1d_u64.wrapping_mul(i + 1) | 1;
+        run(seed, 40, i % 2 == 0);
+    }
 }

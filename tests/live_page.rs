@@ -4,7 +4,7 @@
 mod common;
 
 use common::browser::Browser;
-use common::server::*;
+use common::slack::*;
 use common::*;
 
 const CH: &str = "C1LIVE";
@@ -39,9 +39,7 @@ const EMBED: &str = r#"<!doctype html>
 
 #[test]
 fn the_live_page_follows_the_chat_without_a_reload() {
-    let Some(mut browser) = Browser::launch() else {
-        return;
-    };
+    let mut browser = Browser::launch();
     let p = Project::init();
     let config = p.read("scrollback.toml");
     p.write(
@@ -83,24 +81,30 @@ fn the_live_page_follows_the_chat_without_a_reload() {
             .is_ok_and(|f| f.matches("\"anchor\"").count() == 40)
     });
 
-    browser.navigate(&format!("http://{}/live/", s.addr));
-    browser.wait_for(30, "the live script", "window.scrollbackLivePage");
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
     assert_eq!(
-        browser.eval("document.querySelectorAll('ol.messages > li[data-ts]').length"),
+        browser.eval(
+            &tab,
+            "document.querySelectorAll('ol.messages > li[data-ts]').length"
+        ),
         40
     );
-    browser.eval("window.__marker = 'same page'");
+    browser.eval(&tab, "window.__marker = 'same page'");
 
     // Following at the bottom: a new message appears.
-    browser.eval("window.scrollTo(0, document.documentElement.scrollHeight)");
+    browser.eval(
+        &tab,
+        "window.scrollTo(0, document.documentElement.scrollHeight)",
+    );
     s.post(&message("Ev1", CH, &ts(1000), "U1", "breaking news"));
     browser.wait_for(
-        30,
-        "the new message",
+        &tab,
         &format!(
             "{}.querySelector('.text').textContent === 'breaking news'",
             item(&ts(1000))
         ),
+        "the new message",
     );
 
     // An edit replaces the text and marks it edited.
@@ -112,29 +116,25 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         "1700001000.000000",
         None,
     ));
-    browser.wait_for(
-        30,
-        "the edit",
-        &format!(
+    browser.wait_for(&tab, &format!(
             "{0}.querySelector('.text').textContent === 'm39 corrected' && {0}.querySelector('.edited')",
             item(&ts(390))
-        ),
-    );
+        ), "the edit");
 
     // A deletion removes the message.
     s.post(&delete("Ev3", CH, &ts(380), "1700001001.000000"));
-    browser.wait_for(30, "the deletion", &format!("!{}", item(&ts(380))));
+    browser.wait_for(&tab, &format!("!{}", item(&ts(380))), "the deletion");
 
     // A reply shows in the parent's thread.
     s.post(&reply("Ev4", CH, &ts(375), &ts(370), "a reply"));
     browser.wait_for(
-        30,
-        "the reply",
+        &tab,
         &format!(
             "{}.querySelector('.replies > li[data-ts=\"{}\"] .text').textContent === 'a reply'",
             item(&ts(370)),
             ts(375)
         ),
+        "the reply",
     );
 
     // A reaction shows with its count.
@@ -148,12 +148,12 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         "1700001002.000000",
     ));
     browser.wait_for(
-        30,
-        "the reaction",
+        &tab,
         &format!(
             "{}.querySelector('.reaction .count').textContent === '1'",
             item(&ts(360))
         ),
+        "the reaction",
     );
 
     // An edit that adds the comment tag unpublishes the message.
@@ -166,18 +166,21 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         None,
     ));
     browser.wait_for(
-        30,
-        "the unpublished message to go",
+        &tab,
         &format!("!{}", item(&ts(350))),
+        "the unpublished message to go",
     );
     assert_eq!(
-        browser.eval("document.body.textContent.includes('note to the desk')"),
+        browser.eval(
+            &tab,
+            "document.body.textContent.includes('note to the desk')"
+        ),
         false
     );
 
     // A reader who scrolled away keeps their place and is told about new updates.
-    browser.eval("window.scrollTo(0, 1500)");
-    let anchor = browser.eval(
+    browser.eval(&tab, "window.scrollTo(0, 1500)");
+    let anchor = browser.eval(&tab,
         "(() => { const li = [...document.querySelectorAll('ol.messages > li[data-ts]')]
             .find(li => li.getBoundingClientRect().bottom > 0);
           return { ts: li.dataset.ts, top: li.getBoundingClientRect().top, y: window.scrollY }; })()",
@@ -193,16 +196,19 @@ fn the_live_page_follows_the_chat_without_a_reload() {
     ));
     s.post(&message("Ev8", CH, &ts(1001), "U2", "more news"));
     browser.wait_for(
-        30,
-        "the new-updates button",
+        &tab,
         "document.querySelector('.live-updates:not([hidden])') && \
          document.querySelector('.live-updates').textContent === '2 new updates'",
+        "the new-updates button",
     );
-    assert!(browser.eval(&format!("!!{}", item(&ts(15)))) == true);
-    let after = browser.eval(&format!(
-        "(() => {{ const li = document.querySelector('li[data-ts=\"{anchor_ts}\"]');
+    assert!(browser.eval(&tab, &format!("!!{}", item(&ts(15)))) == true);
+    let after = browser.eval(
+        &tab,
+        &format!(
+            "(() => {{ const li = document.querySelector('li[data-ts=\"{anchor_ts}\"]');
              return {{ top: li.getBoundingClientRect().top, y: window.scrollY }}; }})()"
-    ));
+        ),
+    );
     let moved = (after["top"].as_f64().unwrap() - anchor["top"].as_f64().unwrap()).abs();
     assert!(
         moved < 2.0,
@@ -213,51 +219,57 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         "the page scrolled down to keep the reader's place: {anchor} → {after}"
     );
     // The button takes the reader to the first new update and goes away.
-    browser.eval("document.querySelector('.live-updates').click()");
+    browser.eval(&tab, "document.querySelector('.live-updates').click()");
     browser.wait_for(
-        10,
-        "the button to go",
+        &tab,
         "document.querySelector('.live-updates').hidden",
+        "the button to go",
     );
 
     assert_eq!(
-        browser.eval("window.__marker"),
+        browser.eval(&tab, "window.__marker"),
         "same page",
         "the page was reloaded"
     );
     assert_eq!(
-        browser.eval("document.querySelectorAll('ol.messages > li[data-ts]').length"),
+        browser.eval(
+            &tab,
+            "document.querySelectorAll('ol.messages > li[data-ts]').length"
+        ),
         40 + 2 - 2 + 1
     );
 
     // The embed on another origin follows the chat through JSONP.
     let other = s.addr.replace("127.0.0.1", "localhost");
-    browser.navigate(&format!("http://{other}/embed.html"));
+    let tab = browser.open(&format!("http://{other}/embed.html"));
     browser.wait_for(
-        30,
-        "the embed to fill from live.jsonp",
+        &tab,
         "document.querySelectorAll('ol.messages > li[data-ts]').length > 10",
+        "the embed to fill from live.jsonp",
     );
     s.post(&message("Ev9", CH, &ts(1002), "U1", "seen in the embed"));
     browser.wait_for(
-        30,
-        "a new message in the embed",
+        &tab,
         &format!(
             "{}.querySelector('.text').textContent === 'seen in the embed'",
             item(&ts(1002))
         ),
+        "a new message in the embed",
     );
-    assert_eq!(browser.eval("typeof window.scrollbackLive"), "function");
+    assert_eq!(
+        browser.eval(&tab, "typeof window.scrollbackLive"),
+        "function"
+    );
 
     // Archived while a reader has the page open: it stops following and says so.
-    browser.navigate(&format!("http://{}/live/", s.addr));
-    browser.wait_for(30, "the live script", "window.scrollbackLivePage");
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
     p.ok(&["archive", "live"]);
     browser.wait_for(
-        30,
-        "the page to notice the end",
+        &tab,
         "document.querySelector('.live-follow').textContent.includes('This chat has ended') && \
          window.scrollbackLivePage.state.stopped",
+        "the page to notice the end",
     );
     s.stop();
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::server::*;
+use common::slack::*;
 use common::*;
 use serde_json::{Value, json};
 

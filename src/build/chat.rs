@@ -77,10 +77,16 @@ pub struct Item {
 
 /// Reads and renders one message file.
 pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<Item> {
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let record: MessageRecord = serde_json::from_slice(&bytes)
+    // One open, one fstat, one read: a build reads every message file.
+    let read = || -> std::io::Result<(std::fs::Metadata, Vec<u8>)> {
+        let mut file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok((meta, bytes))
+    };
+    let (meta, bytes) = read().with_context(|| format!("cannot read {}", path.display()))?;
+    let mut record: MessageRecord = serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not a valid message file", path.display()))?;
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     if stem != record.ts.as_str() {
@@ -91,16 +97,20 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
         );
     }
     let visibility = visibility(&record, config);
+    let parent = record.thread_ts().filter(|t| *t != record.ts);
+    let broadcast = record.subtype() == Some("thread_broadcast");
+    let activity = record.activity();
+    let slack = serde_json::Value::Object(std::mem::take(&mut record.slack));
     let lookup = TrackingLookup::new(cx.directory);
     let view = (visibility != Visibility::Unpublished).then(|| {
-        let view = MessageView::new(&record, cx, &lookup);
+        let view = MessageView::new(&record, &slack, cx, &lookup);
         let json = serde_json::to_string(&view).unwrap_or_default();
         (view, json)
     });
     Ok(Item {
-        parent: record.thread_ts().filter(|t| *t != record.ts),
-        broadcast: record.subtype() == Some("thread_broadcast"),
-        activity: record.activity(),
+        parent,
+        broadcast,
+        activity,
         ts: record.ts,
         stamp: Stamp::of(&meta),
         visibility,

@@ -11,19 +11,15 @@ pub const FEED_VERSION: u32 = 1;
 
 /// The JSON of a chat's feed, assembled from each message's JSON (serialized once, when the
 /// message was rendered): `{"version":1,"generator":"scrollback","channel":{…},"messages":[…]}`.
-pub fn feed_json(chat: &ChatSummary, messages: impl Iterator<Item = String>) -> Vec<u8> {
-    let mut out = String::with_capacity(1 << 20);
+/// `messages` appends the messages, comma-separated, to the buffer it is given.
+pub fn feed_json(chat: &ChatSummary, messages: impl FnOnce(&mut String)) -> Vec<u8> {
+    let mut out = String::with_capacity(1 << 16);
     out.push_str(&format!(
         "{{\"version\":{FEED_VERSION},\"generator\":\"scrollback\",\"channel\":"
     ));
     out.push_str(&serde_json::to_string(chat).unwrap_or_default());
     out.push_str(",\"messages\":[");
-    for (i, m) in messages.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&m);
-    }
+    messages(&mut out);
     out.push_str("]}\n");
     out.into_bytes()
 }
@@ -34,19 +30,22 @@ pub fn jsonp(callback: &str, json: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() + callback.len() + 4);
     out.extend_from_slice(callback.as_bytes());
     out.push(b'(');
-    // U+2028 and U+2029 are valid in JSON but end a line in older JavaScript engines. (Their
-    // UTF-8 is E2 80 A8/A9; most feeds have neither, and are copied as they are.)
-    let separators = json
+    // U+2028 and U+2029 (E2 80 A8/A9) are valid in JSON but end a line in older JavaScript
+    // engines; escape them. Rare, so the common case is one copy.
+    let mut rest = json;
+    while let Some(at) = rest
         .windows(3)
-        .any(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9));
-    if separators {
-        let text = String::from_utf8_lossy(json)
-            .replace('\u{2028}', "\\u2028")
-            .replace('\u{2029}', "\\u2029");
-        out.extend_from_slice(text.as_bytes());
-    } else {
-        out.extend_from_slice(json);
+        .position(|w| w[0] == 0xE2 && w[1] == 0x80 && (w[2] == 0xA8 || w[2] == 0xA9))
+    {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(if rest[at + 2] == 0xA8 {
+            b"\\u2028"
+        } else {
+            b"\\u2029"
+        });
+        rest = &rest[at + 3..];
     }
+    out.extend_from_slice(rest);
     out.extend_from_slice(b");\n");
     out
 }
@@ -56,12 +55,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn jsonp_escapes_line_separators_only_when_present() {
+    fn jsonp_wraps_and_escapes_line_separators() {
         assert_eq!(jsonp("cb", b"{\"a\":1}\n"), b"cb({\"a\":1});\n");
-        let out = jsonp("cb", "{\"a\":\"x\u{2028}y\u{2029}\"}".as_bytes());
+        let out = jsonp("cb", "{\"t\":\"a\u{2028}b\u{2029}c\"}".as_bytes());
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "cb({\"a\":\"x\\u2028y\\u2029\"});\n"
+            "cb({\"t\":\"a\\u2028b\\u2029c\"});\n"
         );
     }
 }

@@ -166,7 +166,8 @@ mod tests {
         let raw = serde_json::json!({"ts": ts, "text": format!("message {ts}")});
         let record = MessageRecord::new(Ts::parse(ts).unwrap(), raw.as_object().unwrap().clone());
         let view = (visibility != Visibility::Unpublished).then(|| {
-            let v = MessageView::new(&record, &cx, &TrackingLookup::new(&directory));
+            let slack = serde_json::Value::Object(record.slack.clone());
+            let v = MessageView::new(&record, &slack, &cx, &TrackingLookup::new(&directory));
             let json = serde_json::to_string(&v).unwrap();
             (v, json)
         });

@@ -57,8 +57,10 @@ pub enum Change {
     Everything,
     /// `scrollback.toml`.
     Config,
-    /// A template, a static file or `theme.toml` of the theme or the site.
+    /// A template or `theme.toml` of the theme, or a template of the site.
     Theme,
+    /// A static file of the theme or the site (stylesheets, scripts, images).
+    Static,
     /// `content/users/<id>.json`.
     User(String),
     /// A chat's `channel.toml`, or the chat folder itself (created or removed).
@@ -114,7 +116,7 @@ fn is_image(path: &str) -> bool {
 }
 
 /// Percent-encodes what a URL path cannot hold as is (uploads have spaces and Unicode names).
-fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {

@@ -129,6 +129,8 @@ pub struct SiteBuilder {
     state: BuildState,
     /// Whether `directory.people` holds every user.
     people_loaded: bool,
+    /// The last build failed: compare every input next time.
+    recheck: bool,
 }
 
 /// What changed since the last build, as far as the caller knows.
@@ -140,6 +142,7 @@ struct Scope {
     chats: BTreeSet<Slug>,
     messages: BTreeMap<Slug, BTreeSet<Ts>>,
     assets: bool,
+    statics: bool,
 }
 
 impl Scope {
@@ -163,6 +166,7 @@ impl Scope {
                         .insert(ts.clone());
                 }
                 Change::Assets => scope.assets = true,
+                Change::Static => scope.statics = true,
             }
         }
         scope
@@ -183,6 +187,7 @@ impl SiteBuilder {
             copies: BTreeMap::new(),
             chats: BTreeMap::new(),
             people_loaded: false,
+            recheck: false,
         }
     }
 
@@ -203,14 +208,13 @@ impl SiteBuilder {
         if changes.is_empty() || self.inputs.is_none() {
             scope.everything = true;
         }
-        let result = self.build_scope(&scope);
-        if result.is_err() {
-            // A failed build may have left caches half-updated: start clean next time.
-            self.inputs = None;
-            self.chats.clear();
-            self.people_loaded = false;
-            self.state = BuildState::default();
+        if self.recheck {
+            scope.everything = true;
         }
+        let result = self.build_scope(&scope);
+        // A failed build may have stopped halfway through its bookkeeping: next time, check
+        // every input again (rendered messages stay cached; only their stamps are compared).
+        self.recheck = result.is_err();
         let mut report = result?;
         if !self.keep_loaded || scope.everything {
             self.save_state()?;
@@ -233,6 +237,12 @@ impl SiteBuilder {
         let previous_global = self.state.global;
         if scope.everything || scope.inputs || self.inputs.is_none() {
             self.inputs = Some(Inputs::load(&self.project)?);
+        } else if scope.statics
+            && let Some(inputs) = self.inputs.as_mut()
+        {
+            inputs
+                .theme
+                .refresh_static(&self.project, &inputs.config.theme)?;
         }
         let global = self.inputs.as_ref().map_or(0, |i| i.global);
         let global_changed = global != previous_global;
@@ -264,11 +274,22 @@ impl SiteBuilder {
             .filter(|(_, c)| c.entry.settings.state.is_published())
             .map(|(s, _)| s.clone())
             .collect();
+        // Unpublished chats are not built, so changes to them are not followed: forget them.
+        for cache in self.chats.values_mut() {
+            if !cache.entry.settings.state.is_published() && cache.loaded {
+                cache.items.clear();
+                cache.loaded = false;
+            }
+        }
+        // Records move from the last build's state to this one's, never copied (a chat's record
+        // holds a stamp per message file).
+        let mut previous_chats = std::mem::take(&mut self.state.chats);
         let bar = Progress::new(self.progress, "building", published.len() as u64);
         for slug in &published {
             let Some(cache) = self.chats.get_mut(slug) else {
                 continue;
             };
+            let previous = previous_chats.remove(slug.as_str());
             let record = chat_build(
                 ChatJob {
                     project: &self.project,
@@ -282,6 +303,7 @@ impl SiteBuilder {
                     keep_loaded: self.keep_loaded,
                 },
                 cache,
+                previous,
                 &mut outputs,
                 &mut report,
             )?;
@@ -430,8 +452,13 @@ impl SiteBuilder {
 
     /// Re-reads chat settings; notes channels whose name or page changed (for mentions).
     fn refresh_chats(&mut self, scope: &Scope, changed: &mut Deps) -> Result<()> {
+        let reload = scope.everything || self.chats.is_empty();
+        if !reload && scope.chats.is_empty() && !scope.inputs {
+            // Nothing names a chat, and links are as they were.
+            return Ok(());
+        }
         let store = self.project.open_store()?;
-        if scope.everything || self.chats.is_empty() {
+        if reload {
             let entries = store.load_channels()?;
             let slugs: BTreeSet<Slug> = entries.iter().map(|e| e.slug.clone()).collect();
             self.chats.retain(|slug, _| slugs.contains(slug));
@@ -439,7 +466,7 @@ impl SiteBuilder {
                 let stamp = Stamp::read(&store.channel_file(&entry.slug));
                 self.update_chat(entry, stamp);
             }
-        } else {
+        } else if !scope.chats.is_empty() {
             let all = store.load_channels()?;
             for slug in &scope.chats {
                 match all.iter().find(|e| &e.slug == slug) {
@@ -582,21 +609,42 @@ fn put(
     sig: u64,
     render: impl FnOnce() -> Result<Vec<u8>>,
 ) -> Result<()> {
-    let record = if state.is_current(writer.root(), rel, sig) {
-        report.unchanged += 1;
-        state.outputs.get(rel).copied()
+    let wrote = if state.is_current(writer.root(), rel, sig) {
+        None
     } else {
-        let bytes = render()?;
-        report.rendered += 1;
-        if !writer.put(rel, &bytes)? {
-            report.unchanged += 1;
-        }
-        Stamp::read(&writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+        Some(writer.put(rel, &render()?)?)
     };
-    if let Some(record) = record {
-        outputs.insert(rel.to_owned(), record);
-    }
+    record(writer, state, outputs, report, rel, sig, wrote);
     Ok(())
+}
+
+/// Notes an output in this build's state: kept as it was (`wrote` is `None`), or rendered
+/// (and rewritten or not, as `wrote` says).
+fn record(
+    writer: &SiteWriter,
+    state: &BuildState,
+    outputs: &mut BTreeMap<String, OutputRecord>,
+    report: &mut BuildReport,
+    rel: &str,
+    sig: u64,
+    wrote: Option<bool>,
+) {
+    let entry = match wrote {
+        None => {
+            report.unchanged += 1;
+            state.outputs.get(rel).copied()
+        }
+        Some(wrote) => {
+            report.rendered += 1;
+            if !wrote {
+                report.unchanged += 1;
+            }
+            Stamp::read(&writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+        }
+    };
+    if let Some(entry) = entry {
+        outputs.insert(rel.to_owned(), entry);
+    }
 }
 
 /// What building one chat needs from the builder.
@@ -616,6 +664,7 @@ struct ChatJob<'a> {
 fn chat_build(
     job: ChatJob<'_>,
     cache: &mut ChatCache,
+    previous_record: Option<ChatRecord>,
     outputs: &mut BTreeMap<String, OutputRecord>,
     report: &mut BuildReport,
 ) -> Result<ChatRecord> {
@@ -636,7 +685,7 @@ fn chat_build(
         .join("channels")
         .join(slug.as_str())
         .join("messages");
-    let previous = state.chats.get(slug.as_str());
+    let previous = previous_record.as_ref();
     let cx = ViewContext {
         directory,
         render: &inputs.render,
@@ -650,42 +699,54 @@ fn chat_build(
     let mut files_changed = false;
     if check_all {
         let listed = chat::list_messages(&store_dir)?;
-        let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
-            .into_par_iter()
-            .map(|(ts, path)| {
-                let stamp = Stamp::read(&path);
-                (ts, path, stamp)
-            })
-            .collect();
-        let known: BTreeMap<&str, &Stamp> = match (cache.loaded, previous) {
-            (false, Some(p)) => p.files.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-            _ => BTreeMap::new(),
-        };
-        let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
-        if cache.loaded {
-            let gone: Vec<Ts> = cache
-                .items
-                .keys()
-                .filter(|ts| !listed_ts.contains(ts))
-                .cloned()
-                .collect();
-            files_changed |= !gone.is_empty();
-            for ts in gone {
-                cache.items.remove(&ts);
+        match (cache.loaded, previous) {
+            // Never built: nothing to compare with.
+            (false, None) => {
+                files_changed = true;
+                to_read = listed.into_iter().collect();
             }
-        } else {
-            files_changed |= previous.is_none_or(|p| p.files.len() != stamps.len());
-        }
-        for (ts, path, stamp) in stamps {
-            let same = if cache.loaded {
-                cache.items.get(&ts).map(|i| Some(i.stamp)) == Some(stamp)
-            } else {
-                known.get(ts.as_str()).copied() == stamp.as_ref()
-            };
-            files_changed |= !same;
-            to_read.push((ts, path));
-            if cache.loaded && same {
-                to_read.pop();
+            // Built before, not in memory: compare with the stamps of the last build. If the
+            // chat must be rendered, every file is read.
+            (false, Some(p)) => {
+                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
+                    .into_par_iter()
+                    .map(|(ts, path)| {
+                        let stamp = Stamp::read(&path);
+                        (ts, path, stamp)
+                    })
+                    .collect();
+                files_changed = p.files.len() != stamps.len()
+                    || stamps
+                        .iter()
+                        .any(|(ts, _, stamp)| p.files.get(ts.as_str()) != stamp.as_ref());
+                to_read = stamps.into_iter().map(|(ts, path, _)| (ts, path)).collect();
+            }
+            // In memory: read again what changed, forget what is gone.
+            (true, _) => {
+                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
+                    .into_par_iter()
+                    .map(|(ts, path)| {
+                        let stamp = Stamp::read(&path);
+                        (ts, path, stamp)
+                    })
+                    .collect();
+                let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
+                let gone: Vec<Ts> = cache
+                    .items
+                    .keys()
+                    .filter(|ts| !listed_ts.contains(ts))
+                    .cloned()
+                    .collect();
+                files_changed |= !gone.is_empty();
+                for ts in gone {
+                    cache.items.remove(&ts);
+                }
+                for (ts, path, stamp) in stamps {
+                    if cache.items.get(&ts).map(|i| i.stamp) != stamp {
+                        files_changed = true;
+                        to_read.push((ts, path));
+                    }
+                }
             }
         }
     } else if let Some(hinted) = scope.messages.get(&slug) {
@@ -708,40 +769,42 @@ fn chat_build(
         sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
         sig.finish()
     };
-    let deps_touched = match previous {
-        Some(p) if !cache.loaded => p.deps.touches(changed),
-        _ => cache.items.values().any(|i| i.deps.touches(changed)),
-    };
+    let deps_touched = !changed.is_empty()
+        && match previous {
+            Some(p) if !cache.loaded => p.deps.touches(changed),
+            _ => cache.items.values().any(|i| i.deps.touches(changed)),
+        };
     let unchanged =
         !files_changed && !deps_touched && previous.is_some_and(|p| p.context == context);
 
-    // A chat nothing touched keeps its outputs, as long as they are still on disk as written.
-    // A long-running builder (serve, watch) still loads a live chat now, at startup, so that its
-    // first event is not the one that waits for the whole chat to be read.
-    let warm_up = keep_loaded && cache.entry.settings.state == ChatState::Live;
-    if unchanged
-        && !cache.loaded
-        && !warm_up
-        && let Some(p) = previous
-        && p.outputs.iter().all(|rel| {
+    // In memory and untouched: the outputs written last time are current. Not in memory and
+    // untouched: the same, as long as they are still on disk as written. (A long-running
+    // builder loads the chat anyway: its first change then costs one file, not all.)
+    let still_on_disk = |p: &ChatRecord| {
+        p.outputs.iter().all(|rel| {
             state
                 .outputs
                 .get(rel)
                 .is_some_and(|o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
         })
-    {
+    };
+    let keep = unchanged
+        && previous.is_some_and(|p| {
+            (cache.loaded && !check_all) || (!cache.loaded && !keep_loaded && still_on_disk(p))
+        });
+    if keep && let Some(p) = previous_record {
         for rel in &p.outputs {
             if let Some(o) = state.outputs.get(rel) {
                 outputs.insert(rel.clone(), *o);
                 report.unchanged += 1;
             }
         }
-        return Ok(p.clone());
+        return Ok(p);
     }
 
     // Read what changed (everything, when the chat was not in memory).
     if !cache.loaded {
-        to_read = chat::list_messages(&store_dir)?.into_iter().collect();
+        // `to_read` lists every file (see above).
         cache.items.clear();
     } else if deps_touched {
         for (ts, item) in &cache.items {
@@ -806,56 +869,38 @@ fn chat_build(
         })
         .collect();
     let items = &cache.items;
-    let rendered: Vec<Result<Option<(String, u64, bool)>>> = page_sigs
-        .par_iter()
-        .map(|(n, path, sig)| {
-            if state.is_current(writer.root(), path, *sig) {
-                return Ok(None);
-            }
-            let messages: Vec<_> = tops
-                .iter()
-                .skip((n - 1) * size)
-                .take(size)
-                .filter_map(|t| chat::nested_view(t, items))
-                .collect();
-            let (path, bytes) = pages::render_chat_page(
-                &inputs.theme,
-                &inputs.site,
-                config,
-                ChatPage {
-                    chat: &summary.header,
-                    slug: &slug,
-                    messages: &messages,
-                    n: *n,
-                    total,
-                },
-            )?;
-            let wrote = writer.put(&path, &bytes)?;
-            Ok(Some((path, *sig, wrote)))
-        })
-        .collect();
-    for ((_, path, _), result) in page_sigs.iter().zip(rendered) {
-        match result? {
-            None => {
-                report.unchanged += 1;
-                if let Some(o) = state.outputs.get(path) {
-                    outputs.insert(path.clone(), *o);
+    let render_pages = || -> Vec<Result<Option<(String, u64, bool)>>> {
+        page_sigs
+            .par_iter()
+            .map(|(n, path, sig)| {
+                if state.is_current(writer.root(), path, *sig) {
+                    return Ok(None);
                 }
-            }
-            Some((path, sig, wrote)) => {
-                report.rendered += 1;
-                if !wrote {
-                    report.unchanged += 1;
-                }
-                if let Some(stamp) = Stamp::read(&writer.root().join(&path)) {
-                    outputs.insert(path, OutputRecord { sig, stamp });
-                }
-            }
-        }
-        chat_outputs.push(path.clone());
-    }
+                let messages: Vec<_> = tops
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .filter_map(|t| chat::nested_view(t, items))
+                    .collect();
+                let (path, bytes) = pages::render_chat_page(
+                    &inputs.theme,
+                    &inputs.site,
+                    config,
+                    ChatPage {
+                        chat: &summary.header,
+                        slug: &slug,
+                        messages: &messages,
+                        n: *n,
+                        total,
+                    },
+                )?;
+                let wrote = writer.put(&path, &bytes)?;
+                Ok(Some((path, *sig, wrote)))
+            })
+            .collect()
+    };
 
-    // Feeds.
+    // Feeds: the whole chat, assembled from each message's JSON, while the pages render.
     let mut sig = Signature::new();
     sig.push_u64(inputs.global);
     sig.push(serde_json::to_vec(&summary)?);
@@ -865,45 +910,39 @@ fn chat_build(
     let feed_sig = sig.finish();
     let json_path = format!("{slug}/feed.json");
     let jsonp_path = format!("{slug}/feed.jsonp");
-    let fresh_feed = !(state.is_current(writer.root(), &json_path, feed_sig)
-        && state.is_current(writer.root(), &jsonp_path, feed_sig));
-    let json = if fresh_feed {
-        let json = feeds::feed_json(
-            &summary,
-            tops.iter().map(|t| {
-                let mut s = String::new();
-                chat::nested_json(t, items, &mut s);
-                s
-            }),
-        );
-        Some(json)
-    } else {
-        None
+    let feeds_current = state.is_current(writer.root(), &json_path, feed_sig)
+        && state.is_current(writer.root(), &jsonp_path, feed_sig);
+    let write_feeds = || -> Result<Option<(bool, bool)>> {
+        if feeds_current {
+            return Ok(None);
+        }
+        let json = feeds::feed_json(&summary, |out| {
+            for (i, top) in tops.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                chat::nested_json(top, items, out);
+            }
+        });
+        let jsonp = feeds::jsonp(&config.feed_callback, &json);
+        Ok(Some((
+            writer.put(&json_path, &json)?,
+            writer.put(&jsonp_path, &jsonp)?,
+        )))
     };
-    let jsonp = json
-        .as_ref()
-        .map(|j| feeds::jsonp(&config.feed_callback, j));
-    // Moved, not copied: a long chat's feed is megabytes, rebuilt on every live event.
-    put(
-        writer,
-        state,
-        outputs,
-        report,
-        &json_path,
-        feed_sig,
-        move || Ok(json.unwrap_or_default()),
-    )?;
-    put(
-        writer,
-        state,
-        outputs,
-        report,
-        &jsonp_path,
-        feed_sig,
-        move || Ok(jsonp.unwrap_or_default()),
-    )?;
-    chat_outputs.push(json_path);
-    chat_outputs.push(jsonp_path);
+    let (rendered, feeds_written) = rayon::join(render_pages, write_feeds);
+
+    for ((_, path, sig), result) in page_sigs.iter().zip(rendered) {
+        let wrote = result?.map(|(_, _, wrote)| wrote);
+        record(writer, state, outputs, report, path, *sig, wrote);
+        chat_outputs.push(path.clone());
+    }
+    let feeds_written = feeds_written?;
+    for (i, path) in [json_path, jsonp_path].into_iter().enumerate() {
+        let wrote = feeds_written.map(|(json, jsonp)| if i == 0 { json } else { jsonp });
+        record(writer, state, outputs, report, &path, feed_sig, wrote);
+        chat_outputs.push(path);
+    }
 
     // The live feed, while the chat is live: small, so live pages can poll it.
     if cache.entry.settings.state == ChatState::Live {
@@ -915,8 +954,8 @@ fn chat_build(
             .finish();
         let live_path = format!("{slug}/live.json");
         let live_jsonp_path = format!("{slug}/live.jsonp");
-        put(writer, state, outputs, report, &live_path, sig, || {
-            Ok(live.clone())
+        put(writer, state, outputs, report, &live_path, sig, move || {
+            Ok(live)
         })?;
         put(
             writer,
@@ -925,7 +964,7 @@ fn chat_build(
             report,
             &live_jsonp_path,
             sig,
-            || Ok(live_jsonp.clone()),
+            move || Ok(live_jsonp),
         )?;
         chat_outputs.push(live_path);
         chat_outputs.push(live_jsonp_path);

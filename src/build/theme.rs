@@ -107,6 +107,25 @@ pub struct Theme {
 pub const REQUIRED_TEMPLATES: &[&str] = &["index.html", "chat.html"];
 
 impl Theme {
+    /// Lists the static files again (the templates stay as they are): a stylesheet edit costs
+    /// a directory listing, not a template compilation.
+    pub fn refresh_static(&mut self, project: &Project, name: &str) -> Result<()> {
+        let dir = project.themes_dir().join(name);
+        let mut static_files = BTreeMap::new();
+        if dir.is_dir() {
+            collect(&dir.join("static"), &mut static_files)?;
+        } else if name == "default" {
+            for (path, text) in BUILTIN_DEFAULT {
+                if let Some(s) = path.strip_prefix("static/") {
+                    static_files.insert(s.to_owned(), Source::Builtin(text));
+                }
+            }
+        }
+        collect(&project.static_dir(), &mut static_files)?;
+        self.static_files = static_files;
+        Ok(())
+    }
+
     pub fn load(project: &Project, name: &str) -> Result<Theme> {
         let dir = project.themes_dir().join(name);
         let mut templates = BTreeMap::new();
@@ -206,6 +225,9 @@ impl Theme {
 fn new_tera() -> Tera {
     let mut tera = Tera::default();
     tera.register_filter("filesize", filesize_filter);
+    // The renderer's escaping (`&<>"'`); Tera's default also escapes `/`, which only makes
+    // every URL in an attribute harder to read.
+    tera.set_escape_fn(crate::render::escape_html);
     tera
 }
 

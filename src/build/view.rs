@@ -5,7 +5,7 @@
 //! agree.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::deps::TrackingLookup;
 use super::directory::Directory;
@@ -122,18 +122,21 @@ pub struct ViewContext<'a> {
 }
 
 impl MessageView {
-    /// The view of a record; every name it looks up is noted in `lookup`.
+    /// The view of a record whose Slack message is `slack` (moved out of the record by the
+    /// caller: the renderer takes a `Value`, and cloning every message would cost a tenth of a
+    /// build); every name it looks up is noted in `lookup`.
     pub fn new(
         record: &MessageRecord,
+        slack: &Value,
         cx: &ViewContext<'_>,
         lookup: &TrackingLookup<'_>,
     ) -> MessageView {
-        let slack = &record.slack;
         let rendered = match &record.override_text {
             Some(text) => render::render_mrkdwn(text, lookup, cx.render),
-            None => render::render_message(&Value::Object(slack.clone()), lookup, cx.render),
+            None => render::render_message(slack, lookup, cx.render),
         };
-        let tombstone = is_tombstone(record);
+        let subtype = slack.get("subtype").and_then(Value::as_str);
+        let tombstone = record.deleted || subtype == Some("tombstone");
         MessageView {
             ts: record.ts.to_string(),
             anchor: record.ts.anchor(),
@@ -149,15 +152,17 @@ impl MessageView {
             } else {
                 rendered.text
             },
-            subtype: record.subtype().map(str::to_owned),
+            subtype: subtype.map(str::to_owned),
             edited: slack
                 .get("edited")
                 .and_then(|e| e.get("ts"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             tombstone,
-            thread_ts: record
-                .thread_ts()
+            thread_ts: slack
+                .get("thread_ts")
+                .and_then(Value::as_str)
+                .and_then(|t| Ts::parse(t).ok())
                 .filter(|t| *t != record.ts)
                 .map(|t| t.to_string()),
             reactions: if tombstone {
@@ -180,15 +185,18 @@ pub fn is_tombstone(record: &MessageRecord) -> bool {
     record.deleted || record.subtype() == Some("tombstone")
 }
 
+/// An http(s) URL from a message, normalized by the renderer's check; anything else is dropped.
+fn web_url(url: &str) -> Option<String> {
+    safe_url(url)
+        .filter(|u| !u.starts_with("mailto:"))
+        .map(|u| u.into_owned())
+}
+
 fn str_at(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn author(
-    slack: &Map<String, Value>,
-    directory: &Directory,
-    lookup: &TrackingLookup<'_>,
-) -> UserView {
+fn author(slack: &Value, directory: &Directory, lookup: &TrackingLookup<'_>) -> UserView {
     let user_id = str_at(slack.get("user"));
     let bot_id = str_at(slack.get("bot_id"));
     if let Some(id) = user_id {
@@ -219,7 +227,7 @@ fn author(
         .map(str::to_owned)
         .or_else(|| known.and_then(|p| p.avatar.clone()))
         .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).map(str::to_owned))
-        .filter(|u| safe_url(u).is_some_and(|u| !u.starts_with("mailto:")));
+        .and_then(|u| web_url(&u));
     UserView {
         id: user_id.or(bot_id).unwrap_or("").to_owned(),
         name,
@@ -229,7 +237,7 @@ fn author(
 }
 
 fn reactions(
-    slack: &Map<String, Value>,
+    slack: &Value,
     directory: &Directory,
     lookup: &TrackingLookup<'_>,
 ) -> Vec<ReactionView> {
@@ -246,6 +254,7 @@ fn reactions(
                     u.iter()
                         .filter_map(Value::as_str)
                         .map(|id| {
+                            lookup.note_user(id);
                             directory
                                 .people
                                 .get(id)
@@ -273,11 +282,7 @@ fn reactions(
         .collect()
 }
 
-fn files(
-    slack: &Map<String, Value>,
-    cx: &ViewContext<'_>,
-    lookup: &TrackingLookup<'_>,
-) -> Vec<FileView> {
+fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Vec<FileView> {
     // Modern messages carry `files`; 2016-era file_share and file_comment carry one `file`.
     let list: Vec<&Value> = match (slack.get("files"), slack.get("file")) {
         (Some(Value::Array(files)), _) => files.iter().collect(),
@@ -301,19 +306,19 @@ fn files(
                 .get("is_external")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
+            // Our own copies are trusted paths; anything from Slack is checked.
             let url = match &hosted {
                 Some((url, _)) => Some(url.clone()),
                 None if external => f
                     .get("external_url")
                     .and_then(Value::as_str)
-                    .map(str::to_owned),
+                    .and_then(web_url),
                 None => f
                     .get("url_private")
                     .or_else(|| f.get("permalink"))
                     .and_then(Value::as_str)
-                    .map(str::to_owned),
-            }
-            .filter(|u| safe_url(u).is_some());
+                    .and_then(web_url),
+            };
             let image = hosted
                 .as_ref()
                 .filter(|(_, is_image)| *is_image)

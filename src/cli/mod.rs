@@ -2,11 +2,17 @@
 
 mod build;
 mod channel;
+mod deploy;
 mod errors;
 mod import;
 mod init;
 mod lifecycle;
 mod serve;
+mod theme;
+mod watch;
+
+pub(crate) use build::summary as build_summary;
+pub(crate) use errors::print as print_error;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +44,12 @@ pub enum Command {
     Import(import::Args),
     /// Render content/ with the theme into site/ (only changed files are rewritten).
     Build(build::Args),
+    /// Build, serve site/ on http://127.0.0.1:1111 with live reload, and rebuild on every change.
+    Watch(watch::Args),
+    /// Themes: `theme new NAME` starts one from the default theme.
+    Theme(theme::Args),
+    /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
+    Deploy(deploy::Args),
     /// Manage the Slack conversations chats are made from (`channel add`).
     Channel(channel::Args),
     /// Make a draft chat public (live, or archived when its conversation is over).
@@ -72,6 +84,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init(args) => init::run(cli.root.as_deref(), args),
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
+        Command::Watch(args) => watch::run(&project, args),
+        Command::Theme(args) => theme::run(&project, args),
+        Command::Deploy(args) => deploy::run(&project, args, progress),
         Command::Channel(args) => channel::run(&project, args),
         Command::Publish(args) => lifecycle::publish(&project, args),
         Command::Archive(args) => lifecycle::archive(&project, args),

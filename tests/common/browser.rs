@@ -1,8 +1,9 @@
-//! Headless Chromium driven over the DevTools protocol (a WebSocket and JSON), for tests of what
-//! the live page does in a real browser.
+//! A small DevTools-protocol client for headless Chromium: launch, open a page, evaluate
+//! JavaScript, wait for a condition. Enough to assert what a reader's browser shows.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -10,150 +11,138 @@ use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// The Chromium to drive: `SCROLLBACK_CHROMIUM`, else Debian's `/usr/bin/chromium`.
+pub fn chromium_path() -> PathBuf {
+    std::env::var_os("SCROLLBACK_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
 
 pub struct Browser {
     child: Child,
-    _profile: tempfile::TempDir,
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
     next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+/// An open page.
+pub struct Tab {
+    session: String,
 }
 
 impl Browser {
-    /// Starts Chromium, or returns `None` (the test skips) when it is not installed and
-    /// `SCROLLBACK_REQUIRE_TOOLS` is unset.
-    pub fn launch() -> Option<Browser> {
-        if !std::path::Path::new(CHROMIUM).exists() {
-            assert!(
-                std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
-                "{CHROMIUM} is missing (scripts/test installs Debian's chromium)"
-            );
-            eprintln!("skipped: {CHROMIUM} is missing (scripts/test installs it)");
-            return None;
-        }
+    pub fn launch() -> Browser {
+        let exe = chromium_path();
+        assert!(
+            exe.exists(),
+            "{} not found: the browser tests need Chromium (scripts/test installs Debian's chromium; or set SCROLLBACK_CHROMIUM)",
+            exe.display()
+        );
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(CHROMIUM)
+        let mut child = Command::new(&exe)
             .args([
                 "--headless",
                 "--no-sandbox",
                 "--disable-gpu",
+                "--disable-dev-shm-usage",
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",
-                "--disable-quic",
                 "--no-first-run",
-                "--no-default-browser-check",
-                "--window-size=800,600",
                 "--remote-debugging-port=0",
+                "--window-size=1280,900",
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
-            .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID".
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            // Keep reading, so Chromium never blocks on a full pipe.
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(at) = line.find("ws://") {
                     let _ = tx.send(line[at..].trim().to_owned());
                 }
             }
         });
-        let browser_url = rx
+        let url = rx
             .recv_timeout(Duration::from_secs(60))
-            .expect("Chromium printed no DevTools address");
-        let host = browser_url
-            .trim_start_matches("ws://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
-        // The page target that about:blank opened.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let page_url = loop {
-            let list = super::server::http(&host, "GET", "/json/list", &[], b"");
-            let targets: Value = serde_json::from_slice(&list.body).unwrap_or(Value::Null);
-            let page = targets.as_array().and_then(|t| {
-                t.iter()
-                    .find(|t| t["type"] == "page")
-                    .and_then(|t| t["webSocketDebuggerUrl"].as_str())
-                    .map(str::to_owned)
-            });
-            if let Some(url) = page {
-                break url;
-            }
-            assert!(Instant::now() < deadline, "Chromium opened no page");
-            std::thread::sleep(Duration::from_millis(100));
-        };
-        let (ws, _) = tungstenite::connect(page_url.as_str()).unwrap();
-        if let MaybeTlsStream::Plain(s) = ws.get_ref() {
-            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        }
-        let mut b = Browser {
+            .expect("Chromium did not open its DevTools endpoint within 60 s");
+        let (ws, _) = tungstenite::connect(url.as_str()).expect("connect to Chromium");
+        Browser {
             child,
-            _profile: profile,
             ws,
-            next_id: 1,
-        };
-        b.call("Page.enable", json!({}));
-        b.call("Runtime.enable", json!({}));
-        Some(b)
+            next_id: 0,
+            _profile: profile,
+        }
     }
 
-    /// Sends a command and returns its result (events in between are skipped).
-    pub fn call(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
+    /// Sends a command and waits for its answer (events in between are skipped).
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
         self.next_id += 1;
-        let msg = json!({"id": id, "method": method, "params": params});
+        let id = self.next_id;
+        let mut msg = json!({"id": id, "method": method, "params": params});
+        if let Some(s) = session {
+            msg["sessionId"] = s.into();
+        }
         self.ws.send(Message::text(msg.to_string())).unwrap();
         loop {
-            let reply = self.ws.read().unwrap();
+            let reply = self.ws.read().expect("Chromium closed the connection");
             let Message::Text(text) = reply else { continue };
-            let v: Value = serde_json::from_str(text.as_str()).unwrap();
+            let v: Value = serde_json::from_str(&text).unwrap();
             if v["id"] == id {
-                if let Some(err) = v.get("error") {
-                    panic!("{method}: {err}");
-                }
+                assert!(v.get("error").is_none(), "{method}: {v}");
                 return v["result"].clone();
             }
         }
     }
 
-    pub fn navigate(&mut self, url: &str) {
-        self.call("Page.navigate", json!({"url": url}));
-        self.wait_for(60, "the page to load", "document.readyState === 'complete'");
+    pub fn open(&mut self, url: &str) -> Tab {
+        let target = self.call(None, "Target.createTarget", json!({"url": url}));
+        let target_id = target["targetId"].as_str().unwrap().to_owned();
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            json!({"targetId": target_id, "flatten": true}),
+        );
+        Tab {
+            session: attached["sessionId"].as_str().unwrap().to_owned(),
+        }
     }
 
-    /// Evaluates a JavaScript expression in the page; returns its value.
-    pub fn eval(&mut self, expr: &str) -> Value {
+    /// Evaluates `js` in the page and returns its value (awaiting promises).
+    pub fn eval(&mut self, tab: &Tab, js: &str) -> Value {
         let r = self.call(
+            Some(&tab.session),
             "Runtime.evaluate",
-            json!({"expression": expr, "returnByValue": true, "awaitPromise": true}),
+            json!({"expression": js, "returnByValue": true, "awaitPromise": true}),
         );
-        if let Some(e) = r.get("exceptionDetails") {
-            panic!("{expr}: {e}");
-        }
         r["result"]["value"].clone()
     }
 
-    /// Waits until `expr` is truthy in the page.
-    pub fn wait_for(&mut self, secs: u64, what: &str, expr: &str) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        let check =
-            format!("(() => {{ try {{ return !!({expr}); }} catch (e) {{ return false; }} }})()");
-        while Instant::now() < deadline {
-            if self.eval(&check) == Value::Bool(true) {
-                return;
+    /// Waits until `js` evaluates to something truthy, and returns it. Generous timeout: the
+    /// machine running the tests may be busy.
+    pub fn wait_for(&mut self, tab: &Tab, js: &str, what: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self.eval(
+                tab,
+                &format!("(() => {{ try {{ return {js}; }} catch (e) {{ return null; }} }})()"),
+            );
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
+            if truthy {
+                return v;
             }
-            std::thread::sleep(Duration::from_millis(50));
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} ({js})"
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
-        let html = self.eval("document.body ? document.body.innerHTML.slice(-3000) : ''");
-        panic!("timed out after {secs} s waiting for {what} ({expr})\n{html}");
     }
 }
 

@@ -1,0 +1,104 @@
+//! Incremental rebuild times on a built project, as `watch` sees them (the builder kept in
+//! memory, told what changed): one new message, one edited stylesheet, one edited chat template.
+//! Prints each time and how many files it rewrote. Changes are undone at the end.
+//!
+//! Usage: incremental_bench PROJECT_DIR   (after `scrollback -C PROJECT_DIR build`)
+
+use std::path::Path;
+use std::time::Instant;
+
+use scrollback::build::{Change, SiteBuilder};
+use scrollback::content::{Slug, Ts};
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: incremental_bench PROJECT_DIR");
+    let project = Project::new(std::fs::canonicalize(&dir)?);
+    let mut builder = SiteBuilder::new(&project, true, ProgressMode::Quiet);
+
+    let t = Instant::now();
+    let full = builder.build(&[Change::Everything])?;
+    let full_s = t.elapsed().as_secs_f64();
+    println!(
+        "load (check every input, render what changed): {:.3} s, {} rendered",
+        full_s, full.rendered
+    );
+
+    // The biggest chat gets a new message at its end.
+    let store = project.open_store()?;
+    let chats = store.load_channels()?;
+    let slug: Slug = chats
+        .iter()
+        .filter(|c| c.settings.state.is_published())
+        .max_by_key(|c| {
+            std::fs::read_dir(store.messages_dir(&c.slug))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        })
+        .map(|c| c.slug.clone())
+        .expect("a published chat");
+    let ts = Ts::parse("1999999999.000001")?;
+    let path = store.message_path(&slug, &ts);
+    let record = serde_json::json!({"ts": ts.as_str(), "slack": {"type": "message", "user": "U00001000",
+        "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
+    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    measure(
+        &mut builder,
+        "(a) one new message",
+        &[Change::Message(slug.clone(), ts.clone())],
+    )?;
+    std::fs::remove_file(&path)?;
+    builder.build(&[Change::Message(slug, ts)])?;
+
+    let theme = project.themes_dir().join("default");
+    let css = theme.join("static/assets/style.css");
+    edit(
+        &css,
+        |s| format!("{s}\n.bench {{ color: red }}\n"),
+        || measure(&mut builder, "(b) one edited stylesheet", &[Change::Static]),
+    )?;
+    builder.build(&[Change::Static])?;
+
+    let chat = theme.join("templates/chat.html");
+    edit(
+        &chat,
+        |s| s.replace("Chat archive", "Chat archive (bench)"),
+        || {
+            measure(
+                &mut builder,
+                "(c) one edited chat template",
+                &[Change::Theme],
+            )
+        },
+    )?;
+    builder.build(&[Change::Theme])?;
+    Ok(())
+}
+
+fn edit(
+    path: &Path,
+    change: impl Fn(&str) -> String,
+    then: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let before = std::fs::read_to_string(path)?;
+    std::fs::write(path, change(&before))?;
+    let result = then();
+    std::fs::write(path, before)?;
+    result
+}
+
+fn measure(builder: &mut SiteBuilder, what: &str, changes: &[Change]) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let report = builder.build(changes)?;
+    println!(
+        "{what}: {:.1} ms, {} rendered, {} files rewritten ({} bytes)",
+        t.elapsed().as_secs_f64() * 1000.0,
+        report.rendered,
+        report.written.len(),
+        report.bytes_written
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! `scrollback theme new NAME`: a new theme, started from the default one.
+
+use anyhow::{Result, bail};
+
+use crate::build::theme::BUILTIN_DEFAULT;
+use crate::content::Slug;
+use crate::fsio::write_atomic;
+use crate::project::Project;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: ThemeCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ThemeCommand {
+    /// Copy the default theme to themes/NAME, ready to edit (see THEMES.md).
+    New {
+        /// The theme's folder name: lowercase letters, digits, `-` and `_`.
+        name: String,
+    },
+}
+
+pub fn run(project: &Project, args: Args) -> Result<()> {
+    match args.command {
+        ThemeCommand::New { name } => new_theme(project, &name),
+    }
+}
+
+fn new_theme(project: &Project, name: &str) -> Result<()> {
+    if Slug::parse(name).is_err() {
+        bail!("{name:?} is not a valid theme name: use lowercase letters, digits, `-` or `_`");
+    }
+    let dir = project.themes_dir().join(name);
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
+    for (path, text) in BUILTIN_DEFAULT {
+        let text = if *path == "theme.toml" {
+            text.replacen("name = \"default\"", &format!("name = \"{name}\""), 1)
+        } else {
+            (*text).to_owned()
+        };
+        write_atomic(&dir.join(path), text.as_bytes())?;
+    }
+    println!(
+        "Created {} from the default theme. Use it with `theme = \"{name}\"` in scrollback.toml, then `scrollback watch` to see your edits live. THEMES.md describes what each template receives.",
+        dir.display()
+    );
+    Ok(())
+}

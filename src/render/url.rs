@@ -1,0 +1,174 @@
+//! Which URLs may become links and image sources.
+//!
+//! Only `http`, `https` and `mailto` are let through. Browsers strip tabs and newlines anywhere in
+//! a URL and ignore leading control characters and spaces, which is how `java\tscript:` and
+//! `\x01javascript:` get past naive prefix checks; so the scheme is read only from a URL with no
+//! control characters or whitespace at all, after trimming the ends.
+
+use std::borrow::Cow;
+
+/// The URL, trimmed and with its scheme in lower case, when it is an absolute `http:`, `https:`
+/// or `mailto:` URL that is safe to put in an `href` or `src` (after attribute escaping).
+///
+/// Relative and protocol-relative (`//host`) URLs are refused: message content has no base to be
+/// relative to.
+pub fn safe_url(url: &str) -> Option<Cow<'_, str>> {
+    let url = url.trim_matches(|c: char| c.is_whitespace() || c.is_control());
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let colon = url.find(':')?;
+    let (scheme, rest) = (&url[..colon], &url[colon + 1..]);
+    let lower = if scheme.eq_ignore_ascii_case("http") {
+        "http"
+    } else if scheme.eq_ignore_ascii_case("https") {
+        "https"
+    } else if scheme.eq_ignore_ascii_case("mailto") {
+        "mailto"
+    } else {
+        return None;
+    };
+    let has_target = if lower == "mailto" {
+        !rest.is_empty()
+    } else {
+        // An authority is required: `http:foo` would be resolved against the page.
+        rest.strip_prefix("//")
+            .is_some_and(|r| r.chars().next().is_some_and(|c| c != '/' && c != '\\'))
+    };
+    if !has_target {
+        return None;
+    }
+    if scheme == lower {
+        Some(Cow::Borrowed(url))
+    } else {
+        Some(Cow::Owned(format!("{lower}:{rest}")))
+    }
+}
+
+/// A URL the build gave us through `Lookup` (a chat's page, a custom emoji): either a safe
+/// absolute URL, or a path on this site (`/general/`, `../general/`, `general/`). Still refuses
+/// other schemes and `//host`, in case the build passes on something it read from content.
+pub(crate) fn safe_site_url(url: &str) -> Option<Cow<'_, str>> {
+    if let Some(safe) = safe_url(url) {
+        return Some(safe);
+    }
+    let trimmed = url.trim();
+    let is_path = !trimmed.is_empty()
+        && !trimmed.starts_with("//")
+        && !trimmed.starts_with("\\")
+        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+        // A colon before the first `/`, `?` or `#` would be read as a scheme.
+        && !trimmed
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'));
+    is_path.then_some(Cow::Borrowed(trimmed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(url: &str) -> Option<String> {
+        safe_url(url).map(Cow::into_owned)
+    }
+
+    #[test]
+    fn accepts_http_https_mailto() {
+        assert_eq!(
+            ok("https://example.com/a?b=1&c=2#d").as_deref(),
+            Some("https://example.com/a?b=1&c=2#d")
+        );
+        assert_eq!(
+            ok("http://example.com").as_deref(),
+            Some("http://example.com")
+        );
+        assert_eq!(
+            ok("mailto:desk@example.com").as_deref(),
+            Some("mailto:desk@example.com")
+        );
+        assert_eq!(
+            ok("  https://example.com\n").as_deref(),
+            Some("https://example.com")
+        );
+    }
+
+    #[test]
+    fn lowercases_the_scheme() {
+        assert_eq!(
+            ok("HTTPS://Example.com/X").as_deref(),
+            Some("https://Example.com/X")
+        );
+        assert_eq!(ok("MailTo:a@b").as_deref(), Some("mailto:a@b"));
+    }
+
+    #[test]
+    fn refuses_other_schemes_and_tricks() {
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            " javascript:alert(1)",
+            "jav&#x09;ascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "file:///etc/passwd",
+            "https\t://example.com",
+            "ht tp://example.com",
+            "https://exa mple.com",
+            "https://example.com/\u{0}x",
+            "https://example.com/\u{7f}x",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_relative_and_incomplete() {
+        for bad in [
+            "",
+            "   ",
+            "/path",
+            "//evil.com/x",
+            "example.com",
+            "https:",
+            "https:/x",
+            "https:example.com",
+            "https:///x",
+            "https:\\\\evil",
+            "mailto:",
+            "#top",
+            "?q=1",
+        ] {
+            assert_eq!(ok(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn site_urls_may_be_paths_but_not_schemes() {
+        let site = |u: &str| safe_site_url(u).map(Cow::into_owned);
+        assert_eq!(site("/general/").as_deref(), Some("/general/"));
+        assert_eq!(
+            site("../general/index.html").as_deref(),
+            Some("../general/index.html")
+        );
+        assert_eq!(site("general/?page=2").as_deref(), Some("general/?page=2"));
+        assert_eq!(
+            site("https://news.example/general/").as_deref(),
+            Some("https://news.example/general/")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "//evil.com",
+            "\\\\evil.com",
+            "a b",
+            "",
+            "data:x",
+            "x:/y",
+        ] {
+            assert_eq!(site(bad), None, "{bad:?}");
+        }
+    }
+}

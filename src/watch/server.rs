@@ -1,0 +1,240 @@
+//! The dev server of `scrollback watch`: serves `site/` on loopback with a live-reload script
+//! injected into every page (never into the files on disk), and pushes rebuild news to open
+//! pages over server-sent events: reload, swap stylesheets, or show a build error as an overlay.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// The script pages get in dev; it talks to [`events`].
+const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
+pub const SCRIPT_PATH: &str = "/__scrollback/livereload.js";
+const EVENTS_PATH: &str = "/__scrollback/events";
+
+/// What open pages are told after a rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevEvent {
+    /// Pages changed: reload.
+    Reload,
+    /// Only stylesheets changed: swap them in place.
+    Css,
+    /// The build failed: show this over the page until a build succeeds.
+    Error(String),
+}
+
+/// Shared by the server and the rebuild loop.
+#[derive(Debug)]
+pub struct DevState {
+    pub site: PathBuf,
+    pub events: broadcast::Sender<DevEvent>,
+    /// The current build error, for pages opened while it lasts.
+    pub error: Mutex<Option<String>>,
+}
+
+impl DevState {
+    pub fn new(site: PathBuf) -> Arc<DevState> {
+        let (events, _) = broadcast::channel(64);
+        Arc::new(DevState {
+            site,
+            events,
+            error: Mutex::new(None),
+        })
+    }
+
+    /// Tells open pages what a rebuild did.
+    pub fn publish(&self, event: DevEvent) {
+        *self.error.lock().unwrap_or_else(|e| e.into_inner()) = match &event {
+            DevEvent::Error(message) => Some(message.clone()),
+            _ => None,
+        };
+        // No page open is not an error.
+        let _ = self.events.send(event);
+    }
+}
+
+pub fn router(state: Arc<DevState>) -> Router {
+    Router::new()
+        .route(SCRIPT_PATH, get(script))
+        .route(EVENTS_PATH, get(events))
+        .fallback(get(file))
+        .with_state(state)
+}
+
+/// Binds `addr` now (so a taken port is an error before anything else starts) and serves in
+/// the background on `runtime`.
+pub fn start(
+    runtime: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    state: Arc<DevState>,
+) -> anyhow::Result<SocketAddr> {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(addr))
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {addr}: {e} (is another server using the port? try --port)"
+            )
+        })?;
+    let bound = listener.local_addr()?;
+    runtime.spawn(async move {
+        if let Err(e) = axum::serve(listener, router(state)).await {
+            tracing::error!("dev server stopped: {e}");
+        }
+    });
+    Ok(bound)
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        LIVE_RELOAD_JS,
+    )
+        .into_response()
+}
+
+async fn events(
+    State(state): State<Arc<DevState>>,
+) -> Sse<impl tokio_stream::Stream<Item = Result<Event, Infallible>>> {
+    let current = state
+        .error
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let first = tokio_stream::iter(current.map(|m| Ok(Event::default().event("error").data(m))));
+    let updates = BroadcastStream::new(state.events.subscribe()).filter_map(|event| {
+        let event = event.ok()?;
+        Some(Ok(match event {
+            DevEvent::Reload => Event::default().event("reload").data("reload"),
+            DevEvent::Css => Event::default().event("css").data("css"),
+            DevEvent::Error(message) => Event::default().event("error").data(message),
+        }))
+    });
+    Sse::new(first.chain(updates)).keep_alive(KeepAlive::default())
+}
+
+/// A file of `site/`; folders serve their `index.html`; HTML gets the live-reload script.
+async fn file(State(state): State<Arc<DevState>>, uri: Uri) -> Response {
+    let Some(path) = site_path(&state.site, uri.path()) else {
+        return not_found();
+    };
+    let path = if path.is_dir() {
+        path.join("index.html")
+    } else {
+        path
+    };
+    let Ok(bytes) = tokio::fs::read(&path).await else {
+        return not_found();
+    };
+    let mime = mime_guess::from_path(&path).first_or_octet_stream();
+    let is_html = mime.essence_str() == "text/html";
+    let body = if is_html { inject(&bytes) } else { bytes };
+    let content_type = if mime.type_() == "text"
+        || mime.essence_str() == "application/json"
+        || mime.essence_str() == "application/javascript"
+    {
+        format!("{}; charset=utf-8", mime.essence_str())
+    } else {
+        mime.essence_str().to_owned()
+    };
+    let mut response = body.into_response();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    // A designer's browser must never show a stale page or stylesheet.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Not found in site/\n",
+    )
+        .into_response()
+}
+
+/// Maps a URL path onto `site/`, refusing anything that would leave it.
+pub fn site_path(site: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path)?;
+    let mut out = site.to_path_buf();
+    for part in Path::new(decoded.trim_start_matches('/')).components() {
+        match part {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
+}
+
+/// Adds the live-reload script before `</body>` (or at the end).
+fn inject(html: &[u8]) -> Vec<u8> {
+    let tag = format!("<script src=\"{SCRIPT_PATH}\"></script>");
+    let text = String::from_utf8_lossy(html);
+    match text.rfind("</body>") {
+        Some(at) => format!("{}{tag}{}", &text[..at], &text[at..]).into_bytes(),
+        None => format!("{text}{tag}").into_bytes(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_stay_inside_site() {
+        let site = Path::new("/p/site");
+        assert_eq!(
+            site_path(site, "/sotu/index.html"),
+            Some(PathBuf::from("/p/site/sotu/index.html"))
+        );
+        assert_eq!(
+            site_path(site, "/caf%C3%A9/"),
+            Some(PathBuf::from("/p/site/café"))
+        );
+        assert_eq!(site_path(site, "/../etc/passwd"), None);
+        assert_eq!(site_path(site, "/%2e%2e/etc/passwd"), None);
+        assert_eq!(site_path(site, "/a%00b"), None);
+    }
+
+    #[test]
+    fn script_goes_before_the_body_ends() {
+        assert_eq!(
+            String::from_utf8(inject(b"<p>x</p></body></html>")).unwrap(),
+            format!("<p>x</p><script src=\"{SCRIPT_PATH}\"></script></body></html>")
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `scrollback deploy netlify` through the real binary against a fake of Netlify's deploy API,
+//! and the repository's own netlify.toml.
+
+mod common;
+mod support;
+
+use common::*;
+use support::netlify::{self, SITE, TOKEN};
+use support::*;
+
+fn env(token: &str) -> Vec<(String, String)> {
+    vec![("NETLIFY_AUTH_TOKEN".to_owned(), token.to_owned())]
+}
+
+fn deploy(p: &Project, api: &str, extra: &[&str]) -> String {
+    let mut args = vec!["deploy", "netlify", "--site", SITE, "--api-url", api];
+    args.extend_from_slice(extra);
+    ok_env(p.root(), &args, &env(TOKEN))
+}
+
+#[test]
+fn uploads_only_required_files_retries_a_429_and_waits_for_ready() {
+    let (api, fake) = netlify::start();
+    let p = Project::init();
+    p.import(&official_export()).build();
+    let site = p.snapshot("site");
+    let unique: std::collections::BTreeSet<&Vec<u8>> = site.values().collect();
+
+    // Netlify already has one file (the style sheet, say, from another site).
+    {
+        use sha1::Digest as _;
+        let css = &site["assets/style.css"];
+        fake.lock()
+            .unwrap()
+            .store
+            .insert(hex::encode(sha1::Sha1::digest(css)));
+        fake.lock().unwrap().throttle_next_upload = true;
+    }
+    let out = deploy(&p, &api, &[]);
+    {
+        let f = fake.lock().unwrap();
+        assert_eq!(f.created.len(), 1);
+        let d = &f.deploys[&f.created[0]];
+        assert_eq!(d.files.len(), site.len(), "every file is offered");
+        assert!(d.files.keys().all(|k| k.starts_with('/')));
+        // Only the files Netlify lacked were uploaded, one per distinct content.
+        assert_eq!(f.uploads.len(), unique.len() - 1, "{:?}", f.uploads);
+        assert!(!f.uploads.iter().any(|(_, path)| path == "assets/style.css"));
+        assert_eq!(f.throttled, 1, "the 429 was answered");
+        assert_eq!(d.state, "ready", "the command waited for ready");
+        assert!(d.polls_after_upload >= 2);
+        assert!(out.contains(&format!("(deploy {})", f.created[0])), "{out}");
+    }
+    assert_eq!(count(&out, "uploaded"), unique.len() - 1, "{out}");
+    assert!(out.contains("netlify site site-123"), "{out}");
+
+    // Nothing changed: a new deploy, nothing uploaded.
+    let again = deploy(&p, &api, &[]);
+    assert_eq!(count(&again, "uploaded"), 0, "{again}");
+    assert_eq!(fake.lock().unwrap().created.len(), 2);
+
+    // One message changed: only the files that changed are uploaded.
+    let before = p.snapshot("site");
+    let dir = p.path("content/channels/enrique/messages");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let (rel, mut message) = names
+        .iter()
+        .rev()
+        .map(|n| format!("content/channels/enrique/messages/{n}"))
+        .map(|rel| {
+            let m: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
+            (rel, m)
+        })
+        .find(|(_, m)| m["slack"]["subtype"].is_null())
+        .unwrap();
+    message["slack"]["text"] = serde_json::Value::from("Corrected.");
+    p.write(&rel, &serde_json::to_string_pretty(&message).unwrap());
+    p.build();
+    let after = p.snapshot("site");
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    changed.sort();
+    let dry = deploy(&p, &api, &["--dry-run"]);
+    let mut planned = dry_lines(&dry, "upload");
+    planned.sort();
+    assert_eq!(planned, changed, "{dry}");
+    let before_uploads = fake.lock().unwrap().uploads.len();
+    let out = deploy(&p, &api, &[]);
+    let f = fake.lock().unwrap();
+    let mut sent: Vec<String> = f.uploads[before_uploads..]
+        .iter()
+        .map(|(_, path)| path.clone())
+        .collect();
+    sent.sort();
+    assert_eq!(sent, changed, "{out}");
+}
+
+#[test]
+fn bad_token_unknown_site_and_missing_token_are_clear() {
+    let (api, _fake) = netlify::start();
+    let p = Project::init();
+    p.import(&official_export()).build();
+    let err = fails_env(
+        p.root(),
+        &["deploy", "netlify", "--site", SITE, "--api-url", &api],
+        &env("wrong"),
+    );
+    assert!(err.contains("refused the token"), "{err}");
+    assert!(err.contains("NETLIFY_AUTH_TOKEN"), "{err}");
+    let err = fails_env(
+        p.root(),
+        &["deploy", "netlify", "--site", "nope", "--api-url", &api],
+        &env(TOKEN),
+    );
+    assert!(err.contains("no site nope"), "{err}");
+    let err = fails_env(
+        p.root(),
+        &["deploy", "netlify", "--site", SITE, "--api-url", &api],
+        &[],
+    );
+    assert!(err.contains("NETLIFY_AUTH_TOKEN is not set"), "{err}");
+    let err = fails_env(
+        p.root(),
+        &["deploy", "netlify", "--api-url", &api],
+        &env(TOKEN),
+    );
+    assert!(err.contains("--site"), "{err}");
+    let dead = format!("http://127.0.0.1:{}", {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    });
+    let err = fails_env(
+        p.root(),
+        &["deploy", "netlify", "--site", SITE, "--api-url", &dead],
+        &env(TOKEN),
+    );
+    assert!(err.contains("cannot reach the Netlify API"), "{err}");
+}
+
+#[test]
+fn large_sites_deploy_asynchronously() {
+    let (api, fake) = netlify::start();
+    let p = Project::init();
+    for i in 0..120 {
+        p.write(&format!("static/assets/f{i}.txt"), &format!("file {i}\n"));
+    }
+    p.import(&official_export()).build();
+    let out = deploy(&p, &api, &[]);
+    let f = fake.lock().unwrap();
+    let d = &f.deploys[&f.created[0]];
+    assert_eq!(d.state, "ready");
+    assert_eq!(count(&out, "uploaded"), f.uploads.len(), "{out}");
+    assert!(f.uploads.len() > 120);
+}
+
+#[test]
+fn the_repositorys_netlify_toml_builds_and_publishes_site() {
+    let text = std::fs::read_to_string(repo().join("netlify.toml")).unwrap();
+    let doc: toml::Table = toml::from_str(&text).unwrap();
+    let build = doc["build"].as_table().unwrap();
+    assert_eq!(
+        build["command"].as_str(),
+        Some("cargo run --release -- build")
+    );
+    assert_eq!(build["publish"].as_str(), Some("site"));
+    // Its headers agree with what `scrollback deploy` sends to S3.
+    let headers = doc["headers"].as_array().unwrap();
+    let feed = headers
+        .iter()
+        .find(|h| h["for"].as_str() == Some("/*/feed.json"))
+        .unwrap();
+    assert_eq!(
+        feed["values"]["Cache-Control"].as_str(),
+        Some(scrollback::deploy::headers::FEED_CACHE)
+    );
+}

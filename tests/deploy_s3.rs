@@ -1,0 +1,359 @@
+//! `scrollback deploy s3://…` through the real binary against the moto S3 server on loopback.
+
+mod common;
+mod support;
+
+use std::collections::BTreeMap;
+
+use common::*;
+use support::*;
+
+const BUCKET: &str = "chats";
+
+/// A built project with the official export, and the moto lease for the test.
+fn built() -> (Project, MotoLease) {
+    let s3 = moto();
+    let p = Project::init();
+    p.import(&official_export()).build();
+    (p, s3)
+}
+
+fn make_bucket(s3: &Moto, name: &str) {
+    runtime()
+        .block_on(s3.client().create_bucket().bucket(name).send())
+        .unwrap();
+}
+
+/// Every object under `prefix` as key → (etag, size).
+fn objects(s3: &Moto, prefix: &str) -> BTreeMap<String, (String, i64)> {
+    let rt = runtime();
+    let client = s3.client();
+    let mut out = BTreeMap::new();
+    let mut token = None;
+    loop {
+        let mut req = client.list_objects_v2().bucket(BUCKET).prefix(prefix);
+        if let Some(t) = token {
+            req = req.continuation_token(t);
+        }
+        let page = rt.block_on(req.send()).unwrap();
+        for o in page.contents() {
+            out.insert(
+                o.key().unwrap().to_owned(),
+                (
+                    o.e_tag().unwrap().trim_matches('"').to_owned(),
+                    o.size().unwrap(),
+                ),
+            );
+        }
+        match page.next_continuation_token() {
+            Some(t) => token = Some(t.to_owned()),
+            None => break,
+        }
+    }
+    out
+}
+
+fn deploy(p: &Project, s3: &Moto, target: &str, extra: &[&str]) -> String {
+    let endpoint = s3.endpoint();
+    let mut args = vec!["deploy", target, "--endpoint", &endpoint];
+    args.extend_from_slice(extra);
+    ok_env(p.root(), &args, &s3.env())
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    use md5::Digest as _;
+    hex::encode(md5::Md5::digest(bytes))
+}
+
+#[test]
+fn first_deploy_uploads_everything_with_headers_and_a_second_uploads_nothing() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    let site = p.snapshot("site");
+    let out = deploy(&p, &s3, "s3://chats/news", &[]);
+    assert_eq!(count(&out, "uploaded"), site.len(), "{out}");
+    assert!(out.contains("s3://chats/news/"), "{out}");
+
+    let remote = objects(&s3, "news/");
+    assert_eq!(remote.len(), site.len());
+    for (path, bytes) in &site {
+        let (etag, size) = &remote[&format!("news/{path}")];
+        assert_eq!(*etag, md5_hex(bytes), "{path}");
+        assert_eq!(*size as usize, bytes.len(), "{path}");
+    }
+
+    let rt = runtime();
+    let client = s3.client();
+    let head = |key: &str| {
+        rt.block_on(client.head_object().bucket(BUCKET).key(key).send())
+            .unwrap()
+    };
+    let h = head("news/index.html");
+    assert_eq!(h.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(h.cache_control(), Some("public, max-age=60"));
+    let h = head("news/enrique/feed.json");
+    assert_eq!(h.content_type(), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        h.cache_control(),
+        Some("public, max-age=5, must-revalidate")
+    );
+    let h = head("news/enrique/feed.jsonp");
+    assert_eq!(
+        h.content_type(),
+        Some("application/javascript; charset=utf-8")
+    );
+    let h = head("news/assets/style.css");
+    assert_eq!(h.content_type(), Some("text/css; charset=utf-8"));
+    assert_eq!(h.cache_control(), Some("public, max-age=300"));
+
+    let again = deploy(&p, &s3, "s3://chats/news", &[]);
+    assert_eq!(count(&again, "uploaded"), 0, "{again}");
+    assert_eq!(count(&again, "unchanged"), site.len(), "{again}");
+}
+
+#[test]
+fn cache_rules_from_config_and_fingerprinted_assets() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    p.write("static/assets/app.3f9a1c0b7e.js", "console.log(1)\n");
+    let config = p.read("scrollback.toml");
+    p.write(
+        "scrollback.toml",
+        &config.replace(
+            "[extra]",
+            "[deploy]\ntarget = \"s3://chats\"\n\n[[deploy.cache_control]]\npath = \"*/page-*.html\"\nvalue = \"public, max-age=3600\"\n\n[[deploy.cache_control]]\npath = \"enrique/**\"\nvalue = \"no-store\"\n\n[extra]",
+        ),
+    );
+    p.build();
+    // The target comes from [deploy].
+    let endpoint = s3.endpoint();
+    ok_env(p.root(), &["deploy", "--endpoint", &endpoint], &s3.env());
+    let rt = runtime();
+    let client = s3.client();
+    let cache = |key: &str| {
+        rt.block_on(client.head_object().bucket(BUCKET).key(key).send())
+            .unwrap()
+            .cache_control()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        cache("assets/app.3f9a1c0b7e.js").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(cache("enrique/feed.json").as_deref(), Some("no-store"));
+    assert_eq!(
+        cache("traveling-sailor/feed.json").as_deref(),
+        Some("public, max-age=5, must-revalidate")
+    );
+}
+
+#[test]
+fn changing_one_message_uploads_only_that_chats_changed_files() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    deploy(&p, &s3, "s3://chats", &[]);
+    let before = p.snapshot("site");
+
+    // Edit one message of one chat in the content tree and rebuild with the real binary.
+    let dir = p.path("content/channels/enrique/messages");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let (rel, mut message) = names
+        .iter()
+        .rev()
+        .map(|n| format!("content/channels/enrique/messages/{n}"))
+        .map(|rel| {
+            let m: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
+            (rel, m)
+        })
+        .find(|(_, m)| {
+            m["slack"]["subtype"].is_null()
+                && m["slack"]["text"].as_str().is_some_and(|t| t.len() > 3)
+        })
+        .expect("a plain message in enrique");
+    message["slack"]["text"] = serde_json::Value::from("An edited message, corrected by the desk");
+    p.write(&rel, &serde_json::to_string_pretty(&message).unwrap());
+    p.build();
+    let after = p.snapshot("site");
+    let changed: Vec<&String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(!changed.is_empty());
+
+    let endpoint = s3.endpoint();
+    let dry = ok_env(
+        p.root(),
+        &["deploy", "s3://chats", "--endpoint", &endpoint, "--dry-run"],
+        &s3.env(),
+    );
+    let planned = dry_lines(&dry, "upload");
+    let mut planned_sorted = planned.clone();
+    planned_sorted.sort();
+    let changed_sorted: Vec<String> = changed.iter().map(|s| (*s).clone()).collect();
+    assert_eq!(planned_sorted, changed_sorted, "{dry}");
+    assert!(
+        planned
+            .iter()
+            .all(|p| p.starts_with("enrique/") || p == "index.html"),
+        "{planned:?}"
+    );
+    // Feeds before pages, the chat's first page after its further pages, the index last.
+    let rank = |path: &str| scrollback::deploy::publish_rank(path);
+    assert!(
+        planned.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
+        "{planned:?}"
+    );
+
+    let out = deploy(&p, &s3, "s3://chats", &[]);
+    assert_eq!(count(&out, "uploaded"), changed.len(), "{out}");
+    let remote = objects(&s3, "");
+    for path in &changed {
+        assert_eq!(remote[*path].0, md5_hex(&after[*path]), "{path}");
+    }
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    let out = deploy(&p, &s3, "s3://chats/x", &["--dry-run"]);
+    assert!(out.starts_with("upload "), "{out}");
+    assert!(out.contains("Dry run for s3://chats/x/"), "{out}");
+    assert_eq!(
+        dry_lines(&out, "upload").len(),
+        p.snapshot("site").len(),
+        "{out}"
+    );
+    assert!(objects(&s3, "").is_empty());
+}
+
+#[test]
+fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    deploy(&p, &s3, "s3://chats", &[]);
+    let total = p.snapshot("site").len();
+
+    // A chat unpublished: its files leave site/; without --delete they stay in the bucket.
+    let settings = p.read("content/channels/enrique/channel.toml");
+    p.write(
+        "content/channels/enrique/channel.toml",
+        &settings.replace("state = \"archived\"", "state = \"draft\""),
+    );
+    p.build();
+    assert!(!p.exists("site/enrique/feed.json"));
+    let gone = total - p.snapshot("site").len();
+    assert!(gone > 0);
+    let out = deploy(&p, &s3, "s3://chats", &[]);
+    assert!(out.contains("--delete removes them"), "{out}");
+    assert!(objects(&s3, "").contains_key("enrique/feed.json"));
+    let out = deploy(&p, &s3, "s3://chats", &["--delete"]);
+    assert_eq!(count(&out, "deleted"), gone, "{out}");
+    assert!(!objects(&s3, "").contains_key("enrique/feed.json"));
+
+    // Other things in the bucket under the same prefix: --delete would remove most of it.
+    let rt = runtime();
+    let client = s3.client();
+    let foreign = 2 * p.snapshot("site").len() + 10;
+    for i in 0..foreign {
+        rt.block_on(
+            client
+                .put_object()
+                .bucket(BUCKET)
+                .key(format!("other-app/file-{i}.txt"))
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"keep me"))
+                .send(),
+        )
+        .unwrap();
+    }
+    let endpoint = s3.endpoint();
+    let err = fails_env(
+        p.root(),
+        &["deploy", "s3://chats", "--endpoint", &endpoint, "--delete"],
+        &s3.env(),
+    );
+    assert!(err.contains("--force-delete"), "{err}");
+    assert!(err.contains(&format!("{foreign} of the")), "{err}");
+    assert!(err.contains("s3://chats/"), "{err}");
+    assert_eq!(
+        objects(&s3, "other-app/").len(),
+        foreign,
+        "the guard must stop before deleting anything"
+    );
+    let out = deploy(&p, &s3, "s3://chats", &["--delete", "--force-delete"]);
+    assert_eq!(count(&out, "deleted"), foreign, "{out}");
+    assert!(objects(&s3, "other-app/").is_empty());
+}
+
+#[test]
+fn an_interrupted_deploy_is_finished_by_running_it_again() {
+    let (p, s3) = built();
+    make_bucket(&s3, BUCKET);
+    deploy(&p, &s3, "s3://chats", &[]);
+    // As if the last run had stopped halfway: some objects missing, one stale.
+    let rt = runtime();
+    let client = s3.client();
+    for key in ["index.html", "enrique/index.html", "assets/style.css"] {
+        rt.block_on(client.delete_object().bucket(BUCKET).key(key).send())
+            .unwrap();
+    }
+    rt.block_on(
+        client
+            .put_object()
+            .bucket(BUCKET)
+            .key("enrique/feed.json")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"old"))
+            .send(),
+    )
+    .unwrap();
+    let out = deploy(&p, &s3, "s3://chats", &[]);
+    assert_eq!(count(&out, "uploaded"), 4, "{out}");
+    assert_eq!(objects(&s3, "").len(), p.snapshot("site").len());
+}
+
+#[test]
+fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
+    let (p, s3) = built();
+    let endpoint = s3.endpoint();
+    let err = fails_env(
+        p.root(),
+        &["deploy", "s3://no-such-bucket/x", "--endpoint", &endpoint],
+        &s3.env(),
+    );
+    assert!(
+        err.contains("bucket no-such-bucket does not exist"),
+        "{err}"
+    );
+    assert!(err.contains(&endpoint), "{err}");
+
+    // Nothing listens on this port.
+    let dead = format!("http://127.0.0.1:{}", {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    });
+    let err = fails_env(
+        p.root(),
+        &["deploy", "s3://chats", "--endpoint", &dead],
+        &s3.env(),
+    );
+    assert!(err.contains("cannot reach the S3 endpoint"), "{err}");
+    assert!(err.contains(&dead), "{err}");
+
+    let err = fails_env(p.root(), &["deploy", "ftp://x"], &s3.env());
+    assert!(err.contains("s3://BUCKET/PATH or netlify"), "{err}");
+    let err = fails_env(p.root(), &["deploy"], &s3.env());
+    assert!(err.contains("no deploy target"), "{err}");
+
+    let empty = Project::init();
+    let err = fails_env(
+        empty.root(),
+        &["deploy", "s3://chats", "--endpoint", &endpoint],
+        &s3.env(),
+    );
+    assert!(err.contains("scrollback build"), "{err}");
+}

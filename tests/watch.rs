@@ -1,0 +1,227 @@
+//! `scrollback watch` through the real binary: a temporary project, real file changes, real
+//! HTTP on loopback, and a real browser for what a designer sees.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+
+use common::browser::Browser;
+use common::server::{Running, address_in, get, wait_until};
+use common::*;
+
+fn watched_project() -> (Project, Running, String) {
+    let p = Project::init();
+    p.import(&official_export());
+    let watch = Running::start(p.root(), &["watch", "--port", "0"]);
+    let line = watch.wait_line("Serving site/ on http://");
+    let addr = address_in(&line);
+    (p, watch, addr)
+}
+
+/// Collects the server-sent events of the dev server.
+fn subscribe(addr: &str) -> Arc<Mutex<Vec<String>>> {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET /__scrollback/events HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+    )
+    .unwrap();
+    let sink = events.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if let Some(event) = line.strip_prefix("event: ") {
+                sink.lock().unwrap().push(event.to_owned());
+            }
+        }
+    });
+    events
+}
+
+fn write_atomic(path: &std::path::Path, text: &str) {
+    let tmp = path.with_extension("swp-test");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[test]
+fn watch_serves_the_site_and_follows_content_and_theme_changes() {
+    let (p, watch, addr) = watched_project();
+    let (status, index) = get(&addr, "/");
+    assert_eq!(status, 200);
+    assert!(
+        index.contains("/__scrollback/livereload.js"),
+        "the dev server injects live reload"
+    );
+    assert!(
+        !p.read("site/index.html").contains("livereload"),
+        "never into the files on disk"
+    );
+    let (status, _) = get(&addr, "/../../etc/passwd");
+    assert_eq!(status, 404);
+    let events = subscribe(&addr);
+
+    // A new message appears in the served feed.
+    let record = serde_json::json!({"ts": "1900000000.000001", "slack": {"type": "message", "user": "U0BMQB6JE", "text": "a late *update*", "ts": "1900000000.000001"}});
+    write_atomic(
+        &p.path("content/channels/enrique/messages/1900000000.000001.json"),
+        &record.to_string(),
+    );
+    wait_until("the new message in the served feed", || {
+        get(&addr, "/enrique/feed.json")
+            .1
+            .contains("a late <b>update</b>")
+            .then_some(())
+    });
+    wait_until("a reload event", || {
+        events
+            .lock()
+            .unwrap()
+            .contains(&"reload".to_owned())
+            .then_some(())
+    });
+    watch.wait_line("message enrique/1900000000.000001: ");
+
+    // A stylesheet: only "css" for open pages.
+    let css = p.path("themes/default/static/assets/style.css");
+    write_atomic(
+        &css,
+        &(std::fs::read_to_string(&css).unwrap() + "\n.watch-test { color: red }\n"),
+    );
+    wait_until("the new stylesheet served", || {
+        get(&addr, "/assets/style.css")
+            .1
+            .contains(".watch-test")
+            .then_some(())
+    });
+    wait_until("a css event", || {
+        events
+            .lock()
+            .unwrap()
+            .contains(&"css".to_owned())
+            .then_some(())
+    });
+
+    // A broken template: the error is printed and sent to pages; the server keeps serving.
+    let chat = p.path("themes/default/templates/chat.html");
+    let good = std::fs::read_to_string(&chat).unwrap();
+    write_atomic(
+        &chat,
+        &good.replace("{% endblock content %}", "{% if %}{% endblock content %}"),
+    );
+    wait_until("an error event", || {
+        events
+            .lock()
+            .unwrap()
+            .contains(&"error".to_owned())
+            .then_some(())
+    });
+    let out = watch.wait_line("chat.html is");
+    assert!(out.contains("themes/default/templates/chat.html"), "{out}");
+    assert_eq!(
+        get(&addr, "/enrique/").0,
+        200,
+        "still serving the last good site"
+    );
+    let reloads = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| *e == "reload")
+        .count();
+    write_atomic(&chat, &good);
+    wait_until("a reload after the fix", || {
+        (events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| *e == "reload")
+            .count()
+            > reloads)
+            .then_some(())
+    });
+}
+
+#[test]
+fn poll_mode_notices_changes_too() {
+    let p = Project::init();
+    p.import(&official_export());
+    let watch = Running::start(p.root(), &["watch", "--port", "0", "--poll", "100"]);
+    let addr = address_in(&watch.wait_line("Serving site/ on http://"));
+    let settings = p.read("content/channels/enrique/channel.toml");
+    // A poller's first scan may run after the server announced itself: keep editing (each
+    // time a new headline) until the edits are noticed.
+    let mut n = 0;
+    wait_until("a polled headline", || {
+        n += 1;
+        if n % 20 == 1 {
+            write_atomic(
+                &p.path("content/channels/enrique/channel.toml"),
+                &settings.replace(
+                    "headline = \"enrique\"",
+                    &format!("headline = \"Polled headline {n}\""),
+                ),
+            );
+        }
+        get(&addr, "/enrique/")
+            .1
+            .contains("Polled headline")
+            .then_some(())
+    });
+}
+
+/// What a designer sees: a stylesheet change reaches the open page without a reload, and a
+/// broken template shows an overlay naming the file, which goes away when it is fixed.
+#[test]
+fn browser_swaps_css_in_place_and_shows_build_errors() {
+    let (p, _watch, addr) = watched_project();
+    let mut browser = Browser::launch();
+    let tab = browser.open(&format!("http://{addr}/enrique/"));
+    browser.wait_for(
+        &tab,
+        "document.documentElement.getAttribute('data-scrollback-live-reload') === 'connected'",
+        "the page listening for rebuilds",
+    );
+    browser.eval(&tab, "window.__notReloaded = true");
+
+    let css = p.path("themes/default/static/assets/style.css");
+    write_atomic(
+        &css,
+        &(std::fs::read_to_string(&css).unwrap() + "\nbody { background: rgb(1, 2, 3); }\n"),
+    );
+    browser.wait_for(
+        &tab,
+        "getComputedStyle(document.body).backgroundColor === 'rgb(1, 2, 3)'",
+        "the new background",
+    );
+    assert_eq!(
+        browser.eval(&tab, "window.__notReloaded === true"),
+        serde_json::json!(true),
+        "the page was reloaded"
+    );
+
+    let chat = p.path("themes/default/templates/chat.html");
+    let good = std::fs::read_to_string(&chat).unwrap();
+    write_atomic(
+        &chat,
+        &good.replace(
+            "{% endblock content %}",
+            "{{ oops( }}{% endblock content %}",
+        ),
+    );
+    let overlay = browser.wait_for(
+        &tab,
+        "document.getElementById('scrollback-error-overlay') && document.getElementById('scrollback-error-overlay').textContent",
+        "the error overlay",
+    );
+    assert!(overlay.as_str().unwrap().contains("chat.html"), "{overlay}");
+
+    write_atomic(&chat, &good.replace("Chat archive", "Fixed archive"));
+    browser.wait_for(
+        &tab,
+        "!document.getElementById('scrollback-error-overlay') && document.querySelector('.kicker').textContent.includes('Fixed archive')",
+        "the fixed page without the overlay",
+    );
+}
