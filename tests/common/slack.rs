@@ -170,6 +170,11 @@ impl Server {
     }
 
     pub fn start_with(p: &Project, extra_env: &[(&str, &str)]) -> Server {
+        Server::start_args(p, &[], extra_env)
+    }
+
+    /// `serve --port 0` with more arguments and environment.
+    pub fn start_args(p: &Project, extra_args: &[&str], extra_env: &[(&str, &str)]) -> Server {
         let n = std::fs::read_dir(p.root())
             .unwrap()
             .filter(|e| {
@@ -185,6 +190,7 @@ impl Server {
         cmd.arg("-C")
             .arg(p.root())
             .args(["serve", "--port", "0"])
+            .args(extra_args)
             .env("SLACK_SIGNING_SECRET", SECRET)
             .env("SCROLLBACK_LOG", "info")
             .stdin(Stdio::null())
