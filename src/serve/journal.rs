@@ -16,11 +16,9 @@
 //! - Once everything is applied and the journal has grown past [`COMPACT_BYTES`], it is emptied;
 //!   the ids it held move to `seen.json` first.
 //!
-//! This covers a process that dies (`kill -9`, a crash, an out-of-memory kill): what it wrote is in
-//! the kernel's cache and reaches the disk. It does not fully cover the machine losing power: the
-//! journal entry is on disk before the 200, but the `content/` files an entry produced are not
-//! fsynced, so `applied` could reach the disk before them. Syncing them before advancing
-//! `applied` would close that gap.
+//! The publisher advances `applied` only once the `content/` files the entries produced are
+//! fsynced (after each round's build), so neither a killed process nor a machine losing power
+//! loses an acknowledged event: whatever is not surely in `content/` is still in the journal.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{self, File, OpenOptions};

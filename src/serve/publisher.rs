@@ -61,6 +61,10 @@ pub struct Publisher {
     settings: BTreeMap<String, Option<Stamp>>,
     /// The last build failed: check everything next time.
     needs_full: bool,
+    /// Content files written since the journal position was last advanced.
+    unsynced: Vec<PathBuf>,
+    /// The last entry applied to `content/` but not yet durable there.
+    unapplied_through: Option<u64>,
 }
 
 impl Publisher {
@@ -83,6 +87,8 @@ impl Publisher {
             on_publish,
             settings: BTreeMap::new(),
             needs_full: false,
+            unsynced: Vec::new(),
+            unapplied_through: None,
         }
     }
 
@@ -100,6 +106,7 @@ impl Publisher {
             }
         }
         self.full_build();
+        self.make_durable();
         self.settings = self.settings_stamps();
         self.status.ready.store(true, Ordering::SeqCst);
 
@@ -131,6 +138,7 @@ impl Publisher {
                 Ok(changes) => {
                     backlog.clear();
                     self.build(&changes);
+                    self.make_durable();
                 }
                 Err(e) => {
                     // The events stay recorded; try again shortly (a full disk, a bad file).
@@ -141,8 +149,30 @@ impl Publisher {
                 }
             }
         }
+        self.make_durable();
         if let Err(e) = self.builder.save_state() {
             tracing::warn!("cannot save the build state: {e:#}");
+        }
+    }
+
+    /// Makes the content files of applied events durable, then lets the journal know it may
+    /// forget them. After the build, so that publishing does not wait for the disk; until then,
+    /// a crash replays them (which changes nothing that is already there).
+    fn make_durable(&mut self) {
+        let Some(seq) = self.unapplied_through else {
+            return;
+        };
+        let result =
+            crate::fsio::sync_files(&self.unsynced).and_then(|()| self.paths.write_applied(seq));
+        match result {
+            Ok(()) => {
+                self.unsynced.clear();
+                self.unapplied_through = None;
+                self.applied.store(seq, Ordering::Release);
+            }
+            Err(e) => tracing::warn!(
+                "cannot make applied events durable yet: {e:#}; they stay in the journal"
+            ),
         }
     }
 
@@ -173,13 +203,18 @@ impl Publisher {
             }
         }
         let files = batch.len();
-        batch
+        let summary = batch
             .commit()
             .context("cannot write the events into content/")?;
-        self.parked.save(&self.parked_path)?;
+        let parked_written = self.parked.save(&self.parked_path)?;
+        let content = self.project.content_dir();
+        self.unsynced
+            .extend(summary.paths.iter().map(|rel| content.join(rel)));
+        if parked_written {
+            self.unsynced.push(self.parked_path.clone());
+        }
         if let Some(last) = entries.last() {
-            self.paths.write_applied(last.seq)?;
-            self.applied.store(last.seq, Ordering::Release);
+            self.unapplied_through = Some(last.seq);
         }
         self.status
             .events_applied
