@@ -473,7 +473,13 @@ fn retries_are_deduplicated_across_a_restart() {
     s.post(&message("EvR4", CH, "1700000002.000100", "U1", "after"));
     wait_until(60, "the next event", || texts(&p).len() == 2);
     let feed = feed_of(&p, "live").unwrap();
-    assert_eq!(top(&feed, t1).unwrap()["reactions"], json!([]));
+    assert_eq!(
+        top(&feed, t1).unwrap()["reactions"],
+        json!([]),
+        "{}\n{}",
+        std::fs::read_to_string(p.path("serve-0.log")).unwrap_or_default(),
+        s.log()
+    );
     assert!(s.log().contains("already recorded"), "{}", s.log());
     let journal = p.read(".scrollback/events/journal.jsonl");
     let recorded = journal.lines().filter(|l| l.contains("\"EvR2\"")).count();

@@ -230,7 +230,16 @@ impl Batch<'_> {
             WriteOutcome::Created
         } else {
             match fsio::read_optional(&target)? {
-                Some(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+                Some(existing) if existing == bytes => {
+                    // Back to what the tree holds (a reaction added, then removed, in one batch):
+                    // an earlier version staged in this batch must not land.
+                    if self.staged.remove(rel).is_some() {
+                        let staged = self.staging.path().join(rel);
+                        fs::remove_file(&staged)
+                            .with_context(|| format!("cannot remove {}", staged.display()))?;
+                    }
+                    return Ok(WriteOutcome::Unchanged);
+                }
                 Some(_) => WriteOutcome::Updated,
                 None => WriteOutcome::Created,
             }
@@ -610,5 +619,48 @@ fn default_description(slack: &SlackChannelInfo) -> String {
         ("", purpose) => purpose.to_owned(),
         (topic, purpose) if topic == purpose => topic.to_owned(),
         (topic, purpose) => format!("{purpose}\n\n{topic}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_change_undone_within_a_batch_does_not_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch
+            .ensure_channel(&ChannelDescription {
+                channel_id: "C1".into(),
+                slack: SlackChannelInfo {
+                    name: "live".into(),
+                    ..Default::default()
+                },
+                slug: None,
+                headline: None,
+                description: None,
+                state: None,
+            })
+            .unwrap();
+        let raw = json!({"ts": "1.000001", "text": "hi"});
+        batch
+            .upsert_message(&slug, raw.as_object().unwrap().clone())
+            .unwrap();
+        batch.commit().unwrap();
+        let ts = Ts::parse("1.000001").unwrap();
+        let before = fs::read(store.message_path(&slug, &ts)).unwrap();
+
+        // Added, then removed, in one batch: the tree must keep what it had.
+        let mut batch = store.begin().unwrap();
+        let added = batch.react(&slug, &ts, "tada", "U2", true, None).unwrap();
+        assert_eq!(added, Some(WriteOutcome::Updated));
+        let removed = batch.react(&slug, &ts, "tada", "U2", false, None).unwrap();
+        assert_eq!(removed, Some(WriteOutcome::Unchanged));
+        batch.commit().unwrap();
+        assert_eq!(fs::read(store.message_path(&slug, &ts)).unwrap(), before);
     }
 }
