@@ -36,8 +36,36 @@ pub struct Config {
     /// Free-form values for the theme's templates (`config.extra.*`), overriding the theme's
     /// own `[extra]` defaults from its `theme.toml`.
     pub extra: toml::Table,
+    /// How live pages follow a live chat.
+    pub live: LiveConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
+}
+
+/// `[live]`: how a live chat's page polls its live feed, and what that feed holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LiveConfig {
+    /// Seconds between polls of `live.json` while something is happening.
+    pub interval: f64,
+    /// The longest wait between polls: polling slows down towards it while nothing changes, and
+    /// uses it while the reader's tab is hidden.
+    pub max_interval: f64,
+    /// Top-level messages (with their threads) in `live.json` at most: the most recently active.
+    pub messages: usize,
+    /// The JSONP callback of `live.jsonp` (a JavaScript identifier).
+    pub callback: String,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            interval: 3.0,
+            max_interval: 30.0,
+            messages: 50,
+            callback: "scrollbackLive".to_owned(),
+        }
+    }
 }
 
 /// `[deploy]`: the default target and how files are served and replaced there.
@@ -171,6 +199,7 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             extra: toml::Table::new(),
+            live: LiveConfig::default(),
             deploy: DeployConfig::default(),
         }
     }
@@ -216,6 +245,32 @@ impl Config {
             bail!(
                 "base_url = {:?} must start with https:// or http://",
                 self.base_url
+            );
+        }
+        let live = &self.live;
+        if !(0.5..=600.0).contains(&live.interval) {
+            bail!(
+                "[live] interval = {} must be between 0.5 and 600 seconds",
+                live.interval
+            );
+        }
+        if !(live.interval..=3600.0).contains(&live.max_interval) {
+            bail!(
+                "[live] max_interval = {} must be between interval ({}) and 3600 seconds",
+                live.max_interval,
+                live.interval
+            );
+        }
+        if !(1..=500).contains(&live.messages) {
+            bail!(
+                "[live] messages = {} must be between 1 and 500",
+                live.messages
+            );
+        }
+        if !is_js_identifier(&live.callback) {
+            bail!(
+                "[live] callback = {:?} is not a JavaScript identifier",
+                live.callback
             );
         }
         if crate::content::Slug::parse(&self.theme).is_err() {
@@ -317,6 +372,10 @@ mod tests {
             ("page_size = \"ten\"", "page_size"),
             ("base_url = \"javascript:x\"", "base_url"),
             ("theme = \"../x\"", "theme"),
+            ("[live]\ninterval = 0.1", "interval"),
+            ("[live]\nmax_interval = 1", "max_interval"),
+            ("[live]\nintervall = 3", "intervall"),
+            ("[live]\ncallback = \"x y\"", "callback"),
             ("[deploy]\ntargt = \"netlify\"", "targt"),
             ("[deploy]\ntarget = \"ftp://x\"", "target"),
             ("[deploy]\ntarget = \"s3://\"", "target"),
@@ -338,6 +397,16 @@ mod tests {
             let err = format!("{:#}", Config::parse(text).unwrap_err());
             assert!(err.contains(key), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn live_settings() {
+        let c =
+            Config::parse("[live]\ninterval = 2\nmax_interval = 20.5\nmessages = 10\n").unwrap();
+        assert_eq!(c.live.interval, 2.0);
+        assert_eq!(c.live.max_interval, 20.5);
+        assert_eq!(c.live.messages, 10);
+        assert_eq!(Config::parse("").unwrap().live.interval, 3.0);
     }
 
     #[test]

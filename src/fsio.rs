@@ -61,6 +61,46 @@ pub fn same_contents(path: &Path, bytes: &[u8]) -> Result<bool> {
     }
 }
 
+/// Makes files already written durable: each file and the folders naming it are fsynced. Many
+/// files at once go through one `syncfs` of their file system instead, on Linux.
+pub fn sync_files(paths: &[std::path::PathBuf]) -> Result<()> {
+    const ONE_BY_ONE: usize = 64;
+    #[cfg(target_os = "linux")]
+    if paths.len() > ONE_BY_ONE
+        && let Some(first) = paths.first()
+    {
+        let dir = first.parent().unwrap_or(first);
+        let handle =
+            fs::File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+        rustix::fs::syncfs(&handle)
+            .with_context(|| format!("cannot sync the file system of {}", dir.display()))?;
+        return Ok(());
+    }
+    let mut dirs = std::collections::BTreeSet::new();
+    for path in paths {
+        match fs::File::open(path) {
+            Ok(f) => f
+                .sync_all()
+                .with_context(|| format!("cannot sync {}", path.display()))?,
+            // Removed since: nothing to make durable.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("cannot open {}", path.display())),
+        }
+        // The folder naming the file, and the one above (a chat's first message makes its
+        // messages/ folder).
+        for dir in path.ancestors().skip(1).take(2) {
+            dirs.insert(dir.to_owned());
+        }
+    }
+    for dir in dirs {
+        if let Ok(d) = fs::File::open(&dir) {
+            // Not every platform can sync a folder; the file's own sync is what matters most.
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
 /// Reads a file that may not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {
@@ -73,6 +113,22 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syncs_few_files_one_by_one_and_many_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut paths: Vec<std::path::PathBuf> = (0..70)
+            .map(|i| dir.path().join(format!("d{}/f{i}.json", i % 3)))
+            .collect();
+        for p in &paths {
+            write_atomic(p, b"{}").unwrap();
+        }
+        sync_files(&paths[..2]).unwrap();
+        sync_files(&paths).unwrap();
+        // A file removed since it was written has nothing left to sync.
+        paths.push(dir.path().join("gone.json"));
+        sync_files(&paths[68..]).unwrap();
+    }
 
     #[test]
     fn writes_only_changed_bytes() {

@@ -244,7 +244,7 @@ fn random_change_inner(
             let chat = rng.pick(&chats).clone();
             let path = p.path(&format!("content/channels/{chat}/channel.toml"));
             let text = std::fs::read_to_string(&path).unwrap();
-            let (what, text) = match rng.below(3) {
+            let (what, text) = match rng.below(4) {
                 0 => (
                     "draft",
                     text.replace("state = \"archived\"", "state = \"draft\"")
@@ -253,6 +253,12 @@ fn random_change_inner(
                 1 => (
                     "publish",
                     text.replace("state = \"draft\"", "state = \"archived\""),
+                ),
+                // Live chats add live feeds, the live script and a link to the last page.
+                2 => (
+                    "live",
+                    text.replace("state = \"draft\"", "state = \"live\"")
+                        .replace("state = \"archived\"", "state = \"live\""),
                 ),
                 _ => (
                     "headline",
@@ -327,7 +333,17 @@ fn run(seed: u64, steps: usize, hot: bool) {
         "scrollback.toml",
         "page_size = 5\ntimezone = \"Europe/Paris\"\n",
     );
-    p.import(&zip).build();
+    p.import(&zip);
+    // One chat is live from the start, so live feeds and live pages are always in the mix.
+    let first = chats(&p)[0].clone();
+    let path = p.path(&format!("content/channels/{first}/channel.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    write_atomic(
+        &path,
+        &text.replace("state = \"archived\"", "state = \"live\""),
+    );
+    p.build();
+    assert!(p.exists(&format!("site/{first}/live.json")));
     let mut rng = Rng(seed);
     let mut history = Vec::new();
     // The long-running builder of `watch` and `serve`, fed what the watcher would report.
@@ -518,7 +534,8 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 1, "{out}");
+    // Pages, the index, two feeds per chat, two static files (style.css, live.js).
+    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 2, "{out}");
     assert_eq!(p.snapshot("site"), before);
 }
 

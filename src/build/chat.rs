@@ -67,6 +67,9 @@ pub struct Item {
     pub parent: Option<Ts>,
     /// A reply also sent to the channel.
     pub broadcast: bool,
+    /// When it last changed, as far as its record tells (microseconds; see
+    /// [`MessageRecord::activity`]): orders the live feed.
+    pub activity: u64,
     /// The view (without its thread) and its JSON, for published messages and tombstones.
     pub view: Option<(MessageView, String)>,
     pub deps: Deps,
@@ -96,6 +99,7 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let visibility = visibility(&record, config);
     let parent = record.thread_ts().filter(|t| *t != record.ts);
     let broadcast = record.subtype() == Some("thread_broadcast");
+    let activity = record.activity();
     let slack = serde_json::Value::Object(std::mem::take(&mut record.slack));
     let lookup = TrackingLookup::new(cx.directory);
     let view = (visibility != Visibility::Unpublished).then(|| {
@@ -106,6 +110,7 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     Ok(Item {
         parent,
         broadcast,
+        activity,
         ts: record.ts,
         stamp: Stamp::of(&meta),
         visibility,

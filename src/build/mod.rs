@@ -10,6 +10,7 @@ pub mod chat;
 pub mod deps;
 pub mod directory;
 pub mod feeds;
+pub mod live;
 pub mod markdown;
 pub mod output;
 pub mod pages;

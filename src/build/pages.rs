@@ -132,6 +132,19 @@ struct PageView {
     root: String,
 }
 
+/// How the page of a live chat follows it, as `live` in templates (from the config's `[live]`).
+#[derive(Debug, Clone, Serialize)]
+struct LiveView {
+    /// Milliseconds between polls.
+    interval_ms: u64,
+    max_interval_ms: u64,
+    /// The live feed, relative to the chat's pages.
+    json: &'static str,
+    jsonp: &'static str,
+    /// The JSONP callback.
+    callback: String,
+}
+
 /// What a chat page is rendered from.
 pub struct ChatPage<'a> {
     pub chat: &'a ChatHeader,
@@ -169,6 +182,16 @@ pub fn render_chat_page(
     cx.insert("chat", chat);
     cx.insert("messages", messages);
     cx.insert("pagination", &pagination(n, total));
+    cx.insert(
+        "live",
+        &LiveView {
+            interval_ms: (config.live.interval * 1000.0).round() as u64,
+            max_interval_ms: (config.live.max_interval * 1000.0).round() as u64,
+            json: "live.json",
+            jsonp: "live.jsonp",
+            callback: config.live.callback.clone(),
+        },
+    );
     cx.insert(
         "page",
         &PageView {

@@ -25,6 +25,7 @@ use super::chat::{self, Item, Structure};
 use super::deps::{Deps, template_closure};
 use super::directory::{Directory, Person};
 use super::feeds;
+use super::live;
 use super::output::SiteWriter;
 use super::pages::{self, ChatHeader, ChatPage, ChatSummary, SiteView};
 use super::signature::{Signature, Stamp, hash};
@@ -941,6 +942,32 @@ fn chat_build(
         let wrote = feeds_written.map(|(json, jsonp)| if i == 0 { json } else { jsonp });
         record(writer, state, outputs, report, &path, feed_sig, wrote);
         chat_outputs.push(path);
+    }
+
+    // The live feed, while the chat is live: small, so live pages can poll it.
+    if cache.entry.settings.state == ChatState::Live {
+        let live = live::live_json(&summary, &tops, items, &config.live);
+        let live_jsonp = feeds::jsonp(&config.live.callback, &live);
+        let sig = Signature::new()
+            .with(inputs.global.to_le_bytes())
+            .with(&live)
+            .finish();
+        let live_path = format!("{slug}/live.json");
+        let live_jsonp_path = format!("{slug}/live.jsonp");
+        put(writer, state, outputs, report, &live_path, sig, move || {
+            Ok(live)
+        })?;
+        put(
+            writer,
+            state,
+            outputs,
+            report,
+            &live_jsonp_path,
+            sig,
+            move || Ok(live_jsonp),
+        )?;
+        chat_outputs.push(live_path);
+        chat_outputs.push(live_jsonp_path);
     }
 
     let mut deps = Deps::default();

@@ -45,6 +45,10 @@ pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
         "static/assets/style.css",
         include_str!("../../themes/default/static/assets/style.css"),
     ),
+    (
+        "static/assets/live.js",
+        include_str!("../../themes/default/static/assets/live.js"),
+    ),
 ];
 
 /// Where a theme or override file comes from.

@@ -33,6 +33,16 @@ page_size = 200
 
 # Values for the theme's templates (config.extra.*), overriding the theme's theme.toml.
 [extra]
+
+# How the page of a live chat follows it.
+[live]
+# Seconds between polls of the chat's live.json (slower while nothing changes or the tab is hidden).
+interval = 3
+max_interval = 30
+# The most recently active messages in live.json (threads included).
+messages = 50
+# The JSONP callback of every live.jsonp.
+callback = "scrollbackLive"
 "#;
 
 const GITIGNORE: &str = "/site\n/.scrollback\n";

@@ -1,10 +1,13 @@
 //! The command line: argument parsing, and one small module per subcommand.
 
 mod build;
+mod channel;
 mod deploy;
 mod errors;
 mod import;
 mod init;
+mod lifecycle;
+mod serve;
 mod theme;
 mod watch;
 
@@ -47,6 +50,14 @@ pub enum Command {
     Theme(theme::Args),
     /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
     Deploy(deploy::Args),
+    /// Manage the Slack conversations chats are made from (`channel add`).
+    Channel(channel::Args),
+    /// Make a draft chat public (live, or archived when its conversation is over).
+    Publish(lifecycle::Args),
+    /// End a chat's live coverage: it becomes a permanent article.
+    Archive(lifecycle::Args),
+    /// Receive Slack's Events API and publish each change within a second; also serves site/.
+    Serve(serve::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -76,6 +87,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(args) => watch::run(&project, args),
         Command::Theme(args) => theme::run(&project, args),
         Command::Deploy(args) => deploy::run(&project, args, progress),
+        Command::Channel(args) => channel::run(&project, args),
+        Command::Publish(args) => lifecycle::publish(&project, args),
+        Command::Archive(args) => lifecycle::archive(&project, args),
+        Command::Serve(args) => serve::run(&project, args),
     }
 }
 
@@ -86,6 +101,7 @@ fn init_logging(quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }

@@ -28,6 +28,12 @@ pub struct MessageRecord {
     /// Earlier versions of the text, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revision>,
+    /// Slack's `event_ts` of the latest live change applied to the message (an edit, a deletion,
+    /// a reaction). Slack's own message carries no time for deletions and reactions; the live
+    /// feed needs one to list what changed recently, and keeping it here keeps the feed a
+    /// function of the content tree alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_ts: Option<Ts>,
     /// The message as Slack last sent it, without tokens.
     pub slack: Map<String, Value>,
 }
@@ -54,8 +60,96 @@ impl MessageRecord {
             hidden: false,
             override_text: None,
             revisions: Vec::new(),
+            changed_ts: None,
             slack,
         }
+    }
+
+    /// Notes a live change at `at` (kept as the latest of all such times).
+    pub fn touch(&mut self, at: Option<&Ts>) {
+        if let Some(at) = at
+            && self
+                .changed_ts
+                .as_ref()
+                .is_none_or(|c| c.micros() < at.micros())
+        {
+            self.changed_ts = Some(at.clone());
+        }
+    }
+
+    /// When the message last changed, as far as the content tree tells: its post, its last edit
+    /// or the latest live change (microseconds since the epoch).
+    pub fn activity(&self) -> u64 {
+        let edited = edited_micros(self.slack.get("edited")).unwrap_or(0);
+        let changed = self.changed_ts.as_ref().map_or(0, Ts::micros);
+        self.ts.micros().max(edited).max(changed)
+    }
+
+    /// The Slack `reactions` array, created when missing.
+    pub fn reactions_mut(&mut self) -> &mut Vec<Value> {
+        let entry = self
+            .slack
+            .entry("reactions")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if !entry.is_array() {
+            *entry = Value::Array(Vec::new());
+        }
+        match entry {
+            Value::Array(list) => list,
+            _ => unreachable!("made an array above"),
+        }
+    }
+
+    /// Adds (`added`) or removes one person's reaction `name`, keeping Slack's shape
+    /// (`name`, `users`, `count`). Idempotent: a person reacts with one emoji at most once, so
+    /// replaying the same event changes nothing. Returns whether anything changed.
+    pub fn react(&mut self, name: &str, user: &str, added: bool) -> bool {
+        let list = self.reactions_mut();
+        let at = list
+            .iter()
+            .position(|r| r.get("name").and_then(Value::as_str) == Some(name));
+        let changed = match (at, added) {
+            (None, false) => false,
+            (None, true) => {
+                list.push(serde_json::json!({"name": name, "users": [user], "count": 1}));
+                true
+            }
+            (Some(i), _) => {
+                let r = &mut list[i];
+                let mut users: Vec<Value> = r
+                    .get("users")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let listed = users.iter().any(|u| u.as_str() == Some(user));
+                let count = r.get("count").and_then(Value::as_u64).unwrap_or(0);
+                // Slack caps `users` in exports but keeps `count` exact.
+                let count = count.max(users.len() as u64);
+                if added == listed {
+                    false
+                } else if added {
+                    users.push(Value::String(user.to_owned()));
+                    r["users"] = Value::Array(users);
+                    r["count"] = (count + 1).into();
+                    true
+                } else {
+                    users.retain(|u| u.as_str() != Some(user));
+                    let count = count.saturating_sub(1);
+                    if count == 0 {
+                        list.remove(i);
+                    } else {
+                        let r = &mut list[i];
+                        r["users"] = Value::Array(users);
+                        r["count"] = count.into();
+                    }
+                    true
+                }
+            }
+        };
+        if list.is_empty() {
+            self.slack.remove("reactions");
+        }
+        changed
     }
 
     pub fn text(&self) -> &str {
@@ -185,6 +279,42 @@ mod tests {
         let before = r.clone();
         r.merge(raw(json!({"ts": "1.000001", "text": "v1"})));
         assert_eq!(r, before, "merging is idempotent");
+    }
+
+    #[test]
+    fn reactions_are_idempotent_and_keep_slacks_shape() {
+        let ts = Ts::parse("1.000001").unwrap();
+        let mut r = MessageRecord::new(ts, raw(json!({"ts": "1.000001", "text": "x"})));
+        assert!(r.react("tada", "U1", true));
+        assert!(!r.react("tada", "U1", true), "the same event twice");
+        assert!(r.react("tada", "U2", true));
+        assert_eq!(
+            r.slack["reactions"],
+            json!([{"name": "tada", "users": ["U1", "U2"], "count": 2}])
+        );
+        assert!(r.react("tada", "U1", false));
+        assert!(!r.react("tada", "U1", false));
+        assert!(!r.react("fire", "U1", false), "never added");
+        assert_eq!(
+            r.slack["reactions"],
+            json!([{"name": "tada", "users": ["U2"], "count": 1}])
+        );
+        assert!(r.react("tada", "U2", false));
+        assert!(r.slack.get("reactions").is_none(), "no empty array left");
+    }
+
+    #[test]
+    fn activity_is_the_latest_of_post_edit_and_live_change() {
+        let ts = Ts::parse("10.000001").unwrap();
+        let mut r = MessageRecord::new(
+            ts,
+            raw(json!({"ts": "10.000001", "edited": {"ts": "20.000000"}})),
+        );
+        assert_eq!(r.activity(), 20_000_000);
+        r.touch(Some(&Ts::parse("30.000000").unwrap()));
+        r.touch(Some(&Ts::parse("25.000000").unwrap()));
+        assert_eq!(r.changed_ts.as_ref().unwrap().as_str(), "30.000000");
+        assert_eq!(r.activity(), 30_000_000);
     }
 
     #[test]

@@ -236,7 +236,16 @@ impl Batch<'_> {
             WriteOutcome::Created
         } else {
             match fsio::read_optional(&target)? {
-                Some(existing) if existing == bytes => return Ok(WriteOutcome::Unchanged),
+                Some(existing) if existing == bytes => {
+                    // Back to what the tree holds (a reaction added, then removed, in one batch):
+                    // an earlier version staged in this batch must not land.
+                    if self.staged.remove(rel).is_some() {
+                        let staged = self.staging.path().join(rel);
+                        fs::remove_file(&staged)
+                            .with_context(|| format!("cannot remove {}", staged.display()))?;
+                    }
+                    return Ok(WriteOutcome::Unchanged);
+                }
                 Some(_) => WriteOutcome::Updated,
                 None => WriteOutcome::Created,
             }
@@ -342,7 +351,19 @@ impl Batch<'_> {
     pub fn upsert_message(
         &mut self,
         slug: &Slug,
+        raw: Map<String, Value>,
+    ) -> Result<(Ts, WriteOutcome)> {
+        self.upsert_message_keeping(slug, raw, &[])
+    }
+
+    /// Like [`Batch::upsert_message`], but keys in `keep` that the stored message has and `raw`
+    /// lacks are carried over. Live edits arrive without the state other events built up (the
+    /// `reactions` that reaction events added), which a plain merge would drop.
+    pub fn upsert_message_keeping(
+        &mut self,
+        slug: &Slug,
         mut raw: Map<String, Value>,
+        keep: &[&str],
     ) -> Result<(Ts, WriteOutcome)> {
         let ts_text = raw
             .get("ts")
@@ -369,12 +390,117 @@ impl Batch<'_> {
                             self.store.root.join(&rel).display()
                         )
                     })?;
+                for key in keep {
+                    if !raw.contains_key(*key)
+                        && let Some(v) = record.slack.get(*key)
+                    {
+                        raw.insert((*key).to_owned(), v.clone());
+                    }
+                }
                 record.merge(raw);
                 record
             }
         };
         let outcome = self.stage(&rel, &record.to_bytes(), new_chat)?;
         Ok((ts, outcome))
+    }
+
+    /// Marks a message deleted (Slack deleted it at `at`). The file stays, for the record. A
+    /// message the tree does not have yet gets a deleted stub (from `previous`, Slack's copy of
+    /// the message, when the event carries one), so the original arriving late stays deleted.
+    pub fn delete_message(
+        &mut self,
+        slug: &Slug,
+        ts: &Ts,
+        previous: Option<Map<String, Value>>,
+        at: Option<&Ts>,
+    ) -> Result<WriteOutcome> {
+        let found = self.modify_message(slug, ts, |record| {
+            record.deleted = true;
+            record.touch(at);
+        })?;
+        if let Some(outcome) = found {
+            return Ok(outcome);
+        }
+        let mut slack = previous.unwrap_or_default();
+        slack.insert("ts".to_owned(), Value::String(ts.to_string()));
+        slack
+            .entry("type")
+            .or_insert_with(|| Value::String("message".to_owned()));
+        for value in slack.values_mut() {
+            strip_tokens(value);
+        }
+        let mut record = MessageRecord::new(ts.clone(), slack);
+        record.deleted = true;
+        record.touch(at);
+        let rel = ContentStore::rel_message(slug, ts);
+        let new_chat = self.is_new_chat(slug);
+        self.stage(&rel, &record.to_bytes(), new_chat)
+    }
+
+    /// Adds or removes one person's reaction to a stored message (see [`MessageRecord::react`]).
+    /// Returns `None` when the tree does not have the message.
+    pub fn react(
+        &mut self,
+        slug: &Slug,
+        ts: &Ts,
+        name: &str,
+        user: &str,
+        added: bool,
+        at: Option<&Ts>,
+    ) -> Result<Option<WriteOutcome>> {
+        self.modify_message(slug, ts, |record| {
+            if record.react(name, user, added) {
+                record.touch(at);
+            }
+        })
+    }
+
+    /// Changes what Slack says about a chat's conversation (its `[slack]` table: a rename, a new
+    /// topic), keeping every other byte of `channel.toml`. Returns whether the file changed.
+    pub fn update_slack_info(
+        &mut self,
+        slug: &Slug,
+        change: impl FnOnce(&mut SlackChannelInfo),
+    ) -> Result<bool> {
+        let (rel, path, text) = self.channel_text(slug)?;
+        let mut info = ChannelSettings::parse(&text, &path)?.slack;
+        change(&mut info);
+        match refresh_slack_info(&text, &info, &path)? {
+            Some(updated) => {
+                self.stage(&rel, updated.as_bytes(), true)?;
+                self.staged.insert(rel, WriteOutcome::Updated);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Sets one editorial key of a chat's `channel.toml` (for explicit commands such as
+    /// `publish` and `archive`; imports and events never do). Returns whether the file changed.
+    pub fn set_editorial_key(&mut self, slug: &Slug, key: &str, value: &str) -> Result<bool> {
+        let (rel, path, text) = self.channel_text(slug)?;
+        let updated = super::channel::set_editorial_key(&text, key, value, &path)?;
+        if updated == text {
+            return Ok(false);
+        }
+        self.stage(&rel, updated.as_bytes(), true)?;
+        self.staged.insert(rel, WriteOutcome::Updated);
+        Ok(true)
+    }
+
+    /// A chat's `channel.toml` as this batch would leave it: (relative path, path, text).
+    fn channel_text(&self, slug: &Slug) -> Result<(PathBuf, PathBuf, String)> {
+        let rel = Path::new("channels")
+            .join(slug.as_str())
+            .join("channel.toml");
+        let path = self.store.root.join(&rel);
+        let bytes = self
+            .current(&rel)?
+            .with_context(|| format!("{} does not exist", path.display()))?;
+        let text =
+            String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8", path.display()))?;
+        Ok((rel, path, text))
     }
 
     /// Changes a stored message with `change` (for events such as deletions and reactions).
@@ -521,5 +647,48 @@ fn default_description(slack: &SlackChannelInfo) -> String {
         ("", purpose) => purpose.to_owned(),
         (topic, purpose) if topic == purpose => topic.to_owned(),
         (topic, purpose) => format!("{purpose}\n\n{topic}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_change_undone_within_a_batch_does_not_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch
+            .ensure_channel(&ChannelDescription {
+                channel_id: "C1".into(),
+                slack: SlackChannelInfo {
+                    name: "live".into(),
+                    ..Default::default()
+                },
+                slug: None,
+                headline: None,
+                description: None,
+                state: None,
+            })
+            .unwrap();
+        let raw = json!({"ts": "1.000001", "text": "hi"});
+        batch
+            .upsert_message(&slug, raw.as_object().unwrap().clone())
+            .unwrap();
+        batch.commit().unwrap();
+        let ts = Ts::parse("1.000001").unwrap();
+        let before = fs::read(store.message_path(&slug, &ts)).unwrap();
+
+        // Added, then removed, in one batch: the tree must keep what it had.
+        let mut batch = store.begin().unwrap();
+        let added = batch.react(&slug, &ts, "tada", "U2", true, None).unwrap();
+        assert_eq!(added, Some(WriteOutcome::Updated));
+        let removed = batch.react(&slug, &ts, "tada", "U2", false, None).unwrap();
+        assert_eq!(removed, Some(WriteOutcome::Unchanged));
+        batch.commit().unwrap();
+        assert_eq!(fs::read(store.message_path(&slug, &ts)).unwrap(), before);
     }
 }

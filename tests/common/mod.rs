@@ -320,3 +320,4 @@ impl Project {
 
 pub mod browser;
 pub mod server;
+pub mod slack;

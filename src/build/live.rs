@@ -1,0 +1,255 @@
+//! `live.json` and `live.jsonp`: what a live chat's page polls, small however long the chat grows.
+//!
+//! `feed.json` holds the whole chat (megabytes for a long one); a page polling it every few
+//! seconds would download it again and again. The live feed holds only what changed recently:
+//! the top-level messages most recently active (posted, edited, reacted to, replied to, or with a
+//! reply removed), each with its whole thread, and the ts of recently unpublished top-level
+//! messages (deleted, comment-tagged, hidden). It stops at [`LIVE_BUDGET`] bytes or the configured
+//! number of messages, and says how far back it reaches (`since`), so a page that was away longer
+//! knows it may have missed something.
+//!
+//! "Recently" is read from the content tree alone (a message's ts, its `edited.ts`, the
+//! `changed_ts` events record), so the live feed, like every output, is a function of the inputs:
+//! an incremental build and a full build give the same bytes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::chat::{self, Item, Top};
+use super::feeds::FEED_VERSION;
+use super::pages::ChatSummary;
+use crate::config::LiveConfig;
+use crate::content::Ts;
+
+/// The live feed's messages stop once they reach this many bytes (at least one is always in).
+pub const LIVE_BUDGET: usize = 48 * 1024;
+/// At most this many removed ts are listed.
+const MAX_REMOVED: usize = 500;
+
+enum Candidate<'a> {
+    Shown(&'a Top),
+    Removed(&'a Ts),
+}
+
+/// The JSON of a live chat's live feed.
+pub fn live_json(
+    chat: &ChatSummary,
+    tops: &[Top],
+    items: &BTreeMap<Ts, Item>,
+    limits: &LiveConfig,
+) -> Vec<u8> {
+    // A thread is as recent as its most recent reply, published or not (a removed reply must
+    // reach pages through its parent's new thread).
+    let mut thread_activity: HashMap<&Ts, u64> = HashMap::new();
+    for item in items.values() {
+        if let Some(parent) = &item.parent {
+            let a = thread_activity.entry(parent).or_default();
+            *a = (*a).max(item.activity);
+        }
+    }
+    let shown: BTreeSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
+    let mut candidates: Vec<(u64, &Ts, Candidate<'_>)> = Vec::new();
+    for top in tops {
+        let own = items.get(&top.ts).map_or(0, |i| i.activity);
+        let thread = if top.replies.is_empty() {
+            0
+        } else {
+            thread_activity.get(&top.ts).copied().unwrap_or(0)
+        };
+        candidates.push((own.max(thread), &top.ts, Candidate::Shown(top)));
+    }
+    for item in items.values() {
+        // What a page may show at the top level but this build does not: unpublished messages,
+        // tombstones without replies, unpublished broadcasts.
+        let top_level = match &item.parent {
+            None => true,
+            Some(parent) => item.broadcast || !items.contains_key(parent),
+        };
+        if top_level && !shown.contains(&item.ts) {
+            let activity = item
+                .activity
+                .max(thread_activity.get(&item.ts).copied().unwrap_or(0));
+            candidates.push((activity, &item.ts, Candidate::Removed(&item.ts)));
+        }
+    }
+    // Most recent first; ties by ts, newest first, so the order never depends on anything else.
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(a.1)));
+
+    let mut messages: Vec<(&Ts, String)> = Vec::new();
+    let mut removed: Vec<&Ts> = Vec::new();
+    let mut bytes = 0usize;
+    let mut since: Option<u64> = None;
+    for (activity, _, candidate) in &candidates {
+        match candidate {
+            Candidate::Shown(top) => {
+                let mut json = String::new();
+                chat::nested_json(top, items, &mut json);
+                if json.is_empty() {
+                    continue;
+                }
+                let full = messages.len() >= limits.messages
+                    || (!messages.is_empty() && bytes + json.len() > LIVE_BUDGET);
+                if full {
+                    since = Some(*activity);
+                    break;
+                }
+                bytes += json.len() + 1;
+                messages.push((&top.ts, json));
+            }
+            Candidate::Removed(ts) => {
+                if removed.len() >= MAX_REMOVED {
+                    since = Some(*activity);
+                    break;
+                }
+                removed.push(ts);
+            }
+        }
+    }
+    let updated = candidates.first().map(|c| c.0);
+    messages.sort_by(|a, b| a.0.cmp(b.0));
+    removed.sort();
+
+    let mut out = String::with_capacity(bytes + 1024);
+    out.push_str(&format!(
+        "{{\"version\":{FEED_VERSION},\"generator\":\"scrollback\",\"channel\":"
+    ));
+    out.push_str(&serde_json::to_string(chat).unwrap_or_default());
+    out.push_str(&format!(
+        ",\"updated\":{},\"since\":{},\"messages\":[",
+        json_number(updated),
+        json_number(since)
+    ));
+    for (i, (_, json)) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(json);
+    }
+    out.push_str("],\"removed\":[");
+    for (i, ts) in removed.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(ts.as_str()).unwrap_or_default());
+    }
+    out.push_str("]}\n");
+    out.into_bytes()
+}
+
+fn json_number(n: Option<u64>) -> String {
+    n.map_or_else(|| "null".to_owned(), |n| n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::chat::Visibility;
+    use crate::build::deps::{Deps, TrackingLookup};
+    use crate::build::directory::Directory;
+    use crate::build::pages::ChatHeader;
+    use crate::build::signature::Stamp;
+    use crate::build::view::{MessageView, ViewContext};
+    use crate::content::MessageRecord;
+    use crate::render::RenderOptions;
+
+    fn item(ts: &str, activity: u64, visibility: Visibility, parent: Option<&str>) -> Item {
+        let directory = Directory::default();
+        let render = RenderOptions {
+            timezone: jiff::tz::TimeZone::UTC,
+        };
+        let hosted = HashMap::new();
+        let cx = ViewContext {
+            directory: &directory,
+            render: &render,
+            tz: &jiff::tz::TimeZone::UTC,
+            hosted_files: &hosted,
+        };
+        let raw = serde_json::json!({"ts": ts, "text": format!("message {ts}")});
+        let record = MessageRecord::new(Ts::parse(ts).unwrap(), raw.as_object().unwrap().clone());
+        let view = (visibility != Visibility::Unpublished).then(|| {
+            let slack = serde_json::Value::Object(record.slack.clone());
+            let v = MessageView::new(&record, &slack, &cx, &TrackingLookup::new(&directory));
+            let json = serde_json::to_string(&v).unwrap();
+            (v, json)
+        });
+        Item {
+            ts: Ts::parse(ts).unwrap(),
+            stamp: Stamp {
+                len: 0,
+                mtime: 0,
+                inode: 0,
+            },
+            visibility,
+            parent: parent.map(|p| Ts::parse(p).unwrap()),
+            broadcast: false,
+            activity,
+            view,
+            deps: Deps::default(),
+        }
+    }
+
+    fn summary() -> ChatSummary {
+        ChatSummary {
+            header: ChatHeader {
+                id: "C1".into(),
+                slug: "s".into(),
+                headline: "h".into(),
+                description: String::new(),
+                description_html: String::new(),
+                intro_html: String::new(),
+                closing_note_html: String::new(),
+                state: "live".into(),
+                kind: "public".into(),
+                url: "s/".into(),
+                image: None,
+                first: None,
+            },
+            message_count: 0,
+            last: None,
+            last_ts: None,
+            pages: 1,
+        }
+    }
+
+    #[test]
+    fn the_most_recently_active_within_the_limits() {
+        let mut items = BTreeMap::new();
+        for (ts, activity, vis, parent) in [
+            ("1.000000", 1_000_000, Visibility::Published, None),
+            ("2.000000", 2_000_000, Visibility::Published, None),
+            // An old message with a new reply.
+            ("3.000000", 3_000_000, Visibility::Published, None),
+            (
+                "9.000000",
+                9_000_000,
+                Visibility::Published,
+                Some("3.000000"),
+            ),
+            // Deleted recently.
+            ("4.000000", 8_000_000, Visibility::Unpublished, None),
+            ("5.000000", 5_000_000, Visibility::Published, None),
+        ] {
+            let i = item(ts, activity, vis, parent);
+            items.insert(i.ts.clone(), i);
+        }
+        let structure = chat::structure(&items);
+        let limits = LiveConfig {
+            messages: 2,
+            ..LiveConfig::default()
+        };
+        let json: serde_json::Value =
+            serde_json::from_slice(&live_json(&summary(), &structure.tops, &items, &limits))
+                .unwrap();
+        let ts: Vec<&str> = json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["ts"].as_str().unwrap())
+            .collect();
+        assert_eq!(ts, ["3.000000", "5.000000"]);
+        assert_eq!(json["messages"][0]["thread"][0]["ts"], "9.000000");
+        assert_eq!(json["updated"], 9_000_000);
+        assert_eq!(json["removed"], serde_json::json!(["4.000000"]));
+        // 3 (reply at 9) and 5 were taken; 2 did not fit: the feed reaches back to it.
+        assert_eq!(json["since"], 2_000_000);
+    }
+}

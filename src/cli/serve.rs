@@ -1,0 +1,141 @@
+//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]]`: receives Slack's Events API and
+//! publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+
+use crate::deploy::live::{LiveDeployer, LiveOptions};
+use crate::deploy::{DeployOptions, Deployer, Overrides, Target};
+use crate::progress::ProgressMode;
+use crate::project::Project;
+use crate::serve::{ServeOptions, Verifier};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The port to listen on (0: any free port; the address is printed).
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+    /// The address to listen on (0.0.0.0 to accept requests from other machines).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+    /// The app's signing secret, from the Slack app's Basic Information page.
+    #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
+    pub signing_secret: Option<String>,
+    /// The legacy verification token, accepted only for requests without a signature (old apps).
+    #[arg(long, env = "SLACK_VERIFICATION_TOKEN", hide_env_values = true)]
+    pub verification_token: Option<String>,
+    /// Also publish every change to a deploy target as it is built: s3://BUCKET/PATH or netlify
+    /// (without a value: `target` in [deploy] of scrollback.toml). Deploy the site once with
+    /// `scrollback deploy` first; this sends what each build changes.
+    #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
+    pub deploy: Option<String>,
+}
+
+pub fn run(project: &Project, args: Args) -> Result<()> {
+    let secret = args.signing_secret.filter(|s| !s.trim().is_empty());
+    let token = args.verification_token.filter(|s| !s.trim().is_empty());
+    if secret.is_none() && token.is_none() {
+        bail!(
+            "no signing secret: set SLACK_SIGNING_SECRET (the Slack app's Basic Information page) or pass --signing-secret"
+        );
+    }
+    if secret.is_none() {
+        tracing::warn!(
+            "no signing secret: accepting requests by the legacy verification token only"
+        );
+    }
+    let live = match &args.deploy {
+        Some(target) => Some(LiveDeploy::start(project, target)?),
+        None => None,
+    };
+    let on_publish: Option<crate::serve::OnPublish> = live.as_ref().map(|l| {
+        let deployer = l.deployer.clone();
+        Box::new(move |report: &crate::build::BuildReport| deployer.notify_build(report))
+            as crate::serve::OnPublish
+    });
+    let options = ServeOptions {
+        addr: SocketAddr::new(args.host, args.port),
+        verifier: Verifier::new(secret.as_deref(), token.as_deref()),
+        on_publish,
+        on_listening: Some(Box::new(|addr| {
+            // On stdout, so scripts (and tests) can find the port with --port 0.
+            println!("Listening on http://{addr} (Slack's Request URL: https://HOST/slack/events)");
+            let _ = std::io::stdout().flush();
+        })),
+    };
+    let served = crate::serve::run(project, options);
+    if let Some(live) = live {
+        live.finish();
+    }
+    served?;
+    println!("Stopped.");
+    Ok(())
+}
+
+/// `--deploy`: a [`LiveDeployer`] on its own runtime, fed by every build's report.
+struct LiveDeploy {
+    runtime: tokio::runtime::Runtime,
+    deployer: Arc<LiveDeployer>,
+    target: Target,
+}
+
+impl LiveDeploy {
+    fn start(project: &Project, given: &str) -> Result<LiveDeploy> {
+        let config = project.load_config()?;
+        let text = if given.is_empty() {
+            if config.deploy.target.is_empty() {
+                bail!(
+                    "--deploy without a target: give one (s3://BUCKET/PATH or netlify), or set target in [deploy] of {}",
+                    project.config_path().display()
+                );
+            }
+            config.deploy.target.clone()
+        } else {
+            given.to_owned()
+        };
+        let target = Target::parse(&text)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("deploy")
+            .enable_all()
+            .build()
+            .context("cannot start the deploy runtime")?;
+        let site = project.site_dir();
+        let deployer = runtime.block_on(async {
+            let deployer =
+                Deployer::connect(&target, &config.deploy, &Overrides::default()).await?;
+            let live = LiveOptions::for_deployer(&deployer, config.deploy.live_min_interval);
+            let options = DeployOptions {
+                progress: ProgressMode::Quiet,
+                ..DeployOptions::from_config(&config.deploy)
+            };
+            anyhow::Ok(LiveDeployer::spawn(deployer, site, options, live))
+        })?;
+        tracing::info!("publishing every build to {target} as well");
+        Ok(LiveDeploy {
+            runtime,
+            deployer: Arc::new(deployer),
+            target,
+        })
+    }
+
+    /// Deploys what is still pending (a few attempts at most), then stops.
+    fn finish(self) {
+        let LiveDeploy {
+            runtime,
+            deployer,
+            target,
+        } = self;
+        match Arc::try_unwrap(deployer) {
+            Ok(deployer) => {
+                let status = runtime.block_on(deployer.shutdown());
+                tracing::info!("live deploys to {target} stopped: {status:?}");
+            }
+            Err(_) => tracing::warn!("live deploys to {target} stopped with changes pending"),
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The HTTP side of `serve`: `POST /slack/events`, `GET /healthz`, and `site/` for everything
+//! else.
+//!
+//! Every answer about an event is decided here, before anything is applied: 413 for a body over
+//! the limit, 401 for a request Slack did not sign, 400 for what is not a usable event, 200 once
+//! the event is in the journal (or was already), 500 when it could not be recorded (so Slack
+//! retries). Each refusal is one log line saying why.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use super::journal::{self, Ack};
+use super::publisher::Status;
+use super::verify::Verifier;
+use crate::events;
+
+/// What the handlers share.
+pub struct App {
+    pub verifier: Verifier,
+    pub journal: mpsc::Sender<journal::Request>,
+    pub site: PathBuf,
+    pub status: Arc<Status>,
+    pub max_body: usize,
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/slack/events", post(slack_events))
+        .route("/healthz", get(healthz))
+        .fallback(site_file)
+        .with_state(app)
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (status, text).into_response()
+}
+
+async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match axum::body::to_bytes(body, app.max_body).await {
+        Ok(b) => b,
+        Err(_) => {
+            tracing::warn!(
+                "refused a request to /slack/events: the body is over {} KB (or was cut off)",
+                app.max_body / 1024
+            );
+            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n");
+        }
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if let Err(why) = app.verifier.check(
+        header("x-slack-signature"),
+        header("x-slack-request-timestamp"),
+        &bytes,
+        now,
+    ) {
+        tracing::warn!("refused an unverified request to /slack/events: {why}");
+        return plain(StatusCode::UNAUTHORIZED, "request not verified\n");
+    }
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!("refused a signed request whose body is not JSON: {e}");
+            return plain(StatusCode::BAD_REQUEST, "the body is not JSON\n");
+        }
+    };
+    let (envelope, kind) = match events::envelope_type(&value) {
+        Ok(x) => x,
+        Err(e) => {
+            tracing::warn!("refused a signed request: {e}");
+            return plain(StatusCode::BAD_REQUEST, "not a Slack event\n");
+        }
+    };
+    match kind {
+        "url_verification" => match envelope.get("challenge").and_then(Value::as_str) {
+            Some(challenge) => {
+                tracing::info!("answered Slack's url_verification challenge");
+                axum::Json(json!({ "challenge": challenge })).into_response()
+            }
+            None => {
+                tracing::warn!("refused a url_verification without a challenge");
+                plain(StatusCode::BAD_REQUEST, "no challenge\n")
+            }
+        },
+        "event_callback" => {
+            let callback = match events::parse(envelope) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("refused an event: {e}");
+                    return plain(StatusCode::BAD_REQUEST, "malformed event\n");
+                }
+            };
+            let retry = header("x-slack-retry-num")
+                .map(|n| {
+                    format!(
+                        " (retry {n}: {})",
+                        header("x-slack-retry-reason").unwrap_or("no reason given")
+                    )
+                })
+                .unwrap_or_default();
+            let what = events::describe(&callback.event);
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            let sent = app.journal.send(journal::Request::Append {
+                id: callback.id.clone(),
+                event: value.clone(),
+                reply,
+            });
+            let answer = match sent {
+                Ok(()) => answer
+                    .await
+                    .unwrap_or_else(|_| Err("the journal stopped".into())),
+                Err(_) => Err("the journal stopped".into()),
+            };
+            match answer {
+                Ok(Ack::Recorded(seq)) => {
+                    tracing::info!("event {} ({what}) recorded as #{seq}{retry}", callback.id);
+                    plain(StatusCode::OK, "ok\n")
+                }
+                Ok(Ack::Duplicate) => {
+                    tracing::info!(
+                        "event {} ({what}) was already recorded: acknowledged again{retry}",
+                        callback.id
+                    );
+                    plain(StatusCode::OK, "ok\n")
+                }
+                Err(e) => {
+                    tracing::error!(
+                        "event {} ({what}) not recorded: {e}; not acknowledged, Slack will retry",
+                        callback.id
+                    );
+                    plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n")
+                }
+            }
+        }
+        "app_rate_limited" => {
+            tracing::warn!(
+                "Slack says this app is rate limited: events are being dropped on Slack's side"
+            );
+            plain(StatusCode::OK, "ok\n")
+        }
+        other => {
+            tracing::info!(
+                "ignored a request of type {:?}",
+                other.chars().take(40).collect::<String>()
+            );
+            plain(StatusCode::OK, "ignored\n")
+        }
+    }
+}
+
+async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let s = &app.status;
+    let body = json!({
+        "status": "ok",
+        "ready": s.ready.load(Ordering::SeqCst),
+        "events_applied": s.events_applied.load(Ordering::Relaxed),
+        "builds": s.builds.load(Ordering::Relaxed),
+        "last_build_ms": s.last_build_ms.load(Ordering::Relaxed),
+        "build_failing": s.failing.load(Ordering::Relaxed),
+    });
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+async fn site_file(State(app): State<Arc<App>>, request: Request) -> Response {
+    super::files::serve_file(
+        &app.site,
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+    )
+    .await
+}

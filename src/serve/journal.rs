@@ -1,0 +1,522 @@
+//! The event journal: an acknowledged event is never lost.
+//!
+//! Slack expects a 200 within 3 seconds and then forgets the event. So before answering, the
+//! receiver appends the event to `.scrollback/events/journal.jsonl` and fsyncs it; applying it to
+//! the content tree and rebuilding come after. A process killed right after the 200 finds the event
+//! in the journal at startup and applies it then.
+//!
+//! - One thread owns the file ([`run_writer`]): requests arriving together share one fsync
+//!   (group commit), which is what keeps a burst of events cheap.
+//! - Each entry gets a sequence number; `applied` holds the last one applied to `content/`.
+//!   Entries after it are replayed at startup. Applying is idempotent, so replaying an entry that
+//!   was applied just before a crash changes nothing.
+//! - Slack retries an event it thinks failed (`X-Slack-Retry-Num`) with the same `event_id`; ids
+//!   seen recently (the journal's, plus `seen.json`'s) are acknowledged without recording them
+//!   again, also across a restart. The window is bounded in time and count.
+//! - Once everything is applied and the journal has grown past [`COMPACT_BYTES`], it is emptied;
+//!   the ids it held move to `seen.json` first.
+//!
+//! The publisher advances `applied` only once the `content/` files the entries produced are
+//! fsynced (after each round's build), so neither a killed process nor a machine losing power
+//! loses an acknowledged event: whatever is not surely in `content/` is still in the journal.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::fsio;
+
+/// The journal is emptied once it is this large and fully applied.
+pub const COMPACT_BYTES: u64 = 8 << 20;
+/// Event ids are remembered this long (Slack retries within minutes; an hour is plenty)…
+pub const SEEN_WINDOW_MS: u64 = 2 * 60 * 60 * 1000;
+/// …and at most this many.
+pub const SEEN_MAX: usize = 200_000;
+
+/// One recorded event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    /// Slack's `event_id`.
+    pub id: String,
+    /// When it was received (Unix milliseconds).
+    pub at: u64,
+    /// The whole `event_callback` envelope.
+    pub event: Value,
+}
+
+/// What recording an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ack {
+    /// Written and fsynced as entry `seq`.
+    Recorded(u64),
+    /// The event id was seen recently: a retry.
+    Duplicate,
+}
+
+/// A request to the journal's thread.
+#[derive(Debug)]
+pub enum Request {
+    /// Record an event (answered once it is on disk).
+    Append {
+        id: String,
+        event: Value,
+        reply: tokio::sync::oneshot::Sender<Result<Ack, String>>,
+    },
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Seen {
+    /// The last sequence number the journal held when it was emptied.
+    through: u64,
+    /// (event id, received at), oldest first.
+    ids: Vec<(String, u64)>,
+}
+
+/// The journal's files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub dir: PathBuf,
+}
+
+impl Paths {
+    pub fn new(dir: &Path) -> Paths {
+        Paths {
+            dir: dir.to_owned(),
+        }
+    }
+
+    pub fn journal(&self) -> PathBuf {
+        self.dir.join("journal.jsonl")
+    }
+
+    pub fn applied(&self) -> PathBuf {
+        self.dir.join("applied")
+    }
+
+    fn seen(&self) -> PathBuf {
+        self.dir.join("seen.json")
+    }
+
+    /// Notes that entries up to `seq` are applied. Not fsynced: losing it only means replaying
+    /// (idempotently) a little more after a crash.
+    pub fn write_applied(&self, seq: u64) -> Result<()> {
+        fsio::write_atomic(&self.applied(), format!("{seq}\n").as_bytes())
+    }
+
+    fn read_applied(&self) -> Result<u64> {
+        let path = self.applied();
+        Ok(match fsio::read_optional(&path)? {
+            None => 0,
+            Some(bytes) => String::from_utf8_lossy(&bytes)
+                .trim()
+                .parse()
+                .with_context(|| format!("{} does not hold a number", path.display()))?,
+        })
+    }
+}
+
+/// The open journal (owned by its thread).
+#[derive(Debug)]
+pub struct Journal {
+    paths: Paths,
+    file: File,
+    len: u64,
+    next_seq: u64,
+    last_written: u64,
+    applied: u64,
+    seen: HashMap<String, u64>,
+    order: VecDeque<(String, u64)>,
+    /// After a write error that could not be undone, nothing more is recorded (every request
+    /// gets an error, so Slack retries) until a restart.
+    broken: bool,
+}
+
+/// What [`Journal::open`] found.
+#[derive(Debug)]
+pub struct Recovered {
+    pub journal: Journal,
+    /// Recorded entries not yet applied, oldest first.
+    pub pending: Vec<Entry>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Journal {
+    /// Opens (or creates) the journal in `paths.dir` and reads what is not applied yet. A torn
+    /// last line (the process died while writing it, before acknowledging it) is cut off.
+    pub fn open(paths: Paths) -> Result<Recovered> {
+        fs::create_dir_all(&paths.dir)
+            .with_context(|| format!("cannot create {}", paths.dir.display()))?;
+        let seen_file: Seen = match fsio::read_optional(&paths.seen())? {
+            Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(
+                    "{} is damaged ({e}): retries of earlier events may be applied again (harmless)",
+                    paths.seen().display()
+                );
+                Seen::default()
+            }),
+            None => Seen::default(),
+        };
+        let applied = paths.read_applied()?.max(seen_file.through);
+        let path = paths.journal();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        sync_dir(&paths.dir);
+
+        let mut entries = Vec::new();
+        let mut good_len = 0u64;
+        let mut torn = false;
+        {
+            let mut reader = BufReader::new(&mut file);
+            reader.seek(SeekFrom::Start(0))?;
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                let n = reader
+                    .read_until(b'\n', &mut line)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                if n == 0 {
+                    break;
+                }
+                let whole = line.last() == Some(&b'\n');
+                match serde_json::from_slice::<Entry>(&line) {
+                    Ok(entry) if whole => {
+                        good_len += n as u64;
+                        entries.push(entry);
+                    }
+                    _ => {
+                        torn = true;
+                        break;
+                    }
+                }
+            }
+        }
+        let file_len = file.metadata()?.len();
+        if torn || good_len != file_len {
+            tracing::warn!(
+                "{}: cutting {} bytes of an unfinished entry (never acknowledged)",
+                path.display(),
+                file_len - good_len
+            );
+            file.set_len(good_len)
+                .with_context(|| format!("cannot truncate {}", path.display()))?;
+            file.sync_all()?;
+        }
+
+        let mut order: VecDeque<(String, u64)> = seen_file.ids.into_iter().collect();
+        let mut last = seen_file.through.max(applied);
+        for e in &entries {
+            order.push_back((e.id.clone(), e.at));
+            last = last.max(e.seq);
+        }
+        let seen = order.iter().cloned().collect();
+        let pending: Vec<Entry> = entries.into_iter().filter(|e| e.seq > applied).collect();
+        let mut journal = Journal {
+            paths,
+            file,
+            len: good_len,
+            next_seq: last + 1,
+            last_written: last,
+            applied,
+            seen,
+            order,
+            broken: false,
+        };
+        journal.prune_seen(now_ms());
+        Ok(Recovered { journal, pending })
+    }
+
+    pub fn applied(&self) -> u64 {
+        self.applied
+    }
+
+    /// Records events, one fsync for all of them. Returns one answer per event, and the entries
+    /// written (for the publisher).
+    pub fn append(
+        &mut self,
+        events: Vec<(String, Value)>,
+    ) -> (Vec<Result<Ack, String>>, Vec<Entry>) {
+        let at = now_ms();
+        let mut answers = Vec::with_capacity(events.len());
+        let mut written = Vec::new();
+        let mut bytes = Vec::new();
+        for (id, event) in events {
+            if self.broken {
+                answers.push(Err("the journal is not writable".to_owned()));
+                continue;
+            }
+            if self.seen.contains_key(&id) || written.iter().any(|e: &Entry| e.id == id) {
+                answers.push(Ok(Ack::Duplicate));
+                continue;
+            }
+            let entry = Entry {
+                seq: self.next_seq + written.len() as u64,
+                id,
+                at,
+                event,
+            };
+            match serde_json::to_vec(&entry) {
+                Ok(line) => {
+                    bytes.extend_from_slice(&line);
+                    bytes.push(b'\n');
+                    answers.push(Ok(Ack::Recorded(entry.seq)));
+                    written.push(entry);
+                }
+                Err(e) => answers.push(Err(format!("cannot encode the event: {e}"))),
+            }
+        }
+        if written.is_empty() {
+            return (answers, written);
+        }
+        let result = self
+            .file
+            .write_all(&bytes)
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = result {
+            tracing::error!(
+                "cannot write {}: {e}; the events are not acknowledged (Slack will retry)",
+                self.paths.journal().display()
+            );
+            // Take back a partial write, so a later entry never follows a torn one.
+            if self
+                .file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_all())
+                .is_err()
+            {
+                tracing::error!(
+                    "cannot undo a partial write: recording no more events until a restart"
+                );
+                self.broken = true;
+            }
+            let msg = format!("cannot write the journal: {e}");
+            for answer in &mut answers {
+                if matches!(answer, Ok(Ack::Recorded(_))) {
+                    *answer = Err(msg.clone());
+                }
+            }
+            return (answers, Vec::new());
+        }
+        self.len += bytes.len() as u64;
+        self.next_seq += written.len() as u64;
+        self.last_written = self.next_seq - 1;
+        for e in &written {
+            self.seen.insert(e.id.clone(), e.at);
+            self.order.push_back((e.id.clone(), e.at));
+        }
+        self.prune_seen(at);
+        (answers, written)
+    }
+
+    /// Notes that entries up to `seq` are applied; empties the journal when it is large and
+    /// everything in it is applied.
+    pub fn mark_applied(&mut self, seq: u64) -> Result<()> {
+        self.applied = self.applied.max(seq);
+        if self.applied >= self.last_written && self.len > COMPACT_BYTES {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    fn compact(&mut self) -> Result<()> {
+        self.prune_seen(now_ms());
+        let seen = Seen {
+            through: self.last_written,
+            ids: self.order.iter().cloned().collect(),
+        };
+        // The ids first: with the journal gone, they are the only memory of them.
+        write_synced(&self.paths.seen(), &serde_json::to_vec(&seen)?)?;
+        let path = self.paths.journal();
+        write_synced(&path, b"")?;
+        self.file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        tracing::info!(
+            "journal compacted: {} bytes of applied events dropped, {} event ids kept for retries",
+            self.len,
+            seen.ids.len()
+        );
+        self.len = 0;
+        Ok(())
+    }
+
+    fn prune_seen(&mut self, now: u64) {
+        while let Some((id, at)) = self.order.front() {
+            let old = now.saturating_sub(*at) > SEEN_WINDOW_MS;
+            if !old && self.order.len() <= SEEN_MAX {
+                break;
+            }
+            if self.seen.get(id) == Some(at) {
+                self.seen.remove(id);
+            }
+            self.order.pop_front();
+        }
+    }
+}
+
+/// Writes a file atomically and durably (the data, then the rename).
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut f =
+            File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    if let Some(dir) = path.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+/// Makes a new or renamed file's name durable.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// The journal's thread: records events in groups (one fsync per group), answers each request,
+/// and hands recorded entries to the publisher in order. `applied` is the publisher's position
+/// (for compaction). Ends when every sender is gone.
+pub fn run_writer(
+    mut journal: Journal,
+    requests: mpsc::Receiver<Request>,
+    publisher: mpsc::Sender<Entry>,
+    applied: &AtomicU64,
+) {
+    while let Ok(first) = requests.recv() {
+        let seq = applied.load(Ordering::Acquire);
+        if seq > journal.applied()
+            && let Err(e) = journal.mark_applied(seq)
+        {
+            tracing::error!("cannot compact the journal: {e:#}");
+        }
+        let mut group = vec![first];
+        // Everything already waiting shares this fsync.
+        while let Ok(more) = requests.try_recv() {
+            group.push(more);
+            if group.len() >= 1024 {
+                break;
+            }
+        }
+        let mut events = Vec::new();
+        let mut replies = Vec::new();
+        for Request::Append { id, event, reply } in group {
+            events.push((id, event));
+            replies.push(reply);
+        }
+        let (answers, written) = journal.append(events);
+        for entry in written {
+            // The publisher is gone only at shutdown; the entry is on disk for the next start.
+            let _ = publisher.send(entry);
+        }
+        for (reply, answer) in replies.into_iter().zip(answers) {
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(n: u32) -> (String, Value) {
+        (format!("Ev{n}"), json!({"type": "event_callback", "n": n}))
+    }
+
+    #[test]
+    fn recorded_entries_survive_and_replay_until_applied() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        let (answers, written) = j.append(vec![ev(1), ev(2), ev(1)]);
+        assert_eq!(
+            answers,
+            vec![
+                Ok(Ack::Recorded(1)),
+                Ok(Ack::Recorded(2)),
+                Ok(Ack::Duplicate)
+            ]
+        );
+        assert_eq!(written.len(), 2);
+        drop(j);
+        // A crash: nothing applied yet.
+        let r = Journal::open(paths.clone()).unwrap();
+        assert_eq!(r.pending.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+        let mut j = r.journal;
+        assert_eq!(
+            j.append(vec![ev(2)]).0,
+            vec![Ok(Ack::Duplicate)],
+            "a retry after restart"
+        );
+        paths.write_applied(1).unwrap();
+        assert_eq!(j.append(vec![ev(3)]).0, vec![Ok(Ack::Recorded(3))]);
+        drop(j);
+        let r = Journal::open(paths.clone()).unwrap();
+        assert_eq!(r.pending.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3]);
+    }
+
+    #[test]
+    fn a_torn_last_line_is_cut_and_later_entries_follow_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(1)]);
+        drop(j);
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(paths.journal())
+            .unwrap();
+        f.write_all(b"{\"seq\":2,\"id\":\"Ev2\",\"at\":1,\"ev")
+            .unwrap();
+        drop(f);
+        let r = Journal::open(paths.clone()).unwrap();
+        assert_eq!(r.pending.len(), 1);
+        let mut j = r.journal;
+        assert_eq!(j.append(vec![ev(2)]).0, vec![Ok(Ack::Recorded(2))]);
+        drop(j);
+        let r = Journal::open(paths).unwrap();
+        assert_eq!(r.pending.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    }
+
+    #[test]
+    fn compaction_keeps_ids_and_sequence_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(1), ev(2)]);
+        paths.write_applied(2).unwrap();
+        j.compact().unwrap();
+        assert_eq!(fs::metadata(paths.journal()).unwrap().len(), 0);
+        drop(j);
+        let r = Journal::open(paths.clone()).unwrap();
+        assert!(r.pending.is_empty());
+        let mut j = r.journal;
+        assert_eq!(
+            j.append(vec![ev(1), ev(3)]).0,
+            vec![Ok(Ack::Duplicate), Ok(Ack::Recorded(3))]
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! `scrollback serve`: Slack's Events API in, a live site out.
+//!
+//! Three parts, each with one job:
+//! - [`http`]: verifies each request ([`verify`]), answers Slack, serves `site/` ([`files`]);
+//! - [`journal`]: one thread that records each event durably before it is acknowledged;
+//! - [`publisher`]: one thread that applies recorded events to `content/` (through the content
+//!   store, see [`crate::events`]) and rebuilds what they touched with a long-lived
+//!   [`SiteBuilder`](crate::build::SiteBuilder).
+//!
+//! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
+//! incremental build → `site/`.
+
+pub mod files;
+pub mod http;
+pub mod journal;
+pub mod publisher;
+pub mod verify;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::mpsc;
+
+use anyhow::{Context, Result};
+
+use crate::project::Project;
+pub use publisher::OnPublish;
+use publisher::{Publisher, Status};
+pub use verify::Verifier;
+
+/// The largest request body accepted (Slack's events are a few KB; a message with many blocks
+/// stays far below this).
+pub const MAX_BODY: usize = 1 << 20;
+
+/// How long open connections may delay stopping.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How to run `serve`.
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub verifier: Verifier,
+    /// Called after every build (see [`OnPublish`]).
+    pub on_publish: Option<OnPublish>,
+    /// Called once the socket is bound, with its address (for `--port 0`).
+    pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+}
+
+impl std::fmt::Debug for ServeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServeOptions")
+            .field("addr", &self.addr)
+            .field("verifier", &self.verifier)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs until Ctrl-C (or SIGTERM): then stops taking requests, publishes what is recorded, and
+/// saves the build state.
+pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
+    // The content tree and config must be readable before Slack is told anything is fine.
+    project.load_config()?;
+    project.open_store()?;
+    let paths = journal::Paths::new(&project.cache_dir().join("events"));
+    let recovered = journal::Journal::open(paths.clone())?;
+
+    let status = Arc::new(Status::default());
+    let (requests_tx, requests_rx) = mpsc::channel();
+    let (entries_tx, entries_rx) = mpsc::channel();
+    let applied = Arc::new(AtomicU64::new(recovered.journal.applied()));
+    let publisher = Publisher::new(
+        project,
+        paths,
+        status.clone(),
+        applied.clone(),
+        options.on_publish,
+    );
+    let pending = recovered.pending;
+    let publisher = std::thread::Builder::new()
+        .name("publisher".into())
+        .spawn(move || publisher.run(pending, entries_rx))
+        .context("cannot start the publisher thread")?;
+    let journal = recovered.journal;
+    let writer = std::thread::Builder::new()
+        .name("journal".into())
+        .spawn(move || journal::run_writer(journal, requests_rx, entries_tx, &applied))
+        .context("cannot start the journal thread")?;
+
+    let app = Arc::new(http::App {
+        verifier: options.verifier,
+        journal: requests_tx,
+        site: project.site_dir(),
+        status,
+        max_body: MAX_BODY,
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("http")
+        .build()
+        .context("cannot start the async runtime")?;
+    let served = runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(options.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", options.addr))?;
+        let local = listener.local_addr()?;
+        if let Some(f) = options.on_listening {
+            f(local);
+        }
+        // On a signal, stop accepting and finish requests in flight; connections a browser keeps
+        // open (keep-alive) get a short grace, not a veto over stopping.
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let notify = stopping.clone();
+        let server = axum::serve(listener, http::router(app)).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            notify.notify_one();
+        });
+        tokio::select! {
+            served = std::future::IntoFuture::into_future(server) => {
+                served.context("the HTTP server failed")
+            }
+            () = async {
+                stopping.notified().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::info!("closing connections still open");
+                Ok(())
+            }
+        }
+    });
+    // The router (and with it the last request sender) is gone: the journal thread ends, then
+    // the publisher drains what is left and saves the build state.
+    drop(runtime);
+    let _ = writer.join();
+    let _ = publisher.join();
+    tracing::info!("stopped");
+    served
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("stopping: finishing what is recorded");
+}

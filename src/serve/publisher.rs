@@ -1,0 +1,350 @@
+//! The publisher: one thread that applies recorded events to the content tree and rebuilds.
+//!
+//! It is the only writer of `content/` and `site/` in `serve`. Events queue up in a channel while
+//! it works; each round takes everything queued (and waits a few milliseconds more while events
+//! keep coming, so a burst gives one build), applies the round through one store batch, notes the
+//! journal position, then asks the long-lived [`SiteBuilder`] for an incremental build of exactly
+//! the messages, chats and users the round touched. When idle it looks at the chats'
+//! `channel.toml` files, so `scrollback publish`/`archive` run beside a live `serve` take effect
+//! within a couple of seconds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use super::journal::{Entry, Paths};
+use crate::build::signature::Stamp;
+use crate::build::{BuildReport, Change, SiteBuilder};
+use crate::content::Slug;
+use crate::events::{self, Applied, Parked};
+use crate::progress::ProgressMode;
+use crate::project::Project;
+
+/// Called after every build with its report (`report.written` and `report.removed` name the
+/// site paths that changed): the seam for deploying each change as it is published.
+pub type OnPublish = Box<dyn FnMut(&BuildReport) + Send>;
+
+/// How long a round keeps collecting once events stop arriving…
+const SETTLE: Duration = Duration::from_millis(15);
+/// …and at most, from its first event.
+const MAX_ROUND: Duration = Duration::from_millis(100);
+/// How often an idle publisher looks at `channel.toml` files.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// What `/healthz` reports.
+#[derive(Debug, Default)]
+pub struct Status {
+    /// The first full build is done.
+    pub ready: AtomicBool,
+    pub events_applied: AtomicU64,
+    pub builds: AtomicU64,
+    pub last_build_ms: AtomicU64,
+    /// The last build failed (the next one checks everything).
+    pub failing: AtomicBool,
+}
+
+pub struct Publisher {
+    project: Project,
+    builder: SiteBuilder,
+    paths: Paths,
+    parked: Parked,
+    parked_path: PathBuf,
+    status: Arc<Status>,
+    /// The last entry applied, for the journal's thread.
+    applied: Arc<AtomicU64>,
+    on_publish: Option<OnPublish>,
+    settings: BTreeMap<String, Option<Stamp>>,
+    /// The last build failed: check everything next time.
+    needs_full: bool,
+    /// Content files written since the journal position was last advanced.
+    unsynced: Vec<PathBuf>,
+    /// The last entry applied to `content/` but not yet durable there.
+    unapplied_through: Option<u64>,
+}
+
+impl Publisher {
+    pub fn new(
+        project: &Project,
+        paths: Paths,
+        status: Arc<Status>,
+        applied: Arc<AtomicU64>,
+        on_publish: Option<OnPublish>,
+    ) -> Publisher {
+        let parked_path = paths.dir.join("parked.json");
+        Publisher {
+            project: project.clone(),
+            builder: SiteBuilder::new(project, true, ProgressMode::Quiet),
+            parked: Parked::load(&parked_path),
+            parked_path,
+            paths,
+            status,
+            applied,
+            on_publish,
+            settings: BTreeMap::new(),
+            needs_full: false,
+            unsynced: Vec::new(),
+            unapplied_through: None,
+        }
+    }
+
+    /// Replays `pending` (recorded, not applied before the last stop), builds everything once,
+    /// then publishes events from `entries` until the channel closes.
+    pub fn run(mut self, pending: Vec<Entry>, entries: mpsc::Receiver<Entry>) {
+        if !pending.is_empty() {
+            tracing::info!(
+                "replaying {} recorded event{} not applied before the last stop",
+                pending.len(),
+                if pending.len() == 1 { "" } else { "s" }
+            );
+            if let Err(e) = self.apply(&pending) {
+                tracing::error!("cannot apply recorded events: {e:#}; they stay in the journal");
+            }
+        }
+        self.full_build();
+        self.make_durable();
+        self.settings = self.settings_stamps();
+        self.status.ready.store(true, Ordering::SeqCst);
+
+        let mut backlog: Vec<Entry> = Vec::new();
+        let mut open = true;
+        while open || !backlog.is_empty() {
+            let wait = if backlog.is_empty() {
+                IDLE_CHECK
+            } else {
+                Duration::from_secs(1)
+            };
+            match entries.recv_timeout(wait) {
+                Ok(first) => {
+                    backlog.push(first);
+                    open = collect_round(&entries, &mut backlog);
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if backlog.is_empty() {
+                        self.idle();
+                        continue;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => open = false,
+            }
+            if backlog.is_empty() {
+                continue;
+            }
+            match self.apply(&backlog) {
+                Ok(changes) => {
+                    backlog.clear();
+                    self.build(&changes);
+                    self.make_durable();
+                }
+                Err(e) => {
+                    // The events stay recorded; try again shortly (a full disk, a bad file).
+                    tracing::error!("cannot apply {} event(s): {e:#}; retrying", backlog.len());
+                    if !open {
+                        break;
+                    }
+                }
+            }
+        }
+        self.make_durable();
+        if let Err(e) = self.builder.save_state() {
+            tracing::warn!("cannot save the build state: {e:#}");
+        }
+    }
+
+    /// Makes the content files of applied events durable, then lets the journal know it may
+    /// forget them. After the build, so that publishing does not wait for the disk; until then,
+    /// a crash replays them (which changes nothing that is already there).
+    fn make_durable(&mut self) {
+        let Some(seq) = self.unapplied_through else {
+            return;
+        };
+        let result =
+            crate::fsio::sync_files(&self.unsynced).and_then(|()| self.paths.write_applied(seq));
+        match result {
+            Ok(()) => {
+                self.unsynced.clear();
+                self.unapplied_through = None;
+                self.applied.store(seq, Ordering::Release);
+            }
+            Err(e) => tracing::warn!(
+                "cannot make applied events durable yet: {e:#}; they stay in the journal"
+            ),
+        }
+    }
+
+    /// Applies entries through one store batch; returns what the build must look at.
+    fn apply(&mut self, entries: &[Entry]) -> Result<Vec<Change>> {
+        let started = Instant::now();
+        let mut store = self.project.open_store()?;
+        let mut batch = store.begin()?;
+        let mut applied = Applied::default();
+        for entry in entries {
+            let Some(envelope) = entry.event.as_object() else {
+                tracing::warn!("journal entry {} holds no event: skipped", entry.seq);
+                continue;
+            };
+            match events::parse(envelope) {
+                Ok(callback) => {
+                    if let Err(e) =
+                        events::apply(&mut batch, &callback.event, &mut self.parked, &mut applied)
+                    {
+                        tracing::warn!(
+                            "event {} ({}) not applied: {e:#}",
+                            entry.id,
+                            events::describe(&callback.event)
+                        );
+                    }
+                }
+                Err(e) => tracing::warn!("event {} not applied: {e}", entry.id),
+            }
+        }
+        let files = batch.len();
+        let summary = batch
+            .commit()
+            .context("cannot write the events into content/")?;
+        let parked_written = self.parked.save(&self.parked_path)?;
+        let content = self.project.content_dir();
+        self.unsynced
+            .extend(summary.paths.iter().map(|rel| content.join(rel)));
+        if parked_written {
+            self.unsynced.push(self.parked_path.clone());
+        }
+        if let Some(last) = entries.last() {
+            self.unapplied_through = Some(last.seq);
+        }
+        self.status
+            .events_applied
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        if applied.untracked > 0 {
+            tracing::debug!(
+                "{} event(s) for conversations no chat tracks: ignored",
+                applied.untracked
+            );
+        }
+        tracing::debug!(
+            "applied {} event(s) ({files} file(s)) in {:.1} ms",
+            entries.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        // The chats themselves too: one added by `channel add` since the last build is new to
+        // the builder (an unchanged chat costs a comparison).
+        let mut changes = applied.changes;
+        let slugs: BTreeSet<Slug> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Message(slug, _) => Some(slug.clone()),
+                _ => None,
+            })
+            .collect();
+        changes.extend(slugs.into_iter().map(Change::Chat));
+        Ok(changes)
+    }
+
+    fn build(&mut self, changes: &[Change]) {
+        if changes.is_empty() && !self.needs_full {
+            return;
+        }
+        let changes: &[Change] = if self.needs_full { &[] } else { changes };
+        match self.builder.build(changes) {
+            Ok(report) => {
+                self.needs_full = false;
+                self.status.failing.store(false, Ordering::Relaxed);
+                self.status.builds.fetch_add(1, Ordering::Relaxed);
+                self.status
+                    .last_build_ms
+                    .store((report.seconds * 1000.0) as u64, Ordering::Relaxed);
+                if !report.written.is_empty() || !report.removed.is_empty() {
+                    tracing::info!(
+                        "published in {:.0} ms: {} file(s) written{}",
+                        report.seconds * 1000.0,
+                        report.written.len(),
+                        if report.removed.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} removed", report.removed.len())
+                        }
+                    );
+                }
+                if let Some(hook) = self.on_publish.as_mut() {
+                    hook(&report);
+                }
+            }
+            Err(e) => {
+                self.needs_full = true;
+                self.status.failing.store(true, Ordering::Relaxed);
+                tracing::error!("build failed: {e:#}");
+            }
+        }
+    }
+
+    fn full_build(&mut self) {
+        self.needs_full = true;
+        self.build(&[]);
+    }
+
+    /// Between events: retry a failed build; notice chats whose settings changed.
+    fn idle(&mut self) {
+        if self.needs_full {
+            self.build(&[]);
+            return;
+        }
+        let now = self.settings_stamps();
+        if now == self.settings {
+            return;
+        }
+        let changes: Vec<Change> = now
+            .keys()
+            .chain(self.settings.keys())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter(|slug| now.get(*slug) != self.settings.get(*slug))
+            .filter_map(|slug| Slug::parse(slug).ok())
+            .map(Change::Chat)
+            .collect();
+        self.settings = now;
+        if !changes.is_empty() {
+            tracing::info!("chat settings changed: {} chat(s)", changes.len());
+            self.build(&changes);
+        }
+    }
+
+    /// The `channel.toml` stamps of every chat folder.
+    fn settings_stamps(&self) -> BTreeMap<String, Option<Stamp>> {
+        let dir = self.project.content_dir().join("channels");
+        let mut out = BTreeMap::new();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') || !entry.path().is_dir() {
+                    continue;
+                }
+                out.insert(name, Stamp::read(&entry.path().join("channel.toml")));
+            }
+        }
+        out
+    }
+}
+
+/// Takes what is queued, then keeps taking while events arrive within [`SETTLE`] of each other
+/// (for at most [`MAX_ROUND`]). Returns false when the channel closed.
+fn collect_round(entries: &mpsc::Receiver<Entry>, into: &mut Vec<Entry>) -> bool {
+    let started = Instant::now();
+    loop {
+        while let Ok(e) = entries.try_recv() {
+            into.push(e);
+        }
+        let left = MAX_ROUND.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return true;
+        }
+        match entries.recv_timeout(SETTLE.min(left)) {
+            Ok(e) => into.push(e),
+            Err(RecvTimeoutError::Timeout) => return true,
+            Err(RecvTimeoutError::Disconnected) => return false,
+        }
+    }
+}

@@ -1,0 +1,731 @@
+//! `scrollback serve` through the real binary: signed Slack events in, `content/` and `site/` out.
+
+mod common;
+
+use std::process::Command;
+
+use common::slack::*;
+use common::*;
+use serde_json::{Value, json};
+
+const CH: &str = "C1LIVE";
+
+/// A project with one live chat `live` for conversation [`CH`].
+fn live_project() -> Project {
+    let p = Project::init();
+    p.ok(&[
+        "channel",
+        "add",
+        CH,
+        "--slug",
+        "live",
+        "--headline",
+        "Live test",
+    ]);
+    p
+}
+
+fn feed_of(p: &Project, slug: &str) -> Option<Value> {
+    let text = std::fs::read_to_string(p.path(&format!("site/{slug}/feed.json"))).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn texts(p: &Project) -> Vec<(String, String)> {
+    feed_of(p, "live")
+        .map(|f| feed_messages(&f))
+        .unwrap_or_default()
+}
+
+fn top<'a>(feed: &'a Value, ts: &str) -> Option<&'a Value> {
+    feed["messages"].as_array()?.iter().find(|m| m["ts"] == ts)
+}
+
+/// `site/live/live.json` (written after `feed.json` in the same build: wait on it separately).
+fn live_feed(p: &Project) -> Value {
+    std::fs::read_to_string(p.path("site/live/live.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+fn record(p: &Project, ts: &str) -> Value {
+    serde_json::from_str(&p.read(&format!("content/channels/live/messages/{ts}.json"))).unwrap()
+}
+
+#[test]
+fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let t1 = "1700000001.000100";
+    let t2 = "1700000002.000100";
+    let events = [
+        message("Ev01", CH, t1, "U1", "first"),
+        message("Ev02", CH, t2, "U1", "second"),
+        edit(
+            "Ev03",
+            CH,
+            t1,
+            "first, edited",
+            "1700000010.000000",
+            Some("first"),
+        ),
+        delete("Ev04", CH, t2, "1700000011.000000"),
+        reply("Ev05", CH, "1700000003.000100", t1, "a reply"),
+        callback(
+            "Ev06",
+            json!({"type": "message", "subtype": "thread_broadcast", "channel": CH, "user": "U2",
+                   "text": "a broadcast reply", "ts": "1700000004.000100", "thread_ts": t1,
+                   "event_ts": "1700000004.000100"}),
+        ),
+        reaction("Ev07", CH, t1, "tada", "U2", true, "1700000012.000000"),
+        callback(
+            "Ev08",
+            json!({"type": "message", "subtype": "bot_message", "channel": CH, "bot_id": "B1",
+                   "username": "newsbot", "text": "bot says", "ts": "1700000005.000100"}),
+        ),
+        callback(
+            "Ev09",
+            json!({"type": "message", "subtype": "me_message", "channel": CH, "user": "U1",
+                   "text": "waves", "ts": "1700000006.000100"}),
+        ),
+        callback(
+            "Ev10",
+            json!({"type": "message", "subtype": "file_share", "channel": CH, "user": "U1",
+                   "text": "a chart", "ts": "1700000007.000100",
+                   "files": [{"id": "F1", "name": "chart.png", "title": "Chart", "mimetype": "image/png",
+                              "filetype": "png", "pretty_type": "PNG", "size": 1234,
+                              "url_private": "https://files.slack.com/files-pri/T1-F1/chart.png?t=xoxe-secret"}]}),
+        ),
+        callback(
+            "Ev11",
+            json!({"type": "channel_rename", "channel": {"id": CH, "name": "live-renamed", "created": 1700000000},
+                   "event_ts": "1700000013.000000"}),
+        ),
+        callback(
+            "Ev12",
+            json!({"type": "user_change", "user": {"id": "U1", "name": "ana",
+                   "profile": {"display_name": "Ana Reporter", "real_name": "Ana R"}}}),
+        ),
+        message("Ev13", "C9OTHER", "1700000008.000100", "U1", "elsewhere"),
+        callback(
+            "Ev14",
+            json!({"type": "app_mention", "channel": CH, "ts": "1.000000"}),
+        ),
+    ];
+    for e in &events {
+        assert_eq!(s.post(e), 200, "{e}\n{}", s.log());
+    }
+    wait_until(60, "every event in feed.json", || {
+        let Some(feed) = feed_of(&p, "live") else {
+            return false;
+        };
+        top(&feed, t1).is_some_and(|m| {
+            m["user"]["name"] == "Ana Reporter"
+                && m["reactions"].as_array().is_some_and(|r| !r.is_empty())
+                && m["thread"].as_array().is_some_and(|t| t.len() == 2)
+        }) && top(&feed, "1700000007.000100").is_some()
+    });
+    let feed = feed_of(&p, "live").unwrap();
+    assert_eq!(
+        texts(&p),
+        [
+            (t1, "first, edited"),
+            ("1700000003.000100", "a reply"),
+            ("1700000004.000100", "a broadcast reply"),
+            ("1700000004.000100", "a broadcast reply"),
+            ("1700000005.000100", "bot says"),
+            ("1700000006.000100", "waves"),
+            ("1700000007.000100", "a chart"),
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let first = top(&feed, t1).unwrap();
+    assert_eq!(first["edited"], "1700000010.000000");
+    assert_eq!(
+        first["reactions"][0],
+        json!({"name": "tada", "emoji": first["reactions"][0]["emoji"], "image": null, "count": 1, "users": ["U2"]})
+    );
+    assert_eq!(
+        top(&feed, "1700000005.000100").unwrap()["subtype"],
+        "bot_message"
+    );
+    assert_eq!(
+        top(&feed, "1700000006.000100").unwrap()["subtype"],
+        "me_message"
+    );
+    assert_eq!(
+        top(&feed, "1700000007.000100").unwrap()["files"][0]["name"],
+        "chart.png"
+    );
+
+    // The content tree: the edit kept the earlier text, the deletion kept the file.
+    let r1 = record(&p, t1);
+    assert_eq!(r1["revisions"][0]["text"], "first");
+    assert_eq!(record(&p, t2)["deleted"], true);
+    assert!(
+        !p.read("content/channels/live/messages/1700000007.000100.json")
+            .contains("xoxe"),
+        "tokens are stripped"
+    );
+    let settings = p.read("content/channels/live/channel.toml");
+    assert!(settings.contains("name = \"live-renamed\""), "{settings}");
+    assert!(settings.contains("headline = \"Live test\""), "{settings}");
+    assert!(p.read("content/users/U1.json").contains("Ana Reporter"));
+    // Untracked conversations and unknown events change nothing.
+    assert_eq!(p.count_files("content/channels", "channel.toml"), 1);
+    assert!(!texts(&p).iter().any(|(_, t)| t == "elsewhere"));
+
+    // The live feed: small, with what was removed.
+    wait_until(30, "live.json with every message", || {
+        live_feed(&p)["messages"]
+            .as_array()
+            .is_some_and(|m| m.len() == 5)
+    });
+    let live = live_feed(&p);
+    assert_eq!(live["removed"], json!([t2]));
+    assert_eq!(live["messages"].as_array().unwrap().len(), 5);
+    wait_until(30, "live.jsonp like live.json", || {
+        std::fs::read_to_string(p.path("site/live/live.jsonp"))
+            .is_ok_and(|j| j.contains("1700000007.000100"))
+    });
+    let jsonp = p.read("site/live/live.jsonp");
+    assert!(jsonp.starts_with("scrollbackLive({"), "{jsonp}");
+    // The page follows the chat with the live script.
+    let page = p.page("site/live/index.html");
+    assert_eq!(page.attrs("script", "src"), ["../assets/live.js"]);
+    assert_eq!(page.count(".live-follow[data-json='live.json']"), 1);
+    s.stop();
+}
+
+#[test]
+fn out_of_order_events_lose_nothing_and_resurrect_nothing() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let (t1, t2, t3) = (
+        "1700000001.000100",
+        "1700000002.000100",
+        "1700000003.000100",
+    );
+    for e in [
+        // An edit before its message, then the message.
+        edit("Ev1", CH, t1, "v2", "1700000020.000000", Some("v1")),
+        message("Ev2", CH, t1, "U1", "v1"),
+        // A deletion before its message, then the message.
+        delete("Ev3", CH, t2, "1700000021.000000"),
+        message("Ev4", CH, t2, "U1", "should never appear"),
+        // A reaction before its message, then the message.
+        reaction("Ev5", CH, t3, "fire", "U2", true, "1700000022.000000"),
+        message("Ev6", CH, t3, "U1", "reacted to"),
+        // An older edit arriving after a newer one.
+        edit("Ev7", CH, t1, "v1.5", "1700000015.000000", None),
+    ] {
+        assert_eq!(s.post(&e), 200);
+    }
+    wait_until(60, "the reaction applied once its message arrived", || {
+        feed_of(&p, "live")
+            .and_then(|f| top(&f, t3).map(|m| m["reactions"].as_array().map_or(0, Vec::len)))
+            == Some(1)
+    });
+    wait_until(30, "all seven events applied", || {
+        s.health()["events_applied"].as_u64() == Some(7)
+    });
+    assert_eq!(
+        texts(&p),
+        [(t1, "v2"), (t3, "reacted to")].map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+    let r1 = record(&p, t1);
+    let revisions: Vec<&str> = r1["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(revisions, ["v1", "v1.5"]);
+    assert_eq!(record(&p, t2)["deleted"], true);
+    assert!(
+        !p.snapshot("site")
+            .values()
+            .any(|b| String::from_utf8_lossy(b).contains("should never appear"))
+    );
+}
+
+#[test]
+fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let t1 = "1700000001.000100";
+    let shown = |p: &Project| texts(p).iter().any(|(ts, _)| ts == t1);
+    s.post(&message("Ev1", CH, t1, "U1", "visible"));
+    s.post(&message("Ev2", CH, "1700000002.000100", "U1", "another"));
+    wait_until(60, "the message", || shown(&p));
+    s.post(&edit(
+        "Ev3",
+        CH,
+        t1,
+        "&lt;#&gt; for editors now",
+        "1700000010.000000",
+        None,
+    ));
+    wait_until(60, "the comment-tagged message to go", || {
+        !shown(&p) && texts(&p).len() == 1
+    });
+    wait_until(30, "live.json to list it as removed", || {
+        live_feed(&p)["removed"] == json!([t1])
+    });
+    assert!(!p.read("site/live/index.html").contains("for editors"));
+    s.post(&edit(
+        "Ev4",
+        CH,
+        t1,
+        "visible again",
+        "1700000011.000000",
+        None,
+    ));
+    wait_until(60, "the message back", || {
+        texts(&p).contains(&(t1.to_owned(), "visible again".to_owned()))
+    });
+    wait_until(30, "live.json to list nothing removed", || {
+        live_feed(&p)["removed"] == json!([])
+    });
+}
+
+#[test]
+fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let good = message("Ev1", CH, "1700000001.000100", "U1", "hello").to_string();
+    let ts = now().to_string();
+    let raw = |headers: Vec<(&str, String)>, body: &[u8]| {
+        http(&s.addr, "POST", "/slack/events", &headers, body).status
+    };
+    // Unsigned, wrongly signed, stale, signed for another body.
+    assert_eq!(raw(vec![], good.as_bytes()), 401);
+    assert_eq!(
+        raw(
+            vec![
+                ("X-Slack-Request-Timestamp", ts.clone()),
+                (
+                    "X-Slack-Signature",
+                    sign("another secret", &ts, good.as_bytes())
+                )
+            ],
+            good.as_bytes()
+        ),
+        401
+    );
+    let old = (now() - 301).to_string();
+    assert_eq!(
+        raw(
+            vec![
+                ("X-Slack-Request-Timestamp", old.clone()),
+                ("X-Slack-Signature", sign(SECRET, &old, good.as_bytes()))
+            ],
+            good.as_bytes()
+        ),
+        401
+    );
+    assert_eq!(
+        raw(
+            vec![
+                ("X-Slack-Request-Timestamp", ts.clone()),
+                ("X-Slack-Signature", sign(SECRET, &ts, b"{}"))
+            ],
+            good.as_bytes()
+        ),
+        401
+    );
+    // Signed but unusable.
+    assert_eq!(s.post_raw(b"{not json", &[]).status, 400);
+    assert_eq!(s.post_raw(b"[1, 2]", &[]).status, 400);
+    assert_eq!(
+        s.post(&json!({"type": "event_callback", "event_id": "Ev2"})),
+        400
+    );
+    assert_eq!(
+        s.post(&callback(
+            "Ev3",
+            json!({"type": "message", "channel": CH, "text": "no ts"})
+        )),
+        400
+    );
+    assert_eq!(
+        s.post(&callback(
+            "Ev4",
+            json!({"type": "reaction_added", "user": "U1", "reaction": "x"})
+        )),
+        400
+    );
+    assert_eq!(
+        s.post(&callback(
+            "Ev../5",
+            json!({"type": "message", "channel": CH, "ts": "1.000001"})
+        )),
+        400
+    );
+    assert_eq!(
+        s.post(&message("Ev6", CH, "../../etc/passwd", "U1", "hostile ts")),
+        400
+    );
+    let huge = vec![b' '; 2 << 20];
+    assert_eq!(s.post_raw(&huge, &[]).status, 413);
+    // Valid, but nothing to do.
+    assert_eq!(s.post(&json!({"type": "something_new"})), 200);
+    assert_eq!(
+        s.post(&message(
+            "Ev7",
+            "C0UNKNOWN",
+            "1700000001.000100",
+            "U1",
+            "untracked"
+        )),
+        200
+    );
+    let challenge = s.post_raw(
+        json!({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV"})
+            .to_string()
+            .as_bytes(),
+        &[],
+    );
+    assert_eq!(challenge.status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&challenge.body).unwrap()["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV"
+    );
+    assert_eq!(s.get("/healthz").status, 200);
+    // Nothing reached the content tree, and the server still works.
+    wait_until(30, "the untracked event applied (as nothing)", || {
+        s.health()["events_applied"].as_u64() == Some(1)
+    });
+    assert_eq!(p.count_files("content/channels/live/messages", ".json"), 0);
+    assert_eq!(
+        s.post(&json!(serde_json::from_str::<Value>(&good).unwrap())),
+        200
+    );
+    wait_until(60, "the good event", || texts(&p).len() == 1);
+    let log = s.log();
+    for line in [
+        "refused an unverified request",
+        "more than 5 minutes",
+        "does not match",
+        "not JSON",
+        "has no `ts`",
+        "body is over",
+    ] {
+        assert!(log.contains(line), "no log line with {line:?}:\n{log}");
+    }
+}
+
+#[test]
+fn acknowledged_events_survive_kill_9() {
+    let p = live_project();
+    let s = Server::start(&p);
+    for i in 0..25 {
+        let ts = format!("17000000{:02}.000100", i + 10);
+        let status = s.post(&message(
+            &format!("EvK{i}"),
+            CH,
+            &ts,
+            "U1",
+            &format!("message {i}"),
+        ));
+        assert_eq!(status, 200);
+    }
+    // Killed right after the last acknowledgement: whatever was not applied is in the journal.
+    s.kill9();
+    let s = Server::start(&p);
+    wait_until(60, "all 25 acknowledged events after the restart", || {
+        texts(&p).len() == 25
+    });
+    s.stop();
+}
+
+#[test]
+fn retries_are_deduplicated_across_a_restart() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let t1 = "1700000001.000100";
+    let added = reaction("EvR2", CH, t1, "tada", "U2", true, "1700000010.000000");
+    s.post(&message("EvR1", CH, t1, "U1", "hello"));
+    s.post(&added);
+    s.post(&reaction(
+        "EvR3",
+        CH,
+        t1,
+        "tada",
+        "U2",
+        false,
+        "1700000011.000000",
+    ));
+    wait_until(60, "three events applied", || {
+        s.health()["events_applied"].as_u64() == Some(3)
+    });
+    s.kill9();
+    let s = Server::start(&p);
+    // Slack retries the reaction it thinks failed: applying it again would bring it back.
+    let retry = s.post_raw(
+        added.to_string().as_bytes(),
+        &[
+            ("X-Slack-Retry-Num", "1".to_owned()),
+            ("X-Slack-Retry-Reason", "http_timeout".to_owned()),
+        ],
+    );
+    assert_eq!(retry.status, 200);
+    s.post(&message("EvR4", CH, "1700000002.000100", "U1", "after"));
+    wait_until(60, "the next event", || texts(&p).len() == 2);
+    let feed = feed_of(&p, "live").unwrap();
+    assert_eq!(
+        top(&feed, t1).unwrap()["reactions"],
+        json!([]),
+        "{}\n{}",
+        std::fs::read_to_string(p.path("serve-0.log")).unwrap_or_default(),
+        s.log()
+    );
+    assert!(s.log().contains("already recorded"), "{}", s.log());
+    let journal = p.read(".scrollback/events/journal.jsonl");
+    let recorded = journal.lines().filter(|l| l.contains("\"EvR2\"")).count();
+    assert_eq!(recorded, 1, "{journal}");
+}
+
+#[test]
+fn a_burst_of_events_is_one_build() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let before = s.builds();
+    let addr = s.addr.clone();
+    let threads: Vec<_> = (0..10)
+        .map(|i| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let body = message(
+                    &format!("EvB{i}"),
+                    CH,
+                    &format!("17000000{:02}.000100", i + 10),
+                    "U1",
+                    &format!("burst {i}"),
+                )
+                .to_string();
+                let ts = now().to_string();
+                let headers = [
+                    ("X-Slack-Request-Timestamp", ts.clone()),
+                    ("X-Slack-Signature", sign(SECRET, &ts, body.as_bytes())),
+                ];
+                http(&addr, "POST", "/slack/events", &headers, body.as_bytes()).status
+            })
+        })
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    wait_until(60, "the burst published", || texts(&p).len() == 10);
+    wait_until(10, "the build counted", || s.builds() > before);
+    let builds = s.builds() - before;
+    // One round takes everything queued; on a loaded machine the tail may make a second.
+    assert!(builds <= 2, "{builds} builds for a burst of 10 events");
+}
+
+#[test]
+fn draft_live_archived() {
+    let p = Project::init();
+    let err = p.fails(&[
+        "channel",
+        "add",
+        "not-an-id",
+        "--slug",
+        "x",
+        "--headline",
+        "X",
+    ]);
+    assert!(err.contains("not a Slack conversation id"), "{err}");
+    p.ok(&[
+        "channel",
+        "add",
+        "C2PREP",
+        "--slug",
+        "prep",
+        "--headline",
+        "Prepared",
+        "--draft",
+    ]);
+    let err = p.fails(&[
+        "channel",
+        "add",
+        "C2PREP",
+        "--slug",
+        "other",
+        "--headline",
+        "X",
+    ]);
+    assert!(err.contains("already the chat `prep`"), "{err}");
+    assert!(
+        p.read("content/channels/prep/channel.toml")
+            .contains("state = \"draft\"")
+    );
+    p.build();
+    assert!(!p.exists("site/prep"));
+
+    let settings = p.read("content/channels/prep/channel.toml");
+    p.write(
+        "content/channels/prep/channel.toml",
+        &settings.replace(
+            "closing_note = \"\"",
+            "closing_note = \"Thanks for *reading*.\"",
+        ),
+    );
+    p.ok(&["publish", "prep"]);
+    assert!(
+        p.read("content/channels/prep/channel.toml")
+            .contains("state = \"live\"")
+    );
+    p.build();
+    assert!(p.exists("site/prep/live.json") && p.exists("site/prep/live.jsonp"));
+    let page = p.page("site/prep/index.html");
+    assert_eq!(page.attrs("script", "src"), ["../assets/live.js"]);
+    assert_eq!(
+        page.count(".closing-note"),
+        0,
+        "the closing note waits for the end"
+    );
+
+    // Archived while `serve` runs: it notices, and the page becomes a permanent article.
+    let s = Server::start(&p);
+    p.ok(&["archive", "prep"]);
+    wait_until(60, "the live feed to go", || {
+        !p.exists("site/prep/live.json")
+    });
+    let page = p.page("site/prep/index.html");
+    assert_eq!(page.count("script"), 0);
+    assert_eq!(page.count(".live-follow"), 0);
+    assert_eq!(page.text(".closing-note em"), "reading");
+    assert_eq!(page.count("meta[property='og:title']"), 1);
+    assert_eq!(feed_of(&p, "prep").unwrap()["channel"]["state"], "archived");
+    let settings = p.read("content/channels/prep/channel.toml");
+    assert!(settings.contains("state = \"archived\""), "{settings}");
+    assert!(settings.contains("closing_note = \"Thanks for *reading*.\""));
+    s.stop();
+    let err = p.fails(&["publish", "nope"]);
+    assert!(err.contains("no chat `nope`"), "{err}");
+}
+
+#[test]
+fn serve_serves_the_site_with_revalidation() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let index = s.get("/");
+    assert_eq!(index.status, 200);
+    assert!(
+        index
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(s.get("/live").status, 301);
+    let live = s.get("/live/live.json");
+    assert_eq!(live.status, 200);
+    assert_eq!(live.header("access-control-allow-origin"), Some("*"));
+    let etag = live.header("etag").unwrap().to_owned();
+    let again = http(
+        &s.addr,
+        "GET",
+        "/live/live.json",
+        &[("If-None-Match", etag.clone())],
+        b"",
+    );
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    s.post(&message("Ev1", CH, "1700000001.000100", "U1", "news"));
+    wait_until(60, "a new live.json", || {
+        http(
+            &s.addr,
+            "GET",
+            "/live/live.json",
+            &[("If-None-Match", etag.clone())],
+            b"",
+        )
+        .status
+            == 200
+    });
+    assert_eq!(s.get("/../Cargo.toml").status, 404);
+    assert_eq!(s.get("/.scrollback/events/journal.jsonl").status, 404);
+    assert_eq!(s.get("/nope.html").status, 404);
+}
+
+/// The tests' signing helper agrees with Slack's own Python SDK (`slack_sdk`'s
+/// `SignatureVerifier`), installed into `.venv` by scripts/test.
+#[test]
+fn the_test_signer_matches_slack_sdk() {
+    let python = repo().join(".venv/bin/python");
+    let available = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import slack_sdk"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if !available {
+        assert!(
+            std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
+            "slack_sdk is not installed in .venv (scripts/test installs it)"
+        );
+        eprintln!("skipped: slack_sdk is not installed in .venv (scripts/test installs it)");
+        return;
+    }
+    let ts = now().to_string();
+    let body = message("Ev1", CH, "1700000001.000100", "U1", "héllo \"quoted\" ✓").to_string();
+    let check = |body: &str, signature: &str| {
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "import sys\nfrom slack_sdk.signature import SignatureVerifier\n\
+                 v = SignatureVerifier(sys.argv[1])\n\
+                 print(v.is_valid(body=sys.argv[2], timestamp=sys.argv[3], signature=sys.argv[4]))",
+                SECRET,
+                body,
+                &ts,
+                signature,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let signature = sign(SECRET, &ts, body.as_bytes());
+    assert_eq!(check(&body, &signature), "True");
+    assert_eq!(check(&format!("{body} "), &signature), "False");
+}
+
+#[test]
+fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let (parent, r1) = ("1700000001.000100", "1700000002.000100");
+    s.post(&message("Ev1", CH, parent, "U1", "the question"));
+    s.post(&reply("Ev2", CH, r1, parent, "the answer"));
+    // Slack turns a deleted parent with replies into a tombstone.
+    s.post(&callback(
+        "Ev3",
+        json!({"type": "message", "subtype": "message_changed", "hidden": true, "channel": CH,
+               "ts": "1700000010.000000", "event_ts": "1700000010.000000",
+               "message": {"type": "message", "subtype": "tombstone", "hidden": true,
+                           "user": "USLACKBOT", "text": "This message was deleted.",
+                           "ts": parent, "thread_ts": parent, "reply_count": 1}}),
+    ));
+    wait_until(60, "the placeholder", || {
+        feed_of(&p, "live")
+            .and_then(|f| top(&f, parent).map(|m| m["tombstone"] == true))
+            .unwrap_or(false)
+    });
+    let feed = feed_of(&p, "live").unwrap();
+    let m = top(&feed, parent).unwrap();
+    assert_eq!(m["text"], "");
+    assert_eq!(m["thread"][0]["text"], "the answer");
+    assert_eq!(record(&p, parent)["deleted"], true);
+    // Its last reply gone, the placeholder goes too.
+    s.post(&delete("Ev4", CH, r1, "1700000011.000000"));
+    wait_until(60, "the placeholder to go", || texts(&p).is_empty());
+    wait_until(30, "live.json to list it as removed", || {
+        live_feed(&p)["removed"] == json!([parent])
+    });
+    assert!(!p.read("site/live/index.html").contains("the question"));
+}

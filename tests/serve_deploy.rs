@@ -1,0 +1,75 @@
+//! `serve --deploy`: every build that events cause is also published to S3 (the moto server on
+//! loopback), through the live deployer.
+
+mod common;
+mod support;
+
+use common::slack::*;
+use common::*;
+use support::*;
+
+const CH: &str = "C1LIVE";
+
+#[test]
+fn serve_deploy_publishes_each_change_to_s3() {
+    let s3 = moto();
+    runtime()
+        .block_on(s3.client().create_bucket().bucket("chats").send())
+        .unwrap();
+    let p = Project::init();
+    p.ok(&[
+        "channel",
+        "add",
+        CH,
+        "--slug",
+        "live",
+        "--headline",
+        "Live test",
+    ]);
+    let config = p.read("scrollback.toml");
+    p.write(
+        "scrollback.toml",
+        &format!(
+            "{config}\n[deploy]\nendpoint = \"{}\"\nlive_min_interval = 0\n",
+            s3.endpoint()
+        ),
+    );
+    p.build();
+    let env = s3.env();
+    ok_env(p.root(), &["deploy", "s3://chats/site"], &env);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let s = Server::start_args(&p, &["--deploy", "s3://chats/site"], &env);
+    assert_eq!(
+        s.post(&message(
+            "Ev1",
+            CH,
+            "1700000001.000100",
+            "U1",
+            "deployed live"
+        )),
+        200
+    );
+    let client = s3.client();
+    let rt = runtime();
+    wait_until(60, "the message in the bucket's feed.json", || {
+        rt.block_on(async {
+            let object = client
+                .get_object()
+                .bucket("chats")
+                .key("site/live/feed.json")
+                .send()
+                .await
+                .ok()?;
+            let bytes = object.body.collect().await.ok()?.into_bytes();
+            Some(String::from_utf8_lossy(&bytes).contains("deployed live"))
+        })
+        .unwrap_or(false)
+    });
+    assert!(
+        s.log()
+            .contains("publishing every build to s3://chats/site"),
+        "{}",
+        s.log()
+    );
+    s.stop();
+}

@@ -1,0 +1,477 @@
+/* scrollback live page: follows a live chat without a reload.
+ *
+ * The page is complete without this script. While the chat is live, its last page loads this
+ * script, which polls the chat's small live feed (live.json on the same origin, with conditional
+ * requests; live.jsonp from another origin, for embeds) and applies it: new messages and replies
+ * are inserted, edited ones replaced, removed ones taken out, reactions updated. The reader's
+ * scroll position is kept; a reader who scrolled away gets a "N new updates" button instead of a
+ * jump. Polling slows down while nothing changes and while the tab is hidden.
+ *
+ * The feed's `html` is safe HTML from scrollback's renderer; everything else is set as text. */
+(function () {
+  "use strict";
+
+  var config = document.querySelector(".live-follow");
+  var article = document.querySelector("article.chat");
+  var list = article && article.querySelector("ol.messages");
+  if (!config || !list) return;
+
+  var data = config.dataset;
+  var jsonUrl = new URL(data.json, location.href);
+  var jsonpUrl = new URL(data.jsonp, location.href);
+  var base = Number(data.interval) || 3000;
+  var slowest = Math.max(base, Number(data.maxInterval) || 30000);
+  var firstPage = data.firstPage === "true";
+  var avatars = data.avatars === "true";
+  var slug = article.getAttribute("data-slug");
+  var useJsonp = jsonUrl.origin !== location.origin || !window.fetch;
+
+  var state = {
+    etag: null,
+    modified: null,
+    updated: null,   // the newest activity seen (microseconds)
+    delay: base,
+    timer: null,
+    stopped: false,
+    applied: {},     // ts -> the message's JSON as last applied
+    unseen: 0,       // new messages since the reader scrolled away
+    firstUnseen: null
+  };
+
+  // --- polling ---------------------------------------------------------------------------------
+
+  function schedule(ms) {
+    clearTimeout(state.timer);
+    if (!state.stopped) state.timer = setTimeout(poll, ms);
+  }
+
+  function next(changed) {
+    state.delay = changed ? base : Math.min(slowest, Math.round(state.delay * 1.5));
+    schedule(document.hidden ? slowest : state.delay);
+  }
+
+  function poll() {
+    if (useJsonp) return pollJsonp();
+    var headers = {};
+    if (state.etag) headers["If-None-Match"] = state.etag;
+    if (state.modified) headers["If-Modified-Since"] = state.modified;
+    fetch(jsonUrl.href, { cache: "no-store", headers: headers, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 304) return null;
+        if (response.status === 404) { ended(); return null; }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        state.etag = response.headers.get("ETag");
+        state.modified = response.headers.get("Last-Modified");
+        return response.json();
+      })
+      .then(function (feed) { next(feed ? apply(feed) : false); },
+            function () { next(false); });
+  }
+
+  /* JSONP: a script tag calling the configured callback. The URL changes once per interval so
+   * that caches can serve every reader the same copy in between. */
+  function pollJsonp() {
+    var done = false;
+    var script = document.createElement("script");
+    setCallback(data.callback, function (feed) {
+      if (!feed || !feed.channel || feed.channel.slug !== slug) return;
+      done = true;
+      next(apply(feed));
+    });
+    var url = new URL(jsonpUrl.href);
+    url.searchParams.set("t", String(Math.floor(Date.now() / base)));
+    script.src = url.href;
+    script.async = true;
+    script.onload = script.onerror = function () {
+      script.remove();
+      if (!done) next(false);
+    };
+    document.head.appendChild(script);
+  }
+
+  function setCallback(name, fn) {
+    var parts = String(name || "scrollbackLive").split(".");
+    var target = window;
+    for (var i = 0; i < parts.length - 1; i++) {
+      if (parts[i] === "window" && i === 0) continue;
+      target = target[parts[i]] = target[parts[i]] || {};
+    }
+    target[parts[parts.length - 1]] = fn;
+  }
+
+  function ended() {
+    state.stopped = true;
+    clearTimeout(state.timer);
+    status("This chat has ended. Reload the page for its final version.");
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && !state.stopped) {
+      state.delay = base;
+      schedule(0);
+    }
+  });
+
+  // --- applying a feed -------------------------------------------------------------------------
+
+  function apply(feed) {
+    if (feed.channel && feed.channel.state !== "live") ended();
+    var changed = false;
+    var following = atBottom();
+    var anchor = scrollAnchor();
+    var inserted = [];
+
+    if (state.updated !== null && feed.since !== null && feed.since > state.updated) {
+      status("This page missed some updates while it was away: reload it to see everything.");
+    }
+    if (feed.updated !== null && feed.updated !== undefined) state.updated = feed.updated;
+
+    (feed.removed || []).forEach(function (ts) {
+      var li = topItem(ts);
+      if (li) {
+        removeWithDivider(li);
+        delete state.applied[ts];
+        changed = true;
+      }
+    });
+
+    (feed.messages || []).forEach(function (m) {
+      var json = JSON.stringify(m);
+      if (state.applied[m.ts] === json) return;
+      var existing = topItem(m.ts);
+      if (!existing && !belongsHere(m.ts)) return;
+      var li = renderTop(m);
+      if (existing) {
+        var replies = countNewReplies(existing, m);
+        existing.replaceWith(li);
+        if (replies > 0) inserted.push({ li: li, count: replies });
+      } else {
+        insertTop(li, m);
+        li.classList.add("live-new");
+        inserted.push({ li: li, count: 1 });
+      }
+      state.applied[m.ts] = json;
+      changed = true;
+    });
+
+    if (!changed) return false;
+    if (following) {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+    } else {
+      restore(anchor);
+      inserted.forEach(function (x) {
+        if (!state.firstUnseen || !state.firstUnseen.isConnected) state.firstUnseen = x.li;
+        state.unseen += x.count;
+      });
+      showUnseen();
+    }
+    return true;
+  }
+
+  /* Whether a message not on this page belongs on it: pages are cut oldest first, and this is
+   * the last page, so anything newer than its first message is here. */
+  function belongsHere(ts) {
+    if (firstPage) return true;
+    var first = list.querySelector(":scope > li[data-ts]");
+    return !first || key(ts) > key(first.getAttribute("data-ts"));
+  }
+
+  function topItem(ts) {
+    var li = document.getElementById(anchorOf(ts));
+    return li && li.parentNode === list ? li : null;
+  }
+
+  function countNewReplies(existing, m) {
+    var have = {};
+    existing.querySelectorAll(".replies > li[data-ts]").forEach(function (r) {
+      have[r.getAttribute("data-ts")] = true;
+    });
+    return (m.thread || []).filter(function (r) { return !have[r.ts]; }).length;
+  }
+
+  function insertTop(li, m) {
+    var tops = list.querySelectorAll(":scope > li[data-ts]");
+    var before = null;
+    for (var i = 0; i < tops.length; i++) {
+      if (key(tops[i].getAttribute("data-ts")) > key(m.ts)) { before = tops[i]; break; }
+    }
+    var prev = before ? previousTop(before) : tops[tops.length - 1];
+    var day = m.time && m.time.day;
+    var point = before;
+    var above = before ? before.previousElementSibling : null;
+    var dividerAbove = !!above && above.classList.contains("day-divider");
+    var sameDay = !!before && before.getAttribute("data-day") === day;
+    // A later day's divider stays with its day: insert above it.
+    if (dividerAbove && !sameDay) point = above;
+    if ((!prev || prev.getAttribute("data-day") !== day) && !(dividerAbove && sameDay)) {
+      list.insertBefore(dayDivider(m.time), point);
+    }
+    list.insertBefore(li, point);
+  }
+
+  function previousTop(li) {
+    var p = li.previousElementSibling;
+    while (p && !p.hasAttribute("data-ts")) p = p.previousElementSibling;
+    return p;
+  }
+
+  function removeWithDivider(li) {
+    var prev = li.previousElementSibling;
+    var nextEl = li.nextElementSibling;
+    li.remove();
+    // A day divider left with no message under it goes too.
+    if (prev && prev.classList.contains("day-divider") &&
+        (!nextEl || nextEl.classList.contains("day-divider"))) {
+      prev.remove();
+    }
+  }
+
+  // --- scroll position and the "new updates" button ---------------------------------------------
+
+  function atBottom() {
+    var doc = document.documentElement;
+    return window.innerHeight + window.scrollY >= doc.scrollHeight - 80;
+  }
+
+  /* The first message in view and where it is, to put it back there after the page changes. */
+  function scrollAnchor() {
+    var items = list.querySelectorAll("li[data-ts]");
+    for (var i = 0; i < items.length; i++) {
+      var r = items[i].getBoundingClientRect();
+      if (r.bottom > 0) return { ts: items[i].getAttribute("data-ts"), top: r.top };
+    }
+    return null;
+  }
+
+  function restore(anchor) {
+    if (!anchor) return;
+    var el = document.getElementById(anchorOf(anchor.ts));
+    if (!el) return;
+    var delta = el.getBoundingClientRect().top - anchor.top;
+    if (delta) window.scrollBy(0, delta);
+  }
+
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "live-updates";
+  button.hidden = true;
+  button.addEventListener("click", function () {
+    var target = state.firstUnseen && state.firstUnseen.isConnected ? state.firstUnseen : list.lastElementChild;
+    clearUnseen();
+    if (target) target.scrollIntoView({ block: "start" });
+  });
+  document.body.appendChild(button);
+
+  function showUnseen() {
+    if (state.unseen <= 0) return;
+    button.textContent = state.unseen + (state.unseen === 1 ? " new update" : " new updates");
+    button.hidden = false;
+  }
+
+  function clearUnseen() {
+    state.unseen = 0;
+    state.firstUnseen = null;
+    button.hidden = true;
+  }
+
+  window.addEventListener("scroll", function () {
+    if (!button.hidden && atBottom()) clearUnseen();
+  }, { passive: true });
+
+  var statusLine = null;
+  function status(text) {
+    if (!statusLine) {
+      statusLine = document.createElement("p");
+      statusLine.className = "live-note";
+      statusLine.setAttribute("role", "status");
+      config.appendChild(statusLine);
+    }
+    statusLine.textContent = text;
+  }
+
+  // --- messages as the default theme's message.html renders them --------------------------------
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function safeUrl(u) {
+    if (typeof u !== "string") return null;
+    try {
+      var url = new URL(u, location.href);
+      return /^(https?|mailto):$/.test(url.protocol) ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function anchorOf(ts) {
+    return "m" + String(ts).replace(".", "-");
+  }
+
+  function key(ts) {
+    var parts = String(ts).split(".");
+    var micros = ((parts[1] || "") + "000000").slice(0, 6);
+    return Number(parts[0]) * 1e6 + Number(micros);
+  }
+
+  function dayDivider(time) {
+    var li = el("li", "day-divider");
+    var h2 = el("h2");
+    var t = el("time", null, time && time.date);
+    if (time) t.setAttribute("datetime", time.day);
+    h2.appendChild(t);
+    li.appendChild(h2);
+    return li;
+  }
+
+  function renderTop(m) {
+    var li = el("li");
+    li.id = m.anchor || anchorOf(m.ts);
+    li.setAttribute("data-ts", m.ts);
+    if (m.time) li.setAttribute("data-day", m.time.day);
+    li.appendChild(renderMessage(m));
+    var thread = m.thread || [];
+    if (thread.length) {
+      var section = el("section", "thread");
+      section.setAttribute("aria-label", "Replies");
+      section.appendChild(el("p", "thread-count", thread.length + (thread.length === 1 ? " reply" : " replies")));
+      var ol = el("ol", "replies");
+      thread.forEach(function (r) {
+        var rli = el("li");
+        rli.id = r.anchor || anchorOf(r.ts);
+        rli.setAttribute("data-ts", r.ts);
+        rli.appendChild(renderMessage(r));
+        ol.appendChild(rli);
+      });
+      section.appendChild(ol);
+      li.appendChild(section);
+    }
+    return li;
+  }
+
+  function renderMessage(m) {
+    var user = m.user || {};
+    var cls = "message" + (user.is_bot ? " message--bot" : "") + (m.subtype ? " message--" + m.subtype : "");
+    var art = el("article", cls);
+    if (m.tombstone) {
+      art.appendChild(el("p", "tombstone", "This message was deleted."));
+      return art;
+    }
+    if (avatars) {
+      var avatar = safeUrl(user.avatar);
+      if (avatar) {
+        var img = el("img", "avatar");
+        img.src = avatar;
+        img.alt = "";
+        img.width = 40;
+        img.height = 40;
+        img.loading = "lazy";
+        art.appendChild(img);
+      } else {
+        var blank = el("span", "avatar avatar--blank", (user.name || "?").charAt(0).toUpperCase());
+        blank.setAttribute("aria-hidden", "true");
+        art.appendChild(blank);
+      }
+    }
+    var body = el("div", "message-body");
+    var byline = el("header", "byline");
+    byline.appendChild(el("span", "author", user.name || ""));
+    var stamp = el("a", "timestamp");
+    stamp.href = "#" + (m.anchor || anchorOf(m.ts));
+    var time = el("time", null, m.time && m.time.time);
+    if (m.time) time.setAttribute("datetime", m.time.iso);
+    stamp.appendChild(time);
+    byline.appendChild(stamp);
+    if (m.edited) byline.appendChild(el("span", "edited", "(edited)"));
+    body.appendChild(byline);
+    var text = el("div", "text");
+    text.innerHTML = m.html || ""; // safe HTML from scrollback's renderer
+    body.appendChild(text);
+    if (m.files && m.files.length) body.appendChild(renderFiles(m.files));
+    if (m.reactions && m.reactions.length) body.appendChild(renderReactions(m.reactions));
+    art.appendChild(body);
+    return art;
+  }
+
+  function renderFiles(files) {
+    var ul = el("ul", "files");
+    files.forEach(function (f) {
+      var li = el("li", "file");
+      var url = safeUrl(f.url);
+      var image = safeUrl(f.image);
+      if (image) {
+        var fig = el("figure");
+        var a = el("a");
+        if (url) a.href = url;
+        var img = el("img");
+        img.src = image;
+        img.alt = f.title || "";
+        img.loading = "lazy";
+        a.appendChild(img);
+        fig.appendChild(a);
+        if (f.title !== f.name) fig.appendChild(el("figcaption", null, f.title));
+        li.appendChild(fig);
+      } else {
+        var card = el(url ? "a" : "span", "file-card");
+        if (url) {
+          card.href = url;
+          card.rel = "noopener nofollow";
+        }
+        card.appendChild(el("span", "file-kind", f.kind));
+        card.appendChild(document.createTextNode(" "));
+        card.appendChild(el("span", "file-title", f.title));
+        if (f.size) {
+          card.appendChild(document.createTextNode(" "));
+          card.appendChild(el("span", "file-size", size(f.size)));
+        }
+        li.appendChild(card);
+      }
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  function size(bytes) {
+    var units = ["B", "KB", "MB", "GB", "TB"];
+    var n = Math.max(0, bytes), u = 0;
+    while (n >= 1000 && u < units.length - 1) { n /= 1000; u++; }
+    return (u === 0 ? n.toFixed(0) : n.toFixed(1)) + " " + units[u];
+  }
+
+  function renderReactions(reactions) {
+    var ul = el("ul", "reactions");
+    ul.setAttribute("aria-label", "Reactions");
+    reactions.forEach(function (r) {
+      var li = el("li", "reaction");
+      li.title = (r.users || []).join(", ");
+      var image = safeUrl(r.image);
+      if (image) {
+        var img = el("img", "emoji");
+        img.src = image;
+        img.alt = ":" + r.name + ":";
+        li.appendChild(img);
+      } else if (r.emoji) {
+        var span = el("span", "emoji", r.emoji);
+        span.setAttribute("role", "img");
+        span.setAttribute("aria-label", r.name);
+        li.appendChild(span);
+      } else {
+        li.appendChild(el("span", "emoji", ":" + r.name + ":"));
+      }
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "count", r.count));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+
+  // Scroll anchoring is done here, message by message; the browser's own would fight it.
+  document.documentElement.style.overflowAnchor = "none";
+  // For debugging and tests (not the JSONP callback, which may be called scrollbackLive).
+  window.scrollbackLivePage = { poll: function () { schedule(0); }, state: state };
+  schedule(0);
+})();
