@@ -81,8 +81,9 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let read = || -> std::io::Result<(std::fs::Metadata, Vec<u8>)> {
         let mut file = std::fs::File::open(path)?;
         let meta = file.metadata()?;
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        // Exactly the size fstat gave: no second read to find the end (a syscall per message).
+        let mut bytes = vec![0; meta.len() as usize];
+        std::io::Read::read_exact(&mut file, &mut bytes)?;
         Ok((meta, bytes))
     };
     let (meta, bytes) = read().with_context(|| format!("cannot read {}", path.display()))?;
