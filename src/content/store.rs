@@ -231,36 +231,66 @@ impl Batch<'_> {
 
     /// Stages `bytes` for content-relative `rel`, unless the tree already holds exactly them.
     fn stage(&mut self, rel: &Path, bytes: &[u8], skip_compare: bool) -> Result<WriteOutcome> {
-        let target = self.store.root.join(rel);
-        let outcome = if skip_compare {
-            WriteOutcome::Created
-        } else {
-            match fsio::read_optional(&target)? {
-                Some(existing) if existing == bytes => {
-                    // Back to what the tree holds (a reaction added, then removed, in one batch):
-                    // an earlier version staged in this batch must not land.
-                    if self.staged.remove(rel).is_some() {
-                        let staged = self.staging.path().join(rel);
-                        fs::remove_file(&staged)
-                            .with_context(|| format!("cannot remove {}", staged.display()))?;
-                    }
-                    return Ok(WriteOutcome::Unchanged);
-                }
-                Some(_) => WriteOutcome::Updated,
-                None => WriteOutcome::Created,
-            }
-        };
-        let path = self.staging.path().join(rel);
+        let mut outcomes = self.stage_many(vec![(rel.to_owned(), bytes.to_vec(), skip_compare)]);
+        outcomes
+            .pop()
+            .unwrap_or_else(|| Ok(WriteOutcome::Unchanged))
+    }
+
+    /// Stages files (content-relative path, bytes, whether the tree surely lacks the file) in
+    /// parallel: a bulk import is bound by creating files. Each file is staged unless the tree
+    /// already holds exactly its bytes.
+    fn stage_many(&mut self, files: Vec<(PathBuf, Vec<u8>, bool)>) -> Vec<Result<WriteOutcome>> {
+        use rayon::prelude::*;
         // A bulk import stages a hundred thousand files into a few folders: create each once.
-        if let Some(dir) = path.parent()
-            && !self.staging_dirs.contains(dir)
-        {
-            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            self.staging_dirs.insert(dir.to_owned());
+        for (rel, _, _) in &files {
+            let path = self.staging.path().join(rel);
+            if let Some(dir) = path.parent()
+                && !self.staging_dirs.contains(dir)
+            {
+                if let Err(e) = fs::create_dir_all(dir) {
+                    let e =
+                        anyhow::Error::from(e).context(format!("cannot create {}", dir.display()));
+                    return vec![Err(e)];
+                }
+                self.staging_dirs.insert(dir.to_owned());
+            }
         }
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-        self.staged.insert(rel.to_owned(), outcome);
-        Ok(outcome)
+        let (root, staging) = (&self.store.root, self.staging.path());
+        let decided: Vec<Result<WriteOutcome>> = files
+            .par_iter()
+            .map(|(rel, bytes, skip_compare)| {
+                let outcome = if *skip_compare {
+                    WriteOutcome::Created
+                } else {
+                    match fsio::read_optional(&root.join(rel))? {
+                        Some(existing) if existing == *bytes => return Ok(WriteOutcome::Unchanged),
+                        Some(_) => WriteOutcome::Updated,
+                        None => WriteOutcome::Created,
+                    }
+                };
+                let path = staging.join(rel);
+                fs::write(&path, bytes)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                Ok(outcome)
+            })
+            .collect();
+        for ((rel, _, _), outcome) in files.iter().zip(&decided) {
+            match outcome {
+                // Back to what the tree holds (a reaction added, then removed, in one batch):
+                // an earlier version staged in this batch must not land.
+                Ok(WriteOutcome::Unchanged) => {
+                    if self.staged.remove(rel).is_some() {
+                        let _ = fs::remove_file(self.staging.path().join(rel));
+                    }
+                }
+                Ok(outcome) => {
+                    self.staged.insert(rel.clone(), *outcome);
+                }
+                Err(_) => {}
+            }
+        }
+        decided
     }
 
     /// Reads the version of a content file this batch would leave: staged, else on disk.
@@ -362,9 +392,52 @@ impl Batch<'_> {
     pub fn upsert_message_keeping(
         &mut self,
         slug: &Slug,
-        mut raw: Map<String, Value>,
+        raw: Map<String, Value>,
         keep: &[&str],
     ) -> Result<(Ts, WriteOutcome)> {
+        let (ts, rel, bytes, new_chat) = self.prepare_message(slug, raw, keep)?;
+        let outcome = self.stage(&rel, &bytes, new_chat)?;
+        Ok((ts, outcome))
+    }
+
+    /// [`Batch::upsert_message`] for many messages of one chat at once, in parallel (imports).
+    pub fn upsert_messages(
+        &mut self,
+        slug: &Slug,
+        raws: Vec<Map<String, Value>>,
+    ) -> Vec<Result<(Ts, WriteOutcome)>> {
+        use rayon::prelude::*;
+        let prepared: Vec<Result<(Ts, PathBuf, Vec<u8>, bool)>> = raws
+            .into_par_iter()
+            .map(|raw| self.prepare_message(slug, raw, &[]))
+            .collect();
+        let mut files = Vec::new();
+        let mut results: Vec<Result<Ts>> = Vec::with_capacity(prepared.len());
+        for p in prepared {
+            results.push(p.map(|(ts, rel, bytes, new_chat)| {
+                files.push((rel, bytes, new_chat));
+                ts
+            }));
+        }
+        let mut staged = self.stage_many(files).into_iter();
+        results
+            .into_iter()
+            .map(|r| {
+                let ts = r?;
+                let outcome = staged.next().unwrap_or(Ok(WriteOutcome::Unchanged))?;
+                Ok((ts, outcome))
+            })
+            .collect()
+    }
+
+    /// The bytes a message file will hold once `raw` is merged into what the batch has:
+    /// (ts, content-relative path, bytes, whether the chat is new in this batch).
+    fn prepare_message(
+        &self,
+        slug: &Slug,
+        mut raw: Map<String, Value>,
+        keep: &[&str],
+    ) -> Result<(Ts, PathBuf, Vec<u8>, bool)> {
         let ts_text = raw
             .get("ts")
             .and_then(Value::as_str)
@@ -401,8 +474,9 @@ impl Batch<'_> {
                 record
             }
         };
-        let outcome = self.stage(&rel, &record.to_bytes(), new_chat)?;
-        Ok((ts, outcome))
+        // A file of a chat new in this batch cannot be in the tree yet: no need to compare.
+        let surely_new = new_chat && !self.staged.contains_key(&rel);
+        Ok((ts, rel, record.to_bytes(), surely_new))
     }
 
     /// Marks a message deleted (Slack deleted it at `at`). The file stays, for the record. A

@@ -195,6 +195,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
         };
         let slug = &slugs[&c];
         let seen = seen.entry(c).or_default();
+        let mut valid = Vec::with_capacity(messages.len());
         for (i, message) in messages.into_iter().enumerate() {
             let at = || format!("{entry}: message {}", i + 1);
             let Value::Object(message) = message else {
@@ -230,15 +231,24 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
                     .entry(id.to_owned())
                     .or_insert_with(|| user::from_message_profile(id, profile));
             }
-            report.messages += 1;
-            match batch.upsert_message(slug, message) {
-                Ok((_, WriteOutcome::Created)) => report.created += 1,
-                Ok((_, WriteOutcome::Updated)) => report.updated += 1,
-                Ok((_, WriteOutcome::Unchanged)) => report.unchanged += 1,
-                Err(e) => {
-                    report.messages -= 1;
-                    problems.skip(format!("{}: {e:#}", at()))?;
+            valid.push((i, message));
+        }
+        // Checked one by one above; written together, in parallel.
+        let (positions, messages): (Vec<usize>, Vec<_>) = valid.into_iter().unzip();
+        for (i, outcome) in positions
+            .into_iter()
+            .zip(batch.upsert_messages(slug, messages))
+        {
+            match outcome {
+                Ok((_, outcome)) => {
+                    report.messages += 1;
+                    match outcome {
+                        WriteOutcome::Created => report.created += 1,
+                        WriteOutcome::Updated => report.updated += 1,
+                        WriteOutcome::Unchanged => report.unchanged += 1,
+                    }
                 }
+                Err(e) => problems.skip(format!("{entry}: message {}: {e:#}", i + 1))?,
             }
         }
     }
