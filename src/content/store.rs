@@ -211,6 +211,16 @@ pub struct CommitSummary {
     pub paths: Vec<PathBuf>,
 }
 
+/// A message file ready to stage.
+struct PreparedMessage {
+    ts: Ts,
+    /// Content-relative path.
+    rel: PathBuf,
+    bytes: Vec<u8>,
+    /// The chat is new in this batch, so the tree cannot hold the file: no need to compare.
+    surely_new: bool,
+}
+
 /// A conversation as an importer or event describes it.
 #[derive(Debug, Clone)]
 pub struct ChannelDescription {
@@ -395,9 +405,9 @@ impl Batch<'_> {
         raw: Map<String, Value>,
         keep: &[&str],
     ) -> Result<(Ts, WriteOutcome)> {
-        let (ts, rel, bytes, new_chat) = self.prepare_message(slug, raw, keep)?;
-        let outcome = self.stage(&rel, &bytes, new_chat)?;
-        Ok((ts, outcome))
+        let p = self.prepare_message(slug, raw, keep)?;
+        let outcome = self.stage(&p.rel, &p.bytes, p.surely_new)?;
+        Ok((p.ts, outcome))
     }
 
     /// [`Batch::upsert_message`] for many messages of one chat at once, in parallel (imports).
@@ -407,16 +417,16 @@ impl Batch<'_> {
         raws: Vec<Map<String, Value>>,
     ) -> Vec<Result<(Ts, WriteOutcome)>> {
         use rayon::prelude::*;
-        let prepared: Vec<Result<(Ts, PathBuf, Vec<u8>, bool)>> = raws
+        let prepared: Vec<Result<PreparedMessage>> = raws
             .into_par_iter()
             .map(|raw| self.prepare_message(slug, raw, &[]))
             .collect();
         let mut files = Vec::new();
         let mut results: Vec<Result<Ts>> = Vec::with_capacity(prepared.len());
         for p in prepared {
-            results.push(p.map(|(ts, rel, bytes, new_chat)| {
-                files.push((rel, bytes, new_chat));
-                ts
+            results.push(p.map(|p| {
+                files.push((p.rel, p.bytes, p.surely_new));
+                p.ts
             }));
         }
         let mut staged = self.stage_many(files).into_iter();
@@ -430,14 +440,13 @@ impl Batch<'_> {
             .collect()
     }
 
-    /// The bytes a message file will hold once `raw` is merged into what the batch has:
-    /// (ts, content-relative path, bytes, whether the chat is new in this batch).
+    /// The bytes a message file will hold once `raw` is merged into what the batch has.
     fn prepare_message(
         &self,
         slug: &Slug,
         mut raw: Map<String, Value>,
         keep: &[&str],
-    ) -> Result<(Ts, PathBuf, Vec<u8>, bool)> {
+    ) -> Result<PreparedMessage> {
         let ts_text = raw
             .get("ts")
             .and_then(Value::as_str)
@@ -476,7 +485,12 @@ impl Batch<'_> {
         };
         // A file of a chat new in this batch cannot be in the tree yet: no need to compare.
         let surely_new = new_chat && !self.staged.contains_key(&rel);
-        Ok((ts, rel, record.to_bytes(), surely_new))
+        Ok(PreparedMessage {
+            ts,
+            rel,
+            bytes: record.to_bytes(),
+            surely_new,
+        })
     }
 
     /// Marks a message deleted (Slack deleted it at `at`). The file stays, for the record. A
