@@ -344,3 +344,42 @@ fn unpacked_folder_imports_like_the_zip() {
     b.import(&folder);
     assert_eq!(a.snapshot("content"), b.snapshot("content"));
 }
+
+/// slackdump writes every conversation to channels.json (private ones flagged) and names the
+/// folders by channel id; an Enterprise export has org_users.json instead of users.json.
+#[test]
+fn slackdump_style_exports_import_too() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let channels = json!([
+        {"id": "C100", "name": "newsroom", "created": 1},
+        {"id": "G200", "name": "editors", "is_private": true, "created": 1}
+    ]);
+    let users = json!([{"id": "W1", "name": "ed", "profile": {"display_name": "Ed"}}]);
+    let msg = |t: &str| {
+        json!([{"type": "message", "user": "W1", "text": "hello", "ts": t}])
+            .to_string()
+            .into_bytes()
+    };
+    let entries = vec![
+        (b"channels.json".to_vec(), channels.to_string().into_bytes()),
+        (b"org_users.json".to_vec(), users.to_string().into_bytes()),
+        (b"C100/2018-01-01.json".to_vec(), msg("1.000001")),
+        (b"G200/2018-01-01.json".to_vec(), msg("2.000001")),
+    ];
+    let zip = dir.path().join("slackdump.zip");
+    write_zip(&zip, &entries);
+    p.import(&zip).build();
+    assert!(
+        p.read("content/channels/newsroom/channel.toml")
+            .contains("state = \"archived\"")
+    );
+    assert!(
+        p.read("content/channels/editors/channel.toml")
+            .contains("state = \"draft\""),
+        "private stays a draft"
+    );
+    assert!(p.exists("content/users/W1.json"));
+    assert_eq!(p.feed("newsroom")["messages"][0]["user"]["name"], "Ed");
+    assert!(!p.exists("site/editors"));
+}
