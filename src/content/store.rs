@@ -9,7 +9,7 @@
 //! content tree exactly as it was. A chat folder that is new in the batch is moved in with a single
 //! rename, so a reader never sees half a new chat either.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -179,7 +179,7 @@ impl ContentStore {
         Ok(Batch {
             store: self,
             staging: dir,
-            staged: BTreeMap::new(),
+            staged: HashMap::new(),
             new_chats: Vec::new(),
             staging_dirs: HashSet::new(),
             existing_users: None,
@@ -193,7 +193,7 @@ pub struct Batch<'a> {
     store: &'a mut ContentStore,
     staging: tempfile::TempDir,
     /// Content-relative path → outcome, for every staged file.
-    staged: BTreeMap<PathBuf, WriteOutcome>,
+    staged: HashMap<PathBuf, WriteOutcome>,
     /// Chats created in this batch: their folders move in whole.
     new_chats: Vec<Slug>,
     /// Folders already created under the staging folder.
@@ -247,9 +247,8 @@ impl Batch<'_> {
             .unwrap_or_else(|| Ok(WriteOutcome::Unchanged))
     }
 
-    /// Stages files (content-relative path, bytes, whether the tree surely lacks the file) in
-    /// parallel: a bulk import is bound by creating files. Each file is staged unless the tree
-    /// already holds exactly its bytes.
+    /// Stages files (content-relative path, bytes, whether the tree surely lacks the file).
+    /// Each file is staged unless the tree already holds exactly its bytes.
     fn stage_many(&mut self, files: Vec<(PathBuf, Vec<u8>, bool)>) -> Vec<Result<WriteOutcome>> {
         use rayon::prelude::*;
         // A bulk import stages a hundred thousand files into a few folders: create each once.
@@ -267,21 +266,32 @@ impl Batch<'_> {
             }
         }
         let (root, staging) = (&self.store.root, self.staging.path());
-        let decided: Vec<Result<WriteOutcome>> = files
+        // Comparing with the tree reads in parallel; creating files is one thread's job: two
+        // threads creating files in one folder contend for its lock, and on a busy disk they
+        // spin on it (seen here: ten times slower than one thread).
+        let compared: Vec<Result<WriteOutcome>> = files
             .par_iter()
             .map(|(rel, bytes, skip_compare)| {
-                let outcome = if *skip_compare {
-                    WriteOutcome::Created
-                } else {
-                    match fsio::read_optional(&root.join(rel))? {
-                        Some(existing) if existing == *bytes => return Ok(WriteOutcome::Unchanged),
-                        Some(_) => WriteOutcome::Updated,
-                        None => WriteOutcome::Created,
-                    }
-                };
-                let path = staging.join(rel);
-                fs::write(&path, bytes)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
+                if *skip_compare {
+                    return Ok(WriteOutcome::Created);
+                }
+                Ok(match fsio::read_optional(&root.join(rel))? {
+                    Some(existing) if existing == *bytes => WriteOutcome::Unchanged,
+                    Some(_) => WriteOutcome::Updated,
+                    None => WriteOutcome::Created,
+                })
+            })
+            .collect();
+        let decided: Vec<Result<WriteOutcome>> = files
+            .iter()
+            .zip(compared)
+            .map(|((rel, bytes, _), outcome)| {
+                let outcome = outcome?;
+                if outcome != WriteOutcome::Unchanged {
+                    let path = staging.join(rel);
+                    fs::write(&path, bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
                 Ok(outcome)
             })
             .collect();
@@ -680,7 +690,7 @@ impl Batch<'_> {
     pub fn commit(self) -> Result<CommitSummary> {
         let root = self.store.root.clone();
         let mut summary = CommitSummary::default();
-        let mut moved_whole: Vec<PathBuf> = Vec::new();
+        let mut moved_whole: HashSet<&str> = HashSet::new();
         fs::create_dir_all(root.join("channels"))
             .with_context(|| format!("cannot create {}", root.join("channels").display()))?;
         for slug in &self.new_chats {
@@ -689,17 +699,19 @@ impl Batch<'_> {
             let to = root.join(&rel);
             // Fails if someone created the folder meanwhile; then files move one by one.
             if fs::rename(&from, &to).is_ok() {
-                moved_whole.push(rel);
+                moved_whole.insert(slug.as_str());
             }
         }
-        for (rel, outcome) in &self.staged {
+        let mut staged: Vec<(&PathBuf, &WriteOutcome)> = self.staged.iter().collect();
+        staged.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        for (rel, outcome) in staged {
             match outcome {
                 WriteOutcome::Created => summary.created += 1,
                 WriteOutcome::Updated => summary.updated += 1,
                 WriteOutcome::Unchanged => {}
             }
             summary.paths.push(rel.clone());
-            if moved_whole.iter().any(|d| rel.starts_with(d)) {
+            if chat_of(rel).is_some_and(|slug| moved_whole.contains(slug)) {
                 continue;
             }
             let from = self.staging.path().join(rel);
@@ -717,6 +729,18 @@ impl Batch<'_> {
             }
         }
         Ok(summary)
+    }
+}
+
+/// The chat a content-relative path belongs to: paths are `channels/<slug>/…` or
+/// `users/<id>.json`, so it is the second part of a `channels/` path.
+fn chat_of(rel: &Path) -> Option<&str> {
+    let mut parts = rel.components();
+    match (parts.next(), parts.next()) {
+        (Some(first), Some(second)) if first.as_os_str() == "channels" => {
+            second.as_os_str().to_str()
+        }
+        _ => None,
     }
 }
 

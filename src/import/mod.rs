@@ -176,81 +176,93 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
     );
     let mut seen: HashMap<usize, HashMap<u64, usize>> = HashMap::new();
     let mut missing_users: HashMap<String, Map<String, Value>> = HashMap::new();
-    for &(c, index) in &day_files {
+    // Reading and parsing the next day file overlaps with staging the current one.
+    let names: Vec<String> = archive.names().to_vec();
+    let load = |archive: &mut Archive, index: usize| -> std::result::Result<Vec<Value>, String> {
+        let bytes = archive.read(index).map_err(|e| format!("{e:#}"))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}: not a JSON array of messages ({e})", names[index]))
+    };
+    let mut next = day_files
+        .first()
+        .map(|&(_, index)| load(&mut archive, index));
+    for (k, &(c, index)) in day_files.iter().enumerate() {
         progress.inc(1);
-        let entry = archive.names()[index].clone();
-        let bytes = match archive.read(index) {
-            Ok(b) => b,
-            Err(e) => {
-                problems.skip(format!("{e:#}"))?;
-                continue;
-            }
-        };
-        let messages: Vec<Value> = match serde_json::from_slice(&bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                problems.skip(format!("{entry}: not a JSON array of messages ({e})"))?;
-                continue;
-            }
-        };
+        let current = next
+            .take()
+            .unwrap_or_else(|| Err("internal: day file not read".to_owned()));
+        let following = day_files.get(k + 1).map(|&(_, i)| i);
+        let entry = &names[index];
         let slug = &slugs[&c];
         let seen = seen.entry(c).or_default();
-        let mut valid = Vec::with_capacity(messages.len());
-        for (i, message) in messages.into_iter().enumerate() {
-            let at = || format!("{entry}: message {}", i + 1);
-            let Value::Object(message) = message else {
-                problems.skip(format!("{}: not a JSON object", at()))?;
-                continue;
-            };
-            let ts = match message.get("ts").and_then(Value::as_str).map(Ts::parse) {
-                Some(Ok(ts)) => ts,
-                Some(Err(e)) => {
-                    problems.skip(format!("{}: {e}", at()))?;
-                    continue;
+        let (staged, loaded) = rayon::join(
+            || -> Result<()> {
+                let messages = match current {
+                    Ok(m) => m,
+                    Err(problem) => return problems.skip(problem),
+                };
+                let mut valid = Vec::with_capacity(messages.len());
+                for (i, message) in messages.into_iter().enumerate() {
+                    let at = || format!("{entry}: message {}", i + 1);
+                    let Value::Object(message) = message else {
+                        problems.skip(format!("{}: not a JSON object", at()))?;
+                        continue;
+                    };
+                    let ts = match message.get("ts").and_then(Value::as_str).map(Ts::parse) {
+                        Some(Ok(ts)) => ts,
+                        Some(Err(e)) => {
+                            problems.skip(format!("{}: {e}", at()))?;
+                            continue;
+                        }
+                        None => {
+                            problems.skip(format!("{}: it has no `ts`", at()))?;
+                            continue;
+                        }
+                    };
+                    if let Some(first) = seen.insert(ts.micros(), index) {
+                        problems.skip(format!(
+                            "{}: ts {ts} appears twice (also in {})",
+                            at(),
+                            names[first]
+                        ))?;
+                        continue;
+                    }
+                    if let (Some(id), Some(profile)) = (
+                        message.get("user").and_then(Value::as_str),
+                        message.get("user_profile").and_then(Value::as_object),
+                    ) && user::is_valid_user_id(id)
+                        && !batch.has_user(id)
+                    {
+                        missing_users
+                            .entry(id.to_owned())
+                            .or_insert_with(|| user::from_message_profile(id, profile));
+                    }
+                    valid.push((i, message));
                 }
-                None => {
-                    problems.skip(format!("{}: it has no `ts`", at()))?;
-                    continue;
-                }
-            };
-            if let Some(first) = seen.insert(ts.micros(), index) {
-                problems.skip(format!(
-                    "{}: ts {ts} appears twice (also in {})",
-                    at(),
-                    archive.names()[first]
-                ))?;
-                continue;
-            }
-            if let (Some(id), Some(profile)) = (
-                message.get("user").and_then(Value::as_str),
-                message.get("user_profile").and_then(Value::as_object),
-            ) && user::is_valid_user_id(id)
-                && !batch.has_user(id)
-            {
-                missing_users
-                    .entry(id.to_owned())
-                    .or_insert_with(|| user::from_message_profile(id, profile));
-            }
-            valid.push((i, message));
-        }
-        // Checked one by one above; written together, in parallel.
-        let (positions, messages): (Vec<usize>, Vec<_>) = valid.into_iter().unzip();
-        for (i, outcome) in positions
-            .into_iter()
-            .zip(batch.upsert_messages(slug, messages))
-        {
-            match outcome {
-                Ok((_, outcome)) => {
-                    report.messages += 1;
+                // Checked one by one above; written together, in parallel.
+                let (positions, messages): (Vec<usize>, Vec<_>) = valid.into_iter().unzip();
+                for (i, outcome) in positions
+                    .into_iter()
+                    .zip(batch.upsert_messages(slug, messages))
+                {
                     match outcome {
-                        WriteOutcome::Created => report.created += 1,
-                        WriteOutcome::Updated => report.updated += 1,
-                        WriteOutcome::Unchanged => report.unchanged += 1,
+                        Ok((_, outcome)) => {
+                            report.messages += 1;
+                            match outcome {
+                                WriteOutcome::Created => report.created += 1,
+                                WriteOutcome::Updated => report.updated += 1,
+                                WriteOutcome::Unchanged => report.unchanged += 1,
+                            }
+                        }
+                        Err(e) => problems.skip(format!("{entry}: message {}: {e:#}", i + 1))?,
                     }
                 }
-                Err(e) => problems.skip(format!("{entry}: message {}: {e:#}", i + 1))?,
-            }
-        }
+                Ok(())
+            },
+            || following.map(|i| load(&mut archive, i)),
+        );
+        staged?;
+        next = loaded;
     }
     progress.finish();
 
