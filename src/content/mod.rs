@@ -4,6 +4,7 @@
 pub mod channel;
 pub mod message;
 pub mod slug;
+mod staging_writer;
 pub mod store;
 pub mod tokens;
 pub mod ts;

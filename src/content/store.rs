@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 use super::channel::{ChannelSettings, SlackChannelInfo, refresh_slack_info};
 use super::message::MessageRecord;
 use super::slug::Slug;
+use super::staging_writer::StagingWriter;
 use super::tokens::strip_tokens;
 use super::ts::Ts;
 use super::user;
@@ -177,6 +178,7 @@ impl ContentStore {
                 format!("cannot create a folder in {}", self.staging_root.display())
             })?;
         Ok(Batch {
+            writer: None,
             store: self,
             staging: dir,
             staged: HashMap::new(),
@@ -190,6 +192,9 @@ impl ContentStore {
 /// Staged writes into the content tree; dropped without commit, they vanish.
 #[derive(Debug)]
 pub struct Batch<'a> {
+    /// Writes the staged files of bulk imports; started by the first batch of many files. It is
+    /// the first field so that it drops, and finishes writing, before the staging folder goes.
+    writer: Option<StagingWriter>,
     store: &'a mut ContentStore,
     staging: tempfile::TempDir,
     /// Content-relative path → outcome, for every staged file.
@@ -265,6 +270,12 @@ impl Batch<'_> {
                 self.staging_dirs.insert(dir.to_owned());
             }
         }
+        if self.writer.is_none() && files.len() > 1 {
+            match StagingWriter::start() {
+                Ok(writer) => self.writer = Some(writer),
+                Err(e) => return vec![Err(e)],
+            }
+        }
         let (root, staging) = (&self.store.root, self.staging.path());
         // Comparing with the tree reads in parallel; creating files is one thread's job: two
         // threads creating files in one folder contend for its lock, and on a busy disk they
@@ -282,30 +293,38 @@ impl Batch<'_> {
                 })
             })
             .collect();
-        let decided: Vec<Result<WriteOutcome>> = files
-            .iter()
-            .zip(compared)
-            .map(|((rel, bytes, _), outcome)| {
-                let outcome = outcome?;
+        let mut decided: Vec<Result<WriteOutcome>> = Vec::with_capacity(files.len());
+        let mut staged_rels = Vec::with_capacity(files.len());
+        for ((rel, bytes, _), outcome) in files.into_iter().zip(compared) {
+            let written = outcome.and_then(|outcome| {
                 if outcome != WriteOutcome::Unchanged {
-                    let path = staging.join(rel);
-                    fs::write(&path, bytes)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    let path = staging.join(&rel);
+                    match &self.writer {
+                        // Once the writer runs, every file goes through it, in order.
+                        Some(writer) => writer.write(path, bytes)?,
+                        None => fs::write(&path, bytes)
+                            .with_context(|| format!("cannot write {}", path.display()))?,
+                    }
                 }
                 Ok(outcome)
-            })
-            .collect();
-        for ((rel, _, _), outcome) in files.iter().zip(&decided) {
+            });
+            decided.push(written);
+            staged_rels.push(rel);
+        }
+        for (rel, outcome) in staged_rels.into_iter().zip(&decided) {
             match outcome {
                 // Back to what the tree holds (a reaction added, then removed, in one batch):
                 // an earlier version staged in this batch must not land.
                 Ok(WriteOutcome::Unchanged) => {
-                    if self.staged.remove(rel).is_some() {
-                        let _ = fs::remove_file(self.staging.path().join(rel));
+                    if self.staged.remove(&rel).is_some() {
+                        if let Err(e) = self.flush_writes() {
+                            return vec![Err(e)];
+                        }
+                        let _ = fs::remove_file(self.staging.path().join(&rel));
                     }
                 }
                 Ok(outcome) => {
-                    self.staged.insert(rel.clone(), *outcome);
+                    self.staged.insert(rel, *outcome);
                 }
                 Err(_) => {}
             }
@@ -313,9 +332,18 @@ impl Batch<'_> {
         decided
     }
 
+    /// Waits for the staged files handed to the writer thread to be on disk.
+    fn flush_writes(&self) -> Result<()> {
+        match &self.writer {
+            Some(writer) => writer.flush(),
+            None => Ok(()),
+        }
+    }
+
     /// Reads the version of a content file this batch would leave: staged, else on disk.
     fn current(&self, rel: &Path) -> Result<Option<Vec<u8>>> {
         if self.staged.contains_key(rel) {
+            self.flush_writes()?;
             return fsio::read_optional(&self.staging.path().join(rel));
         }
         fsio::read_optional(&self.store.root.join(rel))
@@ -688,6 +716,7 @@ impl Batch<'_> {
     /// Moves every staged file into the content tree. Each file lands atomically; a chat that is
     /// new in this batch lands as a whole folder.
     pub fn commit(self) -> Result<CommitSummary> {
+        self.flush_writes()?;
         let root = self.store.root.clone();
         let mut summary = CommitSummary::default();
         let mut moved_whole: HashSet<&str> = HashSet::new();
@@ -703,7 +732,12 @@ impl Batch<'_> {
             }
         }
         let mut staged: Vec<(&PathBuf, &WriteOutcome)> = self.staged.iter().collect();
-        staged.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        // Byte order is as deterministic as path order, and much cheaper for 100k paths.
+        staged.sort_unstable_by(|a, b| {
+            a.0.as_os_str()
+                .as_encoded_bytes()
+                .cmp(b.0.as_os_str().as_encoded_bytes())
+        });
         for (rel, outcome) in staged {
             match outcome {
                 WriteOutcome::Created => summary.created += 1,
