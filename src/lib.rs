@@ -14,4 +14,5 @@ pub mod progress;
 pub mod project;
 pub mod render;
 pub mod serve;
+pub mod site_files;
 pub mod watch;

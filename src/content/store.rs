@@ -718,52 +718,54 @@ impl Batch<'_> {
     pub fn commit(self) -> Result<CommitSummary> {
         self.flush_writes()?;
         let root = self.store.root.clone();
+        let staging = self.staging.path();
         let mut summary = CommitSummary::default();
         let mut moved_whole: HashSet<&str> = HashSet::new();
         fs::create_dir_all(root.join("channels"))
             .with_context(|| format!("cannot create {}", root.join("channels").display()))?;
         for slug in &self.new_chats {
             let rel = Path::new("channels").join(slug.as_str());
-            let from = self.staging.path().join(&rel);
-            let to = root.join(&rel);
             // Fails if someone created the folder meanwhile; then files move one by one.
-            if fs::rename(&from, &to).is_ok() {
+            if fs::rename(staging.join(&rel), root.join(&rel)).is_ok() {
                 moved_whole.insert(slug.as_str());
             }
         }
-        let mut staged: Vec<(&PathBuf, &WriteOutcome)> = self.staged.iter().collect();
+        // The paths move into the summary: a million-message import holds them once, not twice.
+        let mut staged: Vec<(PathBuf, WriteOutcome)> = self.staged.into_iter().collect();
         // Byte order is as deterministic as path order, and much cheaper for 100k paths.
         staged.sort_unstable_by(|a, b| {
             a.0.as_os_str()
                 .as_encoded_bytes()
                 .cmp(b.0.as_os_str().as_encoded_bytes())
         });
+        summary.paths.reserve_exact(staged.len());
         for (rel, outcome) in staged {
             match outcome {
                 WriteOutcome::Created => summary.created += 1,
                 WriteOutcome::Updated => summary.updated += 1,
                 WriteOutcome::Unchanged => {}
             }
-            summary.paths.push(rel.clone());
-            if chat_of(rel).is_some_and(|slug| moved_whole.contains(slug)) {
-                continue;
+            if !chat_of(&rel).is_some_and(|slug| moved_whole.contains(slug)) {
+                move_into_place(&staging.join(&rel), &root.join(&rel))?;
             }
-            let from = self.staging.path().join(rel);
-            let to = root.join(rel);
-            if let Some(dir) = to.parent() {
-                fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            if let Err(e) = fs::rename(&from, &to) {
-                // Another file system (EXDEV): copy through an atomic write instead.
-                let bytes =
-                    fs::read(&from).with_context(|| format!("cannot read {}", from.display()))?;
-                fsio::write_atomic(&to, &bytes)
-                    .with_context(|| format!("cannot move {} into place ({e})", to.display()))?;
-            }
+            summary.paths.push(rel);
         }
         Ok(summary)
     }
+}
+
+/// Renames a staged file into the tree, or, across file systems (EXDEV), copies it with an
+/// atomic write.
+fn move_into_place(from: &Path, to: &Path) -> Result<()> {
+    if let Some(dir) = to.parent() {
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    if let Err(e) = fs::rename(from, to) {
+        let bytes = fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
+        fsio::write_atomic(to, &bytes)
+            .with_context(|| format!("cannot move {} into place ({e})", to.display()))?;
+    }
+    Ok(())
 }
 
 /// The chat a content-relative path belongs to: paths are `channels/<slug>/…` or

@@ -1,5 +1,5 @@
-//! The HTTP headers each published file is served with: its `Content-Type` (with a charset for
-//! text, so feeds and pages in any language show right) and its `Cache-Control`, chosen by path.
+//! The `Cache-Control` each published file is served with, chosen by path (its `Content-Type`
+//! comes from [`crate::site_files::content_type`]).
 //!
 //! Caching is a trade between freshness and load: during a live chat the feeds change every few
 //! seconds and must not be cached for longer than that, pages briefly, and files whose name holds
@@ -17,42 +17,6 @@ pub const HTML_CACHE: &str = "public, max-age=60";
 pub const FINGERPRINTED_CACHE: &str = "public, max-age=31536000, immutable";
 /// Everything else (style sheets, emoji, re-hosted uploads): a few minutes.
 pub const ASSET_CACHE: &str = "public, max-age=300";
-
-/// The `Content-Type` of a site path.
-pub fn content_type(path: &str) -> String {
-    let lower = path.to_ascii_lowercase();
-    let essence = if lower.ends_with(".jsonp") {
-        "application/javascript".to_owned()
-    } else if lower.ends_with(".json") {
-        "application/json".to_owned()
-    } else if lower.ends_with(".webmanifest") {
-        "application/manifest+json".to_owned()
-    } else {
-        mime_guess::from_path(&lower)
-            .first()
-            .map(|m| m.essence_str().to_owned())
-            .unwrap_or_else(|| "application/octet-stream".to_owned())
-    };
-    if is_text(&essence) {
-        format!("{essence}; charset=utf-8")
-    } else {
-        essence
-    }
-}
-
-fn is_text(essence: &str) -> bool {
-    essence.starts_with("text/")
-        || matches!(
-            essence,
-            "application/json"
-                | "application/javascript"
-                | "application/xml"
-                | "application/manifest+json"
-                | "application/rss+xml"
-                | "application/atom+xml"
-                | "image/svg+xml"
-        )
-}
 
 /// What a rule matches.
 #[derive(Debug, Clone)]
@@ -170,23 +134,6 @@ pub fn is_fingerprinted(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_types_have_a_charset_for_text() {
-        assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
-        assert_eq!(
-            content_type("a/feed.json"),
-            "application/json; charset=utf-8"
-        );
-        assert_eq!(
-            content_type("a/feed.jsonp"),
-            "application/javascript; charset=utf-8"
-        );
-        assert_eq!(content_type("assets/style.css"), "text/css; charset=utf-8");
-        assert_eq!(content_type("emoji/x.png"), "image/png");
-        assert_eq!(content_type("emoji/x.SVG"), "image/svg+xml; charset=utf-8");
-        assert_eq!(content_type("files/F1/noext"), "application/octet-stream");
-    }
 
     #[test]
     fn globs() {

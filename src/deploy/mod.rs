@@ -24,7 +24,7 @@ use md5::Digest as _;
 use rayon::prelude::*;
 
 use crate::config::DeployConfig;
-use crate::progress::ProgressMode;
+use crate::progress::{Progress, ProgressMode};
 
 /// Where a site is deployed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,6 +341,50 @@ impl Plan {
             100.0 * n as f64 / self.remote_count.max(1) as f64
         );
     }
+}
+
+/// Uploads `files` with at most `concurrency` requests in flight, recording each in `report`.
+/// The first failure stops the rest; files already sent stay, and the next run skips them.
+async fn upload_concurrently<F, Fut>(
+    files: Vec<LocalFile>,
+    concurrency: usize,
+    progress: &Progress,
+    report: &mut DeployReport,
+    upload: F,
+) -> Result<()>
+where
+    F: Fn(LocalFile) -> Fut,
+    Fut: std::future::Future<Output = Result<LocalFile>> + Send + 'static,
+{
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut finish = |done: std::result::Result<Result<LocalFile>, tokio::task::JoinError>| {
+        let file = done.context("internal: an upload task stopped")??;
+        progress.inc(1);
+        report.bytes += file.size;
+        report.uploaded.push(file.path);
+        anyhow::Ok(())
+    };
+    for file in files {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .context("internal: upload slots closed")?;
+        // Collect what finished meanwhile, so a failure stops the uploads early.
+        while let Some(done) = tasks.try_join_next() {
+            finish(done)?;
+        }
+        let sending = upload(file);
+        tasks.spawn(async move {
+            let _permit = permit;
+            sending.await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        finish(done)?;
+    }
+    Ok(())
 }
 
 /// What one deploy did (or, dry, would do).

@@ -9,15 +9,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
-use super::{DeployOptions, DeployReport, DigestKind, LocalFile, PlanOptions, RemoteFile, plan};
+use super::{
+    DeployOptions, DeployReport, DigestKind, LocalFile, PlanOptions, RemoteFile, plan,
+    upload_concurrently,
+};
 use crate::progress::Progress;
 
 /// Netlify refuses more parallel uploads than this on its free plans.
@@ -152,34 +152,17 @@ impl NetlifyDeployer {
             todo.push((*file).clone());
         }
         let progress = Progress::new(options.progress, "uploading", todo.len() as u64);
-        let permits = Arc::new(Semaphore::new(
-            options.concurrency.clamp(1, MAX_CONCURRENT_UPLOADS),
-        ));
-        let mut tasks = JoinSet::new();
         let mut report = DeployReport {
             target: self.target(),
             deploy_id: Some(deploy.id.clone()),
             ..DeployReport::default()
         };
-        for file in todo {
-            let permit = permits
-                .clone()
-                .acquire_owned()
-                .await
-                .context("internal: upload slots closed")?;
-            while let Some(done) = tasks.try_join_next() {
-                finish(done, &progress, &mut report)?;
-            }
-            let this = self.clone();
-            let id = deploy.id.clone();
-            tasks.spawn(async move {
-                let _permit = permit;
-                this.upload(&id, &file).await.map(|()| file)
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            finish(done, &progress, &mut report)?;
-        }
+        let concurrency = options.concurrency.clamp(1, MAX_CONCURRENT_UPLOADS);
+        upload_concurrently(todo, concurrency, &progress, &mut report, |file| {
+            let (this, id) = (self.clone(), deploy.id.clone());
+            async move { this.upload(&id, &file).await.map(|()| file) }
+        })
+        .await?;
         progress.finish();
         self.wait_for(&deploy.id, &["ready"]).await?;
         report.unchanged = local.len() - report.uploaded.len();
@@ -358,18 +341,6 @@ impl NetlifyDeployer {
         };
         anyhow!(message).context(format!("cannot {action} on {}", self.target()))
     }
-}
-
-fn finish(
-    done: std::result::Result<Result<LocalFile>, tokio::task::JoinError>,
-    progress: &Progress,
-    report: &mut DeployReport,
-) -> Result<()> {
-    let file = done.context("internal: an upload task stopped")??;
-    progress.inc(1);
-    report.bytes += file.size;
-    report.uploaded.push(file.path);
-    Ok(())
 }
 
 /// How long a 429 asks to wait: `Retry-After` in seconds or as a date, else `X-RateLimit-Reset`

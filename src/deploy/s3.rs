@@ -19,15 +19,14 @@ use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use base64::Engine as _;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
-use super::headers::{CacheRules, content_type};
+use super::headers::CacheRules;
 use super::{
     Change, DeployOptions, DeployReport, DigestKind, LocalFile, RemoteFile, order_uploads, plan,
-    scan_paths, scan_site,
+    scan_paths, scan_site, upload_concurrently,
 };
 use crate::progress::Progress;
+use crate::site_files::content_type;
 
 /// How to reach the store.
 #[derive(Debug, Clone, Default)]
@@ -312,29 +311,12 @@ impl S3Deployer {
         progress: &Progress,
         report: &mut DeployReport,
     ) -> Result<()> {
-        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-        let mut tasks = JoinSet::new();
-        for (file, _) in wave {
-            let permit = permits
-                .clone()
-                .acquire_owned()
-                .await
-                .context("internal: upload slots closed")?;
-            // Collect what finished meanwhile, so a failure stops the wave early.
-            while let Some(done) = tasks.try_join_next() {
-                finish(done, progress, report)?;
-            }
+        let files = wave.iter().map(|(file, _)| file.clone()).collect();
+        upload_concurrently(files, concurrency, progress, report, |file| {
             let this = self.clone();
-            let file = file.clone();
-            tasks.spawn(async move {
-                let _permit = permit;
-                this.upload(&file).await.map(|()| file)
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            finish(done, progress, report)?;
-        }
-        Ok(())
+            async move { this.upload(&file).await.map(|()| file) }
+        })
+        .await
     }
 
     /// A clear message for a failed request: what was being done, where, and what to do.
@@ -391,18 +373,6 @@ impl S3Deployer {
             self.prefix
         ))
     }
-}
-
-fn finish(
-    done: std::result::Result<Result<LocalFile>, tokio::task::JoinError>,
-    progress: &Progress,
-    report: &mut DeployReport,
-) -> Result<()> {
-    let file = done.context("internal: an upload task stopped")??;
-    progress.inc(1);
-    report.bytes += file.size;
-    report.uploaded.push(file.path);
-    Ok(())
 }
 
 /// The MD5 an ETag stands for, when it is a plain one: `"<32 hex>"`. Multipart ETags

@@ -5,13 +5,14 @@
 //! `Last-Modified`), so a live page polling `live.json` gets a `304 Not Modified` while nothing
 //! changed; feeds may be read from any origin (embeds).
 
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::build::signature::Stamp;
+use crate::site_files::{content_type, site_relative};
 
 /// Answers a GET or HEAD for `uri_path` from `site`.
 pub async fn serve_file(
@@ -78,7 +79,7 @@ pub async fn serve_file(
     };
     let builder = builder
         .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, content_type(&path))
+        .header(header::CONTENT_TYPE, content_type(&path.to_string_lossy()))
         .header(header::CONTENT_LENGTH, bytes.len());
     let body = if method == Method::HEAD {
         Body::empty()
@@ -90,61 +91,6 @@ pub async fn serve_file(
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found\n").into_response()
-}
-
-/// The path under `site/` a URL path names, or `None` for anything that could leave it (`..`,
-/// hidden files, bad percent-encoding).
-pub fn site_relative(uri_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(uri_path.split(['?', '#']).next().unwrap_or(""))?;
-    let mut out = PathBuf::new();
-    for part in decoded.split('/') {
-        if part.is_empty() {
-            continue;
-        }
-        if part.starts_with('.') || part.contains('\\') || part.contains('\0') {
-            return None;
-        }
-        let p = Path::new(part);
-        if p.components().count() != 1
-            || !matches!(p.components().next(), Some(Component::Normal(_)))
-        {
-            return None;
-        }
-        out.push(part);
-    }
-    Some(out)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-fn content_type(path: &Path) -> HeaderValue {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let value = match ext {
-        "html" => "text/html; charset=utf-8".to_owned(),
-        "json" => "application/json; charset=utf-8".to_owned(),
-        "jsonp" | "js" => "application/javascript; charset=utf-8".to_owned(),
-        "css" => "text/css; charset=utf-8".to_owned(),
-        _ => mime_guess::from_path(path)
-            .first_or_octet_stream()
-            .essence_str()
-            .to_owned(),
-    };
-    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
 fn cache_control(path: &Path) -> &'static str {
@@ -167,25 +113,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths_stay_inside_the_site() {
-        assert_eq!(site_relative("/").unwrap(), PathBuf::new());
-        assert_eq!(
-            site_relative("/sotu/feed.json?t=1").unwrap(),
-            PathBuf::from("sotu/feed.json")
-        );
-        assert_eq!(
-            site_relative("/files/F1/a%20b.png").unwrap(),
-            PathBuf::from("files/F1/a b.png")
-        );
-        for bad in [
-            "/../etc/passwd",
-            "/a/%2e%2e/b",
-            "/.scrollback/x",
-            "/a%00b",
-            "/%zz",
-        ] {
-            assert!(site_relative(bad).is_none(), "{bad}");
-        }
+    fn http_dates_are_rfc_9110() {
         assert!(
             http_date(1_500_000_000_000_000_000)
                 .unwrap()

@@ -4,7 +4,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -16,6 +16,8 @@ use axum::routing::get;
 use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
+
+use crate::site_files::{content_type, site_relative};
 
 /// The script pages get in dev; it talks to [`events`].
 const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
@@ -127,9 +129,10 @@ async fn events(
 
 /// A file of `site/`; folders serve their `index.html`; HTML gets the live-reload script.
 async fn file(State(state): State<Arc<DevState>>, uri: Uri) -> Response {
-    let Some(path) = site_path(&state.site, uri.path()) else {
+    let Some(rel) = site_relative(uri.path()) else {
         return not_found();
     };
+    let path = state.site.join(rel);
     let path = if path.is_dir() {
         path.join("index.html")
     } else {
@@ -138,16 +141,11 @@ async fn file(State(state): State<Arc<DevState>>, uri: Uri) -> Response {
     let Ok(bytes) = tokio::fs::read(&path).await else {
         return not_found();
     };
-    let mime = mime_guess::from_path(&path).first_or_octet_stream();
-    let is_html = mime.essence_str() == "text/html";
-    let body = if is_html { inject(&bytes) } else { bytes };
-    let content_type = if mime.type_() == "text"
-        || mime.essence_str() == "application/json"
-        || mime.essence_str() == "application/javascript"
-    {
-        format!("{}; charset=utf-8", mime.essence_str())
+    let content_type = content_type(&path.to_string_lossy());
+    let body = if content_type.starts_with("text/html") {
+        inject(&bytes)
     } else {
-        mime.essence_str().to_owned()
+        bytes
     };
     let mut response = body.into_response();
     if let Ok(value) = HeaderValue::from_str(&content_type) {
@@ -169,37 +167,6 @@ fn not_found() -> Response {
         .into_response()
 }
 
-/// Maps a URL path onto `site/`, refusing anything that would leave it.
-pub fn site_path(site: &Path, url_path: &str) -> Option<PathBuf> {
-    let decoded = percent_decode(url_path)?;
-    let mut out = site.to_path_buf();
-    for part in Path::new(decoded.trim_start_matches('/')).components() {
-        match part {
-            Component::Normal(p) => out.push(p),
-            Component::CurDir => {}
-            _ => return None,
-        }
-    }
-    Some(out)
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
-}
-
 /// Adds the live-reload script before `</body>` (or at the end).
 fn inject(html: &[u8]) -> Vec<u8> {
     let tag = format!("<script src=\"{SCRIPT_PATH}\"></script>");
@@ -213,22 +180,6 @@ fn inject(html: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_stay_inside_site() {
-        let site = Path::new("/p/site");
-        assert_eq!(
-            site_path(site, "/sotu/index.html"),
-            Some(PathBuf::from("/p/site/sotu/index.html"))
-        );
-        assert_eq!(
-            site_path(site, "/caf%C3%A9/"),
-            Some(PathBuf::from("/p/site/café"))
-        );
-        assert_eq!(site_path(site, "/../etc/passwd"), None);
-        assert_eq!(site_path(site, "/%2e%2e/etc/passwd"), None);
-        assert_eq!(site_path(site, "/a%00b"), None);
-    }
 
     #[test]
     fn script_goes_before_the_body_ends() {
