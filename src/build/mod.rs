@@ -49,6 +49,20 @@ pub struct BuildReport {
     pub seconds: f64,
 }
 
+impl BuildReport {
+    /// Adds the outputs of a part of the build (one chat) to this report.
+    fn absorb(&mut self, part: BuildReport) {
+        self.chats += part.chats;
+        self.messages += part.messages;
+        self.messages_rendered += part.messages_rendered;
+        self.rendered += part.rendered;
+        self.written.extend(part.written);
+        self.unchanged += part.unchanged;
+        self.removed.extend(part.removed);
+        self.bytes_written += part.bytes_written;
+    }
+}
+
 /// A change the caller knows about, for a rebuild of just what depends on it. An empty list
 /// means "check everything".
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -285,32 +285,42 @@ impl SiteBuilder {
         // holds a stamp per message file).
         let mut previous_chats = std::mem::take(&mut self.state.chats);
         let bar = Progress::new(self.progress, "building", published.len() as u64);
-        for slug in &published {
-            let Some(cache) = self.chats.get_mut(slug) else {
-                continue;
-            };
-            let previous = previous_chats.remove(slug.as_str());
-            let record = chat_build(
-                ChatJob {
-                    project: &self.project,
-                    inputs,
-                    directory: &self.directory,
-                    hosted: &self.hosted,
-                    state: &self.state,
-                    writer: &writer,
-                    changed: &changed,
-                    scope,
-                    keep_loaded: self.keep_loaded,
-                },
-                cache,
-                previous,
-                &mut outputs,
-                &mut report,
-            )?;
+        let job = ChatJob {
+            project: &self.project,
+            inputs,
+            directory: &self.directory,
+            hosted: &self.hosted,
+            state: &self.state,
+            writer: &writer,
+            changed: &changed,
+            scope,
+            keep_loaded: self.keep_loaded,
+        };
+        let jobs: Vec<(&mut ChatCache, Option<ChatRecord>)> = self
+            .chats
+            .iter_mut()
+            .filter(|(_, cache)| cache.entry.settings.state.is_published())
+            .map(|(slug, cache)| (cache, previous_chats.remove(slug.as_str())))
+            .collect();
+        // Chats build side by side: each has stretches that run on one thread (listing its
+        // folder, threading, assembling its feeds) that the other chats' work fills.
+        let built: Vec<Result<ChatBuilt>> = jobs
+            .into_par_iter()
+            .map(|(cache, previous)| {
+                let mut chat_outputs = BTreeMap::new();
+                let mut chat_report = BuildReport::default();
+                let record = chat_build(job, cache, previous, &mut chat_outputs, &mut chat_report)?;
+                bar.inc(1);
+                Ok((record, chat_outputs, chat_report))
+            })
+            .collect();
+        for result in built {
+            let (record, chat_outputs, chat_report) = result?;
+            outputs.extend(chat_outputs);
+            report.absorb(chat_report);
             report.chats += 1;
             report.messages += record.summary.message_count;
-            chat_records.insert(slug.to_string(), record);
-            bar.inc(1);
+            chat_records.insert(record.summary.header.slug.clone(), record);
         }
         bar.finish();
 
@@ -647,7 +657,11 @@ fn record(
     }
 }
 
+/// One chat's part of a build: its record, its outputs and what it did.
+type ChatBuilt = (ChatRecord, BTreeMap<String, OutputRecord>, BuildReport);
+
 /// What building one chat needs from the builder.
+#[derive(Clone, Copy)]
 struct ChatJob<'a> {
     project: &'a Project,
     inputs: &'a Inputs,
