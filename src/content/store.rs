@@ -803,25 +803,31 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn live_channel() -> ChannelDescription {
+        ChannelDescription {
+            channel_id: "C1".into(),
+            slack: SlackChannelInfo {
+                name: "live".into(),
+                ..Default::default()
+            },
+            slug: None,
+            headline: None,
+            description: None,
+            state: None,
+        }
+    }
+
+    fn message(ts: &str, text: &str) -> Map<String, Value> {
+        json!({"ts": ts, "text": text}).as_object().unwrap().clone()
+    }
+
     #[test]
     fn a_change_undone_within_a_batch_does_not_land() {
         let dir = tempfile::tempdir().unwrap();
         let content = dir.path().join("content");
         let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
         let mut batch = store.begin().unwrap();
-        let slug = batch
-            .ensure_channel(&ChannelDescription {
-                channel_id: "C1".into(),
-                slack: SlackChannelInfo {
-                    name: "live".into(),
-                    ..Default::default()
-                },
-                slug: None,
-                headline: None,
-                description: None,
-                state: None,
-            })
-            .unwrap();
+        let slug = batch.ensure_channel(&live_channel()).unwrap();
         let raw = json!({"ts": "1.000001", "text": "hi"});
         batch
             .upsert_message(&slug, raw.as_object().unwrap().clone())
@@ -838,5 +844,58 @@ mod tests {
         assert_eq!(removed, Some(WriteOutcome::Unchanged));
         batch.commit().unwrap();
         assert_eq!(fs::read(store.message_path(&slug, &ts)).unwrap(), before);
+    }
+
+    /// Bulk writes go through the writer thread; a later version of one of those files, in the
+    /// same batch, must merge with what was queued, not with what the tree had.
+    #[test]
+    fn bulk_staged_files_are_read_back_and_merged_within_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch.ensure_channel(&live_channel()).unwrap();
+        let many: Vec<_> = (1..=500)
+            .map(|i| message(&format!("1.{i:06}"), "first"))
+            .collect();
+        let outcomes = batch.upsert_messages(&slug, many);
+        assert!(outcomes.iter().all(|o| o.is_ok()));
+        let edited = json!({"ts": "1.000007", "text": "second", "edited": {"ts": "2.000000"}});
+        let (_, outcome) = batch
+            .upsert_message(&slug, edited.as_object().unwrap().clone())
+            .unwrap();
+        assert_eq!(outcome, WriteOutcome::Created);
+        let summary = batch.commit().unwrap();
+        assert_eq!(summary.created, 501, "500 messages and channel.toml");
+
+        let seventh = store.read_message(&slug, &Ts::parse("1.000007").unwrap());
+        let seventh = seventh.unwrap().unwrap();
+        assert_eq!(seventh.slack["text"], "second");
+        assert_eq!(
+            seventh.revisions.len(),
+            1,
+            "the first text is kept as a revision"
+        );
+        let last = store.read_message(&slug, &Ts::parse("1.000500").unwrap());
+        assert_eq!(last.unwrap().unwrap().slack["text"], "first");
+    }
+
+    /// A batch dropped without commit, while its writer thread may still be writing, leaves the
+    /// tree and the staging folder empty.
+    #[test]
+    fn a_dropped_bulk_batch_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let staging = dir.path().join("staging");
+        let mut store = ContentStore::open(&content, &staging).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch.ensure_channel(&live_channel()).unwrap();
+        let many: Vec<_> = (1..=3000)
+            .map(|i| message(&format!("1.{i:06}"), "text"))
+            .collect();
+        batch.upsert_messages(&slug, many);
+        drop(batch);
+        assert!(!content.join("channels").join(slug.as_str()).exists());
+        assert_eq!(fs::read_dir(&staging).unwrap().count(), 0);
     }
 }
