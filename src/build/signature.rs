@@ -76,6 +76,13 @@ impl Stamp {
         }
     }
 
+    /// Adds the stamp to a signature.
+    pub fn sign(&self, sig: &mut Signature) {
+        sig.push_u64(self.len);
+        sig.push((self.mtime as u128).to_le_bytes());
+        sig.push_u64(self.inode);
+    }
+
     /// The stamp of the file at `path`, or `None` when it does not exist.
     pub fn read(path: &Path) -> Option<Stamp> {
         std::fs::metadata(path)

@@ -657,6 +657,16 @@ fn record(
     }
 }
 
+/// The signature of a chat's message files (ts and stamp, in ts order) for [`ChatRecord::files`].
+fn files_signature<'a>(files: impl Iterator<Item = (&'a Ts, Stamp)>) -> u64 {
+    let mut sig = Signature::new();
+    for (ts, stamp) in files {
+        sig.push(ts.as_str());
+        stamp.sign(&mut sig);
+    }
+    sig.finish()
+}
+
 /// One chat's part of a build: its record, its outputs and what it did.
 type ChatBuilt = (ChatRecord, BTreeMap<String, OutputRecord>, BuildReport);
 
@@ -729,10 +739,11 @@ fn chat_build(
                         (ts, path, stamp)
                     })
                     .collect();
-                files_changed = p.files.len() != stamps.len()
-                    || stamps
-                        .iter()
-                        .any(|(ts, _, stamp)| p.files.get(ts.as_str()) != stamp.as_ref());
+                files_changed = stamps.iter().any(|(_, _, stamp)| stamp.is_none())
+                    || p.files
+                        != files_signature(
+                            stamps.iter().filter_map(|(ts, _, s)| Some((ts, (*s)?))),
+                        );
                 to_read = stamps.into_iter().map(|(ts, path, _)| (ts, path)).collect();
             }
             // In memory: read again what changed, forget what is gone.
@@ -985,11 +996,10 @@ fn chat_build(
     }
 
     let mut deps = Deps::default();
-    let mut files = BTreeMap::new();
     for item in cache.items.values() {
         deps.extend(&item.deps);
-        files.insert(item.ts.to_string(), item.stamp);
     }
+    let files = files_signature(cache.items.values().map(|i| (&i.ts, i.stamp)));
     let record = ChatRecord {
         settings: cache.settings,
         files,

@@ -16,7 +16,7 @@ use super::signature::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {
@@ -40,8 +40,11 @@ pub struct BuildState {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChatRecord {
     pub settings: Option<Stamp>,
-    /// Message file stamps, by ts.
-    pub files: BTreeMap<String, Stamp>,
+    /// The chat's message files as last read: a signature of each one's ts and stamp, in ts
+    /// order. A cold build only asks whether any file changed (if one did, the whole chat is read
+    /// again), so one number serves where a stamp per file would cost a million entries in
+    /// memory and on disk for a million-message project.
+    pub files: u64,
     /// Names its messages looked up.
     pub deps: Deps,
     /// Signature of what every page of the chat shares (config, templates, header).
