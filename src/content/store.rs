@@ -182,6 +182,7 @@ impl ContentStore {
             store: self,
             staging: dir,
             staged: HashMap::new(),
+            new_chat_messages: HashSet::new(),
             new_chats: Vec::new(),
             staging_dirs: HashSet::new(),
             existing_users: None,
@@ -197,8 +198,12 @@ pub struct Batch<'a> {
     writer: Option<StagingWriter>,
     store: &'a mut ContentStore,
     staging: tempfile::TempDir,
-    /// Content-relative path → outcome, for every staged file.
+    /// Content-relative path → outcome, for every staged file but the messages of new chats.
     staged: HashMap<PathBuf, WriteOutcome>,
+    /// Hashes of the paths of new chats' staged message files: the bulk of an import, known
+    /// this way in 16 bytes rather than a path's 130 (a million-message import). A hash that
+    /// collides only costs a look in the staging folder; commit lists the files themselves.
+    new_chat_messages: HashSet<u64>,
     /// Chats created in this batch: their folders move in whole.
     new_chats: Vec<Slug>,
     /// Folders already created under the staging folder.
@@ -212,7 +217,8 @@ pub struct Batch<'a> {
 pub struct CommitSummary {
     pub created: usize,
     pub updated: usize,
-    /// Content-relative paths of every file written.
+    /// Content-relative paths of every file written (by [`Batch::commit_bulk`]: but the messages
+    /// of new chats).
     pub paths: Vec<PathBuf>,
 }
 
@@ -242,6 +248,32 @@ pub struct ChannelDescription {
 impl Batch<'_> {
     fn is_new_chat(&self, slug: &Slug) -> bool {
         self.new_chats.contains(slug)
+    }
+
+    /// Whether `rel` is a message file (`channels/<slug>/messages/<ts>.json`) of a new chat.
+    fn is_new_chat_message(&self, rel: &Path) -> bool {
+        let mut parts = rel.components().map(|c| c.as_os_str());
+        match (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            (Some(channels), Some(slug), Some(messages), Some(_), None) => {
+                channels == "channels"
+                    && messages == "messages"
+                    && self.new_chats.iter().any(|s| slug == s.as_str())
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this batch may have staged `rel` (surely, unless a new chat's message hash
+    /// collides).
+    fn maybe_staged(&self, rel: &Path) -> bool {
+        self.staged.contains_key(rel)
+            || (self.is_new_chat_message(rel) && self.new_chat_messages.contains(&path_hash(rel)))
     }
 
     /// Stages `bytes` for content-relative `rel`, unless the tree already holds exactly them.
@@ -323,6 +355,9 @@ impl Batch<'_> {
                         let _ = fs::remove_file(self.staging.path().join(&rel));
                     }
                 }
+                Ok(_) if self.is_new_chat_message(&rel) => {
+                    self.new_chat_messages.insert(path_hash(&rel));
+                }
                 Ok(outcome) => {
                     self.staged.insert(rel, *outcome);
                 }
@@ -342,9 +377,11 @@ impl Batch<'_> {
 
     /// Reads the version of a content file this batch would leave: staged, else on disk.
     fn current(&self, rel: &Path) -> Result<Option<Vec<u8>>> {
-        if self.staged.contains_key(rel) {
+        if self.maybe_staged(rel) {
             self.flush_writes()?;
-            return fsio::read_optional(&self.staging.path().join(rel));
+            if let Some(bytes) = fsio::read_optional(&self.staging.path().join(rel))? {
+                return Ok(Some(bytes));
+            }
         }
         fsio::read_optional(&self.store.root.join(rel))
     }
@@ -495,7 +532,8 @@ impl Batch<'_> {
         }
         let rel = ContentStore::rel_message(slug, &ts);
         let new_chat = self.is_new_chat(slug);
-        let existing = if new_chat && !self.staged.contains_key(&rel) {
+        let staged = self.maybe_staged(&rel);
+        let existing = if new_chat && !staged {
             None
         } else {
             self.current(&rel)?
@@ -522,7 +560,7 @@ impl Batch<'_> {
             }
         };
         // A file of a chat new in this batch cannot be in the tree yet: no need to compare.
-        let surely_new = new_chat && !self.staged.contains_key(&rel);
+        let surely_new = new_chat && !staged;
         Ok(PreparedMessage {
             ts,
             rel,
@@ -706,16 +744,27 @@ impl Batch<'_> {
 
     /// How many files are staged.
     pub fn len(&self) -> usize {
-        self.staged.len()
+        self.staged.len() + self.new_chat_messages.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.staged.is_empty()
+        self.len() == 0
     }
 
     /// Moves every staged file into the content tree. Each file lands atomically; a chat that is
     /// new in this batch lands as a whole folder.
     pub fn commit(self) -> Result<CommitSummary> {
+        self.commit_listing(true)
+    }
+
+    /// [`Batch::commit`] for bulk imports, which count what they wrote but need no list: the
+    /// summary's `paths` only name files outside the chats new in this batch, instead of every
+    /// file (a million paths for a million-message import, held only to be dropped).
+    pub fn commit_bulk(self) -> Result<CommitSummary> {
+        self.commit_listing(false)
+    }
+
+    fn commit_listing(self, list_new_chats: bool) -> Result<CommitSummary> {
         self.flush_writes()?;
         let root = self.store.root.clone();
         let staging = self.staging.path();
@@ -723,15 +772,33 @@ impl Batch<'_> {
         let mut moved_whole: HashSet<&str> = HashSet::new();
         fs::create_dir_all(root.join("channels"))
             .with_context(|| format!("cannot create {}", root.join("channels").display()))?;
+        let mut staged: Vec<(PathBuf, WriteOutcome)> = Vec::new();
         for slug in &self.new_chats {
             let rel = Path::new("channels").join(slug.as_str());
             // Fails if someone created the folder meanwhile; then files move one by one.
-            if fs::rename(staging.join(&rel), root.join(&rel)).is_ok() {
+            let whole = fs::rename(staging.join(&rel), root.join(&rel)).is_ok();
+            if whole {
                 moved_whole.insert(slug.as_str());
+            }
+            // Its message files are known by hash only: list them where they now are.
+            let messages = rel.join("messages");
+            let dir = if whole { &root } else { staging }.join(&messages);
+            let entries = match fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // no messages
+                Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
+            };
+            for entry in entries {
+                let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+                if whole && !list_new_chats {
+                    summary.created += 1;
+                } else {
+                    staged.push((messages.join(entry.file_name()), WriteOutcome::Created));
+                }
             }
         }
         // The paths move into the summary: a million-message import holds them once, not twice.
-        let mut staged: Vec<(PathBuf, WriteOutcome)> = self.staged.into_iter().collect();
+        staged.extend(self.staged);
         // Byte order is as deterministic as path order, and much cheaper for 100k paths.
         staged.sort_unstable_by(|a, b| {
             a.0.as_os_str()
@@ -752,6 +819,12 @@ impl Batch<'_> {
         }
         Ok(summary)
     }
+}
+
+/// A hash of a content-relative path, for [`Batch::new_chat_messages`] (in memory only).
+fn path_hash(rel: &Path) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(rel)
 }
 
 /// Renames a staged file into the tree, or, across file systems (EXDEV), copies it with an
@@ -867,6 +940,9 @@ mod tests {
         assert_eq!(outcome, WriteOutcome::Created);
         let summary = batch.commit().unwrap();
         assert_eq!(summary.created, 501, "500 messages and channel.toml");
+        assert_eq!(summary.paths.len(), 501);
+        let seventh_rel = ContentStore::rel_message(&slug, &Ts::parse("1.000007").unwrap());
+        assert!(summary.paths.contains(&seventh_rel));
 
         let seventh = store.read_message(&slug, &Ts::parse("1.000007").unwrap());
         let seventh = seventh.unwrap().unwrap();
@@ -897,5 +973,54 @@ mod tests {
         drop(batch);
         assert!(!content.join("channels").join(slug.as_str()).exists());
         assert_eq!(fs::read_dir(&staging).unwrap().count(), 0);
+    }
+
+    /// A new chat whose folder appeared in the tree meanwhile (another writer) cannot move in
+    /// whole: its files move one by one, and every one is listed.
+    #[test]
+    fn a_new_chat_whose_folder_appeared_meanwhile_moves_file_by_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch.ensure_channel(&live_channel()).unwrap();
+        let many: Vec<_> = (1..=50)
+            .map(|i| message(&format!("1.{i:06}"), "text"))
+            .collect();
+        batch.upsert_messages(&slug, many);
+        let other = content.join("channels").join(slug.as_str());
+        fs::create_dir_all(other.join("messages")).unwrap();
+        fs::write(other.join("messages").join("keep.txt"), "someone else's").unwrap();
+        let summary = batch.commit().unwrap();
+        assert_eq!(summary.created, 51);
+        assert_eq!(summary.paths.len(), 51);
+        assert!(other.join("channel.toml").is_file());
+        assert_eq!(fs::read_dir(other.join("messages")).unwrap().count(), 51);
+        let first = store.read_message(&slug, &Ts::parse("1.000001").unwrap());
+        assert_eq!(first.unwrap().unwrap().slack["text"], "text");
+    }
+
+    #[test]
+    fn a_bulk_commit_counts_new_chats_without_listing_their_messages() {
+        let dir = tempfile::tempdir().unwrap();
+        let content = dir.path().join("content");
+        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let mut batch = store.begin().unwrap();
+        let slug = batch.ensure_channel(&live_channel()).unwrap();
+        let many: Vec<_> = (1..=40)
+            .map(|i| message(&format!("1.{i:06}"), "text"))
+            .collect();
+        batch.upsert_messages(&slug, many);
+        let summary = batch.commit_bulk().unwrap();
+        assert_eq!(summary.created, 41, "40 messages and channel.toml");
+        let toml = Path::new("channels")
+            .join(slug.as_str())
+            .join("channel.toml");
+        assert_eq!(summary.paths, vec![toml]);
+        let messages = content
+            .join("channels")
+            .join(slug.as_str())
+            .join("messages");
+        assert_eq!(fs::read_dir(messages).unwrap().count(), 40);
     }
 }

@@ -275,7 +275,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
         }
     }
 
-    batch.commit()?;
+    batch.commit_bulk()?;
     report.skipped = problems.skipped;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
