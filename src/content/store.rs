@@ -228,8 +228,9 @@ struct PreparedMessage {
     /// Content-relative path.
     rel: PathBuf,
     bytes: Vec<u8>,
-    /// The chat is new in this batch, so the tree cannot hold the file: no need to compare.
-    surely_new: bool,
+    /// What staging it does to the tree, when preparing it already found out (see
+    /// [`Batch::stage_many`]).
+    known: Option<WriteOutcome>,
 }
 
 /// A conversation as an importer or event describes it.
@@ -277,16 +278,25 @@ impl Batch<'_> {
     }
 
     /// Stages `bytes` for content-relative `rel`, unless the tree already holds exactly them.
-    fn stage(&mut self, rel: &Path, bytes: &[u8], skip_compare: bool) -> Result<WriteOutcome> {
-        let mut outcomes = self.stage_many(vec![(rel.to_owned(), bytes.to_vec(), skip_compare)]);
+    fn stage(
+        &mut self,
+        rel: &Path,
+        bytes: &[u8],
+        known: Option<WriteOutcome>,
+    ) -> Result<WriteOutcome> {
+        let mut outcomes = self.stage_many(vec![(rel.to_owned(), bytes.to_vec(), known)]);
         outcomes
             .pop()
             .unwrap_or_else(|| Ok(WriteOutcome::Unchanged))
     }
 
-    /// Stages files (content-relative path, bytes, whether the tree surely lacks the file).
-    /// Each file is staged unless the tree already holds exactly its bytes.
-    fn stage_many(&mut self, files: Vec<(PathBuf, Vec<u8>, bool)>) -> Vec<Result<WriteOutcome>> {
+    /// Stages files (content-relative path, bytes, and the outcome when the caller knows it:
+    /// it read the tree's version, or the tree cannot have the file). Each file is staged unless
+    /// the tree already holds exactly its bytes; unknown outcomes are found by comparing.
+    fn stage_many(
+        &mut self,
+        files: Vec<(PathBuf, Vec<u8>, Option<WriteOutcome>)>,
+    ) -> Vec<Result<WriteOutcome>> {
         use rayon::prelude::*;
         // A bulk import stages a hundred thousand files into a few folders: create each once.
         for (rel, _, _) in &files {
@@ -314,9 +324,9 @@ impl Batch<'_> {
         // spin on it (seen here: ten times slower than one thread).
         let compared: Vec<Result<WriteOutcome>> = files
             .par_iter()
-            .map(|(rel, bytes, skip_compare)| {
-                if *skip_compare {
-                    return Ok(WriteOutcome::Created);
+            .map(|(rel, bytes, known)| {
+                if let Some(outcome) = known {
+                    return Ok(*outcome);
                 }
                 Ok(match fsio::read_optional(&root.join(rel))? {
                     Some(existing) if existing == *bytes => WriteOutcome::Unchanged,
@@ -400,7 +410,7 @@ impl Batch<'_> {
             let text = String::from_utf8(bytes)
                 .with_context(|| format!("{} is not UTF-8", path.display()))?;
             if let Some(updated) = refresh_slack_info(&text, &desc.slack, &path)? {
-                self.stage(&rel, updated.as_bytes(), true)?;
+                self.stage(&rel, updated.as_bytes(), Some(WriteOutcome::Created))?;
                 self.staged.insert(rel, WriteOutcome::Updated);
             }
             return Ok(slug);
@@ -431,7 +441,11 @@ impl Batch<'_> {
         let rel = Path::new("channels")
             .join(slug.as_str())
             .join("channel.toml");
-        self.stage(&rel, settings.to_new_file().as_bytes(), true)?;
+        self.stage(
+            &rel,
+            settings.to_new_file().as_bytes(),
+            Some(WriteOutcome::Created),
+        )?;
         self.new_chats.push(slug.clone());
         self.store.slugs.insert(slug.clone());
         self.store
@@ -481,7 +495,7 @@ impl Batch<'_> {
         keep: &[&str],
     ) -> Result<(Ts, WriteOutcome)> {
         let p = self.prepare_message(slug, raw, keep)?;
-        let outcome = self.stage(&p.rel, &p.bytes, p.surely_new)?;
+        let outcome = self.stage(&p.rel, &p.bytes, p.known)?;
         Ok((p.ts, outcome))
     }
 
@@ -500,7 +514,7 @@ impl Batch<'_> {
         let mut results: Vec<Result<Ts>> = Vec::with_capacity(prepared.len());
         for p in prepared {
             results.push(p.map(|p| {
-                files.push((p.rel, p.bytes, p.surely_new));
+                files.push((p.rel, p.bytes, p.known));
                 p.ts
             }));
         }
@@ -533,16 +547,18 @@ impl Batch<'_> {
         let rel = ContentStore::rel_message(slug, &ts);
         let new_chat = self.is_new_chat(slug);
         let staged = self.maybe_staged(&rel);
-        let existing = if new_chat && !staged {
-            None
-        } else {
-            self.current(&rel)?
+        // Read from the tree itself, the file decides the outcome here; staged in this batch,
+        // staging must compare with the tree.
+        let (existing, from_tree) = match (new_chat, staged) {
+            (true, false) => (None, false),
+            (_, true) => (self.current(&rel)?, false),
+            (false, false) => (fsio::read_optional(&self.store.root.join(&rel))?, true),
         };
-        let record = match existing {
+        let record = match &existing {
             None => MessageRecord::new(ts.clone(), raw),
             Some(bytes) => {
                 let mut record: MessageRecord =
-                    serde_json::from_slice(&bytes).with_context(|| {
+                    serde_json::from_slice(bytes).with_context(|| {
                         format!(
                             "{} is not a valid message file",
                             self.store.root.join(&rel).display()
@@ -559,13 +575,20 @@ impl Batch<'_> {
                 record
             }
         };
-        // A file of a chat new in this batch cannot be in the tree yet: no need to compare.
-        let surely_new = new_chat && !staged;
+        let bytes = record.to_bytes();
+        let known = match (&existing, from_tree) {
+            // A file of a chat new in this batch cannot be in the tree yet.
+            (None, _) if new_chat && !staged => Some(WriteOutcome::Created),
+            (None, true) => Some(WriteOutcome::Created),
+            (Some(old), true) if *old == bytes => Some(WriteOutcome::Unchanged),
+            (Some(_), true) => Some(WriteOutcome::Updated),
+            _ => None,
+        };
         Ok(PreparedMessage {
             ts,
             rel,
-            bytes: record.to_bytes(),
-            surely_new,
+            bytes,
+            known,
         })
     }
 
@@ -599,7 +622,11 @@ impl Batch<'_> {
         record.touch(at);
         let rel = ContentStore::rel_message(slug, ts);
         let new_chat = self.is_new_chat(slug);
-        self.stage(&rel, &record.to_bytes(), new_chat)
+        self.stage(
+            &rel,
+            &record.to_bytes(),
+            new_chat.then_some(WriteOutcome::Created),
+        )
     }
 
     /// Adds or removes one person's reaction to a stored message (see [`MessageRecord::react`]).
@@ -632,7 +659,7 @@ impl Batch<'_> {
         change(&mut info);
         match refresh_slack_info(&text, &info, &path)? {
             Some(updated) => {
-                self.stage(&rel, updated.as_bytes(), true)?;
+                self.stage(&rel, updated.as_bytes(), Some(WriteOutcome::Created))?;
                 self.staged.insert(rel, WriteOutcome::Updated);
                 Ok(true)
             }
@@ -648,7 +675,7 @@ impl Batch<'_> {
         if updated == text {
             return Ok(false);
         }
-        self.stage(&rel, updated.as_bytes(), true)?;
+        self.stage(&rel, updated.as_bytes(), Some(WriteOutcome::Created))?;
         self.staged.insert(rel, WriteOutcome::Updated);
         Ok(true)
     }
@@ -689,7 +716,7 @@ impl Batch<'_> {
         for value in record.slack.values_mut() {
             strip_tokens(value);
         }
-        self.stage(&rel, &record.to_bytes(), false).map(Some)
+        self.stage(&rel, &record.to_bytes(), None).map(Some)
     }
 
     /// Adds or replaces a user from Slack's user object. A record made from a message's profile
@@ -715,7 +742,7 @@ impl Batch<'_> {
         }
         let mut bytes = serde_json::to_vec_pretty(&raw)?;
         bytes.push(b'\n');
-        self.stage(&rel, &bytes, false)
+        self.stage(&rel, &bytes, None)
     }
 
     /// Whether a user file exists or is staged.
