@@ -921,11 +921,25 @@ mod tests {
         json!({"ts": ts, "text": text}).as_object().unwrap().clone()
     }
 
-    #[test]
-    fn a_change_undone_within_a_batch_does_not_land() {
+    /// Messages `1.000001` … `1.<n>`, all with `text`.
+    fn messages(n: usize, text: &str) -> Vec<Map<String, Value>> {
+        (1..=n)
+            .map(|i| message(&format!("1.{i:06}"), text))
+            .collect()
+    }
+
+    /// A store in a temporary folder: (folder, content path, staging path, store).
+    fn temp_store() -> (tempfile::TempDir, PathBuf, PathBuf, ContentStore) {
         let dir = tempfile::tempdir().unwrap();
         let content = dir.path().join("content");
-        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let staging = dir.path().join("staging");
+        let store = ContentStore::open(&content, &staging).unwrap();
+        (dir, content, staging, store)
+    }
+
+    #[test]
+    fn a_change_undone_within_a_batch_does_not_land() {
+        let (_dir, _, _, mut store) = temp_store();
         let mut batch = store.begin().unwrap();
         let slug = batch.ensure_channel(&live_channel()).unwrap();
         let raw = json!({"ts": "1.000001", "text": "hi"});
@@ -950,14 +964,10 @@ mod tests {
     /// same batch, must merge with what was queued, not with what the tree had.
     #[test]
     fn bulk_staged_files_are_read_back_and_merged_within_the_batch() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let (_dir, _, _, mut store) = temp_store();
         let mut batch = store.begin().unwrap();
         let slug = batch.ensure_channel(&live_channel()).unwrap();
-        let many: Vec<_> = (1..=500)
-            .map(|i| message(&format!("1.{i:06}"), "first"))
-            .collect();
+        let many = messages(500, "first");
         let outcomes = batch.upsert_messages(&slug, many);
         assert!(outcomes.iter().all(|o| o.is_ok()));
         let edited = json!({"ts": "1.000007", "text": "second", "edited": {"ts": "2.000000"}});
@@ -987,15 +997,10 @@ mod tests {
     /// tree and the staging folder empty.
     #[test]
     fn a_dropped_bulk_batch_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        let staging = dir.path().join("staging");
-        let mut store = ContentStore::open(&content, &staging).unwrap();
+        let (_dir, content, staging, mut store) = temp_store();
         let mut batch = store.begin().unwrap();
         let slug = batch.ensure_channel(&live_channel()).unwrap();
-        let many: Vec<_> = (1..=3000)
-            .map(|i| message(&format!("1.{i:06}"), "text"))
-            .collect();
+        let many = messages(3000, "text");
         batch.upsert_messages(&slug, many);
         drop(batch);
         assert!(!content.join("channels").join(slug.as_str()).exists());
@@ -1006,14 +1011,10 @@ mod tests {
     /// whole: its files move one by one, and every one is listed.
     #[test]
     fn a_new_chat_whose_folder_appeared_meanwhile_moves_file_by_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let (_dir, content, _, mut store) = temp_store();
         let mut batch = store.begin().unwrap();
         let slug = batch.ensure_channel(&live_channel()).unwrap();
-        let many: Vec<_> = (1..=50)
-            .map(|i| message(&format!("1.{i:06}"), "text"))
-            .collect();
+        let many = messages(50, "text");
         batch.upsert_messages(&slug, many);
         let other = content.join("channels").join(slug.as_str());
         fs::create_dir_all(other.join("messages")).unwrap();
@@ -1029,14 +1030,10 @@ mod tests {
 
     #[test]
     fn a_bulk_commit_counts_new_chats_without_listing_their_messages() {
-        let dir = tempfile::tempdir().unwrap();
-        let content = dir.path().join("content");
-        let mut store = ContentStore::open(&content, &dir.path().join("staging")).unwrap();
+        let (_dir, content, _, mut store) = temp_store();
         let mut batch = store.begin().unwrap();
         let slug = batch.ensure_channel(&live_channel()).unwrap();
-        let many: Vec<_> = (1..=40)
-            .map(|i| message(&format!("1.{i:06}"), "text"))
-            .collect();
+        let many = messages(40, "text");
         batch.upsert_messages(&slug, many);
         let summary = batch.commit_bulk().unwrap();
         assert_eq!(summary.created, 41, "40 messages and channel.toml");
