@@ -50,15 +50,7 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         ),
     );
     p.write("static/embed.html", EMBED);
-    p.ok(&[
-        "channel",
-        "add",
-        CH,
-        "--slug",
-        "live",
-        "--headline",
-        "Live page",
-    ]);
+    p.add_live_chat(CH, "live", "Live page");
     let s = Server::start(&p);
     let long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
                 incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud \

@@ -13,15 +13,7 @@ const CH: &str = "C1LIVE";
 /// A project with one live chat `live` for conversation [`CH`].
 fn live_project() -> Project {
     let p = Project::init();
-    p.ok(&[
-        "channel",
-        "add",
-        CH,
-        "--slug",
-        "live",
-        "--headline",
-        "Live test",
-    ]);
+    p.add_live_chat(CH, "live", "Live test");
     p
 }
 

@@ -17,15 +17,7 @@ fn serve_deploy_publishes_each_change_to_s3() {
         .block_on(s3.client().create_bucket().bucket("chats").send())
         .unwrap();
     let p = Project::init();
-    p.ok(&[
-        "channel",
-        "add",
-        CH,
-        "--slug",
-        "live",
-        "--headline",
-        "Live test",
-    ]);
+    p.add_live_chat(CH, "live", "Live test");
     let config = p.read("scrollback.toml");
     p.write(
         "scrollback.toml",

@@ -657,6 +657,17 @@ fn record(
     }
 }
 
+/// The stamp of each listed message file (`None`: gone since it was listed), read in parallel.
+fn stamp_all(listed: BTreeMap<Ts, PathBuf>) -> Vec<(Ts, PathBuf, Option<Stamp>)> {
+    listed
+        .into_par_iter()
+        .map(|(ts, path)| {
+            let stamp = Stamp::read(&path);
+            (ts, path, stamp)
+        })
+        .collect()
+}
+
 /// The signature of a chat's message files (ts and stamp, in ts order) for [`ChatRecord::files`].
 fn files_signature<'a>(files: impl Iterator<Item = (&'a Ts, Stamp)>) -> u64 {
     let mut sig = Signature::new();
@@ -732,13 +743,7 @@ fn chat_build(
             // Built before, not in memory: compare with the stamps of the last build. If the
             // chat must be rendered, every file is read.
             (false, Some(p)) => {
-                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
-                    .into_par_iter()
-                    .map(|(ts, path)| {
-                        let stamp = Stamp::read(&path);
-                        (ts, path, stamp)
-                    })
-                    .collect();
+                let stamps = stamp_all(listed);
                 files_changed = stamps.iter().any(|(_, _, stamp)| stamp.is_none())
                     || p.files
                         != files_signature(
@@ -748,13 +753,7 @@ fn chat_build(
             }
             // In memory: read again what changed, forget what is gone.
             (true, _) => {
-                let stamps: Vec<(Ts, PathBuf, Option<Stamp>)> = listed
-                    .into_par_iter()
-                    .map(|(ts, path)| {
-                        let stamp = Stamp::read(&path);
-                        (ts, path, stamp)
-                    })
-                    .collect();
+                let stamps = stamp_all(listed);
                 let listed_ts: BTreeSet<&Ts> = stamps.iter().map(|(ts, _, _)| ts).collect();
                 let gone: Vec<Ts> = cache
                     .items

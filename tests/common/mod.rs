@@ -116,6 +116,19 @@ impl Project {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Adds a live chat for Slack conversation `channel_id` (`scrollback channel add`).
+    pub fn add_live_chat(&self, channel_id: &str, slug: &str, headline: &str) {
+        self.ok(&[
+            "channel",
+            "add",
+            channel_id,
+            "--slug",
+            slug,
+            "--headline",
+            headline,
+        ]);
+    }
+
     /// Runs a command that must fail; returns its stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
