@@ -101,6 +101,18 @@ pub fn sync_files(paths: &[std::path::PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// The entries of a folder that may not exist (a missing folder is empty); errors name it.
+pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    entries
+        .map(|entry| entry.with_context(|| format!("cannot read {}", dir.display())))
+        .collect()
+}
+
 /// Reads a file that may not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {

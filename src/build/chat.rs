@@ -123,15 +123,8 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
 /// The message files of a chat folder: ts → path. Other files (editors' temporaries) are skipped.
 pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
     let mut out = BTreeMap::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("cannot read {}", dir.display()))?
-            .path();
+    for entry in crate::fsio::dir_entries(dir)? {
+        let path = entry.path();
         if path.extension().is_none_or(|e| e != "json") {
             continue;
         }

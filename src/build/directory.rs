@@ -31,16 +31,8 @@ impl Directory {
     /// Reads `content/users/` (in parallel: large workspaces have tens of thousands of users).
     pub fn load_people(users_dir: &std::path::Path) -> Result<HashMap<String, Person>> {
         use rayon::prelude::*;
-        let entries = match std::fs::read_dir(users_dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
-            Err(e) => {
-                return Err(e).with_context(|| format!("cannot read {}", users_dir.display()));
-            }
-        };
         let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot read {}", users_dir.display()))?;
+        for entry in crate::fsio::dir_entries(users_dir)? {
             let path = entry.path();
             if path.extension().is_some_and(|e| e == "json") {
                 paths.push(path);

@@ -589,13 +589,7 @@ fn state_path(project: &Project) -> PathBuf {
 /// Stamps of the files `*.ext` in `dir`, by file stem.
 fn stamp_dir(dir: &Path, ext: &str) -> Result<BTreeMap<String, Stamp>> {
     let mut out = BTreeMap::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-    };
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in crate::fsio::dir_entries(dir)? {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != ext) {
             continue;

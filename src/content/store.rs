@@ -11,7 +11,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -110,15 +109,9 @@ impl ContentStore {
     /// Every chat, sorted by slug. A broken `channel.toml` is an error naming the file.
     pub fn load_channels(&self) -> Result<Vec<ChannelEntry>> {
         let dir = self.channels_dir();
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
-        };
         let mut out = Vec::new();
         let mut seen_ids: HashMap<String, Slug> = HashMap::new();
-        for entry in entries {
-            let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+        for entry in fsio::dir_entries(&dir)? {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             if name.starts_with('.') || !entry.path().is_dir() {
@@ -810,13 +803,7 @@ impl Batch<'_> {
             // Its message files are known by hash only: list them where they now are.
             let messages = rel.join("messages");
             let dir = if whole { &root } else { staging }.join(&messages);
-            let entries = match fs::read_dir(&dir) {
-                Ok(entries) => entries,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // no messages
-                Err(e) => return Err(e).with_context(|| format!("cannot list {}", dir.display())),
-            };
-            for entry in entries {
-                let entry = entry.with_context(|| format!("cannot list {}", dir.display()))?;
+            for entry in fsio::dir_entries(&dir)? {
                 if whole && !list_new_chats {
                     summary.created += 1;
                 } else {

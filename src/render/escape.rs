@@ -12,10 +12,17 @@ pub fn escape_html(s: &str) -> String {
 
 /// Appends `s` to `out` with `&`, `<`, `>`, `"` and `'` escaped.
 pub fn push_escaped(out: &mut String, s: &str) {
+    push_escaped_except(out, s, |_| false);
+}
+
+/// [`push_escaped`], except for the `&` at each position `keep` accepts (`s[i..]` starts with
+/// it), which is copied as it is.
+fn push_escaped_except(out: &mut String, s: &str, keep: impl Fn(&str) -> bool) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let entity = match b {
+            b'&' if keep(&s[i..]) => continue,
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
@@ -76,23 +83,7 @@ pub(crate) fn push_decoded_wire(out: &mut String, s: &str) {
 /// characters they stand for, so they are copied; any other `&` becomes `&amp;`, and raw `<`, `>`,
 /// `"`, `'` (which Slack does not send, but hand-edited content may hold) are escaped.
 pub(crate) fn push_wire_as_html(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let entity = match b {
-            b'&' if wire_entity_at(&s[i..]).is_some() => continue,
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        out.push_str(entity);
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
+    push_escaped_except(out, s, |at| wire_entity_at(at).is_some());
 }
 
 #[cfg(test)]
