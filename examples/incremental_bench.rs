@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use scrollback::build::{Change, SiteBuilder};
+use scrollback::build::{Change, Mode, SiteBuilder};
 use scrollback::content::{Slug, Ts};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
@@ -17,7 +17,7 @@ fn main() -> anyhow::Result<()> {
         .nth(1)
         .expect("usage: incremental_bench PROJECT_DIR");
     let project = Project::new(std::fs::canonicalize(&dir)?);
-    let mut builder = SiteBuilder::new(&project, true, ProgressMode::Quiet);
+    let mut builder = SiteBuilder::new(&project, Mode::LongLived, ProgressMode::Quiet);
 
     let t = Instant::now();
     let full = builder.build(&[Change::Everything])?;

@@ -351,10 +351,10 @@ fn run(seed: u64, steps: usize, hot: bool) {
     let mut hot_builder = hot.then(|| {
         let mut b = scrollback::build::SiteBuilder::new(
             &project,
-            true,
+            scrollback::build::Mode::LongLived,
             scrollback::progress::ProgressMode::Quiet,
         );
-        b.build(&[]).unwrap();
+        b.build(&[scrollback::build::Change::Everything]).unwrap();
         b
     });
     for step in 0..steps {

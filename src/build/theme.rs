@@ -239,7 +239,7 @@ fn new_tera() -> Tera {
 pub fn minify_template(text: &str) -> String {
     let cfg = minify_html::Cfg {
         preserve_brace_template_syntax: true,
-        ..super::pages::minify_cfg()
+        ..super::outputs::pages::minify_cfg()
     };
     String::from_utf8(minify_html::minify(text.as_bytes(), &cfg))
         .unwrap_or_else(|_| text.to_owned())

@@ -1,6 +1,5 @@
 //! `scrollback build`.
 
-use crate::build::BuildReport;
 use crate::progress::ProgressMode;
 use crate::project::Project;
 
@@ -9,21 +8,6 @@ pub struct Args {}
 
 pub fn run(project: &Project, _args: Args, progress: ProgressMode) -> anyhow::Result<()> {
     let report = crate::build::build(project, progress)?;
-    println!("{}", summary(&report));
+    println!("{report}");
     Ok(())
-}
-
-/// One line: what was built, what changed, how long it took.
-pub fn summary(report: &BuildReport) -> String {
-    format!(
-        "Built {} chat{} ({} messages) in {}: {} rendered, {} files written, {} unchanged, {} removed",
-        report.chats,
-        if report.chats == 1 { "" } else { "s" },
-        report.messages,
-        super::seconds(report.seconds),
-        report.rendered,
-        report.written.len(),
-        report.unchanged,
-        report.removed.len(),
-    )
 }

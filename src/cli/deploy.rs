@@ -102,7 +102,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
 }
 
 fn print_report(r: &DeployReport, deleting: bool) {
-    let time = super::seconds(r.seconds);
+    let time = crate::human::seconds(r.seconds);
     if r.dry_run {
         for path in &r.uploaded {
             println!("upload {path}");

@@ -11,9 +11,6 @@ mod serve;
 mod theme;
 mod watch;
 
-pub(crate) use build::summary as build_summary;
-pub(crate) use errors::print as print_error;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -104,13 +101,4 @@ fn init_logging(quiet: bool) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
-}
-
-/// "1.23 s" or "45 ms".
-pub(crate) fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.0} ms", s * 1000.0)
-    } else {
-        format!("{s:.2} s")
-    }
 }

@@ -1,10 +1,14 @@
-//! `scrollback watch [--port N] [--interface IP] [--open] [--poll [MS]]`.
+//! `scrollback watch [--port N] [--interface IP] [--open] [--poll [MS]]`: prints what the watch
+//! loop reports, one line per rebuild.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::build::Change;
+use crate::build::change::describe;
 use crate::project::Project;
-use crate::watch::{WatchOptions, run as watch};
+use crate::watch::{WatchEvent, WatchOptions, run as watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,5 +35,26 @@ pub fn run(project: &Project, args: Args) -> anyhow::Result<()> {
             poll: args.poll.map(Duration::from_millis),
             open: args.open,
         },
+        Arc::new(print),
     )
+}
+
+fn print(event: WatchEvent<'_>) {
+    match event {
+        WatchEvent::Serving(url) => {
+            println!("Serving site/ on {url} (rebuilds on change; Ctrl-C to stop)");
+        }
+        // The first build: the same summary as `scrollback build`.
+        WatchEvent::Built { changes, report } if changes == [Change::Everything] => {
+            println!("{report}");
+        }
+        WatchEvent::Built { changes, report } => {
+            println!("{}: {}", describe(changes), report.short());
+        }
+        WatchEvent::Failed { changes, error } => {
+            eprintln!("{}: build failed", describe(changes));
+            super::errors::print(error);
+        }
+        WatchEvent::NoBrowser(url) => println!("(could not start a browser: open {url} yourself)"),
+    }
 }

@@ -243,7 +243,7 @@ async fn run(
                     report.target,
                     report.uploaded.len(),
                     report.deleted.len(),
-                    crate::cli::seconds(report.seconds)
+                    crate::human::seconds(report.seconds)
                 );
                 status.send_modify(|s| {
                     s.in_flight = false;

@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::build::signature::Stamp;
+use crate::file_stamp::Stamp;
 use crate::site_files::{content_type, site_relative};
 
 /// Answers a GET or HEAD for `uri_path` from `site`.

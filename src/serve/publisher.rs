@@ -3,8 +3,8 @@
 //! It is the only writer of `content/` and `site/` in `serve`. Events queue up in a channel while
 //! it works; each round takes everything queued (and waits a few milliseconds more while events
 //! keep coming, so a burst gives one build), applies the round through one store batch, notes the
-//! journal position, then asks the long-lived [`SiteBuilder`] for an incremental build of exactly
-//! the messages, chats and users the round touched. When idle it looks at the chats'
+//! journal position, then asks the [`HotBuilder`] (the long-lived builder `watch` uses too) for an
+//! incremental build of exactly the messages, chats and users the round touched. When idle it looks at the chats'
 //! `channel.toml` files, so `scrollback publish`/`archive` run beside a live `serve` take effect
 //! within a couple of seconds.
 
@@ -18,10 +18,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::journal::{Entry, Paths};
-use crate::build::signature::Stamp;
-use crate::build::{BuildReport, Change, SiteBuilder};
+use crate::build::hot_builder::{AfterBuild, Rebuild, RoundTiming, gather_round};
+use crate::build::{BuildReport, Change, HotBuilder};
 use crate::content::Slug;
 use crate::events::{self, Applied, Parked};
+use crate::file_stamp::Stamp;
 use crate::progress::ProgressMode;
 use crate::project::Project;
 
@@ -29,10 +30,11 @@ use crate::project::Project;
 /// site paths that changed): the seam for deploying each change as it is published.
 pub type OnPublish = Box<dyn FnMut(&BuildReport) + Send>;
 
-/// How long a round keeps collecting once events stop arriving…
-const SETTLE: Duration = Duration::from_millis(15);
-/// …and at most, from its first event.
-const MAX_ROUND: Duration = Duration::from_millis(100);
+/// A round keeps collecting while events arrive 15 ms apart, for at most 100 ms.
+const ROUND: RoundTiming = RoundTiming {
+    settle: Duration::from_millis(15),
+    max: Duration::from_millis(100),
+};
 /// How often an idle publisher looks at `channel.toml` files.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
 
@@ -50,17 +52,14 @@ pub struct Status {
 
 pub struct Publisher {
     project: Project,
-    builder: SiteBuilder,
+    builder: HotBuilder,
     paths: Paths,
     parked: Parked,
     parked_path: PathBuf,
     status: Arc<Status>,
     /// The last entry applied, for the journal's thread.
     applied: Arc<AtomicU64>,
-    on_publish: Option<OnPublish>,
     settings: BTreeMap<String, Option<Stamp>>,
-    /// The last build failed: check everything next time.
-    needs_full: bool,
     /// Content files written since the journal position was last advanced.
     unsynced: Vec<PathBuf>,
     /// The last entry applied to `content/` but not yet durable there.
@@ -78,15 +77,14 @@ impl Publisher {
         let parked_path = paths.dir.join("parked.json");
         Publisher {
             project: project.clone(),
-            builder: SiteBuilder::new(project, true, ProgressMode::Quiet),
+            builder: HotBuilder::new(project, ProgressMode::Quiet)
+                .after_build(after_build(status.clone(), on_publish)),
             parked: Parked::load(&parked_path),
             parked_path,
             paths,
             status,
             applied,
-            on_publish,
             settings: BTreeMap::new(),
-            needs_full: false,
             unsynced: Vec::new(),
             unapplied_through: None,
         }
@@ -105,7 +103,7 @@ impl Publisher {
                 tracing::error!("cannot apply recorded events: {e:#}; they stay in the journal");
             }
         }
-        self.full_build();
+        self.builder.rebuild(&[Change::Everything]);
         self.make_durable();
         self.settings = self.settings_stamps();
         self.status.ready.store(true, Ordering::SeqCst);
@@ -121,7 +119,7 @@ impl Publisher {
             match entries.recv_timeout(wait) {
                 Ok(first) => {
                     backlog.push(first);
-                    open = collect_round(&entries, &mut backlog);
+                    open = gather_round(&entries, &mut backlog, ROUND);
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     if backlog.is_empty() {
@@ -137,7 +135,7 @@ impl Publisher {
             match self.apply(&backlog) {
                 Ok(changes) => {
                     backlog.clear();
-                    self.build(&changes);
+                    self.builder.rebuild(&changes);
                     self.make_durable();
                 }
                 Err(e) => {
@@ -244,52 +242,9 @@ impl Publisher {
         Ok(changes)
     }
 
-    fn build(&mut self, changes: &[Change]) {
-        if changes.is_empty() && !self.needs_full {
-            return;
-        }
-        let changes: &[Change] = if self.needs_full { &[] } else { changes };
-        match self.builder.build(changes) {
-            Ok(report) => {
-                self.needs_full = false;
-                self.status.failing.store(false, Ordering::Relaxed);
-                self.status.builds.fetch_add(1, Ordering::Relaxed);
-                self.status
-                    .last_build_ms
-                    .store((report.seconds * 1000.0) as u64, Ordering::Relaxed);
-                if !report.written.is_empty() || !report.removed.is_empty() {
-                    tracing::info!(
-                        "published in {:.0} ms: {} file(s) written{}",
-                        report.seconds * 1000.0,
-                        report.written.len(),
-                        if report.removed.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", {} removed", report.removed.len())
-                        }
-                    );
-                }
-                if let Some(hook) = self.on_publish.as_mut() {
-                    hook(&report);
-                }
-            }
-            Err(e) => {
-                self.needs_full = true;
-                self.status.failing.store(true, Ordering::Relaxed);
-                tracing::error!("build failed: {e:#}");
-            }
-        }
-    }
-
-    fn full_build(&mut self) {
-        self.needs_full = true;
-        self.build(&[]);
-    }
-
     /// Between events: retry a failed build; notice chats whose settings changed.
     fn idle(&mut self) {
-        if self.needs_full {
-            self.build(&[]);
+        if self.builder.retry_if_failing().is_some() || self.builder.is_failing() {
             return;
         }
         let now = self.settings_stamps();
@@ -308,7 +263,7 @@ impl Publisher {
         self.settings = now;
         if !changes.is_empty() {
             tracing::info!("chat settings changed: {} chat(s)", changes.len());
-            self.build(&changes);
+            self.builder.rebuild(&changes);
         }
     }
 
@@ -329,22 +284,26 @@ impl Publisher {
     }
 }
 
-/// Takes what is queued, then keeps taking while events arrive within [`SETTLE`] of each other
-/// (for at most [`MAX_ROUND`]). Returns false when the channel closed.
-fn collect_round(entries: &mpsc::Receiver<Entry>, into: &mut Vec<Entry>) -> bool {
-    let started = Instant::now();
-    loop {
-        while let Ok(e) = entries.try_recv() {
-            into.push(e);
+/// After each build: count it for `/healthz`, log what it published, and hand the report to the
+/// deploy hook.
+fn after_build(status: Arc<Status>, mut on_publish: Option<OnPublish>) -> AfterBuild {
+    Box::new(move |rebuild: &Rebuild<'_>| match rebuild.result {
+        Ok(report) => {
+            status.failing.store(false, Ordering::Relaxed);
+            status.builds.fetch_add(1, Ordering::Relaxed);
+            status
+                .last_build_ms
+                .store((report.seconds * 1000.0) as u64, Ordering::Relaxed);
+            if report.changed_site() {
+                tracing::info!("published: {}", report.short());
+            }
+            if let Some(hook) = on_publish.as_mut() {
+                hook(report);
+            }
         }
-        let left = MAX_ROUND.saturating_sub(started.elapsed());
-        if left.is_zero() {
-            return true;
+        Err(e) => {
+            status.failing.store(true, Ordering::Relaxed);
+            tracing::error!("build failed: {e:#}");
         }
-        match entries.recv_timeout(SETTLE.min(left)) {
-            Ok(e) => into.push(e),
-            Err(RecvTimeoutError::Timeout) => return true,
-            Err(RecvTimeoutError::Disconnected) => return false,
-        }
-    }
+    })
 }

@@ -1,10 +1,11 @@
 //! `scrollback watch`: build, serve `site/` on loopback, and rebuild on every change.
 //!
 //! File events are debounced (editors save in bursts: a temporary file, a rename, a metadata
-//! touch), classified by [`classify::classify`] into a few kinds, and handed as one batch to the
-//! same incremental [`SiteBuilder`] `build` uses, which keeps rendered messages in memory so a
-//! change costs what it touches. A failed build never stops the loop: the error is printed and
-//! shown over open pages until the next good build.
+//! touch), classified by [`classify::classify`] into a few kinds, and handed as one round to the
+//! [`HotBuilder`] (the long-lived builder `serve` uses too), which keeps rendered messages in
+//! memory so a change costs what it touches. A failed build never stops the loop: the error is
+//! reported and shown over open pages until the next good build. What the person running it reads
+//! goes through the caller's [`Reporter`]: this module prints nothing.
 
 pub mod classify;
 pub mod server;
@@ -12,14 +13,15 @@ pub mod server;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer_opt};
 
-use crate::build::{BuildReport, SiteBuilder};
+use crate::build::hot_builder::{Rebuild, RoundTiming, gather_round};
+use crate::build::{BuildReport, Change, HotBuilder};
 use crate::progress::ProgressMode;
 use crate::project::Project;
 use classify::{ChangeKind, classify};
@@ -27,6 +29,27 @@ use server::{DevEvent, DevState};
 
 /// Adds a path to the file watcher.
 type AddWatch = Box<dyn FnMut(&Path, RecursiveMode) -> notify::Result<()>>;
+
+/// What `watch` tells the person running it.
+#[derive(Debug)]
+pub enum WatchEvent<'a> {
+    /// The dev server is up at this URL and every watch is in place.
+    Serving(&'a str),
+    /// A build finished; `changes` is what it was for (`[Change::Everything]`: the first).
+    Built {
+        changes: &'a [Change],
+        report: &'a BuildReport,
+    },
+    Failed {
+        changes: &'a [Change],
+        error: &'a anyhow::Error,
+    },
+    /// `--open` could not start a browser.
+    NoBrowser(&'a str),
+}
+
+/// Receives what `watch` has to say (the command line prints it).
+pub type Reporter = Arc<dyn Fn(WatchEvent<'_>) + Send + Sync>;
 
 /// How `watch` runs.
 #[derive(Debug, Clone)]
@@ -39,16 +62,11 @@ pub struct WatchOptions {
 }
 
 /// Watches `project` until interrupted.
-pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
-    let mut builder = SiteBuilder::new(project, true, ProgressMode::Auto);
+pub fn run(project: &Project, options: &WatchOptions, reporter: Reporter) -> Result<()> {
     let state = DevState::new(project.site_dir());
-    match builder.build(&[]) {
-        Ok(report) => println!("{}", crate::cli::build_summary(&report)),
-        Err(e) => {
-            crate::cli::print_error(&e);
-            state.publish(DevEvent::Error(error_text(&e)));
-        }
-    }
+    let mut builder = HotBuilder::new(project, ProgressMode::Auto)
+        .after_build(after_build(state.clone(), reporter.clone()));
+    builder.rebuild(&[Change::Everything]);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -59,9 +77,9 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
     // Announced once the watches are in place, so no change made after the line is missed.
     let announce = || {
         let url = format!("http://{addr}/");
-        println!("Serving site/ on {url} (rebuilds on change; Ctrl-C to stop)");
-        if options.open {
-            open_browser(&url);
+        reporter(WatchEvent::Serving(&url));
+        if options.open && !open_browser(&url) {
+            reporter(WatchEvent::NoBrowser(&url));
         }
     };
 
@@ -116,15 +134,34 @@ pub fn run(project: &Project, options: &WatchOptions) -> Result<()> {
     let mut watched = BTreeSet::new();
     add_watches(&root, &theme, &mut watched, &mut watch)?;
     announce();
-    rebuild_loop(
-        &root,
-        &theme,
-        &rx,
-        &mut builder,
-        &state,
-        &mut watch,
-        &mut watched,
-    )
+    rebuild_loop(&root, &theme, &rx, &mut builder, &mut watch, &mut watched)
+}
+
+/// After each build: tell the person, and tell open pages to swap stylesheets, reload, or show
+/// the error.
+fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_builder::AfterBuild {
+    Box::new(move |rebuild: &Rebuild<'_>| match rebuild.result {
+        Ok(report) => {
+            reporter(WatchEvent::Built {
+                changes: rebuild.changes,
+                report,
+            });
+            let only_css =
+                !report.written.is_empty() && report.written.iter().all(|p| p.ends_with(".css"));
+            if only_css && !rebuild.after_failure {
+                state.publish(DevEvent::Css);
+            } else if report.changed_site() || rebuild.after_failure {
+                state.publish(DevEvent::Reload);
+            }
+        }
+        Err(error) => {
+            reporter(WatchEvent::Failed {
+                changes: rebuild.changes,
+                error,
+            });
+            state.publish(DevEvent::Error(error_text(error)));
+        }
+    })
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
@@ -155,24 +192,25 @@ fn add_watches(
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
 fn rebuild_loop(
     root: &Path,
     theme: &str,
     rx: &mpsc::Receiver<Vec<PathBuf>>,
-    builder: &mut SiteBuilder,
-    state: &DevState,
+    builder: &mut HotBuilder,
     mut watch: impl FnMut(&Path, RecursiveMode) -> notify::Result<()>,
     watched: &mut BTreeSet<PathBuf>,
 ) -> Result<()> {
-    let mut failing = state.error.lock().map(|e| e.is_some()).unwrap_or(false);
-    while let Ok(mut paths) = rx.recv() {
-        // Take everything that is already queued: one rebuild per burst.
-        while let Ok(more) = rx.try_recv() {
-            paths.extend(more);
-        }
-        let kinds: BTreeSet<ChangeKind> = paths
+    // The debouncer already waited for the burst to end: take what is queued, no more.
+    let timing = RoundTiming {
+        settle: Duration::ZERO,
+        max: Duration::ZERO,
+    };
+    while let Ok(first) = rx.recv() {
+        let mut batches = vec![first];
+        gather_round(rx, &mut batches, timing);
+        let kinds: BTreeSet<ChangeKind> = batches
             .iter()
+            .flatten()
             .filter_map(|p| classify(root, theme, p))
             .collect();
         if kinds.is_empty() {
@@ -182,28 +220,8 @@ fn rebuild_loop(
             // A new theme or new site folders: watch them too.
             add_watches(root, theme, watched, &mut watch)?;
         }
-        let changes: Vec<_> = kinds.iter().map(ChangeKind::to_change).collect();
-        let started = Instant::now();
-        let what = describe(&kinds);
-        match builder.build(&changes) {
-            Ok(report) => {
-                println!("{}", rebuild_line(&what, &report, started.elapsed()));
-                let only_css = !report.written.is_empty()
-                    && report.written.iter().all(|p| p.ends_with(".css"));
-                if only_css && !failing {
-                    state.publish(DevEvent::Css);
-                } else if !report.written.is_empty() || !report.removed.is_empty() || failing {
-                    state.publish(DevEvent::Reload);
-                }
-                failing = false;
-            }
-            Err(e) => {
-                eprintln!("{what}: build failed");
-                crate::cli::print_error(&e);
-                state.publish(DevEvent::Error(error_text(&e)));
-                failing = true;
-            }
-        }
+        let changes: Vec<Change> = kinds.iter().map(ChangeKind::to_change).collect();
+        builder.rebuild(&changes);
     }
     let _ = builder.save_state();
     Ok(())
@@ -217,25 +235,6 @@ fn is_change(kind: &notify::EventKind) -> bool {
     )
 }
 
-fn describe(kinds: &BTreeSet<ChangeKind>) -> String {
-    let mut names: Vec<String> = kinds.iter().take(3).map(ChangeKind::describe).collect();
-    if kinds.len() > 3 {
-        names.push(format!("{} more", kinds.len() - 3));
-    }
-    names.join(", ")
-}
-
-/// One line per rebuild: what changed, what it did, how long it took.
-fn rebuild_line(what: &str, report: &BuildReport, took: Duration) -> String {
-    format!(
-        "{what}: {} rendered, {} written, {} removed in {}",
-        report.rendered,
-        report.written.len(),
-        report.removed.len(),
-        crate::cli::seconds(took.as_secs_f64())
-    )
-}
-
 /// The error chain as the overlay shows it.
 fn error_text(e: &anyhow::Error) -> String {
     e.chain()
@@ -244,13 +243,12 @@ fn error_text(e: &anyhow::Error) -> String {
         .join("\n  caused by: ")
 }
 
-fn open_browser(url: &str) {
+/// Opens `url` in the default browser; false when none could be started.
+fn open_browser(url: &str) -> bool {
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
     };
-    if std::process::Command::new(opener).arg(url).spawn().is_err() {
-        println!("(could not start a browser: open {url} yourself)");
-    }
+    std::process::Command::new(opener).arg(url).spawn().is_ok()
 }

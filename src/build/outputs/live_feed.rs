@@ -14,9 +14,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::chat::{self, Item, Top};
 use super::feeds::FEED_VERSION;
 use super::pages::ChatSummary;
+use crate::build::chat::messages::{self, Item, Top};
 use crate::config::LiveConfig;
 use crate::content::Ts;
 
@@ -82,7 +82,7 @@ pub fn live_json(
         match candidate {
             Candidate::Shown(top) => {
                 let mut json = String::new();
-                chat::nested_json(top, items, &mut json);
+                messages::nested_json(top, items, &mut json);
                 if json.is_empty() {
                     continue;
                 }
@@ -142,23 +142,23 @@ fn json_number(n: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::chat::Visibility;
-    use crate::build::deps::{Deps, TrackingLookup};
-    use crate::build::directory::Directory;
-    use crate::build::pages::ChatHeader;
-    use crate::build::signature::Stamp;
-    use crate::build::view::{MessageView, ViewContext};
+    use crate::build::chat::messages::Visibility;
+    use crate::build::chat::names::Names;
+    use crate::build::chat::view::{MessageView, ViewContext};
+    use crate::build::incremental::deps::{Deps, TrackingLookup};
+    use crate::build::outputs::pages::ChatHeader;
     use crate::content::MessageRecord;
+    use crate::file_stamp::Stamp;
     use crate::render::RenderOptions;
 
     fn item(ts: &str, activity: u64, visibility: Visibility, parent: Option<&str>) -> Item {
-        let directory = Directory::default();
+        let names = Names::default();
         let render = RenderOptions {
             timezone: jiff::tz::TimeZone::UTC,
         };
         let hosted = HashMap::new();
         let cx = ViewContext {
-            directory: &directory,
+            names: &names,
             render: &render,
             tz: &jiff::tz::TimeZone::UTC,
             hosted_files: &hosted,
@@ -167,7 +167,7 @@ mod tests {
         let record = MessageRecord::new(Ts::parse(ts).unwrap(), raw.as_object().unwrap().clone());
         let view = (visibility != Visibility::Unpublished).then(|| {
             let slack = serde_json::Value::Object(record.slack.clone());
-            let v = MessageView::new(&record, &slack, &cx, &TrackingLookup::new(&directory));
+            let v = MessageView::new(&record, &slack, &cx, &TrackingLookup::new(&names));
             let json = serde_json::to_string(&v).unwrap();
             (v, json)
         });
@@ -231,7 +231,7 @@ mod tests {
             let i = item(ts, activity, vis, parent);
             items.insert(i.ts.clone(), i);
         }
-        let structure = chat::structure(&items);
+        let structure = messages::structure(&items);
         let limits = LiveConfig {
             messages: 2,
             ..LiveConfig::default()

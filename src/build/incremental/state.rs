@@ -11,8 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::deps::Deps;
-use super::pages::ChatSummary;
-use super::signature::Stamp;
+use crate::build::outputs::pages::ChatSummary;
+use crate::file_stamp::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.

@@ -19,7 +19,7 @@ pub struct Person {
 
 /// Everything a message may refer to.
 #[derive(Debug, Default)]
-pub struct Directory {
+pub struct Names {
     pub people: HashMap<String, Person>,
     /// Channel id → (name shown, URL of its page when published).
     pub channels: HashMap<String, (String, Option<String>)>,
@@ -27,7 +27,7 @@ pub struct Directory {
     pub emoji: HashMap<String, String>,
 }
 
-impl Directory {
+impl Names {
     /// Reads `content/users/` (in parallel: large workspaces have tens of thousands of users).
     pub fn load_people(users_dir: &std::path::Path) -> Result<HashMap<String, Person>> {
         use rayon::prelude::*;
@@ -88,7 +88,7 @@ impl Person {
     }
 }
 
-impl Lookup for Directory {
+impl Lookup for Names {
     fn user_name(&self, id: &str) -> Option<&str> {
         self.people.get(id).map(|p| p.name.as_str())
     }

@@ -7,8 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::deps::TrackingLookup;
-use super::directory::Directory;
+use super::names::Names;
+use crate::build::incremental::deps::TrackingLookup;
 use crate::content::{MessageRecord, Ts};
 use crate::render::{self, RenderOptions, safe_url};
 
@@ -114,7 +114,7 @@ pub struct MessageView {
 
 /// What the build needs to turn records into views.
 pub struct ViewContext<'a> {
-    pub directory: &'a Directory,
+    pub names: &'a Names,
     pub render: &'a RenderOptions,
     pub tz: &'a jiff::tz::TimeZone,
     /// Re-hosted files: Slack file id → (URL of the copy, is an image).
@@ -141,7 +141,7 @@ impl MessageView {
             ts: record.ts.to_string(),
             anchor: record.ts.anchor(),
             time: TimeView::new(&record.ts, cx.tz),
-            user: author(slack, cx.directory, lookup),
+            user: author(slack, cx.names, lookup),
             html: if tombstone {
                 String::new()
             } else {
@@ -168,7 +168,7 @@ impl MessageView {
             reactions: if tombstone {
                 Vec::new()
             } else {
-                reactions(slack, cx.directory, lookup)
+                reactions(slack, cx.names, lookup)
             },
             files: if tombstone {
                 Vec::new()
@@ -196,13 +196,13 @@ fn str_at(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
-fn author(slack: &Value, directory: &Directory, lookup: &TrackingLookup<'_>) -> UserView {
+fn author(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> UserView {
     let user_id = str_at(slack.get("user"));
     let bot_id = str_at(slack.get("bot_id"));
     if let Some(id) = user_id {
         lookup.note_user(id);
     }
-    let known = user_id.and_then(|id| directory.people.get(id));
+    let known = user_id.and_then(|id| names.people.get(id));
     let profile = slack.get("user_profile");
     let bot_profile = slack.get("bot_profile");
     // Bots post with a `username` and `icons` of their own; Slack shows those over the bot user.
@@ -236,11 +236,7 @@ fn author(slack: &Value, directory: &Directory, lookup: &TrackingLookup<'_>) -> 
     }
 }
 
-fn reactions(
-    slack: &Value,
-    directory: &Directory,
-    lookup: &TrackingLookup<'_>,
-) -> Vec<ReactionView> {
+fn reactions(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> Vec<ReactionView> {
     let Some(list) = slack.get("reactions").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -255,7 +251,7 @@ fn reactions(
                         .filter_map(Value::as_str)
                         .map(|id| {
                             lookup.note_user(id);
-                            directory
+                            names
                                 .people
                                 .get(id)
                                 .map_or(id, |p| p.name.as_str())
@@ -272,7 +268,7 @@ fn reactions(
             lookup.note_emoji(base);
             Some(ReactionView {
                 emoji: render::emoji::lookup(&name).map(str::to_owned),
-                image: directory.emoji.get(base).cloned(),
+                image: names.emoji.get(base).cloned(),
                 name,
                 count,
                 users,

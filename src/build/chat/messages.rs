@@ -9,11 +9,12 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use super::deps::{Deps, TrackingLookup};
-use super::signature::{Signature, Stamp};
 use super::view::{MessageView, ViewContext, is_tombstone};
+use crate::build::incremental::deps::{Deps, TrackingLookup};
+use crate::build::incremental::signature::Signature;
 use crate::config::Config;
 use crate::content::{MessageRecord, Ts};
+use crate::file_stamp::Stamp;
 
 /// How a message appears on the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +103,7 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let broadcast = record.subtype() == Some("thread_broadcast");
     let activity = record.activity();
     let slack = serde_json::Value::Object(std::mem::take(&mut record.slack));
-    let lookup = TrackingLookup::new(cx.directory);
+    let lookup = TrackingLookup::new(cx.names);
     let view = (visibility != Visibility::Unpublished).then(|| {
         let view = MessageView::new(&record, &slack, cx, &lookup);
         let json = serde_json::to_string(&view).unwrap_or_default();

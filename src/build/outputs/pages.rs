@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
-use super::theme::{Theme, template_error};
 use super::urls::{chat_page_link, chat_page_path};
-use super::view::{MessageView, TimeView};
+use crate::build::chat::view::{MessageView, TimeView};
+use crate::build::theme::{Theme, template_error};
 use crate::config::Config;
 use crate::content::{ChannelEntry, Slug};
 

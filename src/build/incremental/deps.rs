@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::directory::Directory;
+use crate::build::chat::names::Names;
 use crate::render::{ChannelRef, Lookup};
 
 /// The names a message (or a whole chat) looked up while rendering. Misses count too: a user
@@ -50,14 +50,14 @@ impl Deps {
 
 /// A [`Lookup`] that records every name it is asked for.
 pub struct TrackingLookup<'a> {
-    pub directory: &'a Directory,
+    pub names: &'a Names,
     pub deps: RefCell<Deps>,
 }
 
 impl<'a> TrackingLookup<'a> {
-    pub fn new(directory: &'a Directory) -> TrackingLookup<'a> {
+    pub fn new(names: &'a Names) -> TrackingLookup<'a> {
         TrackingLookup {
-            directory,
+            names,
             deps: RefCell::new(Deps::default()),
         }
     }
@@ -82,17 +82,17 @@ impl<'a> TrackingLookup<'a> {
 impl Lookup for TrackingLookup<'_> {
     fn user_name(&self, id: &str) -> Option<&str> {
         self.note_user(id);
-        self.directory.user_name(id)
+        self.names.user_name(id)
     }
 
     fn channel(&self, id: &str) -> Option<ChannelRef<'_>> {
         self.deps.borrow_mut().channels.insert(id.to_owned());
-        self.directory.channel(id)
+        self.names.channel(id)
     }
 
     fn custom_emoji(&self, name: &str) -> Option<&str> {
         self.note_emoji(name);
-        self.directory.custom_emoji(name)
+        self.names.custom_emoji(name)
     }
 }
 

@@ -1,0 +1,15 @@
+//! What the build writes into `site/`, and the one writer that writes it.
+//!
+//! - [`pages`]: the index and each chat's paginated pages (tera templates, minified);
+//! - [`feeds`]: `feed.json` and `feed.jsonp` (docs/feeds.md);
+//! - [`live_feed`]: `live.json`/`live.jsonp`, the small document live pages poll;
+//! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
+//! - [`urls`]: where outputs live in `site/` and how pages link to each other;
+//! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
+
+pub mod feeds;
+pub mod live_feed;
+pub mod markdown;
+pub mod pages;
+pub mod site_writer;
+pub mod urls;

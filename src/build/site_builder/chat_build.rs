@@ -1,0 +1,367 @@
+//! Building one published chat: gather the facts about its message files, ask
+//! [`plan`](crate::build::incremental::plan) what to read and whether the last outputs may stay,
+//! then read, thread and render its pages, feeds and live feed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use super::inputs::Inputs;
+use super::record::OutputLog;
+use crate::build::ChangeSet;
+use crate::build::chat::messages::{self, Item, Structure, Visibility};
+use crate::build::chat::names::Names;
+use crate::build::chat::view::ViewContext;
+use crate::build::incremental::deps::Deps;
+use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
+use crate::build::incremental::signature::Signature;
+use crate::build::incremental::state::ChatRecord;
+use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
+use crate::build::outputs::site_writer::SiteWriter;
+use crate::build::outputs::urls::chat_page_path;
+use crate::build::outputs::{feeds, live_feed};
+use crate::content::{ChannelEntry, ChatState, Slug, Ts};
+use crate::file_stamp::Stamp;
+
+/// A chat as the builder keeps it between builds.
+#[derive(Debug)]
+pub(super) struct ChatCache {
+    pub(super) entry: ChannelEntry,
+    pub(super) settings: Option<Stamp>,
+    /// Rendered messages (only while loaded).
+    pub(super) items: BTreeMap<Ts, Item>,
+    pub(super) loaded: bool,
+}
+
+impl ChatCache {
+    pub(super) fn new(entry: ChannelEntry, settings: Option<Stamp>) -> ChatCache {
+        ChatCache {
+            entry,
+            settings,
+            items: BTreeMap::new(),
+            loaded: false,
+        }
+    }
+
+    /// Drops the rendered messages (the chat is read whole next time).
+    pub(super) fn unload(&mut self) {
+        self.items.clear();
+        self.loaded = false;
+    }
+}
+
+/// What building one chat needs from the builder.
+#[derive(Clone, Copy)]
+pub(super) struct ChatJob<'a> {
+    /// `content/channels/`.
+    pub(super) chats_dir: &'a Path,
+    pub(super) inputs: &'a Inputs,
+    pub(super) names: &'a Names,
+    pub(super) hosted: &'a HashMap<String, (String, bool)>,
+    pub(super) writer: &'a SiteWriter,
+    /// Users, chats, emoji and files that changed in this build.
+    pub(super) changed: &'a Deps,
+    pub(super) set: &'a ChangeSet,
+    pub(super) mode: Mode,
+}
+
+/// Brings one published chat's pages and feeds up to date and returns its record.
+pub(super) fn build_chat(
+    job: ChatJob<'_>,
+    cache: &mut ChatCache,
+    previous: Option<ChatRecord>,
+    log: &mut OutputLog<'_>,
+) -> Result<ChatRecord> {
+    let inputs = job.inputs;
+    let dir = &messages_dir(job.chats_dir, &cache.entry.slug);
+    let was_in_memory = cache.loaded;
+
+    // The facts: a listing with stamps, or the files the caller named.
+    let listed = plan::must_list(was_in_memory, job.set.everything);
+    let plan = if listed {
+        let stamps = stamp_all(messages::list_messages(dir)?);
+        let memory: Option<BTreeMap<Ts, Stamp>> = was_in_memory.then(|| {
+            cache
+                .items
+                .iter()
+                .map(|(t, i)| (t.clone(), i.stamp))
+                .collect()
+        });
+        plan::plan_listed(memory.as_ref(), previous.as_ref().map(|p| p.files), &stamps)
+    } else {
+        let named: Vec<(Ts, bool)> = job
+            .set
+            .messages
+            .get(&cache.entry.slug)
+            .into_iter()
+            .flatten()
+            .map(|ts| (ts.clone(), message_path(dir, ts).is_file()))
+            .collect();
+        plan::plan_named(&named)
+    };
+
+    let context = {
+        let mut sig = Signature::new();
+        sig.push_u64(inputs.global);
+        sig.push_u64(inputs.chat_templates);
+        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
+        sig.finish()
+    };
+    let lookups_changed = !job.changed.is_empty()
+        && match &previous {
+            Some(p) if !was_in_memory => p.deps.touches(job.changed),
+            _ => cache.items.values().any(|i| i.deps.touches(job.changed)),
+        };
+    let keep = plan::may_keep(KeepFacts {
+        mode: job.mode,
+        was_in_memory,
+        listed,
+        files_changed: plan.files_changed,
+        lookups_changed,
+        same_context: previous.as_ref().is_some_and(|p| p.context == context),
+    });
+    let keep = match keep {
+        Keep::Yes => true,
+        Keep::IfOutputsOnDisk => previous
+            .as_ref()
+            .is_some_and(|p| log.all_on_disk(&p.outputs)),
+        Keep::No => false,
+    };
+    if keep && let Some(p) = previous {
+        for rel in &p.outputs {
+            log.keep(rel);
+        }
+        return Ok(p);
+    }
+
+    log.report.messages_rendered += read_changed(job, cache, plan, lookups_changed)?;
+    let record = render_chat(job, cache, context, log)?;
+    if job.mode == Mode::Cold {
+        cache.unload();
+    }
+    Ok(record)
+}
+
+/// Reads what the plan names (every file, when the chat was not in memory), plus the messages
+/// whose lookups changed, and updates the chat in memory. Returns how many published messages
+/// it rendered.
+fn read_changed(
+    job: ChatJob<'_>,
+    cache: &mut ChatCache,
+    plan: ReadPlan,
+    lookups_changed: bool,
+) -> Result<usize> {
+    let dir = &messages_dir(job.chats_dir, &cache.entry.slug);
+    if plan.read_all {
+        cache.items.clear();
+    }
+    for ts in &plan.forget {
+        cache.items.remove(ts);
+    }
+    let mut to_read: Vec<PathBuf> = plan.read.iter().map(|ts| message_path(dir, ts)).collect();
+    if !plan.read_all && lookups_changed {
+        to_read.extend(
+            cache
+                .items
+                .iter()
+                .filter(|(_, item)| item.deps.touches(job.changed))
+                .map(|(ts, _)| message_path(dir, ts)),
+        );
+    }
+    let inputs = job.inputs;
+    let cx = ViewContext {
+        names: job.names,
+        render: &inputs.render,
+        tz: &inputs.tz,
+        hosted_files: job.hosted,
+    };
+    let fresh: Vec<Item> = to_read
+        .par_iter()
+        .map(|path| messages::load_item(path, &inputs.config, &cx))
+        .collect::<Result<_>>()?;
+    let rendered = fresh.iter().filter(|i| i.view.is_some()).count();
+    for item in fresh {
+        cache.items.insert(item.ts.clone(), item);
+    }
+    cache.loaded = true;
+    Ok(rendered)
+}
+
+/// Renders a chat that is in memory: its pages, feeds and (while live) live feed.
+fn render_chat(
+    job: ChatJob<'_>,
+    cache: &ChatCache,
+    context: u64,
+    log: &mut OutputLog<'_>,
+) -> Result<ChatRecord> {
+    let inputs = job.inputs;
+    let config = &inputs.config;
+    let slug = &cache.entry.slug;
+    let items = &cache.items;
+    let Structure { tops, count } = messages::structure(items);
+    let first = tops
+        .iter()
+        .filter_map(|t| items.get(&t.ts)?.view.as_ref())
+        .find(|(v, _)| !v.tombstone)
+        .map(|(v, _)| v.time.clone());
+    let url = format!("{}{}/", inputs.link.from_root, slug);
+    let header = ChatHeader::new(&cache.entry, first, url);
+    let total = pages::page_count(tops.len(), config.page_size);
+    let newest = items
+        .values()
+        .rev()
+        .filter(|i| i.visibility == Visibility::Published)
+        .find_map(|i| i.view.as_ref());
+    let summary = ChatSummary {
+        header,
+        message_count: count,
+        last: newest.map(|(v, _)| v.time.clone()),
+        last_ts: newest.map(|(v, _)| v.ts.clone()),
+        pages: total,
+    };
+    let header_json = serde_json::to_string(&summary.header)?;
+    let top_sigs: Vec<u64> = tops
+        .par_iter()
+        .map(|t| messages::top_signature(t, items))
+        .collect();
+
+    // Pages.
+    let mut chat_outputs = Vec::with_capacity(total + 4);
+    let size = config.page_size.max(1);
+    let page_sigs: Vec<(usize, String, u64)> = (1..=total)
+        .map(|n| {
+            let mut sig = Signature::new();
+            sig.push_u64(context);
+            sig.push(&header_json);
+            sig.push_u64(n as u64);
+            sig.push_u64(total as u64);
+            for s in top_sigs.iter().skip((n - 1) * size).take(size) {
+                sig.push_u64(*s);
+            }
+            (n, chat_page_path(slug, n), sig.finish())
+        })
+        .collect();
+    let writer = job.writer;
+    let log_ref = &*log;
+    let render_pages = || -> Vec<Result<Option<bool>>> {
+        page_sigs
+            .par_iter()
+            .map(|(n, path, sig)| {
+                if log_ref.is_current(path, *sig) {
+                    return Ok(None);
+                }
+                let messages: Vec<_> = tops
+                    .iter()
+                    .skip((n - 1) * size)
+                    .take(size)
+                    .filter_map(|t| messages::nested_view(t, items))
+                    .collect();
+                let (path, bytes) = pages::render_chat_page(
+                    &inputs.theme,
+                    &inputs.site,
+                    config,
+                    ChatPage {
+                        chat: &summary.header,
+                        slug,
+                        messages: &messages,
+                        n: *n,
+                        total,
+                    },
+                )?;
+                Ok(Some(writer.put(&path, &bytes)?))
+            })
+            .collect()
+    };
+
+    // Feeds: the whole chat, assembled from each message's JSON, while the pages render.
+    let mut sig = Signature::new();
+    sig.push_u64(inputs.global);
+    sig.push(serde_json::to_vec(&summary)?);
+    for s in &top_sigs {
+        sig.push_u64(*s);
+    }
+    let feed_sig = sig.finish();
+    let json_path = format!("{slug}/feed.json");
+    let jsonp_path = format!("{slug}/feed.jsonp");
+    let feeds_current =
+        log_ref.is_current(&json_path, feed_sig) && log_ref.is_current(&jsonp_path, feed_sig);
+    let write_feeds = || -> Result<Option<(bool, bool)>> {
+        if feeds_current {
+            return Ok(None);
+        }
+        let json = feeds::feed_json(&summary, |out| {
+            for (i, top) in tops.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                messages::nested_json(top, items, out);
+            }
+        });
+        let jsonp = feeds::jsonp(&config.feed_callback, &json);
+        Ok(Some((
+            writer.put(&json_path, &json)?,
+            writer.put(&jsonp_path, &jsonp)?,
+        )))
+    };
+    let (rendered, feeds_written) = rayon::join(render_pages, write_feeds);
+
+    for ((_, path, sig), wrote) in page_sigs.iter().zip(rendered) {
+        log.record(path, *sig, wrote?);
+        chat_outputs.push(path.clone());
+    }
+    let feeds_written = feeds_written?;
+    log.record(&json_path, feed_sig, feeds_written.map(|(json, _)| json));
+    log.record(&jsonp_path, feed_sig, feeds_written.map(|(_, jsonp)| jsonp));
+    chat_outputs.push(json_path);
+    chat_outputs.push(jsonp_path);
+
+    // The live feed, while the chat is live: small, so live pages can poll it.
+    if cache.entry.settings.state == ChatState::Live {
+        let live = live_feed::live_json(&summary, &tops, items, &config.live);
+        let live_jsonp = feeds::jsonp(&config.live.callback, &live);
+        let sig = Signature::new()
+            .with(inputs.global.to_le_bytes())
+            .with(&live)
+            .finish();
+        let live_path = format!("{slug}/live.json");
+        let live_jsonp_path = format!("{slug}/live.jsonp");
+        log.put(&live_path, sig, move || Ok(live))?;
+        log.put(&live_jsonp_path, sig, move || Ok(live_jsonp))?;
+        chat_outputs.push(live_path);
+        chat_outputs.push(live_jsonp_path);
+    }
+
+    let mut deps = Deps::default();
+    for item in items.values() {
+        deps.extend(&item.deps);
+    }
+    Ok(ChatRecord {
+        settings: cache.settings,
+        files: files_signature(items.values().map(|i| (&i.ts, i.stamp))),
+        deps,
+        context,
+        summary,
+        outputs: chat_outputs,
+    })
+}
+
+fn messages_dir(chats_dir: &Path, slug: &Slug) -> PathBuf {
+    chats_dir.join(slug.as_str()).join("messages")
+}
+
+fn message_path(dir: &Path, ts: &Ts) -> PathBuf {
+    dir.join(format!("{ts}.json"))
+}
+
+/// The stamp of each listed message file (`None`: gone since it was listed), read in parallel.
+fn stamp_all(listed: BTreeMap<Ts, PathBuf>) -> Vec<(Ts, Option<Stamp>)> {
+    listed
+        .into_par_iter()
+        .map(|(ts, path)| {
+            let stamp = Stamp::read(&path);
+            (ts, stamp)
+        })
+        .collect()
+}

@@ -1,0 +1,76 @@
+//! The inputs every output shares: the config and the theme, loaded once per build that needs
+//! them, with the signatures that tell the build when they changed.
+
+use anyhow::Result;
+
+use crate::build::incremental::deps::template_closure;
+use crate::build::incremental::signature::Signature;
+use crate::build::outputs::pages::SiteView;
+use crate::build::outputs::urls::LinkBase;
+use crate::build::theme::Theme;
+use crate::config::Config;
+use crate::project::Project;
+use crate::render::RenderOptions;
+
+/// Everything loaded from the config and the theme.
+pub(super) struct Inputs {
+    pub(super) config: Config,
+    pub(super) tz: jiff::tz::TimeZone,
+    pub(super) theme: Theme,
+    pub(super) link: LinkBase,
+    pub(super) site: SiteView,
+    pub(super) render: RenderOptions,
+    /// Config, theme settings and version: every output depends on it.
+    pub(super) global: u64,
+    /// The chat pages' templates.
+    pub(super) chat_templates: u64,
+    /// The index's templates.
+    pub(super) index_templates: u64,
+}
+
+impl Inputs {
+    pub(super) fn load(project: &Project) -> Result<Inputs> {
+        let config = project.load_config()?;
+        let tz = config.time_zone()?;
+        let theme = Theme::load(project, &config.theme)?;
+        let link = LinkBase::new(config.base_url());
+        let mut extra = theme.manifest.extra.clone();
+        for (k, v) in &config.extra {
+            extra.insert(k.clone(), v.clone());
+        }
+        let site = SiteView {
+            title: config.title.clone(),
+            description: config.description.clone(),
+            base_url: config.base_url().to_owned(),
+            language: config.language.clone(),
+            extra,
+        };
+        let config_bytes = crate::fsio::read_optional(&project.config_path())?.unwrap_or_default();
+        let global = Signature::new()
+            .with(env!("CARGO_PKG_VERSION"))
+            .with(&config_bytes)
+            .with(format!("{:?}", theme.manifest.extra))
+            .finish();
+        let templates_sig = |root: &str| {
+            let mut sig = Signature::new();
+            for name in template_closure(root, &theme.sources) {
+                sig.push(&name);
+                sig.push(theme.sources.get(&name).map(String::as_str).unwrap_or(""));
+            }
+            sig.finish()
+        };
+        Ok(Inputs {
+            render: RenderOptions {
+                timezone: tz.clone(),
+            },
+            chat_templates: templates_sig("chat.html"),
+            index_templates: templates_sig("index.html"),
+            config,
+            tz,
+            theme,
+            link,
+            site,
+            global,
+        })
+    }
+}

@@ -1,0 +1,273 @@
+//! The incremental site builder: the one engine behind `build`, `watch` and `serve`.
+//!
+//! A build runs in four steps, each in its own module:
+//! 1. [`inputs`]: load the config and the theme (when they changed);
+//! 2. [`detect`]: notice which users, chats, custom emoji and re-hosted files changed, as the
+//!    names messages may have looked up ([`Deps`]);
+//! 3. [`chat_build`]: bring each published chat's pages and feeds up to date, side by side,
+//!    deciding what to read and keep with [`plan`](crate::build::incremental::plan);
+//! 4. here: the index and the static files, then prune what is no longer produced and keep the
+//!    new state for the next build.
+//!
+//! Outputs go through [`record::OutputLog`], which renders an output only when its signature
+//! changed and notes what it did. The contract is documented in `docs/incremental-builds.md`.
+
+mod chat_build;
+mod detect;
+mod inputs;
+mod record;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use super::chat::names::Names;
+use super::incremental::deps::Deps;
+use super::incremental::plan::Mode;
+use super::incremental::signature::{Signature, hash};
+use super::incremental::state::{BuildState, ChatRecord};
+use super::outputs::pages::{self, ChatSummary};
+use super::outputs::site_writer::SiteWriter;
+use super::{BuildReport, Change, ChangeSet};
+use crate::config::Config;
+use crate::content::{ChatState, Slug};
+use crate::file_stamp::Stamp;
+use crate::progress::{Progress, ProgressMode};
+use crate::project::Project;
+use chat_build::{ChatCache, ChatJob};
+use inputs::Inputs;
+use record::OutputLog;
+
+/// The builder of one project's site.
+pub struct SiteBuilder {
+    project: Project,
+    /// Cold (`build`: read a changed chat whole, then forget it) or long-lived (`watch`, `serve`:
+    /// keep rendered messages in memory, so a change re-reads only the files it touched).
+    mode: Mode,
+    progress: ProgressMode,
+    inputs: Option<Inputs>,
+    names: Names,
+    hosted: HashMap<String, (String, bool)>,
+    /// Site path → source, for custom emoji and re-hosted files.
+    copies: BTreeMap<String, PathBuf>,
+    chats: BTreeMap<Slug, ChatCache>,
+    state: BuildState,
+    /// Whether `names.people` holds every user.
+    people_loaded: bool,
+    /// The last build failed: compare every input next time.
+    recheck: bool,
+}
+
+impl std::fmt::Debug for SiteBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteBuilder")
+            .field("project", &self.project)
+            .field("mode", &self.mode)
+            .field("chats", &self.chats.len())
+            .field("recheck", &self.recheck)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SiteBuilder {
+    /// A builder for `project`, starting from the state the last build left.
+    pub fn new(project: &Project, mode: Mode, progress: ProgressMode) -> SiteBuilder {
+        SiteBuilder {
+            state: BuildState::load(&state_path(project)),
+            project: project.clone(),
+            mode,
+            progress,
+            inputs: None,
+            names: Names::default(),
+            hosted: HashMap::new(),
+            copies: BTreeMap::new(),
+            chats: BTreeMap::new(),
+            people_loaded: false,
+            recheck: false,
+        }
+    }
+
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+
+    /// The loaded config (after a first build).
+    pub fn config(&self) -> Option<&Config> {
+        self.inputs.as_ref().map(|i| &i.config)
+    }
+
+    /// Whether the next build compares every input, whatever it is told (it is the first, or
+    /// the last one failed).
+    pub fn will_recheck(&self) -> bool {
+        self.recheck || self.inputs.is_none()
+    }
+
+    /// Brings `site/` up to date with what `changes` name (and what depends on them);
+    /// [`Change::Everything`] compares every input, as a cold `build` does.
+    pub fn build(&mut self, changes: &[Change]) -> Result<BuildReport> {
+        let started = Instant::now();
+        let set = ChangeSet::new(changes, self.will_recheck());
+        let result = self.build_changes(&set);
+        // A failed build may have stopped halfway through its bookkeeping: next time, check
+        // every input again (rendered messages stay cached; only their stamps are compared).
+        self.recheck = result.is_err();
+        let mut report = result?;
+        if self.mode == Mode::Cold || set.everything {
+            self.save_state()?;
+        }
+        report.seconds = started.elapsed().as_secs_f64();
+        Ok(report)
+    }
+
+    /// Writes what the builder knows to `.scrollback/`, for the next cold build.
+    pub fn save_state(&mut self) -> Result<()> {
+        self.state.save(&state_path(&self.project))
+    }
+
+    fn build_changes(&mut self, set: &ChangeSet) -> Result<BuildReport> {
+        let site_dir = self.project.site_dir();
+        let writer = SiteWriter::new(&site_dir);
+
+        // 1. Config and theme.
+        let previous_global = self.state.global;
+        if set.everything || set.inputs || self.inputs.is_none() {
+            self.inputs = Some(Inputs::load(&self.project)?);
+        } else if set.statics
+            && let Some(inputs) = self.inputs.as_mut()
+        {
+            inputs
+                .theme
+                .refresh_static(&self.project, &inputs.config.theme)?;
+        }
+        let global = self.inputs.as_ref().map_or(0, |i| i.global);
+        if global != previous_global {
+            // Views depend on the config (time zone, comment tag, links): render them again.
+            for chat in self.chats.values_mut() {
+                chat.unload();
+            }
+            self.state.chats.clear();
+        }
+        self.state.global = global;
+
+        // 2. What the messages may have looked up.
+        let mut changed = Deps::default();
+        self.refresh_users(set, &mut changed)?;
+        self.refresh_chats(set, &mut changed)?;
+        if set.everything || set.assets {
+            self.refresh_assets(&mut changed)?;
+        }
+
+        // 3. The chats.
+        let Some(inputs) = self.inputs.as_ref() else {
+            unreachable!("inputs are loaded above")
+        };
+        // Unpublished chats are not built, so changes to them are not followed: forget them.
+        for cache in self.chats.values_mut() {
+            if !cache.entry.settings.state.is_published() && cache.loaded {
+                cache.unload();
+            }
+        }
+        // Records move from the last build's state to this one's, never copied.
+        let mut previous_chats = std::mem::take(&mut self.state.chats);
+        let jobs: Vec<(&mut ChatCache, Option<ChatRecord>)> = self
+            .chats
+            .iter_mut()
+            .filter(|(_, cache)| cache.entry.settings.state.is_published())
+            .map(|(slug, cache)| (cache, previous_chats.remove(slug.as_str())))
+            .collect();
+        let bar = Progress::new(self.progress, "building", jobs.len() as u64);
+        let chats_dir = self.project.content_dir().join("channels");
+        let last = &self.state;
+        let job = ChatJob {
+            chats_dir: &chats_dir,
+            inputs,
+            names: &self.names,
+            hosted: &self.hosted,
+            writer: &writer,
+            changed: &changed,
+            set,
+            mode: self.mode,
+        };
+        // Chats build side by side: each has stretches that run on one thread (listing its
+        // folder, threading, assembling its feeds) that the other chats' work fills.
+        let built: Vec<Result<(ChatRecord, OutputLog<'_>)>> = jobs
+            .into_par_iter()
+            .map(|(cache, previous)| {
+                let mut log = OutputLog::new(&writer, last);
+                let record = chat_build::build_chat(job, cache, previous, &mut log)?;
+                bar.inc(1);
+                Ok((record, log))
+            })
+            .collect();
+        let mut log = OutputLog::new(&writer, last);
+        let mut chat_records: BTreeMap<String, ChatRecord> = BTreeMap::new();
+        for result in built {
+            let (record, chat_log) = result?;
+            log.absorb(chat_log);
+            log.report.chats += 1;
+            log.report.messages += record.summary.message_count;
+            chat_records.insert(record.summary.header.slug.clone(), record);
+        }
+        bar.finish();
+
+        // 4. The index, every chat's summary; static files, custom emoji, re-hosted files.
+        let mut summaries: Vec<&ChatSummary> = chat_records.values().map(|r| &r.summary).collect();
+        summaries.sort_by(|a, b| {
+            let live = |s: &ChatSummary| s.header.state != ChatState::Live.as_str();
+            let last = |s: &ChatSummary| s.last.as_ref().map_or(0, |t| t.epoch);
+            live(a)
+                .cmp(&live(b))
+                .then_with(|| last(b).cmp(&last(a)))
+                .then_with(|| a.header.slug.cmp(&b.header.slug))
+        });
+        let mut sig = Signature::new();
+        sig.push_u64(inputs.global);
+        sig.push_u64(inputs.index_templates);
+        sig.push(serde_json::to_vec(&summaries)?);
+        log.put("index.html", sig.finish(), || {
+            let owned: Vec<ChatSummary> = summaries.iter().map(|s| (*s).clone()).collect();
+            pages::render_index(&inputs.theme, &inputs.site, &inputs.config, &owned)
+        })?;
+        for (rel, source) in &inputs.theme.static_files {
+            let bytes = source.read()?;
+            log.put(rel, hash(&bytes), || Ok(bytes.clone()))?;
+        }
+        for (rel, path) in &self.copies {
+            let stamp =
+                Stamp::read(path).with_context(|| format!("{} disappeared", path.display()))?;
+            let sig = Signature::new()
+                .with(path.to_string_lossy().as_bytes())
+                .with(stamp.len.to_le_bytes())
+                .with(stamp.mtime.to_le_bytes())
+                .finish();
+            log.put(rel, sig, || {
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+            })?;
+        }
+
+        for rel in log.outputs.keys() {
+            writer.keep(rel);
+        }
+        let OutputLog {
+            outputs,
+            mut report,
+            ..
+        } = log;
+        report.removed = writer.prune()?;
+        report.written = writer.written();
+        report.bytes_written = writer.bytes_written();
+        self.state.outputs = outputs;
+        self.state.chats = chat_records;
+        self.state.channels = self.names.channels.clone().into_iter().collect();
+        self.state.emoji = self.names.emoji.clone().into_iter().collect();
+        self.state.hosted = self.hosted.clone().into_iter().collect();
+        Ok(report)
+    }
+}
+
+fn state_path(project: &Project) -> PathBuf {
+    project.cache_dir().join("build-state.json")
+}

@@ -1,0 +1,97 @@
+//! The bookkeeping of one build's outputs: each is either kept as the last build left it or
+//! rendered (and written only when its bytes changed), and either way recorded with its
+//! signature and file stamp for the next build.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+
+use crate::build::BuildReport;
+use crate::build::incremental::state::{BuildState, OutputRecord};
+use crate::build::outputs::site_writer::SiteWriter;
+use crate::file_stamp::Stamp;
+
+/// The outputs of a build, or of one chat's part of it.
+pub(super) struct OutputLog<'a> {
+    writer: &'a SiteWriter,
+    last: &'a BuildState,
+    pub(super) outputs: BTreeMap<String, OutputRecord>,
+    pub(super) report: BuildReport,
+}
+
+impl<'a> OutputLog<'a> {
+    pub(super) fn new(writer: &'a SiteWriter, last: &'a BuildState) -> OutputLog<'a> {
+        OutputLog {
+            writer,
+            last,
+            outputs: BTreeMap::new(),
+            report: BuildReport::default(),
+        }
+    }
+
+    /// Whether the output at `rel` was made from `sig` and is on disk as the last build left it.
+    pub(super) fn is_current(&self, rel: &str, sig: u64) -> bool {
+        self.last.is_current(self.writer.root(), rel, sig)
+    }
+
+    /// Writes one output unless it is current; records it either way.
+    pub(super) fn put(
+        &mut self,
+        rel: &str,
+        sig: u64,
+        render: impl FnOnce() -> Result<Vec<u8>>,
+    ) -> Result<()> {
+        let wrote = if self.is_current(rel, sig) {
+            None
+        } else {
+            Some(self.writer.put(rel, &render()?)?)
+        };
+        self.record(rel, sig, wrote);
+        Ok(())
+    }
+
+    /// Notes an output: kept as it was (`wrote` is `None`), or rendered (and rewritten or not,
+    /// as `wrote` says).
+    pub(super) fn record(&mut self, rel: &str, sig: u64, wrote: Option<bool>) {
+        let entry = match wrote {
+            None => {
+                self.report.unchanged += 1;
+                self.last.outputs.get(rel).copied()
+            }
+            Some(wrote) => {
+                self.report.rendered += 1;
+                if !wrote {
+                    self.report.unchanged += 1;
+                }
+                Stamp::read(&self.writer.root().join(rel)).map(|stamp| OutputRecord { sig, stamp })
+            }
+        };
+        if let Some(entry) = entry {
+            self.outputs.insert(rel.to_owned(), entry);
+        }
+    }
+
+    /// Keeps an output of the last build untouched (its chat did not change).
+    pub(super) fn keep(&mut self, rel: &str) {
+        if let Some(o) = self.last.outputs.get(rel) {
+            self.outputs.insert(rel.to_owned(), *o);
+            self.report.unchanged += 1;
+        }
+    }
+
+    /// Whether every one of `rels` is on disk as the last build wrote it.
+    pub(super) fn all_on_disk(&self, rels: &[String]) -> bool {
+        rels.iter().all(|rel| {
+            self.last
+                .outputs
+                .get(rel)
+                .is_some_and(|o| Stamp::read(&self.writer.root().join(rel)) == Some(o.stamp))
+        })
+    }
+
+    /// Adds a part's outputs (one chat's) to this log.
+    pub(super) fn absorb(&mut self, part: OutputLog<'_>) {
+        self.outputs.extend(part.outputs);
+        self.report.absorb(part.report);
+    }
+}
