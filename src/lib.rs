@@ -9,6 +9,7 @@ pub mod content;
 pub mod deploy;
 pub mod events;
 pub mod fsio;
+pub mod human;
 pub mod import;
 pub mod progress;
 pub mod project;

@@ -128,16 +128,3 @@ fn is_image(path: &str) -> bool {
         .iter()
         .any(|ext| lower.ends_with(ext))
 }
-
-/// Percent-encodes what a URL path cannot hold as is (uploads have spaces and Unicode names).
-pub(crate) fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}

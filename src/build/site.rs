@@ -39,6 +39,7 @@ use crate::content::{ChannelEntry, ChatState, Slug, Ts};
 use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
 use crate::render::RenderOptions;
+use crate::site_files::encode_path;
 
 /// Everything loaded from the config and the theme.
 struct Inputs {
@@ -551,7 +552,7 @@ impl SiteBuilder {
         for (name, rel, path) in super::assets_in(&content.join("files"), "files")? {
             // content/files/<FILE_ID>/<name>
             let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
-            let url = format!("{}{}", inputs.link.from_chat, super::encode_path(&rel));
+            let url = format!("{}{}", inputs.link.from_chat, encode_path(&rel));
             hosted.insert(id, (url, super::is_image(&rel)));
             copies.insert(rel, path);
         }

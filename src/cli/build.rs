@@ -20,7 +20,7 @@ pub fn summary(report: &BuildReport) -> String {
         report.chats,
         if report.chats == 1 { "" } else { "s" },
         report.messages,
-        super::seconds(report.seconds),
+        crate::human::seconds(report.seconds),
         report.rendered,
         report.written.len(),
         report.unchanged,

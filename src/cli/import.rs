@@ -39,7 +39,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         report.messages,
         report.conversations,
         if report.conversations == 1 { "" } else { "s" },
-        super::seconds(report.seconds),
+        crate::human::seconds(report.seconds),
         report.created,
         report.updated,
         report.unchanged,

@@ -105,12 +105,3 @@ fn init_logging(quiet: bool) {
         .with_target(false)
         .try_init();
 }
-
-/// "1.23 s" or "45 ms".
-pub(crate) fn seconds(s: f64) -> String {
-    if s < 1.0 {
-        format!("{:.0} ms", s * 1000.0)
-    } else {
-        format!("{s:.2} s")
-    }
-}

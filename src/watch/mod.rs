@@ -232,7 +232,7 @@ fn rebuild_line(what: &str, report: &BuildReport, took: Duration) -> String {
         report.rendered,
         report.written.len(),
         report.removed.len(),
-        crate::cli::seconds(took.as_secs_f64())
+        crate::human::seconds(took.as_secs_f64())
     )
 }
 
