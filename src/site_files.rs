@@ -1,4 +1,5 @@
-//! The site's files as HTTP serves them: which file a URL path names, and its `Content-Type`.
+//! The site's files as HTTP serves them: which file a URL path names (and the URL path of a file),
+//! and its `Content-Type`.
 //! `serve`, the dev server of `watch` and the deploys all answer these questions; one answer
 //! keeps a page typed the same on a laptop, on the origin and on the CDN.
 
@@ -42,6 +43,20 @@ fn percent_decode(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// The URL path of a site path: percent-encodes what a URL path cannot hold as is (uploads have
+/// spaces and Unicode names). [`site_relative`] reads it back.
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// The `Content-Type` of a site path.
@@ -104,6 +119,15 @@ mod tests {
         ] {
             assert!(site_relative(bad).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn encoded_paths_read_back() {
+        let path = "files/F1/a b/ünï.png";
+        let encoded = encode_path(path);
+        assert_eq!(encoded, "files/F1/a%20b/%C3%BCn%C3%AF.png");
+        assert_eq!(site_relative(&encoded).unwrap(), PathBuf::from(path));
+        assert_eq!(encode_path("a-b_c.d~e/f"), "a-b_c.d~e/f");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The live deployer (`serve --deploy`) as a library, against the moto S3 server: bursts
+//! The continuous deployer (`serve --deploy`) as a library, against the moto S3 server: bursts
 //! coalesce, deploys keep their distance, failures are retried without blocking the caller.
 
 mod common;
@@ -8,11 +8,12 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use common::*;
-use scrollback::config::DeployConfig;
+use scrollback::config::deploy::DeployConfig;
+use scrollback::deploy::DeployOptions;
+use scrollback::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
+use scrollback::deploy::deployer::Deployer;
 use scrollback::deploy::headers::CacheRules;
-use scrollback::deploy::live::{LiveDeployer, LiveOptions};
 use scrollback::deploy::s3::{S3Deployer, S3Settings};
-use scrollback::deploy::{DeployOptions, Deployer};
 use support::*;
 
 const BUCKET: &str = "live-chat";
@@ -31,8 +32,8 @@ async fn deployer(s3: &Moto) -> Deployer {
     )
 }
 
-fn spawn(d: Deployer, p: &Project, options: LiveOptions) -> LiveDeployer {
-    LiveDeployer::spawn(
+fn spawn(d: Deployer, p: &Project, options: ContinuousOptions) -> ContinuousDeployer {
+    ContinuousDeployer::spawn(
         d,
         p.path("site"),
         DeployOptions::from_config(&DeployConfig::default()),
@@ -74,9 +75,9 @@ fn a_burst_of_notifications_is_one_deploy_of_their_union() {
         let live = spawn(
             deployer(&s3).await,
             &p,
-            LiveOptions {
+            ContinuousOptions {
                 min_interval: Duration::from_millis(200),
-                ..LiveOptions::default()
+                ..ContinuousOptions::default()
             },
         );
         live.notify(["index.html", "enrique/feed.json"]);
@@ -137,10 +138,10 @@ fn deploys_keep_the_minimum_interval_and_notifications_meanwhile_are_coalesced()
         let live = spawn(
             deployer(&s3).await,
             &p,
-            LiveOptions {
+            ContinuousOptions {
                 min_interval: interval,
                 settle: Duration::from_millis(50),
-                ..LiveOptions::default()
+                ..ContinuousOptions::default()
             },
         );
         live.notify(["index.html"]);
@@ -172,12 +173,12 @@ fn a_failed_deploy_is_retried_with_backoff_without_blocking_the_caller() {
         let live = spawn(
             deployer(&s3).await,
             &p,
-            LiveOptions {
+            ContinuousOptions {
                 min_interval: Duration::from_millis(100),
                 settle: Duration::from_millis(50),
                 first_backoff: Duration::from_millis(300),
                 max_backoff: Duration::from_secs(2),
-                ..LiveOptions::default()
+                ..ContinuousOptions::default()
             },
         );
         let t = Instant::now();

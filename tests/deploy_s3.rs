@@ -203,7 +203,7 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
         "{planned:?}"
     );
     // Feeds before pages, the chat's first page after its further pages, the index last.
-    let rank = |path: &str| scrollback::deploy::publish_rank(path);
+    let rank = |path: &str| scrollback::deploy::upload::publish_rank(path);
     assert!(
         planned.windows(2).all(|w| rank(&w[0]) <= rank(&w[1])),
         "{planned:?}"

@@ -1,5 +1,5 @@
 //! `serve --deploy`: every build that events cause is also published to S3 (the moto server on
-//! loopback), through the live deployer.
+//! loopback), through the continuous deployer.
 
 mod common;
 mod support;

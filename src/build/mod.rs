@@ -41,16 +41,3 @@ use crate::project::Project;
 pub fn build(project: &Project, progress: ProgressMode) -> Result<BuildReport> {
     SiteBuilder::new(project, Mode::Cold, progress).build(&[Change::Everything])
 }
-
-/// Percent-encodes what a URL path cannot hold as is (uploads have spaces and Unicode names).
-pub(crate) fn encode_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}

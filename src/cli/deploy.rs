@@ -2,7 +2,10 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::deploy::{DeployOptions, DeployReport, Deployer, Overrides, Target, human_bytes};
+use crate::config::deploy::Target;
+use crate::deploy::deployer::{Deployer, Overrides};
+use crate::deploy::{DeployOptions, DeployReport};
+use crate::human;
 use crate::progress::ProgressMode;
 use crate::project::Project;
 
@@ -45,15 +48,11 @@ pub struct Args {
 
 pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> {
     let config = project.load_config()?;
-    let text = match args.target.clone() {
-        Some(t) => t,
-        None if !config.deploy.target.is_empty() => config.deploy.target.clone(),
-        None => bail!(
-            "no deploy target: give one (s3://BUCKET/PATH or netlify), or set target in [deploy] of {}",
-            project.config_path().display()
-        ),
-    };
-    let target = Target::parse(&text)?;
+    let target = config.deploy.resolve_target(
+        args.target.as_deref(),
+        &project.config_path(),
+        "no deploy target",
+    )?;
     match target {
         Target::S3 { .. } => {
             if args.site.is_some() || args.api_url.is_some() {
@@ -102,7 +101,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
 }
 
 fn print_report(r: &DeployReport, deleting: bool) {
-    let time = crate::human::seconds(r.seconds);
+    let time = human::seconds(r.seconds);
     if r.dry_run {
         for path in &r.uploaded {
             println!("upload {path}");
@@ -114,7 +113,7 @@ fn print_report(r: &DeployReport, deleting: bool) {
             "Dry run for {} ({time}): would upload {} ({}), {} unchanged, would delete {}{}",
             r.target,
             r.uploaded.len(),
-            human_bytes(r.bytes),
+            human::bytes(r.bytes),
             r.unchanged,
             r.deleted.len(),
             stale_note(r, deleting),
@@ -129,7 +128,7 @@ fn print_report(r: &DeployReport, deleting: bool) {
             .map(|id| format!(" (deploy {id})"))
             .unwrap_or_default(),
         r.uploaded.len(),
-        human_bytes(r.bytes),
+        human::bytes(r.bytes),
         r.unchanged,
         r.deleted.len(),
         stale_note(r, deleting),

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::deploy::live::{LiveDeployer, LiveOptions};
-use crate::deploy::{DeployOptions, Deployer, Overrides, Target};
+use crate::config::deploy::Target;
+use crate::deploy::DeployOptions;
+use crate::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
+use crate::deploy::deployer::{Deployer, Overrides};
 use crate::progress::ProgressMode;
 use crate::project::Project;
 use crate::serve::{ServeOptions, Verifier};
@@ -48,12 +50,12 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             "no signing secret: accepting requests by the legacy verification token only"
         );
     }
-    let live = match &args.deploy {
-        Some(target) => Some(LiveDeploy::start(project, target)?),
+    let continuous = match &args.deploy {
+        Some(target) => Some(ContinuousDeploy::start(project, target)?),
         None => None,
     };
-    let on_publish: Option<crate::serve::OnPublish> = live.as_ref().map(|l| {
-        let deployer = l.deployer.clone();
+    let on_publish: Option<crate::serve::OnPublish> = continuous.as_ref().map(|c| {
+        let deployer = c.deployer.clone();
         Box::new(move |report: &crate::build::BuildReport| deployer.notify_build(report))
             as crate::serve::OnPublish
     });
@@ -68,36 +70,30 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
         })),
     };
     let served = crate::serve::run(project, options);
-    if let Some(live) = live {
-        live.finish();
+    if let Some(continuous) = continuous {
+        continuous.finish();
     }
     served?;
     println!("Stopped.");
     Ok(())
 }
 
-/// `--deploy`: a [`LiveDeployer`] on its own runtime, fed by every build's report.
-struct LiveDeploy {
+/// `--deploy`: a [`ContinuousDeployer`] on its own runtime, fed by every build's report.
+struct ContinuousDeploy {
     runtime: tokio::runtime::Runtime,
-    deployer: Arc<LiveDeployer>,
+    deployer: Arc<ContinuousDeployer>,
     target: Target,
 }
 
-impl LiveDeploy {
-    fn start(project: &Project, given: &str) -> Result<LiveDeploy> {
+impl ContinuousDeploy {
+    /// `given` is empty for `--deploy` without a value.
+    fn start(project: &Project, given: &str) -> Result<ContinuousDeploy> {
         let config = project.load_config()?;
-        let text = if given.is_empty() {
-            if config.deploy.target.is_empty() {
-                bail!(
-                    "--deploy without a target: give one (s3://BUCKET/PATH or netlify), or set target in [deploy] of {}",
-                    project.config_path().display()
-                );
-            }
-            config.deploy.target.clone()
-        } else {
-            given.to_owned()
-        };
-        let target = Target::parse(&text)?;
+        let target = config.deploy.resolve_target(
+            Some(given).filter(|g| !g.is_empty()),
+            &project.config_path(),
+            "--deploy without a target",
+        )?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("deploy")
@@ -108,15 +104,16 @@ impl LiveDeploy {
         let deployer = runtime.block_on(async {
             let deployer =
                 Deployer::connect(&target, &config.deploy, &Overrides::default()).await?;
-            let live = LiveOptions::for_deployer(&deployer, config.deploy.live_min_interval);
+            let timing =
+                ContinuousOptions::for_deployer(&deployer, config.deploy.live_min_interval);
             let options = DeployOptions {
                 progress: ProgressMode::Quiet,
                 ..DeployOptions::from_config(&config.deploy)
             };
-            anyhow::Ok(LiveDeployer::spawn(deployer, site, options, live))
+            anyhow::Ok(ContinuousDeployer::spawn(deployer, site, options, timing))
         })?;
         tracing::info!("publishing every build to {target} as well");
-        Ok(LiveDeploy {
+        Ok(ContinuousDeploy {
             runtime,
             deployer: Arc::new(deployer),
             target,
@@ -125,7 +122,7 @@ impl LiveDeploy {
 
     /// Deploys what is still pending (a few attempts at most), then stops.
     fn finish(self) {
-        let LiveDeploy {
+        let ContinuousDeploy {
             runtime,
             deployer,
             target,
@@ -133,9 +130,9 @@ impl LiveDeploy {
         match Arc::try_unwrap(deployer) {
             Ok(deployer) => {
                 let status = runtime.block_on(deployer.shutdown());
-                tracing::info!("live deploys to {target} stopped: {status:?}");
+                tracing::info!("continuous deploys to {target} stopped: {status:?}");
             }
-            Err(_) => tracing::warn!("live deploys to {target} stopped with changes pending"),
+            Err(_) => tracing::warn!("continuous deploys to {target} stopped with changes pending"),
         }
     }
 }

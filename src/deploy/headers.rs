@@ -7,7 +7,7 @@
 //! `[[deploy.cache_control]]` come first, in order; the first rule whose pattern matches wins,
 //! and the defaults below come after them.
 
-use crate::config::CacheRule;
+use crate::config::deploy::CacheRule;
 
 /// Feeds: a reader's next poll must see new messages.
 pub const FEED_CACHE: &str = "public, max-age=5, must-revalidate";

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use super::{
-    DeployOptions, DeployReport, DigestKind, LocalFile, PlanOptions, RemoteFile, plan,
-    upload_concurrently,
-};
+use super::plan::{PlanOptions, RemoteFile, plan};
+use super::scan::{DigestKind, LocalFile, scan_site};
+use super::upload::upload_concurrently;
+use super::{DeployOptions, DeployReport};
 use crate::progress::Progress;
 
 /// Netlify refuses more parallel uploads than this on its free plans.
@@ -104,7 +104,7 @@ impl NetlifyDeployer {
     pub async fn deploy(&self, site_dir: &Path, options: &DeployOptions) -> Result<DeployReport> {
         let started = Instant::now();
         let site = site_dir.to_owned();
-        let local = tokio::task::spawn_blocking(move || super::scan_site(&site, DigestKind::Sha1))
+        let local = tokio::task::spawn_blocking(move || scan_site(&site, DigestKind::Sha1))
             .await
             .context("internal: the file scan stopped")??;
         if local.is_empty() {
@@ -213,7 +213,7 @@ impl NetlifyDeployer {
             "{}/api/v1/deploys/{}/files/{}",
             self.api,
             deploy_id,
-            crate::build::encode_path(&file.path)
+            crate::site_files::encode_path(&file.path)
         );
         self.send(
             || {

@@ -3,8 +3,8 @@
 //! The bucket is listed once; an object whose ETag (the MD5 of a simply uploaded object) and size
 //! match the local file is left alone. Uploads carry `Content-MD5`, so the store refuses a
 //! corrupted body, and go out in waves (assets, feeds, pages, index: see
-//! [`super::publish_rank`]) with a bounded number in flight. Deletions come after every upload,
-//! so a page that is gone is still there while the old index links to it.
+//! [`super::upload::publish_rank`]) with a bounded number in flight. Deletions come after every
+//! upload, so a page that is gone is still there while the old index links to it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -21,10 +21,10 @@ use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use base64::Engine as _;
 
 use super::headers::CacheRules;
-use super::{
-    Change, DeployOptions, DeployReport, DigestKind, LocalFile, RemoteFile, order_uploads, plan,
-    scan_paths, scan_site, upload_concurrently,
-};
+use super::plan::{Plan, RemoteFile, UploadReason, plan};
+use super::scan::{DigestKind, LocalFile, scan_paths, scan_site};
+use super::upload::{order_uploads, upload_concurrently};
+use super::{DeployOptions, DeployReport};
 use crate::progress::Progress;
 use crate::site_files::content_type;
 
@@ -280,12 +280,14 @@ impl S3Deployer {
                 .await
                 .context("internal: the file scan stopped")??
         };
-        let mut uploads: Vec<(LocalFile, Change)> =
-            present.into_iter().map(|f| (f, Change::Changed)).collect();
+        let mut uploads: Vec<(LocalFile, UploadReason)> = present
+            .into_iter()
+            .map(|f| (f, UploadReason::Changed))
+            .collect();
         order_uploads(&mut uploads);
-        let plan = super::Plan {
+        let plan = Plan {
             uploads,
-            ..super::Plan::default()
+            ..Plan::default()
         };
         let mut report = DeployReport {
             target: self.target(),
@@ -306,7 +308,7 @@ impl S3Deployer {
     /// the wave (files already sent stay: the next run skips them).
     async fn upload_all(
         &self,
-        wave: &[(LocalFile, Change)],
+        wave: &[(LocalFile, UploadReason)],
         concurrency: usize,
         progress: &Progress,
         report: &mut DeployReport,

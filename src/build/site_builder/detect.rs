@@ -163,7 +163,7 @@ impl SiteBuilder {
             let url = format!(
                 "{}{}",
                 inputs.link.from_chat,
-                crate::build::encode_path(&rel)
+                crate::site_files::encode_path(&rel)
             );
             hosted.insert(id, (url, is_image(&rel)));
             copies.insert(rel, path);

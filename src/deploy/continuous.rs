@@ -1,4 +1,5 @@
-//! Live publishing: a chat that is being rebuilt every few seconds publishes itself.
+//! Continuous deployment: every build's changes are deployed, so a chat that is rebuilt every
+//! few seconds (a live one, under `serve --deploy`) publishes itself.
 //!
 //! The caller (`serve --deploy`) says which site paths each rebuild changed and goes on at
 //! once; a background task gathers the notifications and deploys their union. At most one
@@ -15,11 +16,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::{DeployOptions, DeployReport, Deployer};
+use super::deployer::Deployer;
+use super::{DeployOptions, DeployReport};
 
-/// Timing of live deploys.
+/// Timing of continuous deploys.
 #[derive(Debug, Clone, Copy)]
-pub struct LiveOptions {
+pub struct ContinuousOptions {
     /// The least time from the start of one deploy to the start of the next.
     pub min_interval: Duration,
     /// How long to wait after a notification for more of the same burst.
@@ -31,21 +33,21 @@ pub struct LiveOptions {
     pub final_attempts: u32,
 }
 
-impl LiveOptions {
+impl ContinuousOptions {
     /// Defaults for a target: its own least interval unless the config sets one.
-    pub fn for_deployer(deployer: &Deployer, configured: Option<f64>) -> LiveOptions {
-        LiveOptions {
+    pub fn for_deployer(deployer: &Deployer, configured: Option<f64>) -> ContinuousOptions {
+        ContinuousOptions {
             min_interval: configured
                 .and_then(|s| Duration::try_from_secs_f64(s).ok())
-                .unwrap_or_else(|| deployer.default_live_interval()),
-            ..LiveOptions::default()
+                .unwrap_or_else(|| deployer.default_min_interval()),
+            ..ContinuousOptions::default()
         }
     }
 }
 
-impl Default for LiveOptions {
+impl Default for ContinuousOptions {
     fn default() -> Self {
-        LiveOptions {
+        ContinuousOptions {
             min_interval: Duration::from_secs(2),
             settle: Duration::from_millis(250),
             first_backoff: Duration::from_secs(1),
@@ -55,9 +57,9 @@ impl Default for LiveOptions {
     }
 }
 
-/// What the live deployer has done so far.
+/// What the continuous deployer has done so far.
 #[derive(Debug, Clone, Default)]
-pub struct LiveStatus {
+pub struct ContinuousStatus {
     /// Deploys that succeeded.
     pub deploys: u64,
     /// Deploys that failed (each is retried).
@@ -73,25 +75,25 @@ pub struct LiveStatus {
 }
 
 /// The handle of the background deployer. Dropping it stops the task after it has deployed
-/// what is pending; [`LiveDeployer::shutdown`] waits for that.
+/// what is pending; [`ContinuousDeployer::shutdown`] waits for that.
 #[derive(Debug)]
-pub struct LiveDeployer {
+pub struct ContinuousDeployer {
     tx: mpsc::UnboundedSender<(u64, Vec<String>)>,
-    status: watch::Receiver<LiveStatus>,
+    status: watch::Receiver<ContinuousStatus>,
     notified: AtomicU64,
     task: JoinHandle<()>,
 }
 
-impl LiveDeployer {
+impl ContinuousDeployer {
     /// Starts the background task on the current tokio runtime.
     pub fn spawn(
         deployer: Deployer,
         site_dir: PathBuf,
         deploy_options: DeployOptions,
-        options: LiveOptions,
-    ) -> LiveDeployer {
+        options: ContinuousOptions,
+    ) -> ContinuousDeployer {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (status_tx, status) = watch::channel(LiveStatus::default());
+        let (status_tx, status) = watch::channel(ContinuousStatus::default());
         let task = tokio::spawn(run(
             deployer,
             site_dir,
@@ -100,7 +102,7 @@ impl LiveDeployer {
             rx,
             status_tx,
         ));
-        LiveDeployer {
+        ContinuousDeployer {
             tx,
             status,
             notified: AtomicU64::new(0),
@@ -120,7 +122,7 @@ impl LiveDeployer {
         }
         let n = self.notified.fetch_add(1, Ordering::SeqCst) + 1;
         if self.tx.send((n, paths)).is_err() {
-            tracing::warn!("live deploy has stopped; a change was not published");
+            tracing::warn!("continuous deploy has stopped; a change was not published");
         }
     }
 
@@ -130,13 +132,13 @@ impl LiveDeployer {
     }
 
     /// The current status, and a receiver to watch it change.
-    pub fn status(&self) -> watch::Receiver<LiveStatus> {
+    pub fn status(&self) -> watch::Receiver<ContinuousStatus> {
         self.status.clone()
     }
 
     /// Waits until everything notified before this call is deployed (however many retries that
     /// takes: wrap it in a timeout).
-    pub async fn flush(&self) -> LiveStatus {
+    pub async fn flush(&self) -> ContinuousStatus {
         let wanted = self.notified.load(Ordering::SeqCst);
         let mut rx = self.status.clone();
         let reached = rx
@@ -149,8 +151,8 @@ impl LiveDeployer {
 
     /// Stops taking notifications, deploys what is pending (a few attempts at most) and
     /// returns the final status.
-    pub async fn shutdown(self) -> LiveStatus {
-        let LiveDeployer {
+    pub async fn shutdown(self) -> ContinuousStatus {
+        let ContinuousDeployer {
             tx, status, task, ..
         } = self;
         drop(tx);
@@ -163,9 +165,9 @@ async fn run(
     deployer: Deployer,
     site_dir: PathBuf,
     deploy_options: DeployOptions,
-    options: LiveOptions,
+    options: ContinuousOptions,
     mut rx: mpsc::UnboundedReceiver<(u64, Vec<String>)>,
-    status: watch::Sender<LiveStatus>,
+    status: watch::Sender<ContinuousStatus>,
 ) {
     let mut pending: BTreeSet<String> = BTreeSet::new();
     let mut newest = 0u64;
@@ -217,7 +219,7 @@ async fn run(
         if closed {
             if final_tries >= options.final_attempts {
                 tracing::error!(
-                    "live deploy stopped with {} changed files not published",
+                    "continuous deploy stopped with {} changed files not published",
                     pending.len()
                 );
                 break;
@@ -239,7 +241,7 @@ async fn run(
             Ok(report) => {
                 failures_in_row = 0;
                 tracing::info!(
-                    "live deploy to {}: {} uploaded, {} deleted in {}",
+                    "continuous deploy to {}: {} uploaded, {} deleted in {}",
                     report.target,
                     report.uploaded.len(),
                     report.deleted.len(),
@@ -257,7 +259,7 @@ async fn run(
             Err(e) => {
                 failures_in_row = failures_in_row.saturating_add(1);
                 let message = format!("{e:#}");
-                tracing::warn!("live deploy failed (will retry): {message}");
+                tracing::warn!("continuous deploy failed (will retry): {message}");
                 pending.extend(batch);
                 status.send_modify(|s| {
                     s.in_flight = false;

@@ -3,10 +3,14 @@
 //! Unknown keys and bad values are errors that name the key, because a typo silently ignored on a
 //! newsroom's deadline (a misspelt `comment_tag`, say) would publish what should stay private.
 
+pub mod deploy;
+
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
+
+use deploy::DeployConfig;
 
 /// The parsed and validated configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,110 +69,6 @@ impl Default for LiveConfig {
             messages: 50,
             callback: "scrollbackLive".to_owned(),
         }
-    }
-}
-
-/// `[deploy]`: the default target and how files are served and replaced there.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DeployConfig {
-    /// The target of `scrollback deploy` without one: `s3://bucket/path` or `netlify`.
-    pub target: String,
-    /// An S3-compatible endpoint (MinIO, R2, a local test server); empty: AWS itself.
-    pub endpoint: String,
-    /// The S3 region; empty: from the AWS environment or profile.
-    pub region: String,
-    /// Path-style S3 addressing (`endpoint/bucket/key`); unset: on with a custom endpoint.
-    pub path_style: Option<bool>,
-    /// The Netlify site ID of `scrollback deploy netlify` without `--site`.
-    pub netlify_site: String,
-    /// The Netlify API (for tests and proxies).
-    pub netlify_api_url: String,
-    /// Uploads in flight at once (Netlify allows at most 5 or 10 by plan; more there is capped).
-    pub concurrency: usize,
-    /// Seconds between two live deploys at least (`serve --deploy`); unset: 2 for S3, 20 for
-    /// Netlify, which allows 3 deploys a minute.
-    pub live_min_interval: Option<f64>,
-    /// The largest share (0 to 1) of the files at the target that `--delete` removes without
-    /// `--force-delete`: more means the target is probably wrong.
-    pub delete_guard: f64,
-    /// `Cache-Control` by path, first match wins, before the built-in defaults.
-    pub cache_control: Vec<CacheRule>,
-}
-
-impl Default for DeployConfig {
-    fn default() -> Self {
-        DeployConfig {
-            target: String::new(),
-            endpoint: String::new(),
-            region: String::new(),
-            path_style: None,
-            netlify_site: String::new(),
-            netlify_api_url: "https://api.netlify.com".to_owned(),
-            concurrency: 8,
-            live_min_interval: None,
-            delete_guard: 0.5,
-            cache_control: Vec::new(),
-        }
-    }
-}
-
-/// One `[[deploy.cache_control]]` rule.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CacheRule {
-    /// A site path pattern: `*` within a folder name, `**` across folders, `?` one character.
-    pub path: String,
-    /// The `Cache-Control` value, e.g. `"public, max-age=600"`.
-    pub value: String,
-}
-
-impl DeployConfig {
-    fn validate(&self) -> Result<()> {
-        if !self.target.is_empty() {
-            crate::deploy::Target::parse(&self.target).context("in [deploy] target")?;
-        }
-        for (key, url) in [
-            ("endpoint", &self.endpoint),
-            ("netlify_api_url", &self.netlify_api_url),
-        ] {
-            let web = url.starts_with("https://") || url.starts_with("http://");
-            if !url.is_empty() && !web {
-                bail!("[deploy] {key} = {url:?} must start with https:// or http://");
-            }
-        }
-        if !(1..=64).contains(&self.concurrency) {
-            bail!(
-                "[deploy] concurrency = {} must be between 1 and 64",
-                self.concurrency
-            );
-        }
-        if let Some(s) = self.live_min_interval
-            && !(s.is_finite() && (0.0..=3600.0).contains(&s))
-        {
-            bail!("[deploy] live_min_interval = {s} must be a number of seconds from 0 to 3600");
-        }
-        if !(self.delete_guard > 0.0 && self.delete_guard <= 1.0) {
-            bail!(
-                "[deploy] delete_guard = {} must be a share above 0 and at most 1 (0.5 is half the files)",
-                self.delete_guard
-            );
-        }
-        for (i, rule) in self.cache_control.iter().enumerate() {
-            if rule.path.trim().is_empty() {
-                bail!("[[deploy.cache_control]] number {}: path is empty", i + 1);
-            }
-            if rule.value.trim().is_empty()
-                || rule.value.chars().any(|c| c.is_control() || !c.is_ascii())
-            {
-                bail!(
-                    "[[deploy.cache_control]] path = {:?}: value = {:?} must be a non-empty header value (printable ASCII)",
-                    rule.path,
-                    rule.value
-                );
-            }
-        }
-        Ok(())
     }
 }
 
@@ -407,40 +307,6 @@ mod tests {
         assert_eq!(c.live.max_interval, 20.5);
         assert_eq!(c.live.messages, 10);
         assert_eq!(Config::parse("").unwrap().live.interval, 3.0);
-    }
-
-    #[test]
-    fn deploy_section() {
-        let c = Config::parse(
-            r#"
-[deploy]
-target = "s3://bucket/chats"
-endpoint = "http://127.0.0.1:9000"
-region = "eu-west-1"
-path_style = true
-concurrency = 16
-live_min_interval = 5
-delete_guard = 0.25
-
-[[deploy.cache_control]]
-path = "assets/**"
-value = "public, max-age=600"
-
-[[deploy.cache_control]]
-path = "*/feed.json"
-value = "no-cache"
-"#,
-        )
-        .unwrap();
-        assert_eq!(c.deploy.target, "s3://bucket/chats");
-        assert_eq!(c.deploy.path_style, Some(true));
-        assert_eq!(c.deploy.live_min_interval, Some(5.0));
-        assert_eq!(c.deploy.cache_control.len(), 2);
-        assert_eq!(c.deploy.cache_control[1].value, "no-cache");
-        let d = Config::parse("").unwrap().deploy;
-        assert_eq!(d.delete_guard, 0.5);
-        assert_eq!(d.concurrency, 8);
-        assert_eq!(d.netlify_api_url, "https://api.netlify.com");
     }
 
     #[test]

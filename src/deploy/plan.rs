@@ -1,0 +1,225 @@
+//! Comparing `site/` with what the target already serves: a [`Plan`] of what to upload (new or
+//! changed files, in publishing order) and what to delete, and the guard that refuses a
+//! `--delete` that would empty most of the target, which usually means the wrong bucket or
+//! prefix.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Result, bail};
+
+use super::scan::LocalFile;
+use super::upload::order_uploads;
+
+/// A file the target already serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFile {
+    pub path: String,
+    pub size: Option<u64>,
+    /// Lowercase hex of the same [`DigestKind`](super::scan::DigestKind) as the local files;
+    /// `None` when the target's digest is not a plain one (an S3 multipart ETag), so the file is
+    /// uploaded again.
+    pub digest: Option<String>,
+}
+
+/// Why a file is uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadReason {
+    New,
+    Changed,
+}
+
+/// What a deploy does.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// In publishing order (see [`publish_rank`](super::upload::publish_rank)).
+    pub uploads: Vec<(LocalFile, UploadReason)>,
+    pub unchanged: usize,
+    /// Site paths the target has and `site/` has not, sorted; only with `--delete`.
+    pub deletes: Vec<String>,
+    /// Site paths the target has and `site/` has not, left in place (no `--delete`).
+    pub stale: usize,
+    /// How many files the target had.
+    pub remote_count: usize,
+}
+
+/// How the plan compares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Remove what `site/` no longer has.
+    pub delete: bool,
+    /// Upload every file, changed or not (after changing cache rules, say).
+    pub force_upload: bool,
+}
+
+/// Compares the local files with the target's.
+pub fn plan(local: Vec<LocalFile>, remote: &[RemoteFile], options: PlanOptions) -> Plan {
+    let remote_by_path: BTreeMap<&str, &RemoteFile> =
+        remote.iter().map(|r| (r.path.as_str(), r)).collect();
+    let local_paths: BTreeSet<String> = local.iter().map(|f| f.path.clone()).collect();
+    let mut plan = Plan {
+        remote_count: remote.len(),
+        ..Plan::default()
+    };
+    for file in local {
+        match remote_by_path.get(file.path.as_str()) {
+            None => plan.uploads.push((file, UploadReason::New)),
+            Some(r) => {
+                let same = r.digest.as_deref() == Some(file.digest.as_str())
+                    && r.size.is_none_or(|s| s == file.size);
+                if same && !options.force_upload {
+                    plan.unchanged += 1;
+                } else {
+                    plan.uploads.push((file, UploadReason::Changed));
+                }
+            }
+        }
+    }
+    let gone: Vec<String> = remote_by_path
+        .keys()
+        .filter(|p| !local_paths.contains(**p))
+        .map(|p| (*p).to_owned())
+        .collect();
+    if options.delete {
+        plan.deletes = gone;
+    } else {
+        plan.stale = gone.len();
+    }
+    order_uploads(&mut plan.uploads);
+    plan
+}
+
+impl Plan {
+    pub fn upload_bytes(&self) -> u64 {
+        self.uploads.iter().map(|(f, _)| f.size).sum()
+    }
+
+    /// Refuses a `--delete` that removes more than `threshold` (a share) of the target's files,
+    /// unless forced.
+    pub fn check_delete_guard(&self, threshold: f64, force: bool) -> Result<()> {
+        let n = self.deletes.len();
+        if force || n == 0 || (n as f64) <= threshold * self.remote_count as f64 {
+            return Ok(());
+        }
+        bail!(
+            "--delete would remove {n} of the {} files there ({:.0}%), more than delete_guard = {threshold} allows: check the target (a wrong bucket or path?), and if this is really meant, run again with --force-delete",
+            self.remote_count,
+            100.0 * n as f64 / self.remote_count.max(1) as f64
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn local(path: &str, digest: &str) -> LocalFile {
+        LocalFile {
+            path: path.to_owned(),
+            abs: PathBuf::from(path),
+            size: digest.len() as u64,
+            digest: digest.to_owned(),
+        }
+    }
+
+    fn remote(path: &str, digest: &str) -> RemoteFile {
+        RemoteFile {
+            path: path.to_owned(),
+            size: Some(digest.len() as u64),
+            digest: Some(digest.to_owned()),
+        }
+    }
+
+    #[test]
+    fn plan_uploads_new_and_changed_and_orders_them() {
+        let locals = vec![
+            local("index.html", "i2"),
+            local("a/index.html", "ai"),
+            local("a/page-2.html", "a2"),
+            local("a/feed.json", "af"),
+            local("assets/style.css", "css"),
+            local("b/feed.json", "bf"),
+        ];
+        let remotes = vec![
+            remote("index.html", "i1"),
+            remote("a/index.html", "ai"),
+            remote("b/feed.json", "bf"),
+            remote("old/index.html", "o"),
+        ];
+        let p = plan(locals, &remotes, PlanOptions::default());
+        let order: Vec<(&str, UploadReason)> = p
+            .uploads
+            .iter()
+            .map(|(f, c)| (f.path.as_str(), *c))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("assets/style.css", UploadReason::New),
+                ("a/feed.json", UploadReason::New),
+                ("a/page-2.html", UploadReason::New),
+                ("index.html", UploadReason::Changed),
+            ]
+        );
+        assert_eq!(p.unchanged, 2);
+        assert!(p.deletes.is_empty());
+        assert_eq!(p.stale, 1);
+        assert_eq!(p.waves().len(), 4);
+        let d = plan(
+            vec![local("index.html", "i1")],
+            &remotes,
+            PlanOptions {
+                delete: true,
+                force_upload: false,
+            },
+        );
+        assert_eq!(
+            d.deletes,
+            vec!["a/index.html", "b/feed.json", "old/index.html"]
+        );
+        assert!(d.uploads.is_empty());
+    }
+
+    #[test]
+    fn unknown_digest_or_other_size_means_upload_again_and_force_uploads_all() {
+        let mut multipart = remote("a.bin", "xx");
+        multipart.digest = None;
+        let mut resized = remote("b.bin", "yy");
+        resized.size = Some(99);
+        let p = plan(
+            vec![local("a.bin", "xx"), local("b.bin", "yy"), local("c", "zz")],
+            &[multipart, resized, remote("c", "zz")],
+            PlanOptions::default(),
+        );
+        assert_eq!(p.uploads.len(), 2);
+        assert_eq!(p.unchanged, 1);
+        let forced = plan(
+            vec![local("c", "zz")],
+            &[remote("c", "zz")],
+            PlanOptions {
+                delete: false,
+                force_upload: true,
+            },
+        );
+        assert_eq!(forced.uploads.len(), 1);
+    }
+
+    #[test]
+    fn delete_guard() {
+        let remotes: Vec<RemoteFile> = (0..10).map(|i| remote(&format!("f{i}"), "x")).collect();
+        let keep =
+            |n: usize| -> Vec<LocalFile> { (0..n).map(|i| local(&format!("f{i}"), "x")).collect() };
+        let opts = PlanOptions {
+            delete: true,
+            force_upload: false,
+        };
+        let half = plan(keep(5), &remotes, opts);
+        assert!(half.check_delete_guard(0.5, false).is_ok());
+        let most = plan(keep(4), &remotes, opts);
+        let err = format!("{:#}", most.check_delete_guard(0.5, false).unwrap_err());
+        assert!(err.contains("6 of the 10") && err.contains("--force-delete"));
+        assert!(most.check_delete_guard(0.5, true).is_ok());
+        assert!(most.check_delete_guard(0.7, false).is_ok());
+    }
+}
