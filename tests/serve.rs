@@ -721,3 +721,16 @@ fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
     });
     assert!(!p.read("site/live/index.html").contains("the question"));
 }
+
+/// A doubled slash must not turn the folder redirect into a protocol-relative one (`//live/`
+/// names the host `live`): an open redirect on the origin.
+#[test]
+fn serve_redirects_only_within_the_site() {
+    let p = live_project();
+    let s = Server::start(&p);
+    for path in ["/live", "//live", "///live"] {
+        let reply = s.get(path);
+        assert_eq!(reply.status, 301, "{path}");
+        assert_eq!(reply.header("location"), Some("/live/"), "{path}");
+    }
+}

@@ -225,3 +225,27 @@ fn browser_swaps_css_in_place_and_shows_build_errors() {
         "the fixed page without the overlay",
     );
 }
+
+/// The dev server answers for `site/` exactly as `serve` does (one shared handler): a folder
+/// without its trailing slash redirects, never to another host, and pages revalidate by ETag.
+#[test]
+fn the_dev_server_redirects_folders_like_serve() {
+    use common::slack::http;
+    let (_p, _watch, addr) = watched_project();
+    let folder = http(&addr, "GET", "/enrique", &[], b"");
+    assert_eq!(folder.status, 301);
+    assert_eq!(folder.header("location"), Some("/enrique/"));
+    // `//enrique/` would be protocol-relative: a redirect to the host `enrique`.
+    let doubled = http(&addr, "GET", "//enrique", &[], b"");
+    assert_eq!(doubled.status, 301);
+    assert_eq!(doubled.header("location"), Some("/enrique/"));
+
+    let page = http(&addr, "GET", "/enrique/", &[], b"");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("/__scrollback/livereload.js"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let etag = page.header("etag").unwrap().to_owned();
+    let again = http(&addr, "GET", "/enrique/", &[("If-None-Match", etag)], b"");
+    assert_eq!(again.status, 304);
+    assert_eq!(http(&addr, "GET", "/nope.html", &[], b"").status, 404);
+}

@@ -24,6 +24,7 @@ use super::journal::{self, Ack};
 use super::publisher::Status;
 use super::verify::Verifier;
 use crate::events;
+use crate::site_files::response::{Serving, serve_site_file};
 
 /// What the handlers share.
 pub struct App {
@@ -175,11 +176,12 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn site_file(State(app): State<Arc<App>>, request: Request) -> Response {
-    super::files::serve_file(
+    serve_site_file(
         &app.site,
         request.method(),
         request.uri().path(),
         request.headers(),
+        Serving::ORIGIN,
     )
     .await
 }

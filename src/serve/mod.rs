@@ -1,7 +1,8 @@
 //! `scrollback serve`: Slack's Events API in, a live site out.
 //!
 //! Three parts, each with one job:
-//! - [`http`]: verifies each request ([`verify`]), answers Slack, serves `site/` ([`files`]);
+//! - [`http`]: verifies each request ([`verify`]), answers Slack, serves `site/`
+//!   ([`crate::site_files::response`]);
 //! - [`journal`]: one thread that records each event durably before it is acknowledged;
 //! - [`publisher`]: one thread that applies recorded events to `content/` (through the content
 //!   store, see [`crate::events`]) and rebuilds what they touched with a long-lived
@@ -10,7 +11,6 @@
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`.
 
-pub mod files;
 pub mod http;
 pub mod journal;
 pub mod publisher;

@@ -1,6 +1,7 @@
-//! The dev server of `scrollback watch`: serves `site/` on loopback with a live-reload script
-//! injected into every page (never into the files on disk), and pushes rebuild news to open
-//! pages over server-sent events: reload, swap stylesheets, or show a build error as an overlay.
+//! The dev server of `scrollback watch`: serves `site/` on loopback as `serve` does (through
+//! [`serve_site_file`]), with a live-reload script injected into every page (never into the
+//! files on disk) and nothing cacheable, and pushes rebuild news to open pages over server-sent
+//! events: reload, swap stylesheets, or show a build error as an overlay.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -8,8 +9,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,7 +18,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::site_files::{content_type, site_relative};
+use crate::site_files::response::{Caching, Serving, serve_site_file};
 
 /// The script pages get in dev; it talks to [`events`].
 const LIVE_RELOAD_JS: &str = include_str!("livereload.js");
@@ -69,7 +70,7 @@ pub fn router(state: Arc<DevState>) -> Router {
     Router::new()
         .route(SCRIPT_PATH, get(script))
         .route(EVENTS_PATH, get(events))
-        .fallback(get(file))
+        .fallback(file)
         .with_state(state)
 }
 
@@ -127,44 +128,21 @@ async fn events(
     Sse::new(first.chain(updates)).keep_alive(KeepAlive::default())
 }
 
-/// A file of `site/`; folders serve their `index.html`; HTML gets the live-reload script.
-async fn file(State(state): State<Arc<DevState>>, uri: Uri) -> Response {
-    let Some(rel) = site_relative(uri.path()) else {
-        return not_found();
+/// A file of `site/`, answered as `serve` answers it, except that pages get the live-reload
+/// script and nothing may be cached.
+async fn file(State(state): State<Arc<DevState>>, request: Request) -> Response {
+    let dev = Serving {
+        caching: Caching::NoStore,
+        html_hook: Some(inject),
     };
-    let path = state.site.join(rel);
-    let path = if path.is_dir() {
-        path.join("index.html")
-    } else {
-        path
-    };
-    let Ok(bytes) = tokio::fs::read(&path).await else {
-        return not_found();
-    };
-    let content_type = content_type(&path.to_string_lossy());
-    let body = if content_type.starts_with("text/html") {
-        inject(&bytes)
-    } else {
-        bytes
-    };
-    let mut response = body.into_response();
-    if let Ok(value) = HeaderValue::from_str(&content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
-    }
-    // A designer's browser must never show a stale page or stylesheet.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Not found in site/\n",
+    serve_site_file(
+        &state.site,
+        request.method(),
+        request.uri().path(),
+        request.headers(),
+        dev,
     )
-        .into_response()
+    .await
 }
 
 /// Adds the live-reload script before `</body>` (or at the end).

@@ -1,7 +1,10 @@
 //! The site's files as HTTP serves them: which file a URL path names (and the URL path of a file),
 //! and its `Content-Type`.
 //! `serve`, the dev server of `watch` and the deploys all answer these questions; one answer
-//! keeps a page typed the same on a laptop, on the origin and on the CDN.
+//! keeps a page typed the same on a laptop, on the origin and on the CDN. How the two local
+//! servers answer a request for a file is [`response`].
+
+pub mod response;
 
 use std::path::{Component, Path, PathBuf};
 
