@@ -1,9 +1,12 @@
 //! scrollback turns Slack conversations into a static website: export archives and live Events API
 //! events become a content tree of one JSON file per message, and the build renders that tree with a
 //! theme into HTML pages plus JSON and JSONP feeds.
+//!
+//! This is the library; the command line lives in the binary (`src/main.rs`, `src/cli/`), so no
+//! module here prints to the terminal or knows about arguments: long-running loops (`watch`,
+//! `serve`) report through callbacks the command line prints.
 
 pub mod build;
-pub mod cli;
 pub mod config;
 pub mod content;
 pub mod deploy;

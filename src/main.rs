@@ -1,8 +1,10 @@
-//! The `scrollback` binary: parses arguments and hands over to the library.
+//! The `scrollback` binary: the command line ([`cli`]) over the library.
+
+mod cli;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    scrollback::cli::main()
+    cli::main()
 }

@@ -3,8 +3,10 @@
 
 use anyhow::{Result, bail};
 
-use crate::content::{ChannelDescription, ChatState, ConversationKind, SlackChannelInfo, Slug};
-use crate::project::Project;
+use scrollback::content::{
+    ChannelDescription, ChatState, ConversationKind, SlackChannelInfo, Slug,
+};
+use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -2,12 +2,12 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::deploy::Target;
-use crate::deploy::deployer::{Deployer, Overrides};
-use crate::deploy::{DeployOptions, DeployReport};
-use crate::human;
-use crate::progress::ProgressMode;
-use crate::project::Project;
+use scrollback::config::deploy::Target;
+use scrollback::deploy::deployer::{Deployer, Overrides};
+use scrollback::deploy::{DeployOptions, DeployReport};
+use scrollback::human;
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use crate::import::{ImportOptions, import};
-use crate::progress::ProgressMode;
-use crate::project::Project;
+use scrollback::import::{ImportOptions, import};
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,7 +39,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         report.messages,
         report.conversations,
         if report.conversations == 1 { "" } else { "s" },
-        crate::human::seconds(report.seconds),
+        scrollback::human::seconds(report.seconds),
         report.created,
         report.updated,
         report.unchanged,

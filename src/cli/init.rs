@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::build::theme::BUILTIN_DEFAULT;
-use crate::config::CONFIG_FILE;
-use crate::fsio::write_atomic;
+use scrollback::build::theme::BUILTIN_DEFAULT;
+use scrollback::config::CONFIG_FILE;
+use scrollback::fsio::write_atomic;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,8 +4,8 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::content::{ChatState, Slug};
-use crate::project::Project;
+use scrollback::content::{ChatState, Slug};
+use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,7 +52,7 @@ pub fn archive(project: &Project, args: Args) -> Result<()> {
     Ok(())
 }
 
-fn find(project: &Project, slug: &str) -> Result<(Slug, crate::content::ChannelSettings)> {
+fn find(project: &Project, slug: &str) -> Result<(Slug, scrollback::content::ChannelSettings)> {
     let slug = Slug::parse(slug)?;
     let store = project.open_store()?;
     let entry = store.load_channels()?.into_iter().find(|e| e.slug == slug);

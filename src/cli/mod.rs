@@ -16,8 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::progress::ProgressMode;
-use crate::project::Project;
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
 
 /// scrollback: publish Slack conversations as a static website, live or archived.
 #[derive(Debug, Parser)]

@@ -8,13 +8,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::config::deploy::Target;
-use crate::deploy::DeployOptions;
-use crate::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
-use crate::deploy::deployer::{Deployer, Overrides};
-use crate::progress::ProgressMode;
-use crate::project::Project;
-use crate::serve::{ServeOptions, Verifier};
+use scrollback::config::deploy::Target;
+use scrollback::deploy::DeployOptions;
+use scrollback::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
+use scrollback::deploy::deployer::{Deployer, Overrides};
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
+use scrollback::serve::{ServeOptions, Verifier};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -54,10 +54,10 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
         Some(target) => Some(ContinuousDeploy::start(project, target)?),
         None => None,
     };
-    let on_publish: Option<crate::serve::OnPublish> = continuous.as_ref().map(|c| {
+    let on_publish: Option<scrollback::serve::OnPublish> = continuous.as_ref().map(|c| {
         let deployer = c.deployer.clone();
-        Box::new(move |report: &crate::build::BuildReport| deployer.notify_build(report))
-            as crate::serve::OnPublish
+        Box::new(move |report: &scrollback::build::BuildReport| deployer.notify_build(report))
+            as scrollback::serve::OnPublish
     });
     let options = ServeOptions {
         addr: SocketAddr::new(args.host, args.port),
@@ -69,7 +69,7 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             let _ = std::io::stdout().flush();
         })),
     };
-    let served = crate::serve::run(project, options);
+    let served = scrollback::serve::run(project, options);
     if let Some(continuous) = continuous {
         continuous.finish();
     }

@@ -2,10 +2,10 @@
 
 use anyhow::{Result, bail};
 
-use crate::build::theme::BUILTIN_DEFAULT;
-use crate::content::Slug;
-use crate::fsio::write_atomic;
-use crate::project::Project;
+use scrollback::build::theme::BUILTIN_DEFAULT;
+use scrollback::content::Slug;
+use scrollback::fsio::write_atomic;
+use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -5,10 +5,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::build::Change;
-use crate::build::change::describe;
-use crate::project::Project;
-use crate::watch::{WatchEvent, WatchOptions, run as watch};
+use scrollback::build::Change;
+use scrollback::build::change::describe;
+use scrollback::project::Project;
+use scrollback::watch::{WatchEvent, WatchOptions, run as watch};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

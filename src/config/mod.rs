@@ -41,15 +41,15 @@ pub struct Config {
     /// own `[extra]` defaults from its `theme.toml`.
     pub extra: toml::Table,
     /// How live pages follow a live chat.
-    pub live: LiveConfig,
+    pub live: LiveFeedConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
 }
 
-/// `[live]`: how a live chat's page polls its live feed, and what that feed holds.
+/// `[live]`: how a live chat's page polls its live feed (`live.json`), and what that feed holds.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LiveConfig {
+pub struct LiveFeedConfig {
     /// Seconds between polls of `live.json` while something is happening.
     pub interval: f64,
     /// The longest wait between polls: polling slows down towards it while nothing changes, and
@@ -61,9 +61,9 @@ pub struct LiveConfig {
     pub callback: String,
 }
 
-impl Default for LiveConfig {
+impl Default for LiveFeedConfig {
     fn default() -> Self {
-        LiveConfig {
+        LiveFeedConfig {
             interval: 3.0,
             max_interval: 30.0,
             messages: 50,
@@ -99,7 +99,7 @@ impl Default for Config {
             .map(String::from)
             .to_vec(),
             extra: toml::Table::new(),
-            live: LiveConfig::default(),
+            live: LiveFeedConfig::default(),
             deploy: DeployConfig::default(),
         }
     }

@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::feeds::FEED_VERSION;
 use super::pages::ChatSummary;
 use crate::build::chat::messages::{self, Item, Top};
-use crate::config::LiveConfig;
+use crate::config::LiveFeedConfig;
 use crate::content::Ts;
 
 /// The live feed's messages stop once they reach this many bytes (at least one is always in).
@@ -35,7 +35,7 @@ pub fn live_json(
     chat: &ChatSummary,
     tops: &[Top],
     items: &BTreeMap<Ts, Item>,
-    limits: &LiveConfig,
+    limits: &LiveFeedConfig,
 ) -> Vec<u8> {
     // A thread is as recent as its most recent reply, published or not (a removed reply must
     // reach pages through its parent's new thread).
@@ -232,9 +232,9 @@ mod tests {
             items.insert(i.ts.clone(), i);
         }
         let structure = messages::structure(&items);
-        let limits = LiveConfig {
+        let limits = LiveFeedConfig {
             messages: 2,
-            ..LiveConfig::default()
+            ..LiveFeedConfig::default()
         };
         let json: serde_json::Value =
             serde_json::from_slice(&live_json(&summary(), &structure.tops, &items, &limits))
