@@ -34,14 +34,14 @@ fn main() -> anyhow::Result<()> {
         .iter()
         .filter(|c| c.settings.state.is_published())
         .max_by_key(|c| {
-            std::fs::read_dir(store.messages_dir(&c.slug))
+            std::fs::read_dir(store.layout().messages_dir(&c.slug))
                 .map(|d| d.count())
                 .unwrap_or(0)
         })
         .map(|c| c.slug.clone())
         .expect("a published chat");
     let ts = Ts::parse("1999999999.000001")?;
-    let path = store.message_path(&slug, &ts);
+    let path = store.layout().message_file(&slug, &ts);
     let record = serde_json::json!({"ts": ts.as_str(), "slack": {"type": "message", "user": "U00001000",
         "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
     std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;

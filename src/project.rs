@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::ContentStore;
+use crate::content::{ContentLayout, ContentStore};
 
 /// The folders of one scrollback project (the `-C DIR` of every command).
 #[derive(Debug, Clone)]
@@ -24,6 +24,11 @@ impl Project {
 
     pub fn content_dir(&self) -> PathBuf {
         self.root.join("content")
+    }
+
+    /// The paths inside `content/`.
+    pub fn content_layout(&self) -> ContentLayout {
+        ContentLayout::new(self.content_dir())
     }
 
     pub fn site_dir(&self) -> PathBuf {

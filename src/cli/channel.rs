@@ -74,7 +74,7 @@ fn add(project: &Project, args: AddArgs) -> Result<()> {
             args.id
         );
     }
-    if store.channels_dir().join(slug.as_str()).exists() {
+    if store.layout().chat_dir(&slug).exists() {
         bail!("content/channels/{slug}/ already exists: choose another --slug");
     }
     let kind = match args.id.as_bytes()[0] {

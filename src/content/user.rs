@@ -1,5 +1,7 @@
 //! One Slack user: `content/users/<ID>.json`, the raw user object as Slack describes it.
 
+use std::fmt;
+
 use serde_json::{Map, Value, json};
 
 /// Whether `id` is shaped like a Slack user, bot or team id, and so safe as a file name.
@@ -8,6 +10,35 @@ pub fn is_valid_user_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// A validated user id: safe to name `users/<ID>.json` with.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(String);
+
+/// Why a string is not a Slack user id.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a Slack user id")]
+pub struct InvalidUserId(pub String);
+
+impl UserId {
+    pub fn parse(s: &str) -> Result<UserId, InvalidUserId> {
+        if is_valid_user_id(s) {
+            Ok(UserId(s.to_owned()))
+        } else {
+            Err(InvalidUserId(s.chars().take(40).collect()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 fn nonempty(v: Option<&Value>) -> Option<&str> {
@@ -90,6 +121,8 @@ mod tests {
         assert!(is_valid_user_id("USLACKBOT"));
         for bad in ["", "u1", "../U1", "U1/x", "U1.json"] {
             assert!(!is_valid_user_id(bad), "{bad}");
+            assert!(UserId::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(UserId::parse("U0BMYT2FL").unwrap().as_str(), "U0BMYT2FL");
     }
 }

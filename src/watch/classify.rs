@@ -5,7 +5,8 @@ use std::path::{Component, Path};
 
 use crate::build::Change;
 use crate::config::CONFIG_FILE;
-use crate::content::{Slug, Ts};
+use crate::content::layout::is_temporary;
+use crate::content::{ContentPath, Slug, Ts};
 
 /// A file system change, by what it means for the site.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,18 +56,6 @@ impl ChangeKind {
     }
 }
 
-/// Editors' and tools' temporary files: vim's swap files and its `4913` probe, emacs's lock
-/// and autosave files, `~` backups, and our own `.tmp-*` files mid-rename.
-pub fn is_temporary(name: &str) -> bool {
-    name.starts_with('.')
-        || name.ends_with('~')
-        || name.ends_with(".swp")
-        || name.ends_with(".swx")
-        || name.ends_with(".tmp")
-        || name.starts_with('#')
-        || name == "4913"
-}
-
 /// Classifies `path` (absolute, or relative to the project) in a project at `root` whose theme
 /// is `theme`. `None`: the change does not matter to the site (output, caches, temporary files,
 /// other themes).
@@ -99,23 +88,19 @@ pub fn classify(root: &Path, theme: &str, path: &Path) -> Option<ChangeKind> {
             ["static", _, ..] => Some(stylesheet_or_static()),
             _ => None,
         },
-        ["content", "users", file] => {
-            let id = file.strip_suffix(".json")?;
-            crate::content::user::is_valid_user_id(id).then(|| ChangeKind::User(id.to_owned()))
-        }
-        ["content", "channels", slug, rest @ ..] => {
-            let slug = Slug::parse(slug).ok()?;
-            match rest {
-                [] | ["channel.toml"] | ["messages"] => Some(ChangeKind::Chat(slug)),
-                ["messages", file] => {
-                    let ts = Ts::parse(file.strip_suffix(".json")?).ok()?;
-                    Some(ChangeKind::Message(slug, ts))
-                }
-                _ => None,
-            }
-        }
-        ["content", "emoji" | "files", ..] => Some(ChangeKind::Assets),
+        ["content", ..] => ContentPath::parse(rel.strip_prefix("content").ok()?).map(content_kind),
         _ => None,
+    }
+}
+
+fn content_kind(path: ContentPath) -> ChangeKind {
+    match path {
+        ContentPath::User(id) => ChangeKind::User(id.as_str().to_owned()),
+        ContentPath::ChatFolder(slug)
+        | ContentPath::ChatSettings(slug)
+        | ContentPath::MessagesFolder(slug) => ChangeKind::Chat(slug),
+        ContentPath::Message(slug, ts) => ChangeKind::Message(slug, ts),
+        ContentPath::Emoji | ContentPath::UploadedFile => ChangeKind::Assets,
     }
 }
 

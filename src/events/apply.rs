@@ -1,0 +1,232 @@
+//! Writing parsed events into the content tree through a store [`Batch`], idempotently and
+//! without regressing what a later event did; says which build inputs changed.
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+use super::{Event, Parked};
+use crate::build::Change;
+use crate::content::{Batch, Slug, Ts, WriteOutcome};
+
+/// What applying events changed, for the build.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub changes: Vec<Change>,
+    /// Events for conversations no chat tracks.
+    pub untracked: usize,
+}
+
+impl Applied {
+    fn message(&mut self, slug: &Slug, ts: &Ts, outcome: WriteOutcome) {
+        if outcome != WriteOutcome::Unchanged {
+            self.changes.push(Change::Message(slug.clone(), ts.clone()));
+        }
+    }
+}
+
+/// The chat tracking `channel`, if any.
+fn tracked(batch: &Batch<'_>, channel: &str) -> Option<Slug> {
+    batch.slug_for_channel(channel).cloned()
+}
+
+/// Applies one event to the content tree through `batch`. Events for conversations no chat
+/// tracks change nothing (they count in `applied.untracked`).
+pub fn apply(
+    batch: &mut Batch<'_>,
+    event: &Event,
+    parked: &mut Parked,
+    applied: &mut Applied,
+) -> Result<()> {
+    let slug_of = |batch: &Batch<'_>, channel: &str, applied: &mut Applied| {
+        let slug = tracked(batch, channel);
+        if slug.is_none() {
+            applied.untracked += 1;
+        }
+        slug
+    };
+    match event {
+        Event::Message { channel, message } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            let (ts, outcome) =
+                batch.upsert_message_keeping(&slug, message.clone(), &["reactions"])?;
+            applied.message(&slug, &ts, outcome);
+            apply_topic_notice(batch, &slug, message, applied)?;
+            unpark(batch, &slug, &ts, parked, applied)?;
+        }
+        Event::Changed {
+            channel,
+            message,
+            previous,
+            at,
+        } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            let ts = Ts::parse(message.get("ts").and_then(Value::as_str).unwrap_or(""))
+                .context("message_changed without a ts")?;
+            if let Some(previous) = previous {
+                // An edit that arrives before its message: the original goes first, so it is
+                // kept among the revisions.
+                let (_, outcome) =
+                    batch.upsert_message_keeping(&slug, previous.clone(), &["reactions"])?;
+                applied.message(&slug, &ts, outcome);
+            }
+            let (_, outcome) =
+                batch.upsert_message_keeping(&slug, message.clone(), &["reactions"])?;
+            applied.message(&slug, &ts, outcome);
+            let tombstone = message.get("subtype").and_then(Value::as_str) == Some("tombstone");
+            // Any change to the message (an edit, an unfurl, a tombstone) is a live change.
+            if tombstone || outcome != WriteOutcome::Unchanged {
+                let outcome = batch.modify_message(&slug, &ts, |record| {
+                    // A deleted parent kept for its replies is deleted for good.
+                    record.deleted |= tombstone;
+                    record.touch(at.as_ref());
+                })?;
+                if let Some(outcome) = outcome {
+                    applied.message(&slug, &ts, outcome);
+                }
+            }
+            unpark(batch, &slug, &ts, parked, applied)?;
+        }
+        Event::Deleted {
+            channel,
+            ts,
+            previous,
+            at,
+        } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            let outcome = batch.delete_message(&slug, ts, previous.clone(), at.as_ref())?;
+            applied.message(&slug, ts, outcome);
+        }
+        Event::Reaction {
+            channel,
+            ts,
+            name,
+            user,
+            added,
+            at,
+        } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            match batch.react(&slug, ts, name, user, *added, at.as_ref())? {
+                Some(outcome) => applied.message(&slug, ts, outcome),
+                None => {
+                    tracing::info!(
+                        "{} on {slug}/{ts}, which has not arrived yet: kept until it does",
+                        if *added {
+                            "reaction_added"
+                        } else {
+                            "reaction_removed"
+                        }
+                    );
+                    parked.park(&slug, event.clone());
+                }
+            }
+        }
+        Event::Renamed { channel, name } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            if batch.update_slack_info(&slug, |info| info.name = name.clone())? {
+                applied.changes.push(Change::Chat(slug));
+            }
+        }
+        Event::Archived { channel, archived } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            if batch.update_slack_info(&slug, |info| info.is_archived = *archived)? {
+                applied.changes.push(Change::Chat(slug));
+            }
+        }
+        Event::User { user } => {
+            let id = user
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            if batch.put_user(user.clone())? != WriteOutcome::Unchanged {
+                applied.changes.push(Change::User(id));
+            }
+        }
+        Event::Ignored { .. } => {}
+    }
+    Ok(())
+}
+
+/// `channel_topic`, `channel_purpose` and `channel_name` notices also update the `[slack]` table.
+fn apply_topic_notice(
+    batch: &mut Batch<'_>,
+    slug: &Slug,
+    message: &Map<String, Value>,
+    applied: &mut Applied,
+) -> Result<()> {
+    let field = |k: &str| message.get(k).and_then(Value::as_str);
+    match message.get("subtype").and_then(Value::as_str) {
+        Some("channel_topic" | "group_topic") => {
+            set_topic(batch, slug, field("topic"), None, applied)
+        }
+        Some("channel_purpose" | "group_purpose") => {
+            set_topic(batch, slug, None, field("purpose"), applied)
+        }
+        Some("channel_name" | "group_name") => {
+            if let Some(name) = field("name")
+                && batch.update_slack_info(slug, |info| info.name = name.to_owned())?
+            {
+                applied.changes.push(Change::Chat(slug.clone()));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn set_topic(
+    batch: &mut Batch<'_>,
+    slug: &Slug,
+    topic: Option<&str>,
+    purpose: Option<&str>,
+    applied: &mut Applied,
+) -> Result<()> {
+    let changed = batch.update_slack_info(slug, |info| {
+        if let Some(t) = topic {
+            info.topic = t.to_owned();
+        }
+        if let Some(p) = purpose {
+            info.purpose = p.to_owned();
+        }
+    })?;
+    if changed {
+        applied.changes.push(Change::Chat(slug.clone()));
+    }
+    Ok(())
+}
+
+/// Applies reactions that arrived before their message, now that it is here.
+fn unpark(
+    batch: &mut Batch<'_>,
+    slug: &Slug,
+    ts: &Ts,
+    parked: &mut Parked,
+    applied: &mut Applied,
+) -> Result<()> {
+    for event in parked.take(slug, ts) {
+        if let Event::Reaction {
+            name,
+            user,
+            added,
+            at,
+            ..
+        } = &event
+            && let Some(outcome) = batch.react(slug, ts, name, user, *added, at.as_ref())?
+        {
+            applied.message(slug, ts, outcome);
+        }
+    }
+    Ok(())
+}
