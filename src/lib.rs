@@ -6,6 +6,11 @@
 //! module here prints to the terminal or knows about arguments: long-running loops (`watch`,
 //! `serve`) report through callbacks the command line prints.
 
+// Keeps it so: printing is the command line's job (the progress bar's fallback is the exception).
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+// `pub` only where the library's users can reach it; the rest says pub(crate).
+#![warn(unreachable_pub)]
+
 pub mod build;
 pub mod config;
 pub mod content;

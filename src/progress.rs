@@ -48,6 +48,7 @@ impl Progress {
         }
     }
 
+    #[allow(clippy::print_stderr)]
     pub fn inc(&self, n: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(n);
@@ -57,6 +58,7 @@ impl Progress {
         if self.plain && self.total > 0 {
             let step = |d: u64| d * 4 / self.total;
             if step(before) != step(before + n) && before + n < self.total {
+                // Without a terminal, indicatif draws nothing: a line per quarter instead.
                 eprintln!("{}: {}/{}", self.label, before + n, self.total);
             }
         }

@@ -375,7 +375,6 @@ fn run(seed: u64, steps: usize, hot: bool) {
                         let path = root.join(path.strip_prefix(p.root()).unwrap());
                         scrollback::watch::classify::classify(root, "default", &path)
                     })
-                    .map(|k| k.to_change())
                     .collect();
                 changes.dedup();
                 if !changes.is_empty() {

@@ -76,10 +76,6 @@ impl ContentStore {
         &self.layout
     }
 
-    pub fn channel_file(&self, slug: &Slug) -> PathBuf {
-        self.layout.channel_file(slug)
-    }
-
     /// The slug of the chat made from Slack conversation `channel_id`, if there is one.
     pub fn slug_for_channel(&self, channel_id: &str) -> Option<&Slug> {
         self.by_channel_id.get(channel_id)

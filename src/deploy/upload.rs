@@ -58,7 +58,7 @@ pub(super) async fn upload_concurrently<F, Fut>(
 ) -> Result<()>
 where
     F: Fn(LocalFile) -> Fut,
-    Fut: std::future::Future<Output = Result<LocalFile>> + Send + 'static,
+    Fut: Future<Output = Result<LocalFile>> + Send + 'static,
 {
     let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)));
     let mut tasks = tokio::task::JoinSet::new();

@@ -114,7 +114,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
             notify.notify_one();
         });
         tokio::select! {
-            served = std::future::IntoFuture::into_future(server) => {
+            served = IntoFuture::into_future(server) => {
                 served.context("the HTTP server failed")
             }
             () = async {

@@ -59,7 +59,8 @@ pub struct Publisher {
     status: Arc<Status>,
     /// The last entry applied, for the journal's thread.
     applied: Arc<AtomicU64>,
-    settings: BTreeMap<String, Option<Stamp>>,
+    /// Each chat's `channel.toml` stamp, as last seen.
+    settings: BTreeMap<Slug, Option<Stamp>>,
     /// Content files written since the journal position was last advanced.
     unsynced: Vec<PathBuf>,
     /// The last entry applied to `content/` but not yet durable there.
@@ -105,7 +106,7 @@ impl Publisher {
         }
         self.builder.rebuild(&[Change::Everything]);
         self.make_durable();
-        self.settings = self.settings_stamps();
+        self.settings = self.settings_stamps().unwrap_or_default();
         self.status.ready.store(true, Ordering::SeqCst);
 
         let mut backlog: Vec<Entry> = Vec::new();
@@ -247,7 +248,9 @@ impl Publisher {
         if self.builder.retry_if_failing().is_some() || self.builder.is_failing() {
             return;
         }
-        let now = self.settings_stamps();
+        let Some(now) = self.settings_stamps() else {
+            return;
+        };
         if now == self.settings {
             return;
         }
@@ -257,8 +260,7 @@ impl Publisher {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .filter(|slug| now.get(*slug) != self.settings.get(*slug))
-            .filter_map(|slug| Slug::parse(slug).ok())
-            .map(Change::Chat)
+            .map(|slug| Change::Chat(slug.clone()))
             .collect();
         self.settings = now;
         if !changes.is_empty() {
@@ -267,20 +269,21 @@ impl Publisher {
         }
     }
 
-    /// The `channel.toml` stamps of every chat folder.
-    fn settings_stamps(&self) -> BTreeMap<String, Option<Stamp>> {
-        let dir = self.project.content_dir().join("channels");
-        let mut out = BTreeMap::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') || !entry.path().is_dir() {
-                    continue;
-                }
-                out.insert(name, Stamp::read(&entry.path().join("channel.toml")));
+    /// The `channel.toml` stamps of every chat folder. A folder that cannot be listed is
+    /// logged and looked at again next time (nothing is published from a half-read list).
+    fn settings_stamps(&self) -> Option<BTreeMap<Slug, Option<Stamp>>> {
+        match self.project.content_layout().chat_folders() {
+            Ok(folders) => Some(
+                folders
+                    .into_iter()
+                    .map(|f| (f.slug, f.settings.as_ref().map(Stamp::of)))
+                    .collect(),
+            ),
+            Err(e) => {
+                tracing::warn!("cannot look at the chats' settings: {e:#}");
+                None
             }
         }
-        out
     }
 }
 

@@ -24,7 +24,7 @@ use crate::build::hot_builder::{Rebuild, RoundTiming, gather_round};
 use crate::build::{BuildReport, Change, HotBuilder};
 use crate::progress::ProgressMode;
 use crate::project::Project;
-use classify::{ChangeKind, classify};
+use classify::classify;
 use server::{DevEvent, DevState};
 
 /// Adds a path to the file watcher.
@@ -208,20 +208,19 @@ fn rebuild_loop(
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         gather_round(rx, &mut batches, timing);
-        let kinds: BTreeSet<ChangeKind> = batches
+        let changes: BTreeSet<Change> = batches
             .iter()
             .flatten()
             .filter_map(|p| classify(root, theme, p))
             .collect();
-        if kinds.is_empty() {
+        if changes.is_empty() {
             continue;
         }
-        if kinds.contains(&ChangeKind::Config) {
+        if changes.contains(&Change::Config) {
             // A new theme or new site folders: watch them too.
             add_watches(root, theme, watched, &mut watch)?;
         }
-        let changes: Vec<Change> = kinds.iter().map(ChangeKind::to_change).collect();
-        builder.rebuild(&changes);
+        builder.rebuild(&changes.into_iter().collect::<Vec<_>>());
     }
     let _ = builder.save_state();
     Ok(())

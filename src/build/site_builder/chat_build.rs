@@ -3,7 +3,7 @@
 //! then read, thread and render its pages, feeds and live feed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -22,7 +22,7 @@ use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::chat_page_path;
 use crate::build::outputs::{feeds, live_feed};
-use crate::content::{ChannelEntry, ChatState, Slug, Ts};
+use crate::content::{ChannelEntry, ChatState, ContentLayout, Ts};
 use crate::file_stamp::Stamp;
 
 /// A chat as the builder keeps it between builds.
@@ -55,8 +55,7 @@ impl ChatCache {
 /// What building one chat needs from the builder.
 #[derive(Clone, Copy)]
 pub(super) struct ChatJob<'a> {
-    /// `content/channels/`.
-    pub(super) chats_dir: &'a Path,
+    pub(super) layout: &'a ContentLayout,
     pub(super) inputs: &'a Inputs,
     pub(super) names: &'a Names,
     pub(super) hosted: &'a HashMap<String, (String, bool)>,
@@ -75,13 +74,13 @@ pub(super) fn build_chat(
     log: &mut OutputLog<'_>,
 ) -> Result<ChatRecord> {
     let inputs = job.inputs;
-    let dir = &messages_dir(job.chats_dir, &cache.entry.slug);
+    let slug = &cache.entry.slug;
     let was_in_memory = cache.loaded;
 
     // The facts: a listing with stamps, or the files the caller named.
     let listed = plan::must_list(was_in_memory, job.set.everything);
     let plan = if listed {
-        let stamps = stamp_all(messages::list_messages(dir)?);
+        let stamps = stamp_all(messages::list_messages(&job.layout.messages_dir(slug))?);
         let memory: Option<BTreeMap<Ts, Stamp>> = was_in_memory.then(|| {
             cache
                 .items
@@ -97,7 +96,7 @@ pub(super) fn build_chat(
             .get(&cache.entry.slug)
             .into_iter()
             .flatten()
-            .map(|ts| (ts.clone(), message_path(dir, ts).is_file()))
+            .map(|ts| (ts.clone(), job.layout.message_file(slug, ts).is_file()))
             .collect();
         plan::plan_named(&named)
     };
@@ -153,21 +152,22 @@ fn read_changed(
     plan: ReadPlan,
     lookups_changed: bool,
 ) -> Result<usize> {
-    let dir = &messages_dir(job.chats_dir, &cache.entry.slug);
+    let slug = &cache.entry.slug;
+    let path = |ts: &Ts| job.layout.message_file(slug, ts);
     if plan.read_all {
         cache.items.clear();
     }
     for ts in &plan.forget {
         cache.items.remove(ts);
     }
-    let mut to_read: Vec<PathBuf> = plan.read.iter().map(|ts| message_path(dir, ts)).collect();
+    let mut to_read: Vec<PathBuf> = plan.read.iter().map(path).collect();
     if !plan.read_all && lookups_changed {
         to_read.extend(
             cache
                 .items
                 .iter()
                 .filter(|(_, item)| item.deps.touches(job.changed))
-                .map(|(ts, _)| message_path(dir, ts)),
+                .map(|(ts, _)| path(ts)),
         );
     }
     let inputs = job.inputs;
@@ -345,14 +345,6 @@ fn render_chat(
         summary,
         outputs: chat_outputs,
     })
-}
-
-fn messages_dir(chats_dir: &Path, slug: &Slug) -> PathBuf {
-    chats_dir.join(slug.as_str()).join("messages")
-}
-
-fn message_path(dir: &Path, ts: &Ts) -> PathBuf {
-    dir.join(format!("{ts}.json"))
 }
 
 /// The stamp of each listed message file (`None`: gone since it was listed), read in parallel.

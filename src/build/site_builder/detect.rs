@@ -13,13 +13,14 @@ use super::chat_build::ChatCache;
 use crate::build::ChangeSet;
 use crate::build::chat::names::{Names, Person};
 use crate::build::incremental::deps::Deps;
-use crate::content::{ChannelEntry, Slug};
+use crate::content::{ChannelEntry, ContentLayout, Slug, UserId};
 use crate::file_stamp::Stamp;
 
 impl SiteBuilder {
     /// Reloads users that changed; notes their ids.
     pub(super) fn refresh_users(&mut self, set: &ChangeSet, changed: &mut Deps) -> Result<()> {
-        let dir = self.project.content_dir().join("users");
+        let layout = self.project.content_layout();
+        let dir = layout.users_dir();
         if !self.people_loaded || set.everything {
             let stamps = stamp_dir(&dir, "json")?;
             let previous = std::mem::take(&mut self.state.users);
@@ -38,16 +39,19 @@ impl SiteBuilder {
                 self.people_loaded = true;
             } else {
                 for id in &changed.users {
-                    self.reload_person(&dir, id)?;
+                    self.reload_person(&layout, id)?;
                 }
             }
             self.state.users = stamps;
         } else {
             for id in &set.users {
-                let stamp = Stamp::read(&dir.join(format!("{id}.json")));
+                let Ok(user) = UserId::parse(id) else {
+                    continue;
+                };
+                let stamp = Stamp::read(&layout.user_file(&user));
                 if self.state.users.get(id) != stamp.as_ref() {
                     changed.users.insert(id.clone());
-                    self.reload_person(&dir, id)?;
+                    self.reload_person(&layout, id)?;
                     match stamp {
                         Some(s) => self.state.users.insert(id.clone(), s),
                         None => self.state.users.remove(id),
@@ -58,11 +62,11 @@ impl SiteBuilder {
         Ok(())
     }
 
-    fn reload_person(&mut self, dir: &Path, id: &str) -> Result<()> {
-        if !crate::content::user::is_valid_user_id(id) {
+    fn reload_person(&mut self, layout: &ContentLayout, id: &str) -> Result<()> {
+        let Ok(user) = UserId::parse(id) else {
             return Ok(());
-        }
-        let path = dir.join(format!("{id}.json"));
+        };
+        let path = layout.user_file(&user);
         match crate::fsio::read_optional(&path)? {
             Some(bytes) => {
                 let raw: serde_json::Map<String, serde_json::Value> =
@@ -92,7 +96,7 @@ impl SiteBuilder {
             let slugs: BTreeSet<Slug> = entries.iter().map(|e| e.slug.clone()).collect();
             self.chats.retain(|slug, _| slugs.contains(slug));
             for entry in entries {
-                let stamp = Stamp::read(&store.channel_file(&entry.slug));
+                let stamp = Stamp::read(&store.layout().channel_file(&entry.slug));
                 self.update_chat(entry, stamp);
             }
         } else if !set.chats.is_empty() {
@@ -100,7 +104,7 @@ impl SiteBuilder {
             for slug in &set.chats {
                 match all.iter().find(|e| &e.slug == slug) {
                     Some(entry) => {
-                        let stamp = Stamp::read(&store.channel_file(slug));
+                        let stamp = Stamp::read(&store.layout().channel_file(slug));
                         self.update_chat(entry.clone(), stamp);
                     }
                     None => {
@@ -149,15 +153,15 @@ impl SiteBuilder {
         let Some(inputs) = self.inputs.as_ref() else {
             return Ok(());
         };
-        let content = self.project.content_dir();
+        let layout = self.project.content_layout();
         let mut emoji = HashMap::new();
         let mut hosted = HashMap::new();
         let mut copies = BTreeMap::new();
-        for (name, rel, path) in assets_in(&content.join("emoji"), "emoji")? {
+        for (name, rel, path) in assets_in(&layout.emoji_dir(), "emoji")? {
             emoji.insert(name, format!("{}{rel}", inputs.link.from_chat));
             copies.insert(rel, path);
         }
-        for (name, rel, path) in assets_in(&content.join("files"), "files")? {
+        for (name, rel, path) in assets_in(&layout.files_dir(), "files")? {
             // content/files/<FILE_ID>/<name>
             let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
             let url = format!(

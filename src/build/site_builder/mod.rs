@@ -179,10 +179,10 @@ impl SiteBuilder {
             .map(|(slug, cache)| (cache, previous_chats.remove(slug.as_str())))
             .collect();
         let bar = Progress::new(self.progress, "building", jobs.len() as u64);
-        let chats_dir = self.project.content_dir().join("channels");
+        let layout = self.project.content_layout();
         let last = &self.state;
         let job = ChatJob {
-            chats_dir: &chats_dir,
+            layout: &layout,
             inputs,
             names: &self.names,
             hosted: &self.hosted,

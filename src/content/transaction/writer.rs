@@ -37,14 +37,14 @@ impl Shared {
 
 /// A thread that writes whole files, in the order they were handed over.
 #[derive(Debug)]
-pub struct StagingWriter {
+pub(crate) struct StagingWriter {
     sender: Option<SyncSender<(PathBuf, Vec<u8>)>>,
     thread: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
 }
 
 impl StagingWriter {
-    pub fn start() -> Result<StagingWriter> {
+    pub(crate) fn start() -> Result<StagingWriter> {
         let (sender, receiver) = sync_channel(QUEUE);
         let shared = Arc::new(Shared::default());
         let thread = std::thread::Builder::new()
@@ -63,7 +63,7 @@ impl StagingWriter {
 
     /// Queues a file; waits only when the queue is full. A failure shows here or in
     /// [`StagingWriter::flush`].
-    pub fn write(&self, path: PathBuf, bytes: Vec<u8>) -> Result<()> {
+    pub(crate) fn write(&self, path: PathBuf, bytes: Vec<u8>) -> Result<()> {
         {
             let mut progress = self.shared.lock();
             if let Some(failure) = &progress.failure {
@@ -80,7 +80,7 @@ impl StagingWriter {
     }
 
     /// Waits until every queued file is written; fails if any write failed.
-    pub fn flush(&self) -> Result<()> {
+    pub(crate) fn flush(&self) -> Result<()> {
         let mut progress = self.shared.lock();
         while progress.pending > 0 {
             progress = self
