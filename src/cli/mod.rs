@@ -1,4 +1,5 @@
-//! The command line: argument parsing, and one small module per subcommand.
+//! The command line: argument parsing, one small module per subcommand, and the only code that
+//! prints (the library reports through return values and callbacks).
 
 mod build;
 mod channel;

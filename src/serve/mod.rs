@@ -5,8 +5,8 @@
 //!   ([`crate::site_files::response`]);
 //! - [`journal`]: one thread that records each event durably before it is acknowledged;
 //! - [`publisher`]: one thread that applies recorded events to `content/` (through the content
-//!   store, see [`crate::events`]) and rebuilds what they touched with a long-lived
-//!   [`SiteBuilder`](crate::build::SiteBuilder).
+//!   store, see [`crate::events`]) and rebuilds what they touched with the
+//!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too).
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`.

@@ -1,15 +1,15 @@
 //! The incremental site builder: the one engine behind `build`, `watch` and `serve`.
 //!
 //! A build runs in four steps, each in its own module:
-//! 1. [`inputs`]: load the config and the theme (when they changed);
-//! 2. [`detect`]: notice which users, chats, custom emoji and re-hosted files changed, as the
+//! 1. `inputs`: load the config and the theme (when they changed);
+//! 2. `detect`: notice which users, chats, custom emoji and re-hosted files changed, as the
 //!    names messages may have looked up ([`Deps`]);
-//! 3. [`chat_build`]: bring each published chat's pages and feeds up to date, side by side,
+//! 3. `chat_build`: bring each published chat's pages and feeds up to date, side by side,
 //!    deciding what to read and keep with [`plan`](crate::build::incremental::plan);
 //! 4. here: the index and the static files, then prune what is no longer produced and keep the
 //!    new state for the next build.
 //!
-//! Outputs go through [`record::OutputLog`], which renders an output only when its signature
+//! Outputs go through `record::OutputLog`, which renders an output only when its signature
 //! changed and notes what it did. The contract is documented in `docs/incremental-builds.md`.
 
 mod chat_build;
