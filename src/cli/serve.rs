@@ -27,7 +27,7 @@ pub struct Args {
     /// The app's signing secret, from the Slack app's Basic Information page.
     #[arg(long, env = "SLACK_SIGNING_SECRET", hide_env_values = true)]
     pub signing_secret: Option<String>,
-    /// The legacy verification token, accepted only for requests without a signature (old apps).
+    /// The legacy verification token of old apps, used only when no signing secret is set.
     #[arg(long, env = "SLACK_VERIFICATION_TOKEN", hide_env_values = true)]
     pub verification_token: Option<String>,
     /// Also publish every change to a deploy target as it is built: s3://BUCKET/PATH or netlify
@@ -48,6 +48,10 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
     if secret.is_none() {
         tracing::warn!(
             "no signing secret: accepting requests by the legacy verification token only"
+        );
+    } else if token.is_some() {
+        tracing::warn!(
+            "SLACK_VERIFICATION_TOKEN is ignored: with a signing secret, every request must be signed"
         );
     }
     let continuous = match &args.deploy {

@@ -53,6 +53,49 @@ pub struct Entry {
     pub event: Value,
 }
 
+/// An entry as one journal line. The event is kept as JSON *text* (a string), so a line nests
+/// two levels whatever the event holds: an event that parsed on arrival always parses again from
+/// its line. (Kept as a nested value, the line's own levels counted against serde_json's depth
+/// limit, so a deeply nested event was acknowledged, then unreadable at the next start; issue 11.)
+#[derive(Serialize, Deserialize)]
+struct Line {
+    seq: u64,
+    id: String,
+    at: u64,
+    /// The `event_callback` envelope's JSON.
+    #[serde(default)]
+    event_json: Option<String>,
+    /// Journals written before `event_json` held the envelope itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event: Option<Value>,
+}
+
+impl Line {
+    fn of(entry: &Entry) -> serde_json::Result<Line> {
+        Ok(Line {
+            seq: entry.seq,
+            id: entry.id.clone(),
+            at: entry.at,
+            event_json: Some(serde_json::to_string(&entry.event)?),
+            event: None,
+        })
+    }
+
+    fn into_entry(self) -> serde_json::Result<Entry> {
+        let event = match (self.event_json, self.event) {
+            (Some(text), _) => serde_json::from_str(&text)?,
+            (None, Some(event)) => event,
+            (None, None) => Value::Null,
+        };
+        Ok(Entry {
+            seq: self.seq,
+            id: self.id,
+            at: self.at,
+            event,
+        })
+    }
+}
+
 /// What recording an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ack {
@@ -155,8 +198,12 @@ fn now_ms() -> u64 {
 }
 
 impl Journal {
-    /// Opens (or creates) the journal in `paths.dir` and reads what is not applied yet. A torn
-    /// last line (the process died while writing it, before acknowledging it) is cut off.
+    /// Opens (or creates) the journal in `paths.dir` and reads what is not applied yet.
+    ///
+    /// Only an unfinished last line (the process died while writing it, before acknowledging
+    /// it: entries are written whole, newline last, and fsynced before the 200) is cut off. A
+    /// whole line that cannot be read is damage, not a torn write: it is skipped, loudly, and
+    /// every byte of the file is kept, so what follows it is never lost.
     pub fn open(paths: Paths) -> Result<Recovered> {
         fs::create_dir_all(&paths.dir)
             .with_context(|| format!("cannot create {}", paths.dir.display()))?;
@@ -181,8 +228,7 @@ impl Journal {
         sync_dir(&paths.dir);
 
         let mut entries = Vec::new();
-        let mut good_len = 0u64;
-        let mut torn = false;
+        let mut whole_len = 0u64;
         {
             let mut reader = BufReader::new(&mut file);
             reader.seek(SeekFrom::Start(0))?;
@@ -192,33 +238,32 @@ impl Journal {
                 let n = reader
                     .read_until(b'\n', &mut line)
                     .with_context(|| format!("cannot read {}", path.display()))?;
-                if n == 0 {
-                    break;
+                if n == 0 || line.last() != Some(&b'\n') {
+                    break; // the end, or an unfinished last line
                 }
-                let whole = line.last() == Some(&b'\n');
-                match serde_json::from_slice::<Entry>(&line) {
-                    Ok(entry) if whole => {
-                        good_len += n as u64;
-                        entries.push(entry);
-                    }
-                    _ => {
-                        torn = true;
-                        break;
-                    }
+                let at = whole_len;
+                whole_len += n as u64;
+                match serde_json::from_slice::<Line>(&line).and_then(Line::into_entry) {
+                    Ok(entry) => entries.push(entry),
+                    Err(e) => tracing::error!(
+                        "{}: skipping a damaged entry at byte {at} ({e}); the file is kept as it is",
+                        path.display()
+                    ),
                 }
             }
         }
         let file_len = file.metadata()?.len();
-        if torn || good_len != file_len {
+        if whole_len != file_len {
             tracing::warn!(
-                "{}: cutting {} bytes of an unfinished entry (never acknowledged)",
+                "{}: cutting {} bytes of an unfinished last entry (never acknowledged)",
                 path.display(),
-                file_len - good_len
+                file_len - whole_len
             );
-            file.set_len(good_len)
+            file.set_len(whole_len)
                 .with_context(|| format!("cannot truncate {}", path.display()))?;
             file.sync_all()?;
         }
+        let good_len = whole_len;
 
         let mut order: VecDeque<(String, u64)> = seen_file.ids.into_iter().collect();
         let mut last = seen_file.through.max(applied);
@@ -272,7 +317,7 @@ impl Journal {
                 at,
                 event,
             };
-            match serde_json::to_vec(&entry) {
+            match Line::of(&entry).and_then(|line| serde_json::to_vec(&line)) {
                 Ok(line) => {
                     bytes.extend_from_slice(&line);
                     bytes.push(b'\n');
@@ -444,6 +489,97 @@ mod tests {
 
     fn ev(n: u32) -> (String, Value) {
         (format!("Ev{n}"), json!({"type": "event_callback", "n": n}))
+    }
+
+    /// An envelope whose `event` nests `depth` arrays, as Slack's JSON could, parsed the way
+    /// `serve` parses a request body.
+    fn deep_event(depth: usize) -> (String, Value) {
+        let text = format!(
+            "{{\"type\":\"event_callback\",\"event\":{}1{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let value: Value = serde_json::from_str(&text).expect("parses on arrival");
+        ("EvDeep".to_owned(), value)
+    }
+
+    #[test]
+    fn a_deeply_nested_event_that_parsed_on_arrival_is_replayed_after_a_crash() {
+        // serde_json stops at 128 levels; on arrival this envelope is 127 deep.
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        let (deep_id, deep) = deep_event(126);
+        let (answers, _) = j.append(vec![ev(1), (deep_id, deep.clone()), ev(3)]);
+        assert!(answers.iter().all(|a| matches!(a, Ok(Ack::Recorded(_)))));
+        drop(j);
+        let r = Journal::open(paths.clone()).unwrap();
+        assert_eq!(
+            r.pending.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        assert_eq!(r.pending[1].event, deep);
+        // Nothing was cut, and the ids still de-duplicate retries.
+        let mut j = r.journal;
+        assert_eq!(
+            j.append(vec![ev(3), ("EvDeep".to_owned(), json!({}))]).0,
+            vec![Ok(Ack::Duplicate), Ok(Ack::Duplicate)]
+        );
+    }
+
+    #[test]
+    fn a_damaged_line_is_skipped_and_what_follows_it_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(1)]);
+        drop(j);
+        // Damage in the middle of the file (a bad sector, a hand edit), then two good entries.
+        let mut bytes = fs::read(paths.journal()).unwrap();
+        bytes.extend_from_slice(b"{\"seq\": 2, this is not json}\n");
+        fs::write(paths.journal(), &bytes).unwrap();
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(3), ev(4)]);
+        drop(j);
+        let before = fs::read(paths.journal()).unwrap();
+        let r = Journal::open(paths.clone()).unwrap();
+        let ids: Vec<&str> = r.pending.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids, ["Ev1", "Ev3", "Ev4"]);
+        assert_eq!(
+            fs::read(paths.journal()).unwrap(),
+            before,
+            "every byte kept"
+        );
+    }
+
+    #[test]
+    fn only_an_unfinished_last_line_is_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(1), ev(2)]);
+        drop(j);
+        let whole = fs::read(paths.journal()).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(b"{\"seq\":3,\"id\":\"Ev3\",\"at\":1,\"event_js");
+        fs::write(paths.journal(), &torn).unwrap();
+        let r = Journal::open(paths.clone()).unwrap();
+        assert_eq!(r.pending.len(), 2);
+        assert_eq!(fs::read(paths.journal()).unwrap(), whole);
+    }
+
+    #[test]
+    fn journals_written_before_event_json_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(dir.path());
+        fs::create_dir_all(&paths.dir).unwrap();
+        fs::write(
+            paths.journal(),
+            "{\"seq\":1,\"id\":\"Ev1\",\"at\":1,\"event\":{\"type\":\"event_callback\"}}\n",
+        )
+        .unwrap();
+        let r = Journal::open(paths).unwrap();
+        assert_eq!(r.pending[0].event["type"], "event_callback");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! The comparison is constant-time (a timing leak would let an attacker forge a signature byte by
 //! byte), and a timestamp more than five minutes from now is refused, so a captured request cannot
 //! be replayed later. Apps created before signing secrets may still use the legacy verification
-//! token inside the body; that is accepted only when the operator configures it, and only for
-//! requests that carry no signature at all.
+//! token inside the body; that is accepted only when the operator configures it and no signing
+//! secret is configured: the token sits in every request body, so with a secret at hand an
+//! unsigned request is refused whatever token it carries (issue 11).
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -33,7 +34,9 @@ impl std::fmt::Debug for Verifier {
 /// Why a request was refused (a 401; the log line says which).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
-    #[error("no X-Slack-Signature header (and no legacy verification token is configured)")]
+    #[error(
+        "no X-Slack-Signature header (every request must be signed when a signing secret is configured)"
+    )]
     MissingSignature,
     #[error("no valid X-Slack-Request-Timestamp header")]
     BadTimestamp,
@@ -77,8 +80,8 @@ impl Verifier {
                     .map(str::trim)
                     .and_then(|t| t.parse::<i64>().ok())
                     .ok_or(Refusal::BadTimestamp)?;
-                let skew = now - ts;
-                if skew.abs() > MAX_SKEW_SECONDS {
+                let skew = now.saturating_sub(ts);
+                if skew.saturating_abs() > MAX_SKEW_SECONDS {
                     return Err(Refusal::Stale(skew));
                 }
                 let hex_sig = sig
@@ -94,9 +97,10 @@ impl Verifier {
                     .verify_slice(&given)
                     .map_err(|_| Refusal::WrongSignature)
             }
-            (None, _) if self.legacy_token.is_some() => self.check_token(body),
-            (Some(_), None) => self.check_token(body),
-            (None, _) => Err(Refusal::MissingSignature),
+            // With a secret, only signed requests.
+            (None, Some(_)) => Err(Refusal::MissingSignature),
+            // No secret: the legacy token is all there is to check.
+            (_, None) => self.check_token(body),
         }
     }
 
@@ -210,6 +214,21 @@ mod tests {
     }
 
     #[test]
+    fn timestamps_far_from_now_are_stale_not_an_overflow() {
+        let v = Verifier::new(Some(SECRET), None);
+        for ts in [i64::MIN.to_string(), i64::MAX.to_string()] {
+            assert!(matches!(
+                v.check(Some(SIGNATURE), Some(&ts), BODY.as_bytes(), 1_531_420_618),
+                Err(Refusal::Stale(_))
+            ));
+        }
+        assert!(matches!(
+            v.check(Some(SIGNATURE), Some("0"), BODY.as_bytes(), i64::MIN),
+            Err(Refusal::Stale(_))
+        ));
+    }
+
+    #[test]
     fn the_legacy_token_only_when_configured() {
         let body = br#"{"token":"legacy123","type":"url_verification","challenge":"x"}"#;
         let plain = Verifier::new(Some(SECRET), None);
@@ -217,8 +236,15 @@ mod tests {
             plain.check(None, None, body, 0),
             Err(Refusal::MissingSignature)
         );
+        let token_only = Verifier::new(None, Some("legacy123"));
+        assert_eq!(token_only.check(None, None, body, 0), Ok(()));
+        // With a signing secret too, the token (static, in every body) opens nothing: an
+        // unsigned request is refused (issue 11).
         let legacy = Verifier::new(Some(SECRET), Some("legacy123"));
-        assert_eq!(legacy.check(None, None, body, 0), Ok(()));
+        assert_eq!(
+            legacy.check(None, None, body, 0),
+            Err(Refusal::MissingSignature)
+        );
         let wrong = Verifier::new(None, Some("other"));
         assert_eq!(wrong.check(None, None, body, 0), Err(Refusal::WrongToken));
         // A signed request must verify with the secret; the token is no way around it.
