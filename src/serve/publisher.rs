@@ -94,14 +94,20 @@ impl Publisher {
     /// Replays `pending` (recorded, not applied before the last stop), builds everything once,
     /// then publishes events from `entries` until the channel closes.
     pub fn run(mut self, pending: Vec<Entry>, entries: mpsc::Receiver<Entry>) {
+        // Events that cannot be applied stay here (and in the journal, whose `applied` position
+        // never passes them) and are tried again with growing pauses.
+        let mut backlog: Vec<Entry> = Vec::new();
+        let mut retry = Retry::default();
         if !pending.is_empty() {
             tracing::info!(
                 "replaying {} recorded event{} not applied before the last stop",
                 pending.len(),
                 if pending.len() == 1 { "" } else { "s" }
             );
+            // The full build below covers what they change.
             if let Err(e) = self.apply(&pending) {
-                tracing::error!("cannot apply recorded events: {e:#}; they stay in the journal");
+                retry.failed(&e, pending.len());
+                backlog = pending;
             }
         }
         self.builder.rebuild(&[Change::Everything]);
@@ -109,13 +115,12 @@ impl Publisher {
         self.settings = self.settings_stamps().unwrap_or_default();
         self.status.ready.store(true, Ordering::SeqCst);
 
-        let mut backlog: Vec<Entry> = Vec::new();
         let mut open = true;
         while open || !backlog.is_empty() {
             let wait = if backlog.is_empty() {
                 IDLE_CHECK
             } else {
-                Duration::from_secs(1)
+                retry.wait()
             };
             match entries.recv_timeout(wait) {
                 Ok(first) => {
@@ -130,19 +135,22 @@ impl Publisher {
                 }
                 Err(RecvTimeoutError::Disconnected) => open = false,
             }
-            if backlog.is_empty() {
+            if backlog.is_empty() || (open && !retry.is_due()) {
                 continue;
             }
             match self.apply(&backlog) {
                 Ok(changes) => {
+                    if retry.recovered() {
+                        tracing::info!("applied the {} waiting event(s)", backlog.len());
+                    }
                     backlog.clear();
                     self.builder.rebuild(&changes);
                     self.make_durable();
                 }
                 Err(e) => {
-                    // The events stay recorded; try again shortly (a full disk, a bad file).
-                    tracing::error!("cannot apply {} event(s): {e:#}; retrying", backlog.len());
+                    retry.failed(&e, backlog.len());
                     if !open {
+                        // Stopping: they stay in the journal for the next start.
                         break;
                     }
                 }
@@ -175,8 +183,18 @@ impl Publisher {
         }
     }
 
-    /// Applies entries through one store batch; returns what the build must look at.
+    /// Applies entries through one store batch; returns what the build must look at. On an
+    /// error nothing of the round lands (the batch is dropped, parked reactions are read back),
+    /// so the round can be tried again whole.
     fn apply(&mut self, entries: &[Entry]) -> Result<Vec<Change>> {
+        let result = self.apply_round(entries);
+        if result.is_err() {
+            self.parked = Parked::load(&self.parked_path);
+        }
+        result
+    }
+
+    fn apply_round(&mut self, entries: &[Entry]) -> Result<Vec<Change>> {
         let started = Instant::now();
         let mut store = self.project.open_store()?;
         let mut batch = store.begin()?;
@@ -191,6 +209,16 @@ impl Publisher {
                     if let Err(e) =
                         events::apply(&mut batch, &callback.event, &mut self.parked, &mut applied)
                     {
+                        // The disk failed (full, read-only, a file where a folder should be):
+                        // the whole round waits for it. Anything else is about the event
+                        // itself, and retrying would not change it.
+                        if from_the_disk(&e) {
+                            return Err(e.context(format!(
+                                "cannot apply event {} ({})",
+                                entry.id,
+                                events::describe(&callback.event)
+                            )));
+                        }
                         tracing::warn!(
                             "event {} ({}) not applied: {e:#}",
                             entry.id,
@@ -284,6 +312,57 @@ impl Publisher {
                 None
             }
         }
+    }
+}
+
+/// Whether an error came from the file system rather than from what an event says.
+fn from_the_disk(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| cause.is::<std::io::Error>())
+}
+
+/// Growing pauses between attempts to apply events the disk refused: the first retry after
+/// 100 ms, then twice as long each time, at most 10 s.
+#[derive(Debug, Default)]
+struct Retry {
+    /// Attempts failed in a row.
+    failures: u32,
+    next: Option<Instant>,
+}
+
+impl Retry {
+    const FIRST: Duration = Duration::from_millis(100);
+    const MAX: Duration = Duration::from_secs(10);
+
+    fn failed(&mut self, e: &anyhow::Error, events: usize) {
+        self.failures += 1;
+        let pause = Self::FIRST
+            .saturating_mul(1 << self.failures.min(8).saturating_sub(1))
+            .min(Self::MAX);
+        self.next = Some(Instant::now() + pause);
+        tracing::error!(
+            "cannot apply {events} event(s) (attempt {}): {e:#}; they stay in the journal, \
+             trying again in {}",
+            self.failures,
+            crate::human::seconds(pause.as_secs_f64())
+        );
+    }
+
+    /// How long to wait for more events before trying again.
+    fn wait(&self) -> Duration {
+        self.next.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        })
+    }
+
+    fn is_due(&self) -> bool {
+        self.wait().is_zero()
+    }
+
+    /// Notes a success; whether it ended a run of failures.
+    fn recovered(&mut self) -> bool {
+        let was_failing = self.failures > 0;
+        *self = Retry::default();
+        was_failing
     }
 }
 

@@ -20,7 +20,8 @@ struct Progress {
     /// Files handed over and not yet written (or failed).
     pending: usize,
     /// The first write that failed; later files are dropped, since the batch cannot commit.
-    failure: Option<String>,
+    /// Kept as an I/O error, so callers can tell a disk failure from bad input.
+    failure: Option<(std::io::ErrorKind, String)>,
 }
 
 #[derive(Debug, Default)]
@@ -67,7 +68,7 @@ impl StagingWriter {
         {
             let mut progress = self.shared.lock();
             if let Some(failure) = &progress.failure {
-                return Err(anyhow!("{failure}"));
+                return Err(failure_error(failure));
             }
             progress.pending += 1;
         }
@@ -90,7 +91,7 @@ impl StagingWriter {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         match &progress.failure {
-            Some(failure) => Err(anyhow!("{failure}")),
+            Some(failure) => Err(failure_error(failure)),
             None => Ok(()),
         }
     }
@@ -106,6 +107,10 @@ impl Drop for StagingWriter {
     }
 }
 
+fn failure_error((kind, message): &(std::io::ErrorKind, String)) -> anyhow::Error {
+    std::io::Error::new(*kind, message.clone()).into()
+}
+
 fn write_all(receiver: &Receiver<(PathBuf, Vec<u8>)>, shared: &Shared) {
     for (path, bytes) in receiver {
         let failed = shared.lock().failure.is_some();
@@ -118,7 +123,7 @@ fn write_all(receiver: &Receiver<(PathBuf, Vec<u8>)>, shared: &Shared) {
         if let Err(e) = result {
             progress
                 .failure
-                .get_or_insert_with(|| format!("cannot write {}: {e}", path.display()));
+                .get_or_insert_with(|| (e.kind(), format!("cannot write {}: {e}", path.display())));
         }
         progress.pending -= 1;
         if progress.pending == 0 {
