@@ -13,6 +13,7 @@ use super::view::{MessageView, ViewContext, is_tombstone};
 use crate::build::incremental::deps::{Deps, TrackingLookup};
 use crate::build::incremental::signature::Signature;
 use crate::config::Config;
+use crate::content::tokens::{strip_tokens, strip_tokens_in};
 use crate::content::{MessageRecord, Ts};
 use crate::file_stamp::Stamp;
 
@@ -102,7 +103,13 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let parent = record.thread_ts().filter(|t| *t != record.ts);
     let broadcast = record.subtype() == Some("thread_broadcast");
     let activity = record.activity();
-    let slack = serde_json::Value::Object(std::mem::take(&mut record.slack));
+    // The store strips tokens on the way in; a tree written by an older version (or edited by
+    // hand) may still hold some, and none may reach the site.
+    let mut slack = serde_json::Value::Object(std::mem::take(&mut record.slack));
+    strip_tokens(&mut slack);
+    if let Some(text) = record.override_text.as_mut() {
+        strip_tokens_in(text);
+    }
     let lookup = TrackingLookup::new(cx.names);
     let view = (visibility != Visibility::Unpublished).then(|| {
         let view = MessageView::new(&record, &slack, cx, &lookup);

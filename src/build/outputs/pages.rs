@@ -8,6 +8,7 @@ use super::urls::{chat_page_link, chat_page_path};
 use crate::build::chat::view::{MessageView, TimeView};
 use crate::build::theme::{Theme, template_error};
 use crate::config::Config;
+use crate::content::tokens::strip_tokens_str;
 use crate::content::{ChannelEntry, Slug};
 
 /// Site-wide values every template sees as `site`.
@@ -63,20 +64,25 @@ pub struct ChatSummary {
 }
 
 impl ChatHeader {
+    /// The header of a chat. Its texts are editors' (or, at first, Slack's topic and purpose,
+    /// which anyone in the channel can set): tokens are removed here too, so a `channel.toml`
+    /// written before tokens were stripped on the way in publishes none.
     pub fn new(entry: &ChannelEntry, first: Option<TimeView>, url: String) -> ChatHeader {
         let s = &entry.settings;
+        let clean = |text: &str| strip_tokens_str(text).unwrap_or_else(|| text.to_owned());
+        let description = clean(&s.description);
         ChatHeader {
             id: s.channel_id.clone(),
             slug: entry.slug.to_string(),
-            headline: s.headline.clone(),
-            description: s.description.clone(),
-            description_html: super::markdown::to_html(&s.description),
-            intro_html: super::markdown::to_html(&s.intro),
-            closing_note_html: super::markdown::to_html(&s.closing_note),
+            headline: clean(&s.headline),
+            description_html: super::markdown::to_html(&description),
+            description,
+            intro_html: super::markdown::to_html(&clean(&s.intro)),
+            closing_note_html: super::markdown::to_html(&clean(&s.closing_note)),
             state: s.state.to_string(),
             kind: s.slack.kind.as_str().to_owned(),
             url,
-            image: s.image.clone(),
+            image: s.image.as_deref().map(clean),
             first,
         }
     }

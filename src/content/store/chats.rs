@@ -11,6 +11,7 @@ use crate::content::channel::{
 };
 use crate::content::layout::relative;
 use crate::content::slug::Slug;
+use crate::content::tokens::strip_tokens_in;
 use crate::content::transaction::WriteOutcome;
 
 /// A conversation as an importer or event describes it.
@@ -30,6 +31,7 @@ impl Batch<'_> {
     /// Finds or creates the chat for a conversation. An existing chat keeps its editorial
     /// settings; only its `[slack]` table is refreshed.
     pub fn ensure_channel(&mut self, desc: &ChannelDescription) -> Result<Slug> {
+        let desc = &without_tokens(desc);
         if let Some(slug) = self.store.by_channel_id.get(&desc.channel_id).cloned() {
             let rel = relative::channel_file(&slug);
             let path = self.store.layout.channel_file(&slug);
@@ -113,6 +115,7 @@ impl Batch<'_> {
         let (rel, path, text) = self.channel_text(slug)?;
         let mut info = ChannelSettings::parse(&text, &path)?.slack;
         change(&mut info);
+        strip_info_tokens(&mut info);
         match refresh_slack_info(&text, &info, &path)? {
             Some(updated) => {
                 self.tx
@@ -165,5 +168,25 @@ fn default_description(slack: &SlackChannelInfo) -> String {
         ("", purpose) => purpose.to_owned(),
         (topic, purpose) if topic == purpose => topic.to_owned(),
         (topic, purpose) => format!("{purpose}\n\n{topic}"),
+    }
+}
+
+/// A conversation's description without tokens. Its topic and purpose are free text anyone in
+/// the channel can set, and they become the chat's description, page and feed (issue 11).
+fn without_tokens(desc: &ChannelDescription) -> ChannelDescription {
+    let mut desc = desc.clone();
+    strip_info_tokens(&mut desc.slack);
+    for text in [&mut desc.headline, &mut desc.description]
+        .into_iter()
+        .flatten()
+    {
+        strip_tokens_in(text);
+    }
+    desc
+}
+
+fn strip_info_tokens(info: &mut SlackChannelInfo) {
+    for text in [&mut info.name, &mut info.topic, &mut info.purpose] {
+        strip_tokens_in(text);
     }
 }
