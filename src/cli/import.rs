@@ -16,6 +16,9 @@ pub struct Args {
     /// Skip bad entries (and say so) instead of refusing the whole archive.
     #[arg(long)]
     pub keep_going: bool,
+    /// Refuse an entry that inflates to more than this many MiB (a zip bomb's defence).
+    #[arg(long, value_name = "MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_entry_mb: u64,
 }
 
 pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Result<()> {
@@ -26,6 +29,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
             channels: args.channels,
             keep_going: args.keep_going,
             progress: Some(progress),
+            max_entry_bytes: args.max_entry_mb << 20,
         },
     )?;
     for skipped in &report.skipped {

@@ -2,7 +2,9 @@
 //!
 //! Nothing is extracted to disk and only one entry is in memory at once. Entry names are used to
 //! find conversations, never to build output paths, so a hostile name (`../../x`) cannot write
-//! anywhere (zip-slip is impossible by construction).
+//! anywhere (zip-slip is impossible by construction). No entry is read past a size limit,
+//! whatever the archive claims it holds: a few hundred kilobytes of zip can inflate to gigabytes
+//! (issue 11), and a limit per entry bounds the import's memory.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -11,9 +13,20 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use zip::ZipArchive;
 
+/// The default limit on what one entry may inflate to. Slack writes a file per conversation and
+/// day; even a very busy day is a few megabytes.
+pub const DEFAULT_MAX_ENTRY_BYTES: u64 = 128 << 20;
+
 /// An export archive: a `.zip` file or an unpacked folder.
 #[derive(Debug)]
-pub enum Archive {
+pub struct Archive {
+    source: Source,
+    /// The most one entry may hold once inflated.
+    max_entry: u64,
+}
+
+#[derive(Debug)]
+enum Source {
     Zip {
         path: PathBuf,
         zip: ZipArchive<BufReader<File>>,
@@ -27,7 +40,81 @@ pub enum Archive {
 }
 
 impl Archive {
-    pub fn open(path: &Path) -> Result<Archive> {
+    /// Opens an export; `max_entry` bounds what any one entry may inflate to.
+    pub fn open(path: &Path, max_entry: u64) -> Result<Archive> {
+        let source = Source::open(path)?;
+        Ok(Archive { source, max_entry })
+    }
+
+    pub fn path(&self) -> &Path {
+        match &self.source {
+            Source::Zip { path, .. } | Source::Folder { path, .. } => path,
+        }
+    }
+
+    /// Every file entry's name, `/`-separated, in archive order.
+    pub fn names(&self) -> &[String] {
+        match &self.source {
+            Source::Zip { names, .. } | Source::Folder { names, .. } => names,
+        }
+    }
+
+    /// The index of the entry called `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.names().iter().position(|n| n == name)
+    }
+
+    /// Reads entry `index` whole (a day file or a list: never the whole export), refusing one
+    /// larger than the limit, whatever its header says.
+    pub fn read(&mut self, index: usize) -> Result<Vec<u8>> {
+        let limit = self.max_entry;
+        let too_large = |path: &Path, name: &str| {
+            anyhow::anyhow!(
+                "{}: entry {name} is larger than {} MiB once inflated (a zip bomb, or a larger \
+                 export than expected: raise the limit with --max-entry-mb)",
+                path.display(),
+                limit >> 20
+            )
+        };
+        match &mut self.source {
+            Source::Folder { path, names } => {
+                let name = names.get(index).context("no such entry")?;
+                let file = path.join(name);
+                let open =
+                    File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                read_limited(open, limit, 0)
+                    .with_context(|| format!("cannot read {}", file.display()))?
+                    .ok_or_else(|| too_large(path, name))
+            }
+            Source::Zip { path, zip, names } => {
+                let name = names.get(index).context("no such entry")?;
+                let entry = zip
+                    .by_index(index)
+                    .with_context(|| format!("{}: entry {name} is unreadable", path.display()))?;
+                let claimed = entry.size();
+                if claimed > limit {
+                    return Err(too_large(path, name));
+                }
+                read_limited(entry, limit, claimed)
+                    .with_context(|| {
+                        format!("{}: entry {name} is corrupt or truncated", path.display())
+                    })?
+                    .ok_or_else(|| too_large(path, name))
+            }
+        }
+    }
+}
+
+/// Reads at most `limit` bytes; `None` when there is more. `hint`: the expected size (trusted
+/// only up to the limit and a modest first allocation).
+fn read_limited(reader: impl Read, limit: u64, hint: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(hint.min(limit).min(8 << 20) as usize);
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+impl Source {
+    fn open(path: &Path) -> Result<Source> {
         let meta =
             std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?;
         if meta.is_dir() {
@@ -42,7 +129,7 @@ impl Archive {
                 names.push(rel.replace('\\', "/"));
             }
             names.sort();
-            return Ok(Archive::Folder {
+            return Ok(Source::Folder {
                 path: path.to_owned(),
                 names,
             });
@@ -62,51 +149,11 @@ impl Archive {
                 .with_context(|| format!("{}: entry {i} is unreadable", path.display()))?;
             names.push(decode_entry_name(entry.name_raw()));
         }
-        Ok(Archive::Zip {
+        Ok(Source::Zip {
             path: path.to_owned(),
             zip,
             names,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        match self {
-            Archive::Zip { path, .. } | Archive::Folder { path, .. } => path,
-        }
-    }
-
-    /// Every file entry's name, `/`-separated, in archive order.
-    pub fn names(&self) -> &[String] {
-        match self {
-            Archive::Zip { names, .. } | Archive::Folder { names, .. } => names,
-        }
-    }
-
-    /// The index of the entry called `name`.
-    pub fn find(&self, name: &str) -> Option<usize> {
-        self.names().iter().position(|n| n == name)
-    }
-
-    /// Reads entry `index` whole (a day file or a list: never the whole export).
-    pub fn read(&mut self, index: usize) -> Result<Vec<u8>> {
-        match self {
-            Archive::Folder { path, names } => {
-                let name = names.get(index).context("no such entry")?;
-                let file = path.join(name);
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))
-            }
-            Archive::Zip { path, zip, names } => {
-                let name = names.get(index).context("no such entry")?;
-                let mut entry = zip
-                    .by_index(index)
-                    .with_context(|| format!("{}: entry {name} is unreadable", path.display()))?;
-                let mut bytes = Vec::with_capacity(entry.size().min(64 << 20) as usize);
-                entry.read_to_end(&mut bytes).with_context(|| {
-                    format!("{}: entry {name} is corrupt or truncated", path.display())
-                })?;
-                Ok(bytes)
-            }
-        }
     }
 }
 
@@ -140,6 +187,16 @@ fn cp437(b: u8) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_are_read_up_to_the_limit_and_no_further() {
+        let data = vec![b'x'; 1000];
+        assert_eq!(
+            read_limited(&data[..], 1000, 0).unwrap().unwrap().len(),
+            1000
+        );
+        assert!(read_limited(&data[..], 999, 1 << 40).unwrap().is_none());
+    }
 
     #[test]
     fn names_without_the_utf8_flag() {

@@ -23,13 +23,26 @@ use archive::Archive;
 use conversations::{Conversation, FolderIndex, parse_list};
 
 /// What to import and how to treat bad entries.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Only these conversations (names, ids); all when empty.
     pub channels: Vec<String>,
     /// Skip bad entries (saying so) instead of refusing the archive.
     pub keep_going: bool,
     pub progress: Option<ProgressMode>,
+    /// The most one entry of the archive may inflate to.
+    pub max_entry_bytes: u64,
+}
+
+impl Default for ImportOptions {
+    fn default() -> ImportOptions {
+        ImportOptions {
+            channels: Vec::new(),
+            keep_going: false,
+            progress: None,
+            max_entry_bytes: archive::DEFAULT_MAX_ENTRY_BYTES,
+        }
+    }
 }
 
 /// What an import did.
@@ -57,7 +70,7 @@ const LISTS: &[(&str, ConversationKind)] = &[
 
 pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result<ImportReport> {
     let started = Instant::now();
-    let mut archive = Archive::open(path)?;
+    let mut archive = Archive::open(path, options.max_entry_bytes)?;
     let label = path.display().to_string();
     let prefix = export_root(&archive).with_context(|| {
         format!("{label}: channels.json is missing: this is not a Slack export")
