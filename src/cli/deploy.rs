@@ -35,8 +35,9 @@ pub struct Args {
     /// Remove files from the bucket that site/ no longer has.
     #[arg(long)]
     pub delete: bool,
-    /// Let --delete remove more than `delete_guard` of the bucket's files.
-    #[arg(long, requires = "delete")]
+    /// Let a deploy remove more than `delete_guard` of the target's files (with --delete on S3;
+    /// every Netlify deploy removes what site/ lacks).
+    #[arg(long)]
     pub force_delete: bool,
     /// Upload every file, changed or not (after changing cache rules, say).
     #[arg(long)]
@@ -57,6 +58,9 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
         Target::S3 { .. } => {
             if args.site.is_some() || args.api_url.is_some() {
                 bail!("--site and --api-url are for netlify; {target} is an S3 target");
+            }
+            if args.force_delete && !args.delete {
+                bail!("--force-delete goes with --delete for s3:// targets");
             }
         }
         Target::Netlify => {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 
-use super::plan::{PlanOptions, RemoteFile, plan};
+use super::plan::{Plan, PlanOptions, RemoteFile, plan};
 use super::scan::{DigestKind, LocalFile, scan_site};
 use super::upload::upload_concurrently;
 use super::{DeployOptions, DeployReport};
@@ -81,6 +81,7 @@ impl NetlifyDeployer {
                 "NETLIFY_AUTH_TOKEN is not set: create a personal access token in Netlify's user settings (Applications) and export it"
             );
         }
+        check_api_url(api_url)?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("scrollback/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -121,9 +122,23 @@ impl NetlifyDeployer {
                 );
             }
         }
+        // A Netlify deploy replaces the whole site: what `site/` lacks disappears. Compare with
+        // what is served first, so an almost empty `site/` (a failed build, the wrong folder)
+        // cannot wipe production (issue 11); `--dry-run` shows the same plan.
+        let served = self.served_plan(local.clone()).await?;
         if options.dry_run {
-            return self.dry_run(local, started).await;
+            return Ok(DeployReport {
+                target: self.target(),
+                uploaded: served.uploads.iter().map(|(f, _)| f.path.clone()).collect(),
+                bytes: served.upload_bytes(),
+                unchanged: served.unchanged,
+                deleted: served.deletes,
+                dry_run: true,
+                seconds: started.elapsed().as_secs_f64(),
+                ..DeployReport::default()
+            });
         }
+        served.check_delete_guard(options.delete_guard, options.force_delete)?;
         let files: BTreeMap<String, &str> = local
             .iter()
             .map(|f| (format!("/{}", f.path), f.digest.as_str()))
@@ -170,8 +185,8 @@ impl NetlifyDeployer {
         Ok(report)
     }
 
-    /// What a deploy would upload and drop, from the files the site serves now.
-    async fn dry_run(&self, local: Vec<LocalFile>, started: Instant) -> Result<DeployReport> {
+    /// What a deploy of `local` would upload and drop, from the files the site serves now.
+    async fn served_plan(&self, local: Vec<LocalFile>) -> Result<Plan> {
         let url = format!("{}/api/v1/sites/{}/files", self.api, self.site_id);
         let served: Vec<SiteFile> = self
             .json(|| self.http.get(&url), "list the site's files")
@@ -185,24 +200,14 @@ impl NetlifyDeployer {
             })
             .collect();
         // Files left out of a Netlify deploy are gone from the site: deletion is implied.
-        let plan = plan(
+        Ok(plan(
             local,
             &remote,
             PlanOptions {
                 delete: true,
                 force_upload: false,
             },
-        );
-        Ok(DeployReport {
-            target: self.target(),
-            uploaded: plan.uploads.iter().map(|(f, _)| f.path.clone()).collect(),
-            bytes: plan.upload_bytes(),
-            unchanged: plan.unchanged,
-            deleted: plan.deletes,
-            dry_run: true,
-            seconds: started.elapsed().as_secs_f64(),
-            ..DeployReport::default()
-        })
+        ))
     }
 
     async fn upload(&self, deploy_id: &str, file: &LocalFile) -> Result<()> {
@@ -378,10 +383,51 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(wait.clamp(Duration::from_millis(50), Duration::from_secs(60)))
 }
 
+/// The personal access token opens the whole Netlify account: send it only over HTTPS (plain
+/// HTTP only to this machine, for tests and local proxies).
+fn check_api_url(api_url: &str) -> Result<()> {
+    let url = reqwest::Url::parse(api_url)
+        .with_context(|| format!("{api_url:?} is not a URL for the Netlify API"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => bail!(
+            "refusing to send the Netlify token to {api_url}: the API must be https:// (plain http:// only to this machine)"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn the_token_goes_only_to_https_or_this_machine() {
+        for ok in [
+            "https://api.netlify.com",
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9/",
+        ] {
+            assert!(check_api_url(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://api.netlify.com",
+            "http://10.0.0.1",
+            "ftp://x",
+            "nonsense",
+        ] {
+            assert!(check_api_url(refused).is_err(), "{refused}");
+        }
+    }
 
     #[test]
     fn retry_after_forms() {
@@ -413,9 +459,9 @@ mod tests {
 
     #[test]
     fn needs_site_and_token() {
-        let e = NetlifyDeployer::new("http://x", "", "t").unwrap_err();
+        let e = NetlifyDeployer::new("http://127.0.0.1:1", "", "t").unwrap_err();
         assert!(e.to_string().contains("--site"));
-        let e = NetlifyDeployer::new("http://x", "s", "").unwrap_err();
+        let e = NetlifyDeployer::new("http://127.0.0.1:1", "s", "").unwrap_err();
         assert!(e.to_string().contains("NETLIFY_AUTH_TOKEN"));
     }
 }
