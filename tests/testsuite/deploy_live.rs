@@ -1,19 +1,18 @@
 //! The live deployer (`serve --deploy`) as a library, against the moto S3 server: bursts
 //! coalesce, deploys keep their distance, failures are retried without blocking the caller.
 
-mod common;
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::*;
 use scrollback::config::DeployConfig;
 use scrollback::deploy::headers::CacheRules;
 use scrollback::deploy::live::{LiveDeployer, LiveOptions};
 use scrollback::deploy::s3::{S3Deployer, S3Settings};
 use scrollback::deploy::{DeployOptions, Deployer};
-use support::*;
+
+use crate::support::exports::official_export;
+use crate::support::moto::{Moto, moto, runtime};
+use crate::support::project::Project;
 
 const BUCKET: &str = "live-chat";
 
