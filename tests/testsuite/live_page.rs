@@ -1,11 +1,11 @@
 //! The live page in a real browser (headless Chromium): served by `scrollback serve`, fed by
 //! signed events, it follows the chat without a reload.
 
-mod common;
-
-use common::browser::Browser;
-use common::slack::*;
-use common::*;
+use crate::support::browser::Browser;
+use crate::support::project::Project;
+use crate::support::server::Server;
+use crate::support::slack::{delete, edit, message, reaction, reply};
+use crate::support::wait::wait_until;
 
 const CH: &str = "C1LIVE";
 
@@ -68,7 +68,7 @@ fn the_live_page_follows_the_chat_without_a_reload() {
             200
         );
     }
-    wait_until(60, "40 messages in the feed", || {
+    wait_until("40 messages in the feed", || {
         std::fs::read_to_string(p.path("site/live/feed.json"))
             .is_ok_and(|f| f.matches("\"anchor\"").count() == 40)
     });

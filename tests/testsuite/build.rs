@@ -1,9 +1,10 @@
 //! `scrollback build` through the real binary: what readers see in site/ and its feeds.
 
-mod common;
-
-use common::*;
 use serde_json::json;
+
+use crate::support::exports::{mini_export, official_export, synthetic_export, write_zip};
+use crate::support::page::Page;
+use crate::support::project::{Project, feed_messages};
 
 #[test]
 fn official_export_builds_pages_and_feeds_without_tokens() {

@@ -1,20 +1,19 @@
 //! The continuous deployer (`serve --deploy`) as a library, against the moto S3 server: bursts
 //! coalesce, deploys keep their distance, failures are retried without blocking the caller.
 
-mod common;
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::*;
 use scrollback::config::deploy::DeployConfig;
 use scrollback::deploy::DeployOptions;
 use scrollback::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
 use scrollback::deploy::deployer::Deployer;
 use scrollback::deploy::headers::CacheRules;
 use scrollback::deploy::s3::{S3Deployer, S3Settings};
-use support::*;
+
+use crate::support::exports::official_export;
+use crate::support::moto::{Moto, moto, runtime};
+use crate::support::project::Project;
 
 const BUCKET: &str = "live-chat";
 

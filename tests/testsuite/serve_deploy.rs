@@ -1,12 +1,11 @@
 //! `serve --deploy`: every build that events cause is also published to S3 (the moto server on
 //! loopback), through the continuous deployer.
 
-mod common;
-mod support;
-
-use common::slack::*;
-use common::*;
-use support::*;
+use crate::support::moto::{moto, runtime};
+use crate::support::project::Project;
+use crate::support::server::Server;
+use crate::support::slack::message;
+use crate::support::wait::wait_until;
 
 const CH: &str = "C1LIVE";
 
@@ -28,9 +27,9 @@ fn serve_deploy_publishes_each_change_to_s3() {
     );
     p.build();
     let env = s3.env();
-    ok_env(p.root(), &["deploy", "s3://chats/site"], &env);
+    p.ok_env(&["deploy", "s3://chats/site"], &env);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let s = Server::start_args(&p, &["--deploy", "s3://chats/site"], &env);
+    let s = Server::start_with(&p, &["--deploy", "s3://chats/site"], &env);
     assert_eq!(
         s.post(&message(
             "Ev1",
@@ -43,7 +42,7 @@ fn serve_deploy_publishes_each_change_to_s3() {
     );
     let client = s3.client();
     let rt = runtime();
-    wait_until(60, "the message in the bucket's feed.json", || {
+    wait_until("the message in the bucket's feed.json", || {
         rt.block_on(async {
             let object = client
                 .get_object()

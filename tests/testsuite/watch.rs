@@ -1,22 +1,31 @@
 //! `scrollback watch` through the real binary: a temporary project, real file changes, real
 //! HTTP on loopback, and a real browser for what a designer sees.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
-use common::browser::Browser;
-use common::server::{Running, address_in, get, wait_until};
-use common::*;
+use crate::support::browser::Browser;
+use crate::support::exports::official_export;
+use crate::support::http::get;
+use crate::support::process::Process;
+use crate::support::project::{NO_ENV, Project, scrollback};
+use crate::support::wait::wait_until;
 
-fn watched_project() -> (Project, Running, String) {
+/// `scrollback watch ARGS` on `p`, and the address it serves on.
+fn start_watch(p: &Project, args: &[&str]) -> (Process, String) {
+    let watch = Process::start(scrollback(p.root(), args, NO_ENV));
+    let line = watch.wait_line("Serving site/ on http://");
+    // "… http://127.0.0.1:PORT/ …"
+    let (_, rest) = line.split_once("http://").unwrap();
+    let addr = rest.split('/').next().unwrap().to_owned();
+    (watch, addr)
+}
+
+fn watched_project() -> (Project, Process, String) {
     let p = Project::init();
     p.import(&official_export());
-    let watch = Running::start(p.root(), &["watch", "--port", "0"]);
-    let line = watch.wait_line("Serving site/ on http://");
-    let addr = address_in(&line);
+    let (watch, addr) = start_watch(&p, &["watch", "--port", "0"]);
     (p, watch, addr)
 }
 
@@ -49,18 +58,17 @@ fn write_atomic(path: &std::path::Path, text: &str) {
 #[test]
 fn watch_serves_the_site_and_follows_content_and_theme_changes() {
     let (p, watch, addr) = watched_project();
-    let (status, index) = get(&addr, "/");
-    assert_eq!(status, 200);
+    let index = get(&addr, "/");
+    assert_eq!(index.status, 200);
     assert!(
-        index.contains("/__scrollback/livereload.js"),
+        index.text().contains("/__scrollback/livereload.js"),
         "the dev server injects live reload"
     );
     assert!(
         !p.read("site/index.html").contains("livereload"),
         "never into the files on disk"
     );
-    let (status, _) = get(&addr, "/../../etc/passwd");
-    assert_eq!(status, 404);
+    assert_eq!(get(&addr, "/../../etc/passwd").status, 404);
     let events = subscribe(&addr);
 
     // A new message appears in the served feed.
@@ -71,16 +79,11 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
     );
     wait_until("the new message in the served feed", || {
         get(&addr, "/enrique/feed.json")
-            .1
+            .text()
             .contains("a late <b>update</b>")
-            .then_some(())
     });
     wait_until("a reload event", || {
-        events
-            .lock()
-            .unwrap()
-            .contains(&"reload".to_owned())
-            .then_some(())
+        events.lock().unwrap().contains(&"reload".to_owned())
     });
     watch.wait_line("message enrique/1900000000.000001: ");
 
@@ -92,16 +95,11 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
     );
     wait_until("the new stylesheet served", || {
         get(&addr, "/assets/style.css")
-            .1
+            .text()
             .contains(".watch-test")
-            .then_some(())
     });
     wait_until("a css event", || {
-        events
-            .lock()
-            .unwrap()
-            .contains(&"css".to_owned())
-            .then_some(())
+        events.lock().unwrap().contains(&"css".to_owned())
     });
 
     // A broken template: the error is printed and sent to pages; the server keeps serving.
@@ -112,16 +110,12 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
         &good.replace("{% endblock content %}", "{% if %}{% endblock content %}"),
     );
     wait_until("an error event", || {
-        events
-            .lock()
-            .unwrap()
-            .contains(&"error".to_owned())
-            .then_some(())
+        events.lock().unwrap().contains(&"error".to_owned())
     });
     let out = watch.wait_line("chat.html is");
     assert!(out.contains("themes/default/templates/chat.html"), "{out}");
     assert_eq!(
-        get(&addr, "/enrique/").0,
+        get(&addr, "/enrique/").status,
         200,
         "still serving the last good site"
     );
@@ -133,14 +127,13 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
         .count();
     write_atomic(&chat, &good);
     wait_until("a reload after the fix", || {
-        (events
+        events
             .lock()
             .unwrap()
             .iter()
             .filter(|e| *e == "reload")
             .count()
-            > reloads)
-            .then_some(())
+            > reloads
     });
 }
 
@@ -148,8 +141,7 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
 fn poll_mode_notices_changes_too() {
     let p = Project::init();
     p.import(&official_export());
-    let watch = Running::start(p.root(), &["watch", "--port", "0", "--poll", "100"]);
-    let addr = address_in(&watch.wait_line("Serving site/ on http://"));
+    let (_watch, addr) = start_watch(&p, &["watch", "--port", "0", "--poll", "100"]);
     let settings = p.read("content/channels/enrique/channel.toml");
     // A poller's first scan may run after the server announced itself: keep editing (each
     // time a new headline) until the edits are noticed.
@@ -165,10 +157,7 @@ fn poll_mode_notices_changes_too() {
                 ),
             );
         }
-        get(&addr, "/enrique/")
-            .1
-            .contains("Polled headline")
-            .then_some(())
+        get(&addr, "/enrique/").text().contains("Polled headline")
     });
 }
 
@@ -230,7 +219,7 @@ fn browser_swaps_css_in_place_and_shows_build_errors() {
 /// without its trailing slash redirects, never to another host, and pages revalidate by ETag.
 #[test]
 fn the_dev_server_redirects_folders_like_serve() {
-    use common::slack::http;
+    use crate::support::http::request as http;
     let (_p, _watch, addr) = watched_project();
     let folder = http(&addr, "GET", "/enrique", &[], b"");
     assert_eq!(folder.status, 301);

@@ -1,12 +1,12 @@
 //! `scrollback deploy s3://…` through the real binary against the moto S3 server on loopback.
 
-mod common;
-mod support;
-
 use std::collections::BTreeMap;
 
-use common::*;
-use support::*;
+use crate::support::exports::official_export;
+use crate::support::http::refused_address;
+use crate::support::moto::{Moto, MotoLease, moto, runtime};
+use crate::support::project::Project;
+use crate::support::summary::{count, dry_lines};
 
 const BUCKET: &str = "chats";
 
@@ -57,7 +57,7 @@ fn deploy(p: &Project, s3: &Moto, target: &str, extra: &[&str]) -> String {
     let endpoint = s3.endpoint();
     let mut args = vec!["deploy", target, "--endpoint", &endpoint];
     args.extend_from_slice(extra);
-    ok_env(p.root(), &args, &s3.env())
+    p.ok_env(&args, &s3.env())
 }
 
 fn md5_hex(bytes: &[u8]) -> String {
@@ -127,7 +127,7 @@ fn cache_rules_from_config_and_fingerprinted_assets() {
     p.build();
     // The target comes from [deploy].
     let endpoint = s3.endpoint();
-    ok_env(p.root(), &["deploy", "--endpoint", &endpoint], &s3.env());
+    p.ok_env(&["deploy", "--endpoint", &endpoint], &s3.env());
     let rt = runtime();
     let client = s3.client();
     let cache = |key: &str| {
@@ -186,8 +186,7 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     assert!(!changed.is_empty());
 
     let endpoint = s3.endpoint();
-    let dry = ok_env(
-        p.root(),
+    let dry = p.ok_env(
         &["deploy", "s3://chats", "--endpoint", &endpoint, "--dry-run"],
         &s3.env(),
     );
@@ -272,8 +271,7 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
         .unwrap();
     }
     let endpoint = s3.endpoint();
-    let err = fails_env(
-        p.root(),
+    let err = p.fails_env(
         &["deploy", "s3://chats", "--endpoint", &endpoint, "--delete"],
         &s3.env(),
     );
@@ -320,8 +318,7 @@ fn an_interrupted_deploy_is_finished_by_running_it_again() {
 fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
     let (p, s3) = built();
     let endpoint = s3.endpoint();
-    let err = fails_env(
-        p.root(),
+    let err = p.fails_env(
         &["deploy", "s3://no-such-bucket/x", "--endpoint", &endpoint],
         &s3.env(),
     );
@@ -331,27 +328,20 @@ fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
     );
     assert!(err.contains(&endpoint), "{err}");
 
-    // Nothing listens on this port.
-    let dead = format!("http://127.0.0.1:{}", {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    });
-    let err = fails_env(
-        p.root(),
-        &["deploy", "s3://chats", "--endpoint", &dead],
-        &s3.env(),
-    );
+    // Nothing listens on this port, and no other test's server can take it meanwhile.
+    let (_reserved, dead) = refused_address();
+    let dead = format!("http://{dead}");
+    let err = p.fails_env(&["deploy", "s3://chats", "--endpoint", &dead], &s3.env());
     assert!(err.contains("cannot reach the S3 endpoint"), "{err}");
     assert!(err.contains(&dead), "{err}");
 
-    let err = fails_env(p.root(), &["deploy", "ftp://x"], &s3.env());
+    let err = p.fails_env(&["deploy", "ftp://x"], &s3.env());
     assert!(err.contains("s3://BUCKET/PATH or netlify"), "{err}");
-    let err = fails_env(p.root(), &["deploy"], &s3.env());
+    let err = p.fails_env(&["deploy"], &s3.env());
     assert!(err.contains("no deploy target"), "{err}");
 
     let empty = Project::init();
-    let err = fails_env(
-        empty.root(),
+    let err = empty.fails_env(
         &["deploy", "s3://chats", "--endpoint", &endpoint],
         &s3.env(),
     );

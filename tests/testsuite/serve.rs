@@ -1,12 +1,14 @@
 //! `scrollback serve` through the real binary: signed Slack events in, `content/` and `site/` out.
 
-mod common;
-
 use std::process::Command;
 
-use common::slack::*;
-use common::*;
 use serde_json::{Value, json};
+
+use crate::support::http::request;
+use crate::support::project::{Project, feed_messages, repo};
+use crate::support::server::{SECRET, Server};
+use crate::support::slack::{callback, delete, edit, message, now, reaction, reply, sign};
+use crate::support::wait::wait_until;
 
 const CH: &str = "C1LIVE";
 
@@ -107,7 +109,7 @@ fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
     for e in &events {
         assert_eq!(s.post(e), 200, "{e}\n{}", s.log());
     }
-    wait_until(60, "every event in feed.json", || {
+    wait_until("every event in feed.json", || {
         let Some(feed) = feed_of(&p, "live") else {
             return false;
         };
@@ -168,7 +170,7 @@ fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
     assert!(!texts(&p).iter().any(|(_, t)| t == "elsewhere"));
 
     // The live feed: small, with what was removed.
-    wait_until(30, "live.json with every message", || {
+    wait_until("live.json with every message", || {
         live_feed(&p)["messages"]
             .as_array()
             .is_some_and(|m| m.len() == 5)
@@ -176,7 +178,7 @@ fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
     let live = live_feed(&p);
     assert_eq!(live["removed"], json!([t2]));
     assert_eq!(live["messages"].as_array().unwrap().len(), 5);
-    wait_until(30, "live.jsonp like live.json", || {
+    wait_until("live.jsonp like live.json", || {
         std::fs::read_to_string(p.path("site/live/live.jsonp"))
             .is_ok_and(|j| j.contains("1700000007.000100"))
     });
@@ -213,12 +215,12 @@ fn out_of_order_events_lose_nothing_and_resurrect_nothing() {
     ] {
         assert_eq!(s.post(&e), 200);
     }
-    wait_until(60, "the reaction applied once its message arrived", || {
+    wait_until("the reaction applied once its message arrived", || {
         feed_of(&p, "live")
             .and_then(|f| top(&f, t3).map(|m| m["reactions"].as_array().map_or(0, Vec::len)))
             == Some(1)
     });
-    wait_until(30, "all seven events applied", || {
+    wait_until("all seven events applied", || {
         s.health()["events_applied"].as_u64() == Some(7)
     });
     assert_eq!(
@@ -249,7 +251,7 @@ fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
     let shown = |p: &Project| texts(p).iter().any(|(ts, _)| ts == t1);
     s.post(&message("Ev1", CH, t1, "U1", "visible"));
     s.post(&message("Ev2", CH, "1700000002.000100", "U1", "another"));
-    wait_until(60, "the message", || shown(&p));
+    wait_until("the message", || shown(&p));
     s.post(&edit(
         "Ev3",
         CH,
@@ -258,10 +260,10 @@ fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
         "1700000010.000000",
         None,
     ));
-    wait_until(60, "the comment-tagged message to go", || {
+    wait_until("the comment-tagged message to go", || {
         !shown(&p) && texts(&p).len() == 1
     });
-    wait_until(30, "live.json to list it as removed", || {
+    wait_until("live.json to list it as removed", || {
         live_feed(&p)["removed"] == json!([t1])
     });
     assert!(!p.read("site/live/index.html").contains("for editors"));
@@ -273,10 +275,10 @@ fn the_comment_tag_unpublishes_and_republishes_on_every_version() {
         "1700000011.000000",
         None,
     ));
-    wait_until(60, "the message back", || {
+    wait_until("the message back", || {
         texts(&p).contains(&(t1.to_owned(), "visible again".to_owned()))
     });
-    wait_until(30, "live.json to list nothing removed", || {
+    wait_until("live.json to list nothing removed", || {
         live_feed(&p)["removed"] == json!([])
     });
 }
@@ -288,7 +290,7 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     let good = message("Ev1", CH, "1700000001.000100", "U1", "hello").to_string();
     let ts = now().to_string();
     let raw = |headers: Vec<(&str, String)>, body: &[u8]| {
-        http(&s.addr, "POST", "/slack/events", &headers, body).status
+        request(&s.addr, "POST", "/slack/events", &headers, body).status
     };
     // Unsigned, wrongly signed, stale, signed for another body.
     assert_eq!(raw(vec![], good.as_bytes()), 401);
@@ -385,7 +387,7 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
     );
     assert_eq!(s.get("/healthz").status, 200);
     // Nothing reached the content tree, and the server still works.
-    wait_until(30, "the untracked event applied (as nothing)", || {
+    wait_until("the untracked event applied (as nothing)", || {
         s.health()["events_applied"].as_u64() == Some(1)
     });
     assert_eq!(p.count_files("content/channels/live/messages", ".json"), 0);
@@ -393,7 +395,7 @@ fn bad_requests_are_refused_with_the_right_status_and_change_nothing() {
         s.post(&json!(serde_json::from_str::<Value>(&good).unwrap())),
         200
     );
-    wait_until(60, "the good event", || texts(&p).len() == 1);
+    wait_until("the good event", || texts(&p).len() == 1);
     let log = s.log();
     for line in [
         "refused an unverified request",
@@ -425,7 +427,7 @@ fn acknowledged_events_survive_kill_9() {
     // Killed right after the last acknowledgement: whatever was not applied is in the journal.
     s.kill9();
     let s = Server::start(&p);
-    wait_until(60, "all 25 acknowledged events after the restart", || {
+    wait_until("all 25 acknowledged events after the restart", || {
         texts(&p).len() == 25
     });
     s.stop();
@@ -448,10 +450,10 @@ fn retries_are_deduplicated_across_a_restart() {
         false,
         "1700000011.000000",
     ));
-    wait_until(60, "three events applied", || {
+    wait_until("three events applied", || {
         s.health()["events_applied"].as_u64() == Some(3)
     });
-    s.kill9();
+    let first_log = s.kill9();
     let s = Server::start(&p);
     // Slack retries the reaction it thinks failed: applying it again would bring it back.
     let retry = s.post_raw(
@@ -463,13 +465,13 @@ fn retries_are_deduplicated_across_a_restart() {
     );
     assert_eq!(retry.status, 200);
     s.post(&message("EvR4", CH, "1700000002.000100", "U1", "after"));
-    wait_until(60, "the next event", || texts(&p).len() == 2);
+    wait_until("the next event", || texts(&p).len() == 2);
     let feed = feed_of(&p, "live").unwrap();
     assert_eq!(
         top(&feed, t1).unwrap()["reactions"],
         json!([]),
         "{}\n{}",
-        std::fs::read_to_string(p.path("serve-0.log")).unwrap_or_default(),
+        first_log,
         s.log()
     );
     assert!(s.log().contains("already recorded"), "{}", s.log());
@@ -501,15 +503,15 @@ fn a_burst_of_events_is_one_build() {
                     ("X-Slack-Request-Timestamp", ts.clone()),
                     ("X-Slack-Signature", sign(SECRET, &ts, body.as_bytes())),
                 ];
-                http(&addr, "POST", "/slack/events", &headers, body.as_bytes()).status
+                request(&addr, "POST", "/slack/events", &headers, body.as_bytes()).status
             })
         })
         .collect();
     for t in threads {
         assert_eq!(t.join().unwrap(), 200);
     }
-    wait_until(60, "the burst published", || texts(&p).len() == 10);
-    wait_until(10, "the build counted", || s.builds() > before);
+    wait_until("the burst published", || texts(&p).len() == 10);
+    wait_until("the build counted", || s.builds() > before);
     let builds = s.builds() - before;
     // One round takes everything queued; on a loaded machine the tail may make a second.
     assert!(builds <= 2, "{builds} builds for a burst of 10 events");
@@ -581,9 +583,7 @@ fn draft_live_archived() {
     // Archived while `serve` runs: it notices, and the page becomes a permanent article.
     let s = Server::start(&p);
     p.ok(&["archive", "prep"]);
-    wait_until(60, "the live feed to go", || {
-        !p.exists("site/prep/live.json")
-    });
+    wait_until("the live feed to go", || !p.exists("site/prep/live.json"));
     let page = p.page("site/prep/index.html");
     assert_eq!(page.count("script"), 0);
     assert_eq!(page.count(".live-follow"), 0);
@@ -615,7 +615,7 @@ fn serve_serves_the_site_with_revalidation() {
     assert_eq!(live.status, 200);
     assert_eq!(live.header("access-control-allow-origin"), Some("*"));
     let etag = live.header("etag").unwrap().to_owned();
-    let again = http(
+    let again = request(
         &s.addr,
         "GET",
         "/live/live.json",
@@ -625,8 +625,8 @@ fn serve_serves_the_site_with_revalidation() {
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     s.post(&message("Ev1", CH, "1700000001.000100", "U1", "news"));
-    wait_until(60, "a new live.json", || {
-        http(
+    wait_until("a new live.json", || {
+        request(
             &s.addr,
             "GET",
             "/live/live.json",
@@ -703,7 +703,7 @@ fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
                            "user": "USLACKBOT", "text": "This message was deleted.",
                            "ts": parent, "thread_ts": parent, "reply_count": 1}}),
     ));
-    wait_until(60, "the placeholder", || {
+    wait_until("the placeholder", || {
         feed_of(&p, "live")
             .and_then(|f| top(&f, parent).map(|m| m["tombstone"] == true))
             .unwrap_or(false)
@@ -715,8 +715,8 @@ fn a_deleted_thread_parent_stays_as_a_placeholder_while_its_replies_do() {
     assert_eq!(record(&p, parent)["deleted"], true);
     // Its last reply gone, the placeholder goes too.
     s.post(&delete("Ev4", CH, r1, "1700000011.000000"));
-    wait_until(60, "the placeholder to go", || texts(&p).is_empty());
-    wait_until(30, "live.json to list it as removed", || {
+    wait_until("the placeholder to go", || texts(&p).is_empty());
+    wait_until("live.json to list it as removed", || {
         live_feed(&p)["removed"] == json!([parent])
     });
     assert!(!p.read("site/live/index.html").contains("the question"));

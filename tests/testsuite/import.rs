@@ -1,10 +1,10 @@
 //! `scrollback import` through the real binary, on the real official export, synthetic exports
 //! with exact counts, and hand-made hostile archives.
 
-mod common;
-
-use common::*;
 use serde_json::json;
+
+use crate::support::exports::{mini_export, official_export, synthetic_export, write_zip};
+use crate::support::project::Project;
 
 #[test]
 fn official_export_imports_every_message_without_tokens() {

@@ -1,5 +1,5 @@
-//! The 131 peer cases in `fixtures/mrkdwn-peer-cases.json` (from slackdown, slack-markdown and
-//! slack-blocks-render; see `fixtures/README.md`), compared by meaning rather than bytes.
+//! The 131 peer cases in `tests/fixtures/mrkdwn-peer-cases.json` (from slackdown, slack-markdown
+//! and slack-blocks-render; see `tests/fixtures/README.md`), compared by meaning rather than bytes.
 //!
 //! "Meaning" here: both HTML fragments are reduced to what a reader sees. Markup that differs only
 //! in spelling is unified (`<b>`/`<strong>`, `<i>`/`<em>`, `<s>`/`<del>`/`<strike>`,
@@ -27,7 +27,7 @@ use scrollback::render::{
 };
 use serde_json::{Value, json};
 
-const CASES: &str = include_str!("fixtures/mrkdwn-peer-cases.json");
+const CASES: &str = include_str!("../fixtures/mrkdwn-peer-cases.json");
 const CASE_COUNT: usize = 131;
 
 /// Cases we render differently on purpose: (test name with `#n`, its n-th occurrence since

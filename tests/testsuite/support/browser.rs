@@ -1,15 +1,16 @@
 //! A small DevTools-protocol client for headless Chromium: launch, open a page, evaluate
 //! JavaScript, wait for a condition. Enough to assert what a reader's browser shows.
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
+
+use super::process::Process;
+use super::wait::wait_until;
 
 /// The Chromium to drive: `SCROLLBACK_CHROMIUM`, else Debian's `/usr/bin/chromium`.
 pub fn chromium_path() -> PathBuf {
@@ -18,8 +19,9 @@ pub fn chromium_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
+/// A headless Chromium, killed on drop, and its DevTools connection.
 pub struct Browser {
-    child: Child,
+    _process: Process,
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     _profile: tempfile::TempDir,
@@ -39,41 +41,28 @@ impl Browser {
             exe.display()
         );
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(&exe)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--remote-debugging-port=0",
-                "--window-size=1280,900",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg("about:blank")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", exe.display()));
+        let mut cmd = Command::new(&exe);
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--remote-debugging-port=0",
+            "--window-size=1280,900",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank");
+        let process = Process::start(cmd);
         // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/devtools/browser/ID".
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("ws://") {
-                    let _ = tx.send(line[at..].trim().to_owned());
-                }
-            }
-        });
-        let url = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("Chromium did not open its DevTools endpoint within 60 s");
-        let (ws, _) = tungstenite::connect(url.as_str()).expect("connect to Chromium");
+        let line = process.wait_line("DevTools listening on ws://");
+        let url = &line[line.find("ws://").unwrap()..];
+        let (ws, _) = tungstenite::connect(url.trim()).expect("connect to Chromium");
         Browser {
-            child,
+            _process: process,
             ws,
             next_id: 0,
             _profile: profile,
@@ -123,32 +112,15 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Waits until `js` evaluates to something truthy, and returns it. Generous timeout: the
-    /// machine running the tests may be busy.
+    /// Waits until `js` evaluates to something truthy, and returns it.
     pub fn wait_for(&mut self, tab: &Tab, js: &str, what: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let v = self.eval(
-                tab,
-                &format!("(() => {{ try {{ return {js}; }} catch (e) {{ return null; }} }})()"),
-            );
+        let guarded =
+            format!("(() => {{ try {{ return {js}; }} catch (e) {{ return null; }} }})()");
+        wait_until(format!("{what} ({js})"), || {
+            let v = self.eval(tab, &guarded);
             let truthy =
                 !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
-            if truthy {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what} ({js})"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+            truthy.then_some(v)
+        })
     }
 }

@@ -1,4 +1,4 @@
-//! Renders every message of the real 2016 Slack export in `fixtures/` (bot attachments, link
+//! Renders every message of the real 2016 Slack export in `tests/fixtures/` (bot attachments, link
 //! unfurls, file shares, joins) and checks each output with the same safety checker the unit tests
 //! and fuzz targets use.
 
@@ -7,6 +7,8 @@ use std::io::Read;
 use scrollback::render::html_check::check_html;
 use scrollback::render::{ChannelRef, Lookup, RenderOptions, render_message};
 use serde_json::Value;
+
+use crate::support::exports::official_export;
 
 struct NoNames;
 
@@ -23,11 +25,7 @@ impl Lookup for NoNames {
 }
 
 fn export_messages() -> Vec<Value> {
-    let file = std::fs::File::open(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/official-2016-testarchive.zip"
-    ))
-    .expect("fixture present");
+    let file = std::fs::File::open(official_export()).expect("fixture present");
     let mut archive = zip::ZipArchive::new(file).expect("a zip");
     let mut messages = Vec::new();
     for i in 0..archive.len() {

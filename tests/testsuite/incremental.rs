@@ -2,11 +2,10 @@
 //! templates, static files and config, each followed by an incremental `scrollback build`, whose
 //! `site/` must equal, byte for byte, a clean full build of the same inputs.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::support::exports::synthetic_export;
+use crate::support::project::{BIN, Project, snapshot};
 
 /// A small deterministic PRNG (xorshift), so a failing sequence can be replayed from its seed.
 struct Rng(u64);
@@ -538,7 +537,8 @@ fn changes_re_render_only_what_depends_on_them() {
     assert_eq!(p.snapshot("site"), before);
 }
 
-/// More sequences, for a longer hunt: `SCROLLBACK_SEEDS=20 cargo test --release --test incremental many_seeds -- --ignored`.
+/// More sequences, for a longer hunt:
+/// `SCROLLBACK_SEEDS=20 cargo test --release --test testsuite incremental::many_seeds -- --ignored`.
 #[test]
 #[ignore]
 fn many_seeds() {

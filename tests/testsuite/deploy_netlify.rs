@@ -1,12 +1,11 @@
 //! `scrollback deploy netlify` through the real binary against a fake of Netlify's deploy API,
 //! and the repository's own netlify.toml.
 
-mod common;
-mod support;
-
-use common::*;
-use support::netlify::{self, SITE, TOKEN};
-use support::*;
+use crate::support::exports::official_export;
+use crate::support::http::refused_address;
+use crate::support::netlify::{self, SITE, TOKEN};
+use crate::support::project::{NO_ENV, Project, repo};
+use crate::support::summary::{count, dry_lines};
 
 fn env(token: &str) -> Vec<(String, String)> {
     vec![("NETLIFY_AUTH_TOKEN".to_owned(), token.to_owned())]
@@ -15,7 +14,7 @@ fn env(token: &str) -> Vec<(String, String)> {
 fn deploy(p: &Project, api: &str, extra: &[&str]) -> String {
     let mut args = vec!["deploy", "netlify", "--site", SITE, "--api-url", api];
     args.extend_from_slice(extra);
-    ok_env(p.root(), &args, &env(TOKEN))
+    p.ok_env(&args, &env(TOKEN))
 }
 
 #[test]
@@ -107,37 +106,28 @@ fn bad_token_unknown_site_and_missing_token_are_clear() {
     let (api, _fake) = netlify::start();
     let p = Project::init();
     p.import(&official_export()).build();
-    let err = fails_env(
-        p.root(),
+    let err = p.fails_env(
         &["deploy", "netlify", "--site", SITE, "--api-url", &api],
         &env("wrong"),
     );
     assert!(err.contains("refused the token"), "{err}");
     assert!(err.contains("NETLIFY_AUTH_TOKEN"), "{err}");
-    let err = fails_env(
-        p.root(),
+    let err = p.fails_env(
         &["deploy", "netlify", "--site", "nope", "--api-url", &api],
         &env(TOKEN),
     );
     assert!(err.contains("no site nope"), "{err}");
-    let err = fails_env(
-        p.root(),
+    let err = p.fails_env(
         &["deploy", "netlify", "--site", SITE, "--api-url", &api],
-        &[],
+        NO_ENV,
     );
     assert!(err.contains("NETLIFY_AUTH_TOKEN is not set"), "{err}");
-    let err = fails_env(
-        p.root(),
-        &["deploy", "netlify", "--api-url", &api],
-        &env(TOKEN),
-    );
+    let err = p.fails_env(&["deploy", "netlify", "--api-url", &api], &env(TOKEN));
     assert!(err.contains("--site"), "{err}");
-    let dead = format!("http://127.0.0.1:{}", {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    });
-    let err = fails_env(
-        p.root(),
+    // Nothing listens on this port, and no other test's server can take it meanwhile.
+    let (_reserved, dead) = refused_address();
+    let dead = format!("http://{dead}");
+    let err = p.fails_env(
         &["deploy", "netlify", "--site", SITE, "--api-url", &dead],
         &env(TOKEN),
     );

@@ -1,0 +1,25 @@
+//! The integration tests: one test binary (as mdBook and Cargo have it) with one module per
+//! feature, driving the real `scrollback` binary, the library, a headless browser and stand-ins
+//! for deploy targets. Shared scaffolding is in `support/`, fixtures in `tests/fixtures/`.
+//!
+//! Run one feature's tests with `cargo test --test testsuite serve::`. Tests run in parallel
+//! threads of this one process, so none may change process-wide state (environment, current
+//! folder) or pick a port by hand: servers bind port 0 and say which port they got.
+
+mod support;
+
+mod build;
+#[cfg(feature = "s3")]
+mod deploy_live;
+mod deploy_netlify;
+#[cfg(feature = "s3")]
+mod deploy_s3;
+mod import;
+mod incremental;
+mod live_page;
+mod render_export;
+mod render_peer_cases;
+mod serve;
+#[cfg(feature = "s3")]
+mod serve_deploy;
+mod watch;

@@ -1,0 +1,221 @@
+//! A scratch project driven through the real `scrollback` binary, with a small chainable builder
+//! (init, import, change a file, build, check). Every command in a project is started by
+//! [`scrollback`], with the environment variables that could point it at a real cloud removed.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_scrollback");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Environment variables that could point the binary at a real cloud: never passed on.
+const SCRUB: &[&str] = &[
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_DEFAULT_REGION",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "NETLIFY_AUTH_TOKEN",
+];
+
+/// `scrollback -C root ARGS` with extra environment (and the cloud variables removed).
+pub fn scrollback(
+    root: &Path,
+    args: &[&str],
+    env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)],
+) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("-C").arg(root).args(args);
+    for k in SCRUB {
+        cmd.env_remove(k);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// No extra environment, for [`Project::run_env`] and friends.
+pub const NO_ENV: &[(&str, &str)] = &[];
+
+/// A scratch project in a temporary folder.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A new project made by `scrollback init`.
+    pub fn init() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project { dir };
+        let out = Command::new(BIN)
+            .arg("init")
+            .arg(p.root())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        p
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_env(args, NO_ENV)
+    }
+
+    /// Runs a command with extra environment.
+    pub fn run_env(&self, args: &[&str], env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)]) -> Output {
+        scrollback(self.root(), args, env).output().unwrap()
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        self.ok_env(args, NO_ENV)
+    }
+
+    /// Like [`Project::ok`], with extra environment.
+    pub fn ok_env(&self, args: &[&str], env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)]) -> String {
+        let out = self.run_env(args, env);
+        assert!(
+            out.status.success(),
+            "scrollback {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a command that must fail; returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        self.fails_env(args, NO_ENV)
+    }
+
+    /// Like [`Project::fails`], with extra environment.
+    pub fn fails_env(
+        &self,
+        args: &[&str],
+        env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)],
+    ) -> String {
+        let out = self.run_env(args, env);
+        assert!(
+            !out.status.success(),
+            "scrollback {args:?} should have failed:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Adds a live chat for Slack conversation `channel_id` (`scrollback channel add`).
+    pub fn add_live_chat(&self, channel_id: &str, slug: &str, headline: &str) {
+        self.ok(&[
+            "channel",
+            "add",
+            channel_id,
+            "--slug",
+            slug,
+            "--headline",
+            headline,
+        ]);
+    }
+
+    pub fn import(&self, export: &Path) -> &Self {
+        self.ok(&["import", export.to_str().unwrap()]);
+        self
+    }
+
+    pub fn build(&self) -> &Self {
+        self.ok(&["build"]);
+        self
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> &Self {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        self
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    pub fn feed(&self, slug: &str) -> Value {
+        serde_json::from_str(&self.read(&format!("site/{slug}/feed.json"))).unwrap()
+    }
+
+    /// Every file under `rel` with its bytes.
+    pub fn snapshot(&self, rel: &str) -> BTreeMap<String, Vec<u8>> {
+        snapshot(&self.path(rel))
+    }
+
+    pub fn count_files(&self, rel: &str, ext: &str) -> usize {
+        self.snapshot(rel)
+            .keys()
+            .filter(|k| k.ends_with(ext))
+            .count()
+    }
+}
+
+/// Every file under `root` with its bytes, by path relative to `root`.
+pub fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    if !root.exists() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(rel, std::fs::read(entry.path()).unwrap());
+        }
+    }
+    out
+}
+
+/// Every message of a feed, threads included, as (ts, text).
+pub fn feed_messages(feed: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for m in feed["messages"].as_array().unwrap() {
+        out.push((
+            m["ts"].as_str().unwrap().to_owned(),
+            m["text"].as_str().unwrap().to_owned(),
+        ));
+        for r in m["thread"].as_array().unwrap() {
+            out.push((
+                r["ts"].as_str().unwrap().to_owned(),
+                r["text"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
