@@ -44,6 +44,9 @@ pub struct Config {
     pub live: LiveFeedConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
+    /// The Content-Security-Policy of pages (unset: scrollback's, which runs no inline script;
+    /// empty: none, for sites that must run inline scripts such as analytics snippets).
+    pub content_security_policy: Option<String>,
 }
 
 /// `[live]`: how a live chat's page polls its live feed (`live.json`), and what that feed holds.
@@ -101,6 +104,7 @@ impl Default for Config {
             extra: toml::Table::new(),
             live: LiveFeedConfig::default(),
             deploy: DeployConfig::default(),
+            content_security_policy: None,
         }
     }
 }
@@ -134,6 +138,13 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.page_size) {
             bail!("page_size = {} must be between 1 and 10000", self.page_size);
+        }
+        if let Some(policy) = &self.content_security_policy
+            && !policy.chars().all(|c| c == ' ' || c.is_ascii_graphic())
+        {
+            bail!(
+                "content_security_policy must be one line of printable ASCII (it is sent as an HTTP header)"
+            );
         }
         if self.comment_tag.trim().is_empty() {
             bail!("comment_tag must not be empty (the default is \"<#>\")");
@@ -192,6 +203,15 @@ impl Config {
     }
 
     /// `base_url` without a trailing slash.
+    /// The Content-Security-Policy pages carry, if any.
+    pub fn page_csp(&self) -> Option<&str> {
+        match self.content_security_policy.as_deref() {
+            None => Some(crate::site_files::PAGE_CSP),
+            Some(policy) if policy.trim().is_empty() => None,
+            Some(policy) => Some(policy.trim()),
+        }
+    }
+
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }

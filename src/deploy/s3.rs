@@ -26,7 +26,7 @@ use super::scan::{DigestKind, LocalFile, scan_paths, scan_site};
 use super::upload::{order_uploads, upload_concurrently};
 use super::{DeployOptions, DeployReport};
 use crate::progress::Progress;
-use crate::site_files::content_type;
+use crate::site_files::{content_disposition, content_type};
 
 /// How to reach the store.
 #[derive(Debug, Clone, Default)]
@@ -169,6 +169,7 @@ impl S3Deployer {
             .bucket(&self.bucket)
             .key(format!("{}{}", self.prefix, file.path))
             .content_type(content_type(&file.path))
+            .set_content_disposition(content_disposition(&file.path))
             .cache_control(self.rules.cache_control(&file.path))
             .content_md5(base64::engine::general_purpose::STANDARD.encode(md5))
             .body(ByteStream::from(bytes))

@@ -33,6 +33,8 @@ pub struct App {
     pub site: PathBuf,
     pub status: Arc<Status>,
     pub max_body: usize,
+    /// The Content-Security-Policy of pages.
+    pub csp: Option<String>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -181,7 +183,10 @@ async fn site_file(State(app): State<Arc<App>>, request: Request) -> Response {
         request.method(),
         request.uri().path(),
         request.headers(),
-        Serving::ORIGIN,
+        Serving {
+            csp: app.csp.as_deref(),
+            ..Serving::ORIGIN
+        },
     )
     .await
 }

@@ -58,7 +58,7 @@ impl std::fmt::Debug for ServeOptions {
 /// saves the build state.
 pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     // The content tree and config must be readable before Slack is told anything is fine.
-    project.load_config()?;
+    let config = project.load_config()?;
     project.open_store()?;
     let paths = journal::Paths::new(&project.cache_dir().join("events"));
     let recovered = journal::Journal::open(paths.clone())?;
@@ -91,6 +91,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         site: project.site_dir(),
         status,
         max_body: MAX_BODY,
+        csp: config.page_csp().map(str::to_owned),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,10 +1,57 @@
 //! The site's files as HTTP serves them: which file a URL path names (and the URL path of a file),
-//! and its `Content-Type`.
+//! its `Content-Type`, and the headers that keep a page and an upload from harming readers.
 //! `serve`, the dev server of `watch` and the deploys all answer these questions; one answer
 //! keeps a page typed the same on a laptop, on the origin and on the CDN. How the two local
 //! servers answer a request for a file is [`response`].
 
 pub mod response;
+
+/// The Content-Security-Policy of every page (sent by `serve` and the dev server, set in
+/// `netlify.toml`, and repeated in the default theme's `<meta>` for hosts that send no headers).
+/// Scripts only from files (no inline script, so injected markup cannot run), nothing from
+/// plugins; images, media and fonts from anywhere on https (Slack-hosted avatars, unfurls);
+/// JSONP feeds from https origins.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' https:; \
+    style-src 'self' 'unsafe-inline' https:; img-src 'self' https: data:; \
+    media-src 'self' https:; font-src 'self' https: data:; connect-src 'self' https:; \
+    object-src 'none'; base-uri 'self'; form-action 'self'";
+
+/// Whether a site file must be downloaded, never opened by the browser: every re-hosted upload
+/// (`files/…`) but raster images. An uploaded `.html` or `.svg` opened from the site's own
+/// origin would run its scripts there (issue 11).
+pub fn is_download(path: &str) -> bool {
+    let path = path.trim_start_matches('/');
+    if !path.starts_with("files/") {
+        return false;
+    }
+    let lower = path.to_ascii_lowercase();
+    ![".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+/// `Content-Disposition` for a site file: `attachment` (with its file name) for a download.
+pub fn content_disposition(path: &str) -> Option<String> {
+    if !is_download(path) {
+        return None;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    // RFC 6266: a plain ASCII fallback and the exact name, percent-encoded.
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Some(format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        encode_path(name)
+    ))
+}
 
 use std::path::{Component, Path, PathBuf};
 
@@ -101,6 +148,21 @@ fn is_text(essence: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uploads_other_than_images_are_downloads() {
+        assert!(is_download("files/F1/page.html"));
+        assert!(is_download("/files/F1/logo.svg"));
+        assert!(is_download("files/F1/report.PDF"));
+        assert!(!is_download("files/F1/chart.PNG"));
+        assert!(!is_download("assets/style.css"));
+        assert!(!is_download("sotu/index.html"));
+        assert_eq!(
+            content_disposition("files/F1/résumé \"1\".html").unwrap(),
+            "attachment; filename=\"r_sum___1_.html\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%221%22.html"
+        );
+        assert_eq!(content_disposition("files/F1/a.png"), None);
+    }
 
     #[test]
     fn paths_stay_inside_the_site() {

@@ -18,19 +18,24 @@ use crate::file_stamp::Stamp;
 
 /// What one server does beyond what every server does.
 #[derive(Debug, Clone, Copy)]
-pub struct Serving {
+pub struct Serving<'a> {
     pub caching: Caching,
     pub html_hook: Option<HtmlHook>,
+    /// The Content-Security-Policy of pages (`None`: none; see [`Config::page_csp`]).
+    ///
+    /// [`Config::page_csp`]: crate::config::Config::page_csp
+    pub csp: Option<&'a str>,
 }
 
 /// Rewrites an HTML page on its way out (never the file on disk).
 pub type HtmlHook = fn(&[u8]) -> Vec<u8>;
 
-impl Serving {
-    /// `serve`: the files as they are, cacheable as an origin's.
-    pub const ORIGIN: Serving = Serving {
+impl Serving<'_> {
+    /// `serve`: the files as they are, cacheable as an origin's, pages with the default policy.
+    pub const ORIGIN: Serving<'static> = Serving {
         caching: Caching::Origin,
         html_hook: None,
+        csp: Some(super::PAGE_CSP),
     };
 }
 
@@ -80,7 +85,7 @@ pub async fn serve_site_file(
     method: &Method,
     uri_path: &str,
     headers: &HeaderMap,
-    serving: Serving,
+    serving: Serving<'_>,
 ) -> Response {
     let path = match target(site, method, uri_path) {
         Target::File(path) => path,
@@ -103,7 +108,13 @@ pub async fn serve_site_file(
     let modified = http_date(stamp.mtime);
     let mut builder = Response::builder()
         .header(header::ETAG, &etag)
-        .header(header::CACHE_CONTROL, cache_control(serving.caching, &path));
+        .header(header::CACHE_CONTROL, cache_control(serving.caching, &path))
+        // A file is what its Content-Type says, never what its bytes look like.
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    let rel = path.strip_prefix(site).unwrap_or(&path).to_string_lossy();
+    if let Some(disposition) = super::content_disposition(&rel) {
+        builder = builder.header(header::CONTENT_DISPOSITION, disposition);
+    }
     if let Some(m) = &modified {
         builder = builder.header(header::LAST_MODIFIED, m);
     }
@@ -128,6 +139,12 @@ pub async fn serve_site_file(
         Some(hook) if content_type.starts_with("text/html") => hook(&bytes),
         _ => bytes,
     };
+    let mut builder = builder;
+    if content_type.starts_with("text/html")
+        && let Some(csp) = serving.csp
+    {
+        builder = builder.header(header::CONTENT_SECURITY_POLICY, csp);
+    }
     let builder = builder
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
@@ -186,7 +203,7 @@ mod tests {
         dir
     }
 
-    async fn get(site: &Path, uri: &str, headers: &HeaderMap, serving: Serving) -> Response {
+    async fn get(site: &Path, uri: &str, headers: &HeaderMap, serving: Serving<'_>) -> Response {
         serve_site_file(site, &Method::GET, uri, headers, serving).await
     }
 
@@ -280,6 +297,11 @@ mod tests {
         let page = get(site, "/sotu/", &none, Serving::ORIGIN).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert_eq!(
+            header_of(&page, header::CONTENT_SECURITY_POLICY),
+            super::super::PAGE_CSP
+        );
+        assert_eq!(header_of(&page, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert_eq!(
             header_of(&page, header::CONTENT_TYPE),
             "text/html; charset=utf-8"
         );
@@ -329,10 +351,16 @@ mod tests {
         let dev = Serving {
             caching: Caching::NoStore,
             html_hook: Some(|html| [html, b"<!-- hooked -->"].concat()),
+            csp: None,
         };
         let none = HeaderMap::new();
         let page = get(dir.path(), "/sotu/", &none, dev).await;
         assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-store");
+        assert!(
+            page.headers()
+                .get(header::CONTENT_SECURITY_POLICY)
+                .is_none()
+        );
         assert_eq!(header_of(&page, header::CONTENT_LENGTH), "30");
         assert_eq!(body(page).await, "<p>x</p></body><!-- hooked -->");
         let css = get(dir.path(), "/assets/style.css", &none, dev).await;

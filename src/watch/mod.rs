@@ -63,7 +63,13 @@ pub struct WatchOptions {
 
 /// Watches `project` until interrupted.
 pub fn run(project: &Project, options: &WatchOptions, reporter: Reporter) -> Result<()> {
-    let state = DevState::new(project.site_dir());
+    // A config that does not load yet is the first build's error to show; the policy is then
+    // scrollback's own.
+    let csp = match project.load_config() {
+        Ok(config) => config.page_csp().map(str::to_owned),
+        Err(_) => Some(crate::site_files::PAGE_CSP.to_owned()),
+    };
+    let state = DevState::new(project.site_dir(), csp);
     let mut builder = HotBuilder::new(project, ProgressMode::Auto)
         .after_build(after_build(state.clone(), reporter.clone()));
     builder.rebuild(&[Change::Everything]);

@@ -43,15 +43,18 @@ pub struct DevState {
     pub events: broadcast::Sender<DevEvent>,
     /// The current build error, for pages opened while it lasts.
     pub error: Mutex<Option<String>>,
+    /// The Content-Security-Policy of pages, as `serve` sends it.
+    pub csp: Option<String>,
 }
 
 impl DevState {
-    pub fn new(site: PathBuf) -> Arc<DevState> {
+    pub fn new(site: PathBuf, csp: Option<String>) -> Arc<DevState> {
         let (events, _) = broadcast::channel(64);
         Arc::new(DevState {
             site,
             events,
             error: Mutex::new(None),
+            csp,
         })
     }
 
@@ -134,6 +137,7 @@ async fn file(State(state): State<Arc<DevState>>, request: Request) -> Response 
     let dev = Serving {
         caching: Caching::NoStore,
         html_hook: Some(inject),
+        csp: state.csp.as_deref(),
     };
     serve_site_file(
         &state.site,

@@ -170,4 +170,25 @@ fn the_repositorys_netlify_toml_builds_and_publishes_site() {
         feed["values"]["Cache-Control"].as_str(),
         Some(scrollback::deploy::headers::FEED_CACHE)
     );
+    // Pages carry the policy `serve` sends; uploads are downloads (issue 11).
+    let all = headers
+        .iter()
+        .find(|h| h["for"].as_str() == Some("/*"))
+        .unwrap();
+    assert_eq!(
+        all["values"]["Content-Security-Policy"].as_str(),
+        Some(scrollback::site_files::PAGE_CSP)
+    );
+    assert_eq!(
+        all["values"]["X-Content-Type-Options"].as_str(),
+        Some("nosniff")
+    );
+    let files = headers
+        .iter()
+        .find(|h| h["for"].as_str() == Some("/files/*"))
+        .unwrap();
+    assert_eq!(
+        files["values"]["Content-Disposition"].as_str(),
+        Some("attachment")
+    );
 }

@@ -2,6 +2,7 @@
 //! signed events, it follows the chat without a reload.
 
 use crate::support::browser::Browser;
+use crate::support::http::ForeignPage;
 use crate::support::project::Project;
 use crate::support::server::Server;
 use crate::support::slack::{delete, edit, message, reaction, reply};
@@ -18,20 +19,20 @@ fn item(ts: &str) -> String {
     format!("document.querySelector('ol.messages > li[data-ts=\"{ts}\"]')")
 }
 
-/// An embed on another origin: the page is fetched from `localhost`, the feed from
-/// `127.0.0.1` (or the other way round), so the script must use JSONP.
+/// An embed on a newsroom's own page, on another origin (its own server, on `localhost`), with
+/// the chat's script and feed from `serve` (SERVE_ORIGIN), so the script must use JSONP. The
+/// page is not the site's: no policy of ours applies to it.
 const EMBED: &str = r#"<!doctype html>
 <html><head><meta charset="utf-8"><title>Embed</title></head>
 <body>
 <article class="chat" data-slug="live"><ol class="messages"></ol><div class="live-follow" data-interval="500" data-max-interval="2000" data-first-page="true" data-avatars="false" data-callback="scrollbackLive"></div></article>
 <script>
-  var other = location.hostname === "localhost" ? "127.0.0.1" : "localhost";
-  var base = "http://" + other + ":" + location.port + "/live/";
+  var base = "SERVE_ORIGIN/live/";
   var follow = document.querySelector(".live-follow");
   follow.dataset.json = base + "live.json";
   follow.dataset.jsonp = base + "live.jsonp";
   var s = document.createElement("script");
-  s.src = "http://" + other + ":" + location.port + "/assets/live.js";
+  s.src = "SERVE_ORIGIN/assets/live.js";
   document.body.appendChild(s);
 </script>
 </body></html>
@@ -49,7 +50,6 @@ fn the_live_page_follows_the_chat_without_a_reload() {
             "interval = 0.5\nmax_interval = 2",
         ),
     );
-    p.write("static/embed.html", EMBED);
     p.add_live_chat(CH, "live", "Live page");
     let s = Server::start(&p);
     let long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
@@ -231,8 +231,17 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         40 + 2 - 2 + 1
     );
 
+    // The chat's own pages carry the site's Content-Security-Policy, and still follow the chat
+    // (above): no inline script is needed.
+    let page = crate::support::http::get(&s.addr, "/live/");
+    assert!(
+        page.header("content-security-policy")
+            .is_some_and(|p| p.contains("script-src 'self'"))
+    );
+
     // The embed on another origin follows the chat through JSONP.
-    let other = s.addr.replace("127.0.0.1", "localhost");
+    let embed = ForeignPage::start(EMBED.replace("SERVE_ORIGIN", &format!("http://{}", s.addr)));
+    let other = embed.addr.replace("127.0.0.1", "localhost");
     let tab = browser.open(&format!("http://{other}/embed.html"));
     browser.wait_for(
         &tab,

@@ -734,3 +734,43 @@ fn serve_redirects_only_within_the_site() {
         assert_eq!(reply.header("location"), Some("/live/"), "{path}");
     }
 }
+
+/// An upload is re-hosted on the site's own origin: an `.html` or `.svg` must not run there.
+/// Uploads other than raster images are downloads, nothing is sniffed, pages carry a policy
+/// that runs no inline script (issue 11).
+#[test]
+fn uploads_are_served_so_they_cannot_run_on_the_site() {
+    let p = live_project();
+    p.write(
+        "content/files/F1/evil.html",
+        "<script>alert(document.cookie)</script>",
+    );
+    p.write("content/files/F2/logo.svg", "<svg onload=\"alert(1)\"/>");
+    p.write("content/files/F3/chart.png", "not really a png");
+    let s = Server::start(&p);
+    for path in ["/files/F1/evil.html", "/files/F2/logo.svg"] {
+        let reply = s.get(path);
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(
+            reply
+                .header("content-disposition")
+                .is_some_and(|d| d.starts_with("attachment")),
+            "{path}: {:?}",
+            reply.headers
+        );
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    }
+    let image = s.get("/files/F3/chart.png");
+    assert_eq!(image.header("content-disposition"), None);
+    assert_eq!(image.header("x-content-type-options"), Some("nosniff"));
+    let page = s.get("/live/");
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(policy.contains("script-src 'self'"));
+    assert!(
+        !policy
+            .split(';')
+            .any(|d| d.contains("script-src") && d.contains("unsafe-inline"))
+    );
+    // And for hosts that send no headers, the same policy in the page (minified: unquoted).
+    assert!(page.text().contains("http-equiv=Content-Security-Policy"));
+}

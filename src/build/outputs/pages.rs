@@ -21,6 +21,9 @@ pub struct SiteView {
     pub language: String,
     /// The theme's `[extra]`, overridden by the config's.
     pub extra: toml::Table,
+    /// The Content-Security-Policy pages carry (empty: none), for a `<meta>` on hosts that send
+    /// no headers.
+    pub csp: String,
 }
 
 /// A chat as its own pages describe it: only what does not change with every new message, so

@@ -44,11 +44,13 @@ impl Inputs {
             base_url: config.base_url().to_owned(),
             language: config.language.clone(),
             extra,
+            csp: config.page_csp().unwrap_or_default().to_owned(),
         };
         let config_bytes = crate::fsio::read_optional(&project.config_path())?.unwrap_or_default();
         let global = Signature::new()
             .with(env!("CARGO_PKG_VERSION"))
             .with(&config_bytes)
+            .with(&site.csp)
             .with(format!("{:?}", theme.manifest.extra))
             .finish();
         let templates_sig = |root: &str| {
