@@ -179,20 +179,24 @@ pub enum ContentPath {
     UploadedFile,
 }
 
+/// The names of a relative path, when every one is a plain UTF-8 name (no root, `.` or `..`) and
+/// the last is not a temporary file ([`is_temporary`]). For the watcher and [`ContentPath`].
+pub fn plain_parts(rel: &Path) -> Option<Vec<&str>> {
+    let parts: Vec<&str> = rel
+        .components()
+        .map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    (!is_temporary(parts.last()?)).then_some(parts)
+}
+
 impl ContentPath {
     /// Reads a path relative to `content/`. `None` for anything else: other files, invalid ids,
     /// slugs or ts, temporary and hidden files, and paths that are absolute or hold `.` or `..`.
     pub fn parse(rel: &Path) -> Option<ContentPath> {
-        let parts: Vec<&str> = rel
-            .components()
-            .map(|c| match c {
-                Component::Normal(s) => s.to_str(),
-                _ => None,
-            })
-            .collect::<Option<_>>()?;
-        if is_temporary(parts.last()?) {
-            return None;
-        }
+        let parts = plain_parts(rel)?;
         match parts.as_slice() {
             [USERS, file] => {
                 let id = UserId::parse(file.strip_suffix(".json")?).ok()?;

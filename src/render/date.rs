@@ -38,8 +38,11 @@ pub(crate) fn format_slack_date(epoch: i64, format: &str, tz: &TimeZone) -> Opti
                 rest = &after[close + 1..];
             }
             None => {
+                // No `}` after this `{`, so none after any later one either: the rest is text.
+                // (Searching again from each `{` was quadratic: 800k braces took 23 s.)
                 text.push('{');
-                rest = after;
+                text.push_str(after);
+                rest = "";
             }
         }
     }
@@ -167,6 +170,20 @@ mod tests {
 
     fn fmt(format: &str) -> Option<String> {
         format_slack_date(EXAMPLE, format, &pacific()).map(|d| d.text)
+    }
+
+    #[test]
+    fn unclosed_braces_take_linear_time() {
+        // Quadratic, this took 23 s in a release build (minutes in a test build); linear, it is
+        // instant. Not timed here (no timed tests): a regression shows as a stalled suite.
+        let format = "{".repeat(800_000);
+        let out = format_slack_date(0, &format, &TimeZone::UTC).unwrap();
+        assert_eq!(out.text, format);
+        let mixed = format!("{}{{date_num}}", "{".repeat(1000));
+        assert!(
+            format_slack_date(0, &mixed, &TimeZone::UTC).is_none(),
+            "an unknown token"
+        );
     }
 
     #[test]

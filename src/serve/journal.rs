@@ -207,6 +207,9 @@ impl Journal {
     pub fn open(paths: Paths) -> Result<Recovered> {
         fs::create_dir_all(&paths.dir)
             .with_context(|| format!("cannot create {}", paths.dir.display()))?;
+        // Raw events hold message text from private channels and Slack's tokens: for this
+        // user's eyes only (issue 11).
+        private(&paths.dir, 0o700)?;
         let seen_file: Seen = match fsio::read_optional(&paths.seen())? {
             Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 tracing::warn!(
@@ -219,12 +222,13 @@ impl Journal {
         };
         let applied = paths.read_applied()?.max(seen_file.through);
         let path = paths.journal();
-        let mut file = OpenOptions::new()
+        let mut file = private_options()
             .create(true)
             .read(true)
             .append(true)
             .open(&path)
             .with_context(|| format!("cannot open {}", path.display()))?;
+        private(&path, 0o600)?;
         sync_dir(&paths.dir);
 
         let mut entries = Vec::new();
@@ -422,8 +426,12 @@ impl Journal {
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     {
-        let mut f =
-            File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut f = private_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.write_all(bytes)?;
         f.sync_all()?;
     }
@@ -431,6 +439,27 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         sync_dir(dir);
     }
+    Ok(())
+}
+
+/// Options that create files readable by this user only.
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Sets `path`'s permissions to `mode` (files an older version created more open).
+fn private(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot make {} private", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
     Ok(())
 }
 
@@ -566,6 +595,24 @@ mod tests {
         let r = Journal::open(paths.clone()).unwrap();
         assert_eq!(r.pending.len(), 2);
         assert_eq!(fs::read(paths.journal()).unwrap(), whole);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_journal_is_for_this_user_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::new(&dir.path().join("events"));
+        fs::create_dir_all(&paths.dir).unwrap();
+        fs::write(paths.journal(), "").unwrap();
+        fs::set_permissions(paths.journal(), fs::Permissions::from_mode(0o644)).unwrap();
+        let mut j = Journal::open(paths.clone()).unwrap().journal;
+        j.append(vec![ev(1)]);
+        j.compact().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&paths.dir), 0o700);
+        assert_eq!(mode(&paths.journal()), 0o600);
+        assert_eq!(mode(&paths.seen()), 0o600);
     }
 
     #[test]

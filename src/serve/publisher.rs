@@ -110,9 +110,11 @@ impl Publisher {
                 backlog = pending;
             }
         }
+        // The chats' settings as they are before the start-up build reads them: a `publish` or
+        // `archive` run meanwhile then shows as a change at the first idle look (issue 11).
+        self.settings = self.settings_stamps().unwrap_or_default();
         self.builder.rebuild(&[Change::Everything]);
         self.make_durable();
-        self.settings = self.settings_stamps().unwrap_or_default();
         self.status.ready.store(true, Ordering::SeqCst);
 
         let mut open = true;

@@ -1,29 +1,19 @@
 //! Which change a changed path is: one pure function, so the rules are in one place and
 //! unit-tested, and each kind of change maps to exactly one rebuild ([`Change`]).
 
-use std::path::{Component, Path};
+use std::path::Path;
 
 use crate::build::Change;
 use crate::config::CONFIG_FILE;
 use crate::content::ContentPath;
-use crate::content::layout::is_temporary;
+use crate::content::layout::plain_parts;
 
 /// Classifies `path` (absolute, or relative to the project) in a project at `root` whose theme
 /// is `theme`. `None`: the change does not matter to the site (output, caches, temporary files,
 /// other themes).
 pub fn classify(root: &Path, theme: &str, path: &Path) -> Option<Change> {
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<&str> = rel
-        .components()
-        .map(|c| match c {
-            Component::Normal(s) => s.to_str(),
-            _ => None,
-        })
-        .collect::<Option<_>>()?;
-    let name = *parts.last()?;
-    if is_temporary(name) {
-        return None;
-    }
+    let parts = plain_parts(rel)?;
     match parts.as_slice() {
         [file] if *file == CONFIG_FILE => Some(Change::Config),
         ["templates", ..] => Some(Change::Theme),
