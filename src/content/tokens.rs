@@ -61,31 +61,38 @@ fn percent_decoded(s: &str) -> (Vec<u8>, Vec<usize>) {
 /// dropped whole (keeping the rest of the query), any other token is replaced by
 /// `[token removed]`. `None` when there was none.
 pub fn strip_tokens_str(s: &str) -> Option<String> {
-    if !s.contains("xox") && !s.contains("xapp") && !s.contains('%') {
+    let escaped = s.contains('%');
+    if !escaped && !s.contains("xox") && !s.contains("xapp") {
         return None;
     }
-    let (b, origin) = percent_decoded(s);
+    // Most strings hold no escape: scan them as they are, without a decoded copy.
+    let decoded = escaped.then(|| percent_decoded(s));
+    let (b, origin): (&[u8], Option<&[usize]>) = match &decoded {
+        Some((bytes, origin)) => (bytes, Some(origin)),
+        None => (s.as_bytes(), None),
+    };
+    let at = |i: usize| origin.map_or(i, |o| o[i]);
     // Ranges of `s` to replace, in order.
     let mut cuts: Vec<(usize, usize, &str)> = Vec::new();
     let mut i = 0;
     while i < b.len() {
         // A query parameter `?t=xox…` or `&t=xox…`.
         let rest = &b[i..];
-        if (rest.starts_with(b"?t=") || rest.starts_with(b"&t=")) && token_prefix_at(&b, i + 3) {
+        if (rest.starts_with(b"?t=") || rest.starts_with(b"&t=")) && token_prefix_at(b, i + 3) {
             let end = i + 3 + token_len(&b[i + 3..]);
             if b.get(end) == Some(&b'&') {
                 // `?t=…&x=1` keeps `?x=1`; `&t=…&x=1` keeps `&x=1`.
-                cuts.push((origin[i + 1], origin[end + 1], ""));
+                cuts.push((at(i + 1), at(end + 1), ""));
                 i = end + 1;
             } else {
-                cuts.push((origin[i], origin[end], ""));
+                cuts.push((at(i), at(end), ""));
                 i = end;
             }
             continue;
         }
-        if token_at(&b, i) {
+        if token_at(b, i) {
             let end = i + token_len(&b[i..]);
-            cuts.push((origin[i], origin[end], "[token removed]"));
+            cuts.push((at(i), at(end), "[token removed]"));
             i = end;
             continue;
         }
