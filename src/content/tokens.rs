@@ -29,6 +29,28 @@ fn token_len(b: &[u8]) -> usize {
         .count()
 }
 
+/// One pass over every string written (an import's million strings): whether it may hold a
+/// token, and whether it holds a percent escape. A token starts with `x`, as is or escaped
+/// (`%78`): a string with neither `xox`/`xapp` nor an escape and an `x` has none.
+fn scan(b: &[u8]) -> (bool, bool) {
+    let (mut plain, mut escape, mut x) = (false, false, false);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'x' => {
+                x = true;
+                let rest = &b[i + 1..];
+                plain |= rest.starts_with(b"ox") || rest.starts_with(b"app");
+            }
+            b'%' => {
+                escape = true;
+                x |= b.get(i + 1..i + 3) == Some(&b"78"[..]);
+            }
+            _ => {}
+        }
+    }
+    (plain || (escape && x), escape)
+}
+
 /// `s` with percent-escapes decoded (`%78%6Fxb-` is `xoxb-`), and for each decoded byte the
 /// offset in `s` where it starts (plus `s.len()` at the end), so what is found in the decoded
 /// bytes can be cut from `s`.
@@ -61,8 +83,8 @@ fn percent_decoded(s: &str) -> (Vec<u8>, Vec<usize>) {
 /// dropped whole (keeping the rest of the query), any other token is replaced by
 /// `[token removed]`. `None` when there was none.
 pub fn strip_tokens_str(s: &str) -> Option<String> {
-    let escaped = s.contains('%');
-    if !escaped && !s.contains("xox") && !s.contains("xapp") {
+    let (candidate, escaped) = scan(s.as_bytes());
+    if !candidate {
         return None;
     }
     // Most strings hold no escape: scan them as they are, without a decoded copy.
@@ -196,6 +218,13 @@ mod tests {
             None,
             "escapes without a token change nothing"
         );
+        assert_eq!(
+            scan(b"https://x/a%20b"),
+            (true, true),
+            "an x and an escape: decode"
+        );
+        assert!(!scan(b"https://w/a%20b").0, "no x: nothing to decode");
+        assert!(scan(b"%78%6F%78b-1").0);
         // Multi-byte text around a token stays whole.
         assert_eq!(
             strip_tokens_str("été→xoxb-1234567890-x←").unwrap(),
