@@ -383,3 +383,40 @@ fn slackdump_style_exports_import_too() {
     assert_eq!(p.feed("newsroom")["messages"][0]["user"]["name"], "Ed");
     assert!(!p.exists("site/editors"));
 }
+
+/// A zip bomb: a few hundred kilobytes that inflate to 48 MiB in one day file. The import
+/// refuses it by the entry's name, past the limit, and leaves `content/` as it was (issue 11).
+#[test]
+fn an_entry_past_the_size_limit_is_refused_by_name() {
+    use std::io::Write;
+    let p = Project::init();
+    p.ok(&["import", official_export().to_str().unwrap()]);
+    let before = p.snapshot("content");
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&bomb).unwrap());
+        let deflated = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("channels.json", deflated).unwrap();
+        zip.write_all(br#"[{"id": "C9", "name": "bomb", "created": 1}]"#)
+            .unwrap();
+        zip.start_file("bomb/2018-03-06.json", deflated).unwrap();
+        let zeros = vec![b' '; 1 << 20];
+        for _ in 0..48 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+    let err = p.fails(&["import", bomb.to_str().unwrap(), "--max-entry-mb", "16"]);
+    assert!(
+        err.contains("bomb/2018-03-06.json") && err.contains("larger than 16 MiB"),
+        "{err}"
+    );
+    assert_eq!(p.snapshot("content"), before, "content/ is as it was");
+    // Under the limit it is read (and is only blanks: not a valid day file, said by name).
+    let err = p.fails(&["import", bomb.to_str().unwrap(), "--max-entry-mb", "64"]);
+    assert!(!err.contains("larger than"), "{err}");
+    assert!(err.contains("bomb/2018-03-06.json"), "{err}");
+}
