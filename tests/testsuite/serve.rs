@@ -774,3 +774,42 @@ fn uploads_are_served_so_they_cannot_run_on_the_site() {
     // And for hosts that send no headers, the same policy in the page (minified: unquoted).
     assert!(page.text().contains("http-equiv=Content-Security-Policy"));
 }
+
+/// A disk error while applying an event (here a folder where its message file belongs) keeps
+/// the event: the round is retried, loudly, until the disk lets it through, and nothing is
+/// acknowledged as applied meanwhile, not even across a restart (issue 11).
+#[test]
+fn an_event_the_disk_refuses_is_retried_until_it_lands() {
+    let p = live_project();
+    let blocked = "1700000003.000100";
+    p.write(
+        &format!("content/channels/live/messages/{blocked}.json/in-the-way"),
+        "",
+    );
+    let s = Server::start(&p);
+    s.post(&message("Ev1", CH, "1700000001.000100", "U1", "before"));
+    wait_until("the first message", || texts(&p).len() == 1);
+    assert_eq!(s.post(&message("Ev2", CH, blocked, "U1", "blocked")), 200);
+    s.post(&message("Ev3", CH, "1700000005.000100", "U1", "after"));
+    wait_until("the retries to be logged", || {
+        s.log().matches("trying again in").count() >= 2
+    });
+    assert_eq!(
+        texts(&p).len(),
+        1,
+        "the round waits whole: nothing of it lands"
+    );
+    // A restart while the disk still refuses: the journal still holds both events.
+    s.kill9();
+    let s = Server::start(&p);
+    wait_until("a retry after the restart", || {
+        s.log().contains("trying again in")
+    });
+    std::fs::remove_dir_all(p.path(&format!("content/channels/live/messages/{blocked}.json")))
+        .unwrap();
+    wait_until("both waiting events to land", || {
+        let texts = texts(&p);
+        texts.iter().any(|(_, t)| t == "blocked") && texts.iter().any(|(_, t)| t == "after")
+    });
+    s.stop();
+}
