@@ -420,3 +420,42 @@ fn an_entry_past_the_size_limit_is_refused_by_name() {
     assert!(!err.contains("larger than"), "{err}");
     assert!(err.contains("bomb/2018-03-06.json"), "{err}");
 }
+
+/// Tokens in a channel's topic and purpose (anyone in the channel can set them) and tokens glued
+/// to a word or percent-encoded in messages reach neither `content/` nor `site/` (issue 11).
+#[test]
+fn no_token_in_a_topic_purpose_or_message_reaches_content_or_site() {
+    let p = Project::init();
+    let dir = tempfile::tempdir().unwrap();
+    let channels = json!([{"id": "C1", "name": "general", "created": 1500000000,
+        "topic": {"value": "Bot token: xoxb-1234567890-0987654321-abcdef"},
+        "purpose": {"value": "Admin xapp-1-A012345-1234567890-abcdef for setup"}}]);
+    let messages = json!([
+        {"type": "message", "user": "U1", "ts": "1520000000.000100",
+         "text": "glued:xoxp-1234567890-1234567890-abcdef and encoded %78%6Fxe-1234567890-abc"},
+        {"type": "message", "user": "U1", "ts": "1520000001.000100",
+         "text": "<https://example.org/?next=xoxb%2D1234567890%2Dabcdef|link>"}
+    ]);
+    let mut entries = mini_export("general", messages);
+    entries[0].1 = channels.to_string().into_bytes();
+    let zip = dir.path().join("tokens.zip");
+    write_zip(&zip, &entries);
+    p.ok(&["import", zip.to_str().unwrap()]);
+    p.ok(&["build"]);
+    for (tree, files) in [
+        ("content", p.snapshot("content")),
+        ("site", p.snapshot("site")),
+    ] {
+        for (path, bytes) in files {
+            let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+            for needle in ["xoxb-", "xoxp-", "xoxe-", "xapp-", "%78%6f", "xoxb%2d"] {
+                assert!(!text.contains(needle), "{tree}/{path} holds {needle}");
+            }
+        }
+    }
+    let page = p.read("site/general/index.html");
+    assert!(
+        page.contains("[token removed]"),
+        "the page says what was removed"
+    );
+}
