@@ -104,11 +104,6 @@ impl ChangeSet {
         }
         set
     }
-
-    /// Whether nothing at all is to be looked at.
-    pub fn is_empty(&self) -> bool {
-        *self == ChangeSet::default()
-    }
 }
 
 #[cfg(test)]
@@ -128,7 +123,7 @@ mod tests {
         assert!(ChangeSet::new(&[Change::Everything], false).everything);
         assert!(ChangeSet::new(&[Change::Static], true).everything);
         assert!(!ChangeSet::new(&[Change::Static], false).everything);
-        assert!(ChangeSet::new(&[], false).is_empty());
+        assert_eq!(ChangeSet::new(&[], false), ChangeSet::default());
     }
 
     #[test]

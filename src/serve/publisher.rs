@@ -275,7 +275,8 @@ impl Publisher {
 
     /// Between events: retry a failed build; notice chats whose settings changed.
     fn idle(&mut self) {
-        if self.builder.retry_if_failing().is_some() || self.builder.is_failing() {
+        if self.builder.is_failing() {
+            self.builder.retry_if_failing();
             return;
         }
         let Some(now) = self.settings_stamps() else {
