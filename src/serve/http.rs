@@ -2,15 +2,21 @@
 //! else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
-//! the limit, 401 for a request Slack did not sign, 400 for what is not a usable event, 200 once
+//! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
+//! 503 when too many large bodies are being read at once, 400 for what is not a usable event, 200 once
 //! the event is in the journal (or was already), 500 when it could not be recorded (so Slack
 //! retries). Each refusal is one log line saying why.
+//!
+//! What a client can make the server hold is bounded (issue 11, defect 3): a request the headers
+//! already condemn (too long, unsigned, stale) is refused before its body is read, and bodies are
+//! read under a size cap and a deadline; large ones also under a cap on how many are read at
+//! once.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Body;
@@ -33,6 +39,11 @@ pub struct App {
     pub site: PathBuf,
     pub status: Arc<Status>,
     pub max_body: usize,
+    /// How many bodies over [`SMALL_BODY`] (or of no declared length) may be read at once, each
+    /// up to `max_body`.
+    pub large_body_reads: tokio::sync::Semaphore,
+    /// How long a body may take to arrive (Slack sends its few KB at once).
+    pub body_deadline: Duration,
     /// The Content-Security-Policy of pages.
     pub csp: Option<String>,
 }
@@ -45,31 +56,76 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// A body up to this size, declared by `Content-Length`, is read without waiting for a turn:
+/// with the server's cap on connections, such bodies can hold at most a few tens of MB.
+pub const SMALL_BODY: usize = 64 * 1024;
+
+/// How long a request waits for its turn to read its body before it gets a 503 (Slack wants an
+/// answer within 3 s, and retries a 503).
+const BODY_READ_WAIT: Duration = Duration::from_secs(1);
+
 fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
 async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match axum::body::to_bytes(body, app.max_body).await {
-        Ok(b) => b,
-        Err(_) => {
-            tracing::warn!(
-                "refused a request to /slack/events: the body is over {} KB (or was cut off)",
-                app.max_body / 1024
-            );
-            return plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n");
-        }
-    };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    if let Err(why) = app.verifier.check(
-        header("x-slack-signature"),
-        header("x-slack-request-timestamp"),
-        &bytes,
-        now,
-    ) {
+    let too_large = || {
+        tracing::warn!(
+            "refused a request to /slack/events: the body is over {} KB",
+            app.max_body / 1024
+        );
+        plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n")
+    };
+    let declared = header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.max_body as u64) {
+        return too_large();
+    }
+    let signature = header("x-slack-signature");
+    let timestamp = header("x-slack-request-timestamp");
+    if let Err(why) = app.verifier.check_headers(signature, timestamp, now) {
+        tracing::warn!("refused an unverified request to /slack/events: {why}");
+        return plain(StatusCode::UNAUTHORIZED, "request not verified\n");
+    }
+    // Slack's events are a few KB and always say how long they are: those are read at once.
+    // A body that says it is large, or does not say, waits for one of a few turns, so stalled
+    // large bodies can hold neither much memory nor Slack's events up.
+    let _turn = if declared.is_some_and(|n| n <= SMALL_BODY as u64) {
+        None
+    } else {
+        match tokio::time::timeout(BODY_READ_WAIT, app.large_body_reads.acquire()).await {
+            Ok(Ok(turn)) => Some(turn),
+            _ => {
+                tracing::warn!(
+                    "refused a request to /slack/events: too many large bodies being read at once"
+                );
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    "busy\n",
+                )
+                    .into_response();
+            }
+        }
+    };
+    let bytes =
+        match tokio::time::timeout(app.body_deadline, axum::body::to_bytes(body, app.max_body))
+            .await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return too_large(),
+            Err(_) => {
+                tracing::warn!(
+                    "refused a request to /slack/events: its body took over {} s to arrive",
+                    app.body_deadline.as_secs()
+                );
+                return plain(StatusCode::REQUEST_TIMEOUT, "body too slow\n");
+            }
+        };
+    if let Err(why) = app.verifier.check(signature, timestamp, &bytes, now) {
         tracing::warn!("refused an unverified request to /slack/events: {why}");
         return plain(StatusCode::UNAUTHORIZED, "request not verified\n");
     }

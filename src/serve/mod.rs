@@ -23,6 +23,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 
+use crate::http_server;
 use crate::project::Project;
 pub use publisher::OnPublish;
 use publisher::{Publisher, Status};
@@ -31,6 +32,13 @@ pub use verify::Verifier;
 /// The largest request body accepted (Slack's events are a few KB; a message with many blocks
 /// stays far below this).
 pub const MAX_BODY: usize = 1 << 20;
+
+/// How many `/slack/events` bodies over [`http::SMALL_BODY`] are read at once: with [`MAX_BODY`],
+/// what large bodies in flight can cost (32 MiB at worst; Slack's events are a few KB).
+const LARGE_BODIES_READ_AT_ONCE: usize = 32;
+
+/// How long a body may take to arrive.
+const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long open connections may delay stopping.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -91,6 +99,8 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         site: project.site_dir(),
         status,
         max_body: MAX_BODY,
+        large_body_reads: tokio::sync::Semaphore::new(LARGE_BODIES_READ_AT_ONCE),
+        body_deadline: BODY_DEADLINE,
         csp: config.page_csp().map(str::to_owned),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -108,24 +118,15 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         }
         // On a signal, stop accepting and finish requests in flight; connections a browser keeps
         // open (keep-alive) get a short grace, not a veto over stopping.
-        let stopping = Arc::new(tokio::sync::Notify::new());
-        let notify = stopping.clone();
-        let server = axum::serve(listener, http::router(app)).with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            notify.notify_one();
-        });
-        tokio::select! {
-            served = IntoFuture::into_future(server) => {
-                served.context("the HTTP server failed")
-            }
-            () = async {
-                stopping.notified().await;
-                tokio::time::sleep(SHUTDOWN_GRACE).await;
-            } => {
-                tracing::info!("closing connections still open");
-                Ok(())
-            }
-        }
+        http_server::run(
+            listener,
+            http::router(app),
+            http_server::Limits::DEFAULT,
+            shutdown_signal(),
+            SHUTDOWN_GRACE,
+        )
+        .await;
+        anyhow::Ok(())
     });
     // The router (and with it the last request sender) is gone: the journal thread ends, then
     // the publisher drains what is left and saves the build state.

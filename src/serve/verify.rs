@@ -65,6 +65,23 @@ impl Verifier {
         self.secret.is_some()
     }
 
+    /// Checks what the headers alone can tell, before the body is read: with a signing secret,
+    /// a request without a well-formed, fresh signature is refused without reading a byte of
+    /// its body (issue 11, defect 3: bodies were buffered before any check).
+    pub fn check_headers(
+        &self,
+        signature: Option<&str>,
+        timestamp: Option<&str>,
+        now: i64,
+    ) -> Result<(), Refusal> {
+        match (signature, &self.secret) {
+            (Some(sig), Some(_)) => signature_parts(sig, timestamp, now).map(drop),
+            (None, Some(_)) => Err(Refusal::MissingSignature),
+            (_, None) if self.legacy_token.is_none() => Err(Refusal::MissingSignature),
+            (_, None) => Ok(()),
+        }
+    }
+
     /// Checks a request from its two headers (as sent, when present), its raw body and the
     /// current Unix time.
     pub fn check(
@@ -76,24 +93,9 @@ impl Verifier {
     ) -> Result<(), Refusal> {
         match (signature, &self.secret) {
             (Some(sig), Some(secret)) => {
-                let ts = timestamp
-                    .map(str::trim)
-                    .and_then(|t| t.parse::<i64>().ok())
-                    .ok_or(Refusal::BadTimestamp)?;
-                let skew = now.saturating_sub(ts);
-                if skew.saturating_abs() > MAX_SKEW_SECONDS {
-                    return Err(Refusal::Stale(skew));
-                }
-                let hex_sig = sig
-                    .trim()
-                    .strip_prefix("v0=")
-                    .ok_or(Refusal::MalformedSignature)?;
-                let given = hex::decode(hex_sig).map_err(|_| Refusal::MalformedSignature)?;
-                if given.len() != 32 {
-                    return Err(Refusal::MalformedSignature);
-                }
+                let (given, timestamp) = signature_parts(sig, timestamp, now)?;
                 // `verify_slice` compares in constant time.
-                mac(secret, timestamp.unwrap_or_default().trim(), body)
+                mac(secret, timestamp, body)
                     .verify_slice(&given)
                     .map_err(|_| Refusal::WrongSignature)
             }
@@ -118,6 +120,32 @@ impl Verifier {
             Err(Refusal::WrongToken)
         }
     }
+}
+
+/// The signature's 32 bytes and the timestamp it signs, if both are well-formed and the
+/// timestamp is within [`MAX_SKEW_SECONDS`] of `now`.
+fn signature_parts<'a>(
+    signature: &str,
+    timestamp: Option<&'a str>,
+    now: i64,
+) -> Result<(Vec<u8>, &'a str), Refusal> {
+    let timestamp = timestamp.map(str::trim).ok_or(Refusal::BadTimestamp)?;
+    let ts = timestamp
+        .parse::<i64>()
+        .map_err(|_| Refusal::BadTimestamp)?;
+    let skew = now.saturating_sub(ts);
+    if skew.saturating_abs() > MAX_SKEW_SECONDS {
+        return Err(Refusal::Stale(skew));
+    }
+    let hex_sig = signature
+        .trim()
+        .strip_prefix("v0=")
+        .ok_or(Refusal::MalformedSignature)?;
+    let given = hex::decode(hex_sig).map_err(|_| Refusal::MalformedSignature)?;
+    if given.len() != 32 {
+        return Err(Refusal::MalformedSignature);
+    }
+    Ok((given, timestamp))
 }
 
 fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
@@ -211,6 +239,33 @@ mod tests {
             check(Some(SIGNATURE), Some("1531420619"), body, now),
             Refusal::WrongSignature
         );
+    }
+
+    #[test]
+    fn headers_alone_refuse_what_no_body_could_save() {
+        let v = Verifier::new(Some(SECRET), None);
+        let now = 1531420618;
+        let headers = |sig, ts, now| v.check_headers(sig, ts, now);
+        assert_eq!(headers(Some(SIGNATURE), Some(TIMESTAMP), now), Ok(()));
+        assert_eq!(
+            headers(None, Some(TIMESTAMP), now),
+            Err(Refusal::MissingSignature)
+        );
+        assert_eq!(
+            headers(Some(SIGNATURE), Some(TIMESTAMP), now + 301),
+            Err(Refusal::Stale(301))
+        );
+        assert_eq!(
+            headers(Some("v0=12"), Some(TIMESTAMP), now),
+            Err(Refusal::MalformedSignature)
+        );
+        assert_eq!(
+            headers(Some(SIGNATURE), None, now),
+            Err(Refusal::BadTimestamp)
+        );
+        // The legacy token is in the body: the headers cannot refuse such a request.
+        let token_only = Verifier::new(None, Some("legacy123"));
+        assert_eq!(token_only.check_headers(None, None, now), Ok(()));
     }
 
     #[test]

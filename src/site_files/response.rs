@@ -131,31 +131,49 @@ pub async fn serve_site_file(
             .body(Body::empty())
             .unwrap_or_else(|_| not_found());
     }
-    let Ok(bytes) = tokio::fs::read(&path).await else {
-        return not_found();
-    };
     let content_type = content_type(&path.to_string_lossy());
-    let bytes = match serving.html_hook {
-        Some(hook) if content_type.starts_with("text/html") => hook(&bytes),
-        _ => bytes,
-    };
+    let is_page = content_type.starts_with("text/html");
     let mut builder = builder;
-    if content_type.starts_with("text/html")
-        && let Some(csp) = serving.csp
-    {
+    if is_page && let Some(csp) = serving.csp {
         builder = builder.header(header::CONTENT_SECURITY_POLICY, csp);
     }
     let builder = builder
         .status(StatusCode::OK)
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::CONTENT_LENGTH, bytes.len());
+        .header(header::CONTENT_TYPE, content_type);
+    let (length, body) = match serving.html_hook {
+        // Pages the dev server rewrites are read whole (they are a designer's few KB).
+        Some(hook) if is_page => {
+            let Ok(bytes) = tokio::fs::read(&path).await else {
+                return not_found();
+            };
+            let bytes = hook(&bytes);
+            (bytes.len() as u64, Body::from(bytes))
+        }
+        // The rest is streamed: a large upload costs a buffer per request, not its size.
+        _ => {
+            let Ok(file) = tokio::fs::File::open(&path).await else {
+                return not_found();
+            };
+            let Ok(metadata) = file.metadata().await else {
+                return not_found();
+            };
+            let stream = tokio_util::io::ReaderStream::with_capacity(file, STREAM_CHUNK);
+            (metadata.len(), Body::from_stream(stream))
+        }
+    };
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        Body::from(bytes)
+        body
     };
-    builder.body(body).unwrap_or_else(|_| not_found())
+    builder
+        .header(header::CONTENT_LENGTH, length)
+        .body(body)
+        .unwrap_or_else(|_| not_found())
 }
+
+/// How much of a file is read at a time when it is streamed.
+const STREAM_CHUNK: usize = 64 * 1024;
 
 /// Whether the browser's copy (by `If-None-Match`, else `If-Modified-Since`) is current.
 fn is_fresh(headers: &HeaderMap, etag: &str, modified: Option<&str>) -> bool {

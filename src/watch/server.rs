@@ -18,6 +18,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
+use crate::http_server;
 use crate::site_files::response::{Caching, Serving, serve_site_file};
 
 /// The script pages get in dev; it talks to [`events`].
@@ -92,11 +93,14 @@ pub fn start(
             )
         })?;
     let bound = listener.local_addr()?;
-    runtime.spawn(async move {
-        if let Err(e) = axum::serve(listener, router(state)).await {
-            tracing::error!("dev server stopped: {e}");
-        }
-    });
+    // Runs as long as the runtime (`watch` ends by dropping it).
+    runtime.spawn(http_server::run(
+        listener,
+        router(state),
+        http_server::Limits::DEFAULT,
+        std::future::pending(),
+        std::time::Duration::ZERO,
+    ));
     Ok(bound)
 }
 

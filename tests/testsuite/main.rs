@@ -20,6 +20,7 @@ mod live_page;
 mod render_export;
 mod render_peer_cases;
 mod serve;
+mod serve_abuse;
 #[cfg(feature = "s3")]
 mod serve_deploy;
 mod watch;

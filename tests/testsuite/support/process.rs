@@ -71,6 +71,11 @@ impl Process {
         )
     }
 
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Everything printed so far.
     pub fn output(&self) -> String {
         self.output.lock().unwrap().lines.join("\n")

@@ -85,6 +85,17 @@ impl Server {
         get(&self.addr, path)
     }
 
+    /// The most memory the server has held so far (`VmHWM`, its peak resident set), in KiB.
+    pub fn peak_memory_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
+            .expect("/proc/PID/status (Linux)");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("a VmHWM line")
+    }
+
     /// What the server has printed so far (its log, at `info`).
     pub fn log(&self) -> String {
         self.process.output()
