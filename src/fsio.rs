@@ -3,6 +3,8 @@
 //! Everything scrollback writes, in `content/` and in `site/`, goes through these functions: the
 //! bytes go to a temporary file in the destination's own folder, which is then renamed over the
 //! destination. A crash or a concurrent reader sees the old file or the new one, never half of one.
+//! What must survive a power loss (content, state, the journal's position) is also synced before
+//! it is renamed; the site, made again from content, is not (see [`write_if_changed`]).
 
 use std::fs;
 use std::io::{self, Write};
@@ -10,8 +12,35 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-/// Writes `bytes` to `path` atomically, creating parent folders as needed.
+/// Writes `bytes` to `path` atomically and durably, creating parent folders as needed: the data
+/// reaches the disk before the rename makes it visible, and the rename before this returns. After
+/// a power loss the file is the old one or the new one, never an empty one (issue 11, defect 9).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, Durability::Synced)
+}
+
+/// Writes `bytes` to `path` only when the file does not already hold exactly these bytes.
+/// Returns whether it wrote. Unchanged files keep their modification time, so a deploy or a
+/// watcher downstream sees only real changes.
+///
+/// Atomic but not synced: this writes the site, thousands of files a build, all made again from
+/// `content/` (the build state keeps each output's size and time, so one a power loss emptied is
+/// rebuilt).
+pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
+    if same_contents(path, bytes)? {
+        return Ok(false);
+    }
+    replace(path, bytes, Durability::Unsynced)?;
+    Ok(true)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Synced,
+    Unsynced,
+}
+
+fn replace(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
     let dir = path
         .parent()
         .with_context(|| format!("{} has no parent folder", path.display()))?;
@@ -30,21 +59,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             .set_permissions(fs::Permissions::from_mode(0o644))
             .with_context(|| format!("cannot set permissions of {}", path.display()))?;
     }
+    if durability == Durability::Synced {
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("cannot write {} to disk", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {}", path.display()))?;
+    if durability == Durability::Synced {
+        sync_dir(dir);
+    }
     Ok(())
 }
 
-/// Writes `bytes` to `path` only when the file does not already hold exactly these bytes.
-/// Returns whether it wrote. Unchanged files keep their modification time, so a deploy or a
-/// watcher downstream sees only real changes.
-pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
-    if same_contents(path, bytes)? {
-        return Ok(false);
+/// Makes a folder's entries (a rename into it) durable. Not every platform can sync a folder;
+/// the file's own sync is what matters most.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
     }
-    write_atomic(path, bytes)?;
-    Ok(true)
 }
 
 /// Whether the file at `path` exists and holds exactly `bytes`.
@@ -61,20 +95,17 @@ pub fn same_contents(path: &Path, bytes: &[u8]) -> Result<bool> {
     }
 }
 
+/// How many files [`sync_files`] syncs one by one before one `syncfs` is cheaper.
+const SYNC_ONE_BY_ONE: usize = 64;
+
 /// Makes files already written durable: each file and the folders naming it are fsynced. Many
 /// files at once go through one `syncfs` of their file system instead, on Linux.
 pub fn sync_files(paths: &[std::path::PathBuf]) -> Result<()> {
-    const ONE_BY_ONE: usize = 64;
     #[cfg(target_os = "linux")]
-    if paths.len() > ONE_BY_ONE
+    if paths.len() > SYNC_ONE_BY_ONE
         && let Some(first) = paths.first()
     {
-        let dir = first.parent().unwrap_or(first);
-        let handle =
-            fs::File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
-        rustix::fs::syncfs(&handle)
-            .with_context(|| format!("cannot sync the file system of {}", dir.display()))?;
-        return Ok(());
+        return sync_file_system(first.parent().unwrap_or(first));
     }
     let mut dirs = std::collections::BTreeSet::new();
     for path in paths {
@@ -93,12 +124,39 @@ pub fn sync_files(paths: &[std::path::PathBuf]) -> Result<()> {
         }
     }
     for dir in dirs {
-        if let Ok(d) = fs::File::open(&dir) {
-            // Not every platform can sync a folder; the file's own sync is what matters most.
-            let _ = d.sync_all();
-        }
+        sync_dir(&dir);
     }
     Ok(())
+}
+
+/// Makes everything under `dir` durable: on Linux one `syncfs` of its file system (a million
+/// files of an import cost one call); elsewhere each file and folder under it.
+pub fn sync_tree(dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        sync_file_system(dir)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for entry in walkdir::WalkDir::new(dir) {
+            let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+            if entry.file_type().is_file() {
+                fs::File::open(entry.path())
+                    .and_then(|f| f.sync_all())
+                    .with_context(|| format!("cannot sync {}", entry.path().display()))?;
+            } else if entry.file_type().is_dir() {
+                sync_dir(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn sync_file_system(dir: &Path) -> Result<()> {
+    let handle = fs::File::open(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    rustix::fs::syncfs(&handle)
+        .with_context(|| format!("cannot sync the file system of {}", dir.display()))
 }
 
 /// The entries of a folder that may not exist (a missing folder is empty); errors name it.

@@ -59,14 +59,13 @@ impl Parked {
         }
     }
 
-    /// Writes the list if it changed since the last save; returns whether it wrote.
-    pub fn save(&mut self, path: &Path) -> Result<bool> {
-        if !self.dirty {
-            return Ok(false);
+    /// Writes the list (durably) if it changed since the last save.
+    pub fn save(&mut self, path: &Path) -> Result<()> {
+        if self.dirty {
+            fsio::write_atomic(path, &serde_json::to_vec(&self.entries)?)?;
+            self.dirty = false;
         }
-        fsio::write_atomic(path, &serde_json::to_vec(&self.entries)?)?;
-        self.dirty = false;
-        Ok(true)
+        Ok(())
     }
 
     pub fn len(&self) -> usize {

@@ -61,9 +61,8 @@ pub struct Publisher {
     applied: Arc<AtomicU64>,
     /// Each chat's `channel.toml` stamp, as last seen.
     settings: BTreeMap<Slug, Option<Stamp>>,
-    /// Content files written since the journal position was last advanced.
-    unsynced: Vec<PathBuf>,
-    /// The last entry applied to `content/` but not yet durable there.
+    /// The last entry applied to `content/` (durably: commits sync) but not yet marked applied
+    /// in the journal.
     unapplied_through: Option<u64>,
 }
 
@@ -86,7 +85,6 @@ impl Publisher {
             status,
             applied,
             settings: BTreeMap::new(),
-            unsynced: Vec::new(),
             unapplied_through: None,
         }
     }
@@ -164,23 +162,20 @@ impl Publisher {
         }
     }
 
-    /// Makes the content files of applied events durable, then lets the journal know it may
-    /// forget them. After the build, so that publishing does not wait for the disk; until then,
-    /// a crash replays them (which changes nothing that is already there).
+    /// Lets the journal know it may forget the entries applied so far. After the build, so
+    /// that publishing does not wait for it; until then, a crash replays them (which changes
+    /// nothing that is already there).
     fn make_durable(&mut self) {
         let Some(seq) = self.unapplied_through else {
             return;
         };
-        let result =
-            crate::fsio::sync_files(&self.unsynced).and_then(|()| self.paths.write_applied(seq));
-        match result {
+        match self.paths.write_applied(seq) {
             Ok(()) => {
-                self.unsynced.clear();
                 self.unapplied_through = None;
                 self.applied.store(seq, Ordering::Release);
             }
             Err(e) => tracing::warn!(
-                "cannot make applied events durable yet: {e:#}; they stay in the journal"
+                "cannot record how far events are applied: {e:#}; they stay in the journal"
             ),
         }
     }
@@ -232,16 +227,10 @@ impl Publisher {
             }
         }
         let files = batch.len();
-        let summary = batch
+        batch
             .commit()
             .context("cannot write the events into content/")?;
-        let parked_written = self.parked.save(&self.parked_path)?;
-        let content = self.project.content_dir();
-        self.unsynced
-            .extend(summary.paths.iter().map(|rel| content.join(rel)));
-        if parked_written {
-            self.unsynced.push(self.parked_path.clone());
-        }
+        self.parked.save(&self.parked_path)?;
         if let Some(last) = entries.last() {
             self.unapplied_through = Some(last.seq);
         }

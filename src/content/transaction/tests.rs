@@ -83,3 +83,22 @@ fn a_dropped_transaction_leaves_the_tree_as_it_was() {
     assert!(!root.exists());
     assert_eq!(fs::read_dir(dir.path().join("staging")).unwrap().count(), 0);
 }
+
+#[test]
+fn staging_left_by_a_dead_process_is_removed_and_a_live_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let staging_root = dir.path().join("staging");
+    // No process has pid 999999999 (Linux pids stop at 2^22).
+    let dead = staging_root.join("batch-999999999-abc");
+    let live = staging_root.join(format!("batch-{}-xyz", std::process::id()));
+    let other = staging_root.join("notes");
+    for folder in [&dead, &live, &other] {
+        fs::create_dir_all(folder.join("channels")).unwrap();
+        fs::write(folder.join("channels/m.json"), "{}").unwrap();
+    }
+    let tx = Transaction::begin(&dir.path().join("tree"), &staging_root).unwrap();
+    assert!(!dead.exists());
+    assert!(live.exists() && other.exists());
+    drop(tx);
+    assert!(live.exists(), "another transaction's folder");
+}
