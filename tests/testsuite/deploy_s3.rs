@@ -1,7 +1,5 @@
 //! `scrollback deploy s3://…` through the real binary against the moto S3 server on loopback.
 
-use std::collections::BTreeMap;
-
 use crate::support::exports::official_export;
 use crate::support::http::refused_address;
 use crate::support::moto::{Moto, MotoLease, moto, runtime};
@@ -16,41 +14,6 @@ fn built() -> (Project, MotoLease) {
     let p = Project::init();
     p.import(&official_export()).build();
     (p, s3)
-}
-
-fn make_bucket(s3: &Moto, name: &str) {
-    runtime()
-        .block_on(s3.client().create_bucket().bucket(name).send())
-        .unwrap();
-}
-
-/// Every object under `prefix` as key → (etag, size).
-fn objects(s3: &Moto, prefix: &str) -> BTreeMap<String, (String, i64)> {
-    let rt = runtime();
-    let client = s3.client();
-    let mut out = BTreeMap::new();
-    let mut token = None;
-    loop {
-        let mut req = client.list_objects_v2().bucket(BUCKET).prefix(prefix);
-        if let Some(t) = token {
-            req = req.continuation_token(t);
-        }
-        let page = rt.block_on(req.send()).unwrap();
-        for o in page.contents() {
-            out.insert(
-                o.key().unwrap().to_owned(),
-                (
-                    o.e_tag().unwrap().trim_matches('"').to_owned(),
-                    o.size().unwrap(),
-                ),
-            );
-        }
-        match page.next_continuation_token() {
-            Some(t) => token = Some(t.to_owned()),
-            None => break,
-        }
-    }
-    out
 }
 
 fn deploy(p: &Project, s3: &Moto, target: &str, extra: &[&str]) -> String {
@@ -68,13 +31,13 @@ fn md5_hex(bytes: &[u8]) -> String {
 #[test]
 fn first_deploy_uploads_everything_with_headers_and_a_second_uploads_nothing() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     let site = p.snapshot("site");
     let out = deploy(&p, &s3, "s3://chats/news", &[]);
     assert_eq!(count(&out, "uploaded"), site.len(), "{out}");
     assert!(out.contains("s3://chats/news/"), "{out}");
 
-    let remote = objects(&s3, "news/");
+    let remote = s3.objects(BUCKET, "news/");
     assert_eq!(remote.len(), site.len());
     for (path, bytes) in &site {
         let (etag, size) = &remote[&format!("news/{path}")];
@@ -114,7 +77,7 @@ fn first_deploy_uploads_everything_with_headers_and_a_second_uploads_nothing() {
 #[test]
 fn cache_rules_from_config_and_fingerprinted_assets() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     p.write("static/assets/app.3f9a1c0b7e.js", "console.log(1)\n");
     let config = p.read("scrollback.toml");
     p.write(
@@ -150,7 +113,7 @@ fn cache_rules_from_config_and_fingerprinted_assets() {
 #[test]
 fn changing_one_message_uploads_only_that_chats_changed_files() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     deploy(&p, &s3, "s3://chats", &[]);
     let before = p.snapshot("site");
 
@@ -210,7 +173,7 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
 
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert_eq!(count(&out, "uploaded"), changed.len(), "{out}");
-    let remote = objects(&s3, "");
+    let remote = s3.objects(BUCKET, "");
     for path in &changed {
         assert_eq!(remote[*path].0, md5_hex(&after[*path]), "{path}");
     }
@@ -219,7 +182,7 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
 #[test]
 fn dry_run_changes_nothing() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     let out = deploy(&p, &s3, "s3://chats/x", &["--dry-run"]);
     assert!(out.starts_with("upload "), "{out}");
     assert!(out.contains("Dry run for s3://chats/x/"), "{out}");
@@ -228,13 +191,13 @@ fn dry_run_changes_nothing() {
         p.snapshot("site").len(),
         "{out}"
     );
-    assert!(objects(&s3, "").is_empty());
+    assert!(s3.objects(BUCKET, "").is_empty());
 }
 
 #[test]
 fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     deploy(&p, &s3, "s3://chats", &[]);
     let total = p.snapshot("site").len();
 
@@ -250,10 +213,10 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     assert!(gone > 0);
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert!(out.contains("--delete removes them"), "{out}");
-    assert!(objects(&s3, "").contains_key("enrique/feed.json"));
+    assert!(s3.objects(BUCKET, "").contains_key("enrique/feed.json"));
     let out = deploy(&p, &s3, "s3://chats", &["--delete"]);
     assert_eq!(count(&out, "deleted"), gone, "{out}");
-    assert!(!objects(&s3, "").contains_key("enrique/feed.json"));
+    assert!(!s3.objects(BUCKET, "").contains_key("enrique/feed.json"));
 
     // Other things in the bucket under the same prefix: --delete would remove most of it.
     let rt = runtime();
@@ -279,19 +242,19 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     assert!(err.contains(&format!("{foreign} of the")), "{err}");
     assert!(err.contains("s3://chats/"), "{err}");
     assert_eq!(
-        objects(&s3, "other-app/").len(),
+        s3.objects(BUCKET, "other-app/").len(),
         foreign,
         "the guard must stop before deleting anything"
     );
     let out = deploy(&p, &s3, "s3://chats", &["--delete", "--force-delete"]);
     assert_eq!(count(&out, "deleted"), foreign, "{out}");
-    assert!(objects(&s3, "other-app/").is_empty());
+    assert!(s3.objects(BUCKET, "other-app/").is_empty());
 }
 
 #[test]
 fn an_interrupted_deploy_is_finished_by_running_it_again() {
     let (p, s3) = built();
-    make_bucket(&s3, BUCKET);
+    s3.make_bucket(BUCKET);
     deploy(&p, &s3, "s3://chats", &[]);
     // As if the last run had stopped halfway: some objects missing, one stale.
     let rt = runtime();
@@ -311,7 +274,7 @@ fn an_interrupted_deploy_is_finished_by_running_it_again() {
     .unwrap();
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert_eq!(count(&out, "uploaded"), 4, "{out}");
-    assert_eq!(objects(&s3, "").len(), p.snapshot("site").len());
+    assert_eq!(s3.objects(BUCKET, "").len(), p.snapshot("site").len());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::support::exports::synthetic_export;
-use crate::support::project::{BIN, Project, snapshot};
+use crate::support::project::{Project, copy_tree};
 
 /// A small deterministic PRNG (xorshift), so a failing sequence can be replayed from its seed.
 struct Rng(u64);
@@ -33,47 +33,6 @@ fn write_atomic(path: &Path, text: &str) {
     let tmp = path.with_extension("tmp-edit");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, path).unwrap();
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if !from.exists() {
-        return;
-    }
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The same inputs in a fresh folder, built from nothing.
-fn full_build_of(p: &Project) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let fresh = tempfile::tempdir().unwrap();
-    for part in ["content", "themes", "templates", "static"] {
-        copy_tree(&p.path(part), &fresh.path().join(part));
-    }
-    std::fs::copy(
-        p.path("scrollback.toml"),
-        fresh.path().join("scrollback.toml"),
-    )
-    .unwrap();
-    let out = std::process::Command::new(BIN)
-        .arg("-C")
-        .arg(fresh.path())
-        .arg("build")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    snapshot(&fresh.path().join("site"))
 }
 
 fn message_files(p: &Project) -> Vec<String> {
@@ -387,7 +346,7 @@ fn run(seed: u64, steps: usize, hot: bool) {
             }
         }
         let incremental = p.snapshot("site");
-        let full = full_build_of(&p);
+        let full = p.clean_build();
         if incremental != full {
             let differ: Vec<&String> = incremental
                 .keys()

@@ -9,6 +9,7 @@
 mod support;
 
 mod build;
+mod crash;
 #[cfg(feature = "s3")]
 mod deploy_live;
 mod deploy_netlify;

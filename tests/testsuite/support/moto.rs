@@ -1,6 +1,7 @@
 //! The moto S3 server on loopback, a stand-in for S3 that never reaches a real cloud: one for
 //! the whole test suite, started on first use and reset for each test that leases it.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -117,6 +118,41 @@ impl Moto {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
+    }
+
+    pub fn make_bucket(&self, name: &str) {
+        runtime()
+            .block_on(self.client().create_bucket().bucket(name).send())
+            .unwrap();
+    }
+
+    /// Every object of `bucket` under `prefix` as key → (etag, size).
+    pub fn objects(&self, bucket: &str, prefix: &str) -> BTreeMap<String, (String, i64)> {
+        let rt = runtime();
+        let client = self.client();
+        let mut out = BTreeMap::new();
+        let mut token = None;
+        loop {
+            let mut req = client.list_objects_v2().bucket(bucket).prefix(prefix);
+            if let Some(t) = token {
+                req = req.continuation_token(t);
+            }
+            let page = rt.block_on(req.send()).unwrap();
+            for o in page.contents() {
+                out.insert(
+                    o.key().unwrap().to_owned(),
+                    (
+                        o.e_tag().unwrap().trim_matches('"').to_owned(),
+                        o.size().unwrap(),
+                    ),
+                );
+            }
+            match page.next_continuation_token() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        out
     }
 
     /// An S3 client of the test process itself, for making buckets and checking objects.

@@ -173,11 +173,51 @@ impl Project {
         snapshot(&self.path(rel))
     }
 
+    /// The site a clean full build of this project's inputs makes, in a fresh folder: what any
+    /// incremental build, or any run that was killed and run again, must equal byte for byte.
+    pub fn clean_build(&self) -> BTreeMap<String, Vec<u8>> {
+        let fresh = tempfile::tempdir().unwrap();
+        for part in ["content", "themes", "templates", "static"] {
+            copy_tree(&self.path(part), &fresh.path().join(part));
+        }
+        std::fs::copy(
+            self.path("scrollback.toml"),
+            fresh.path().join("scrollback.toml"),
+        )
+        .unwrap();
+        let out = scrollback(fresh.path(), &["build"], NO_ENV)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        snapshot(&fresh.path().join("site"))
+    }
+
     pub fn count_files(&self, rel: &str, ext: &str) -> usize {
         self.snapshot(rel)
             .keys()
             .filter(|k| k.ends_with(ext))
             .count()
+    }
+}
+
+/// Copies the files and folders under `from` to `to` (nothing if `from` does not exist).
+pub fn copy_tree(from: &Path, to: &Path) {
+    if !from.exists() {
+        return;
+    }
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
 
