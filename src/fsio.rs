@@ -159,6 +159,13 @@ fn sync_file_system(dir: &Path) -> Result<()> {
         .with_context(|| format!("cannot sync the file system of {}", dir.display()))
 }
 
+/// Whether an error came from the disk (full, read-only, not permitted, a folder where a file
+/// belongs) rather than from what was being written: retrying or making room may cure it,
+/// skipping the input would not.
+pub fn is_disk_error(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| cause.is::<io::Error>())
+}
+
 /// The entries of a folder that may not exist (a missing folder is empty); errors name it.
 pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
     let entries = match fs::read_dir(dir) {

@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use crate::content::{ChannelDescription, ConversationKind, Slug, Ts, WriteOutcome, user};
+use crate::fsio;
 use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
 use archive::Archive;
@@ -154,7 +155,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
             }
             match batch.put_user(u) {
                 Ok(_) => report.users += 1,
-                Err(e) => problems.skip(format!("{name}: user {} ({id:?}): {e:#}", i + 1))?,
+                Err(e) => problems.not_written(format!("{name}: user {} ({id:?})", i + 1), e)?,
             }
         }
     }
@@ -267,7 +268,9 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
                                 WriteOutcome::Unchanged => report.unchanged += 1,
                             }
                         }
-                        Err(e) => problems.skip(format!("{entry}: message {}: {e:#}", i + 1))?,
+                        Err(e) => {
+                            problems.not_written(format!("{entry}: message {}", i + 1), e)?;
+                        }
                     }
                 }
                 Ok(())
@@ -343,5 +346,17 @@ impl Problems {
                 "{what}\nnothing was imported; fix the archive or pass --keep-going to skip bad entries"
             )
         }
+    }
+
+    /// An entry that could not be written: a bad entry, unless the disk refused (full,
+    /// read-only, not permitted), which no skipping would help and no archive fix would cure.
+    fn not_written(&mut self, what: String, e: anyhow::Error) -> Result<()> {
+        if fsio::is_disk_error(&e) {
+            bail!(
+                "{what}: {e:#}\nnothing was imported: content/ is as it was; make room or fix the \
+                 folder, then import again"
+            )
+        }
+        self.skip(format!("{what}: {e:#}"))
     }
 }

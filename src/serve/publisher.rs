@@ -209,7 +209,7 @@ impl Publisher {
                         // The disk failed (full, read-only, a file where a folder should be):
                         // the whole round waits for it. Anything else is about the event
                         // itself, and retrying would not change it.
-                        if from_the_disk(&e) {
+                        if crate::fsio::is_disk_error(&e) {
                             return Err(e.context(format!(
                                 "cannot apply event {} ({})",
                                 entry.id,
@@ -305,11 +305,6 @@ impl Publisher {
             }
         }
     }
-}
-
-/// Whether an error came from the file system rather than from what an event says.
-fn from_the_disk(e: &anyhow::Error) -> bool {
-    e.chain().any(|cause| cause.is::<std::io::Error>())
 }
 
 /// Growing pauses between attempts to apply events the disk refused: the first retry after

@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod exports;
+pub mod faults;
 pub mod http;
 #[cfg(feature = "s3")]
 pub mod moto;

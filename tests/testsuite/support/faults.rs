@@ -1,0 +1,99 @@
+//! Real disk faults for one run of the binary: a full disk, a read-only file system, folders the
+//! user may not write. The project is copied onto a tmpfs mounted in a private mount namespace
+//! (`unshare -m`: no other process sees it, and it vanishes with the run), the command runs there,
+//! and the result is copied back so the test inspects it with the usual helpers.
+//!
+//! Needs `unshare` and `mount` with the privilege to mount a tmpfs (root, as on CI here); a
+//! machine without it skips these tests with a note, unless `SCROLLBACK_REQUIRE_TOOLS` is set.
+
+use std::process::{Command, Output};
+
+use super::project::{BIN, Project};
+
+/// What is wrong with the disk during the run.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// Only this many KiB free beyond what the project already uses.
+    DiskFull { free_kib: u64 },
+    /// The whole project is on a read-only file system.
+    ReadOnly,
+    /// The command runs as `nobody`; the project stays root's (readable, not writable).
+    NotPermitted,
+}
+
+/// Whether this machine can mount a tmpfs in a private namespace.
+pub fn available() -> bool {
+    let works = Command::new("unshare")
+        .args(["-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !works {
+        assert!(
+            std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
+            "SCROLLBACK_REQUIRE_TOOLS is set but `unshare -m` cannot mount a tmpfs here"
+        );
+        eprintln!("skipped: `unshare -m` cannot mount a tmpfs on this machine");
+    }
+    works
+}
+
+/// Runs `scrollback args…` on `p` under `fault`; afterwards `p` holds what the run left.
+/// Paths in the output are the tmpfs copy's (`…/disk/…`), not `p`'s.
+pub fn run_with_fault(p: &Project, fault: Fault, args: &[&str]) -> Output {
+    let work = tempfile::tempdir().unwrap();
+    let disk = work.path().join("disk");
+    let out = work.path().join("out");
+    std::fs::create_dir_all(&disk).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    let (after_copy, run_as) = match fault {
+        Fault::DiskFull { free_kib } => (
+            format!(
+                "used=$(du -sk \"$DISK\" | cut -f1); mount -o remount,size=$((used + {free_kib}))k \"$DISK\""
+            ),
+            "",
+        ),
+        Fault::ReadOnly => ("mount -o remount,ro \"$DISK\"".to_owned(), ""),
+        Fault::NotPermitted => (
+            "chmod 755 \"$DISK\"".to_owned(),
+            "setpriv --reuid=65534 --regid=65534 --clear-groups",
+        ),
+    };
+    let script = format!(
+        r#"set -e
+mount -t tmpfs -o size=1g tmpfs "$DISK"
+cp -a "$PROJECT/." "$DISK/"
+{after_copy}
+set +e
+{run_as} "$BIN" -C "$DISK" "$@" > "$OUT/stdout" 2> "$OUT/stderr"
+echo $? > "$OUT/status"
+set -e
+find "$PROJECT" -mindepth 1 -maxdepth 1 -exec rm -rf {{}} +
+cp -a "$DISK/." "$PROJECT/"
+"#
+    );
+    let ran = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script, "sh"])
+        .args(args)
+        .env("DISK", &disk)
+        .env("OUT", &out)
+        .env("PROJECT", p.root())
+        .env("BIN", BIN)
+        .env_remove("SLACK_SIGNING_SECRET")
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "the fault harness failed: {}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let status: i32 = std::fs::read_to_string(out.join("status"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    Output {
+        status: std::os::unix::process::ExitStatusExt::from_raw(status << 8),
+        stdout: std::fs::read(out.join("stdout")).unwrap(),
+        stderr: std::fs::read(out.join("stderr")).unwrap(),
+    }
+}
