@@ -22,7 +22,6 @@ pub mod upload;
 
 use crate::config::deploy::DeployConfig;
 use crate::progress::ProgressMode;
-use plan::PlanOptions;
 
 /// What one deploy did (or, dry, would do).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,8 +67,9 @@ impl DeployOptions {
         }
     }
 
-    fn plan_options(&self) -> PlanOptions {
-        PlanOptions {
+    #[cfg(feature = "s3")]
+    fn plan_options(&self) -> plan::PlanOptions {
+        plan::PlanOptions {
             delete: self.delete,
             force_upload: self.force_upload,
         }
