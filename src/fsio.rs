@@ -16,8 +16,18 @@ use anyhow::{Context, Result};
 /// reaches the disk before the rename makes it visible, and the rename before this returns. After
 /// a power loss the file is the old one or the new one, never an empty one (issue 11, defect 9).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    replace(path, bytes, Durability::Synced)
+    replace(path, bytes, Durability::Synced, PUBLIC)
 }
+
+/// [`write_atomic`] for a file only its owner may read (0600): what `serve` keeps of Slack's
+/// raw events and of how far it applied them (issue 11).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, Durability::Synced, PRIVATE)
+}
+
+/// Modes of files written: the content tree and the site are for everyone to read.
+const PUBLIC: u32 = 0o644;
+const PRIVATE: u32 = 0o600;
 
 /// Writes `bytes` to `path` only when the file does not already hold exactly these bytes.
 /// Returns whether it wrote. Unchanged files keep their modification time, so a deploy or a
@@ -30,7 +40,7 @@ pub fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<bool> {
     if same_contents(path, bytes)? {
         return Ok(false);
     }
-    replace(path, bytes, Durability::Unsynced)?;
+    replace(path, bytes, Durability::Unsynced, PUBLIC)?;
     Ok(true)
 }
 
@@ -40,7 +50,7 @@ enum Durability {
     Unsynced,
 }
 
-fn replace(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
+fn replace(path: &Path, bytes: &[u8], durability: Durability, mode: u32) -> Result<()> {
     let dir = path
         .parent()
         .with_context(|| format!("{} has no parent folder", path.display()))?;
@@ -51,12 +61,12 @@ fn replace(path: &Path, bytes: &[u8], durability: Durability) -> Result<()> {
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
         .with_context(|| format!("cannot write {}", path.display()))?;
-    // Temporary files are created private (0600); the content tree and the site are not.
+    // Temporary files are created private (0600).
     #[cfg(unix)]
-    {
+    if mode != PRIVATE {
         use std::os::unix::fs::PermissionsExt;
         tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))
+            .set_permissions(fs::Permissions::from_mode(mode))
             .with_context(|| format!("cannot set permissions of {}", path.display()))?;
     }
     if durability == Durability::Synced {

@@ -62,7 +62,7 @@ impl Parked {
     /// Writes the list (durably) if it changed since the last save.
     pub fn save(&mut self, path: &Path) -> Result<()> {
         if self.dirty {
-            fsio::write_atomic(path, &serde_json::to_vec(&self.entries)?)?;
+            fsio::write_private(path, &serde_json::to_vec(&self.entries)?)?;
             self.dirty = false;
         }
         Ok(())

@@ -21,6 +21,7 @@ mod incremental;
 mod live_page;
 mod render_export;
 mod render_peer_cases;
+mod secrets;
 mod serve;
 mod serve_abuse;
 #[cfg(feature = "s3")]

@@ -152,7 +152,7 @@ impl Paths {
     /// Notes that entries up to `seq` are applied. Not fsynced: losing it only means replaying
     /// (idempotently) a little more after a crash.
     pub fn write_applied(&self, seq: u64) -> Result<()> {
-        fsio::write_atomic(&self.applied(), format!("{seq}\n").as_bytes())
+        fsio::write_private(&self.applied(), format!("{seq}\n").as_bytes())
     }
 
     fn read_applied(&self) -> Result<u64> {
