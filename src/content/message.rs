@@ -34,6 +34,12 @@ pub struct MessageRecord {
     /// function of the content tree alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed_ts: Option<Ts>,
+    /// Slack's `event_ts` of the `message_changed` event that brought the current version.
+    /// Versions are ordered by `edited.ts`, but a bot's `chat.update` (and an unfurl) changes a
+    /// message without one: the event's time orders such versions, so a late or replayed change
+    /// never replaces a later one and no text is lost (issue 11, the `apply_event` fuzz finding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_event_ts: Option<Ts>,
     /// The message as Slack last sent it, without tokens.
     pub slack: Map<String, Value>,
 }
@@ -61,6 +67,7 @@ impl MessageRecord {
             override_text: None,
             revisions: Vec::new(),
             changed_ts: None,
+            version_event_ts: None,
             slack,
         }
     }
@@ -175,26 +182,40 @@ impl MessageRecord {
         bytes
     }
 
-    /// Folds a newer (or older, or the same) sighting of this message into the record.
+    /// Folds a newer (or older, or the same) sighting of this message into the record;
+    /// `changed_at` is the `event_ts` of the `message_changed` event that brought it, if one did.
     ///
     /// Slack can deliver versions out of order (an edit before its message, an old export after a
-    /// newer one), so versions are ordered by `edited.ts`, and an older version never replaces a
-    /// newer one: its text is kept among the revisions instead. Editorial state (hidden, override)
-    /// and deletion are never undone by a merge: a deleted message is not resurrected.
-    pub fn merge(&mut self, incoming: Map<String, Value>) {
+    /// newer one), so versions are ordered by `edited.ts`, then by `changed_at`, and an older
+    /// version never replaces a newer one: its text is kept among the revisions instead. Folding
+    /// the same sightings in again (a replay after a crash) changes nothing. Editorial state
+    /// (hidden, override) and deletion are never undone by a merge: a deleted message is not
+    /// resurrected.
+    pub fn merge(&mut self, incoming: Map<String, Value>, changed_at: Option<&Ts>) {
+        let current = (version(&self.slack), micros(self.version_event_ts.as_ref()));
+        let new = (version(&incoming), micros(changed_at));
         if incoming == self.slack {
+            if new > current {
+                self.version_event_ts = changed_at.cloned();
+            }
             return;
         }
-        let current = version(&self.slack);
-        let new = version(&incoming);
-        if new >= current {
-            if new > current && text_changed(&self.slack, &incoming) {
+        // Two different sightings of one version (an export's and an event's copy of a message
+        // a bot updated) are ordered by their content: whichever comes first, the same one wins,
+        // so the record does not depend on the order of arrival.
+        let newer = new
+            .cmp(&current)
+            .then_with(|| canonical(&incoming).cmp(&canonical(&self.slack)))
+            .is_gt();
+        if newer {
+            if text_changed(&self.slack, &incoming) {
                 self.revisions.push(Revision {
                     edited: self.slack.get("edited").cloned(),
                     text: self.text().to_owned(),
                 });
             }
             self.slack = incoming;
+            self.version_event_ts = changed_at.cloned();
         } else {
             let text = str_field(&incoming, "text");
             let known =
@@ -207,12 +228,21 @@ impl MessageRecord {
                 let at = self
                     .revisions
                     .iter()
-                    .position(|r| revision_version(r) > new)
+                    .position(|r| revision_version(r) > new.0)
                     .unwrap_or(self.revisions.len());
                 self.revisions.insert(at, revision);
             }
         }
     }
+}
+
+/// A message's content as one string, to order two sightings of the same version.
+fn canonical(m: &Map<String, Value>) -> String {
+    serde_json::to_string(m).unwrap_or_default()
+}
+
+fn micros(ts: Option<&Ts>) -> u64 {
+    ts.map_or(0, Ts::micros)
 }
 
 fn str_field<'a>(m: &'a Map<String, Value>, key: &str) -> &'a str {
@@ -260,9 +290,12 @@ mod tests {
     fn an_edit_keeps_the_previous_text() {
         let ts = Ts::parse("1.000001").unwrap();
         let mut r = MessageRecord::new(ts, raw(json!({"ts": "1.000001", "text": "v1"})));
-        r.merge(raw(
-            json!({"ts": "1.000001", "text": "v2", "edited": {"ts": "5.000000", "user": "U1"}}),
-        ));
+        r.merge(
+            raw(
+                json!({"ts": "1.000001", "text": "v2", "edited": {"ts": "5.000000", "user": "U1"}}),
+            ),
+            None,
+        );
         assert_eq!(r.text(), "v2");
         assert_eq!(r.revisions.len(), 1);
         assert_eq!(r.revisions[0].text, "v1");
@@ -273,11 +306,11 @@ mod tests {
         let ts = Ts::parse("1.000001").unwrap();
         let newer = raw(json!({"ts": "1.000001", "text": "v2", "edited": {"ts": "5.000000"}}));
         let mut r = MessageRecord::new(ts, newer.clone());
-        r.merge(raw(json!({"ts": "1.000001", "text": "v1"})));
+        r.merge(raw(json!({"ts": "1.000001", "text": "v1"})), None);
         assert_eq!(r.slack, newer);
         assert_eq!(r.revisions[0].text, "v1");
         let before = r.clone();
-        r.merge(raw(json!({"ts": "1.000001", "text": "v1"})));
+        r.merge(raw(json!({"ts": "1.000001", "text": "v1"})), None);
         assert_eq!(r, before, "merging is idempotent");
     }
 
@@ -325,5 +358,55 @@ mod tests {
         assert!(text.find("\"a\"").unwrap() < text.find("\"z\"").unwrap());
         let back: MessageRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back.to_bytes(), r.to_bytes());
+    }
+
+    /// Every sequence of up to four sightings (two texts; no `edited` or two edit times; from
+    /// an export or from `message_changed` events at two times), folded in once and then again,
+    /// as a crash replays a round of events: the second pass changes nothing, and every text
+    /// seen is the current one or a revision. The `apply_event` fuzz target found a round that
+    /// broke both (fuzz/findings/apply_event-replay-*).
+    #[test]
+    fn replaying_sightings_changes_nothing_and_loses_no_text() {
+        let at = |t: &str| Ts::parse(t).unwrap();
+        let mut sightings: Vec<(Map<String, Value>, Option<Ts>)> = Vec::new();
+        for text in ["first", "second"] {
+            for edited in [None, Some("1.000005"), Some("1.000009")] {
+                for changed_at in [None, Some(at("2.000000")), Some(at("3.000000"))] {
+                    let mut m = raw(json!({"ts": "1.000001", "text": text}));
+                    if let Some(edited) = edited {
+                        m.insert("edited".into(), json!({"ts": edited, "user": "U1"}));
+                    }
+                    sightings.push((m, changed_at));
+                }
+            }
+        }
+        let mut sequences: Vec<Vec<usize>> = (0..sightings.len()).map(|i| vec![i]).collect();
+        for _ in 0..3 {
+            let longest = sequences.last().map_or(0, Vec::len);
+            let longer: Vec<Vec<usize>> = sequences
+                .iter()
+                .filter(|s| s.len() == longest)
+                .flat_map(|s| (0..sightings.len()).map(move |i| [s.as_slice(), &[i]].concat()))
+                .collect();
+            sequences.extend(longer);
+        }
+        let original = raw(json!({"ts": "1.000001", "text": "original"}));
+        for sequence in &sequences {
+            let mut record = MessageRecord::new(at("1.000001"), original.clone());
+            for &i in sequence {
+                record.merge(sightings[i].0.clone(), sightings[i].1.as_ref());
+            }
+            let once = record.clone();
+            for &i in sequence {
+                record.merge(sightings[i].0.clone(), sightings[i].1.as_ref());
+            }
+            assert_eq!(record, once, "replaying {sequence:?}");
+            for text in sequence.iter().map(|&i| str_field(&sightings[i].0, "text")) {
+                assert!(
+                    once.text() == text || once.revisions.iter().any(|r| r.text == text),
+                    "{text} lost after {sequence:?}: {once:?}"
+                );
+            }
+        }
     }
 }

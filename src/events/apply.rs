@@ -50,7 +50,7 @@ pub fn apply(
                 return Ok(());
             };
             let (ts, outcome) =
-                batch.upsert_message_keeping(&slug, message.clone(), &["reactions"])?;
+                batch.upsert_message_keeping(&slug, message.clone(), &["reactions"], None)?;
             applied.message(&slug, &ts, outcome);
             apply_topic_notice(batch, &slug, message, applied)?;
             unpark(batch, &slug, &ts, parked, applied)?;
@@ -70,11 +70,15 @@ pub fn apply(
                 // An edit that arrives before its message: the original goes first, so it is
                 // kept among the revisions.
                 let (_, outcome) =
-                    batch.upsert_message_keeping(&slug, previous.clone(), &["reactions"])?;
+                    batch.upsert_message_keeping(&slug, previous.clone(), &["reactions"], None)?;
                 applied.message(&slug, &ts, outcome);
             }
-            let (_, outcome) =
-                batch.upsert_message_keeping(&slug, message.clone(), &["reactions"])?;
+            let (_, outcome) = batch.upsert_message_keeping(
+                &slug,
+                message.clone(),
+                &["reactions"],
+                at.as_ref(),
+            )?;
             applied.message(&slug, &ts, outcome);
             let tombstone = message.get("subtype").and_then(Value::as_str) == Some("tombstone");
             // Any change to the message (an edit, an unfurl, a tombstone) is a live change.

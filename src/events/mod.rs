@@ -18,3 +18,6 @@ mod parse;
 pub use apply::{Applied, apply};
 pub use parked::Parked;
 pub use parse::{Callback, Event, Malformed, describe, envelope_type, parse};
+
+#[cfg(test)]
+mod tests;

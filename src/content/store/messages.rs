@@ -36,19 +36,22 @@ impl Batch<'_> {
         slug: &Slug,
         raw: Map<String, Value>,
     ) -> Result<(Ts, WriteOutcome)> {
-        self.upsert_message_keeping(slug, raw, &[])
+        self.upsert_message_keeping(slug, raw, &[], None)
     }
 
     /// Like [`Batch::upsert_message`], but keys in `keep` that the stored message has and `raw`
     /// lacks are carried over. Live edits arrive without the state other events built up (the
-    /// `reactions` that reaction events added), which a plain merge would drop.
+    /// `reactions` that reaction events added), which a plain merge would drop. `changed_at` is
+    /// the `event_ts` of the `message_changed` event that brought `raw`, if one did (see
+    /// [`MessageRecord::merge`]).
     pub fn upsert_message_keeping(
         &mut self,
         slug: &Slug,
         raw: Map<String, Value>,
         keep: &[&str],
+        changed_at: Option<&Ts>,
     ) -> Result<(Ts, WriteOutcome)> {
-        let p = self.prepare_message(slug, raw, keep)?;
+        let p = self.prepare_message(slug, raw, keep, changed_at)?;
         let outcome = self.tx.stage(&p.rel, &p.bytes, p.known)?;
         Ok((p.ts, outcome))
     }
@@ -62,7 +65,7 @@ impl Batch<'_> {
         use rayon::prelude::*;
         let prepared: Vec<Result<PreparedMessage>> = raws
             .into_par_iter()
-            .map(|raw| self.prepare_message(slug, raw, &[]))
+            .map(|raw| self.prepare_message(slug, raw, &[], None))
             .collect();
         let mut files = Vec::new();
         let mut results: Vec<Result<Ts>> = Vec::with_capacity(prepared.len());
@@ -89,6 +92,7 @@ impl Batch<'_> {
         slug: &Slug,
         mut raw: Map<String, Value>,
         keep: &[&str],
+        changed_at: Option<&Ts>,
     ) -> Result<PreparedMessage> {
         let ts_text = raw
             .get("ts")
@@ -109,7 +113,11 @@ impl Batch<'_> {
             (false, false) => (self.tx.read_tree(&rel)?, true),
         };
         let record = match &existing {
-            None => MessageRecord::new(ts.clone(), raw),
+            None => {
+                let mut record = MessageRecord::new(ts.clone(), raw);
+                record.version_event_ts = changed_at.cloned();
+                record
+            }
             Some(bytes) => {
                 let mut record: MessageRecord =
                     serde_json::from_slice(bytes).with_context(|| {
@@ -125,7 +133,7 @@ impl Batch<'_> {
                         raw.insert((*key).to_owned(), v.clone());
                     }
                 }
-                record.merge(raw);
+                record.merge(raw, changed_at);
                 record
             }
         };
