@@ -170,6 +170,8 @@ impl NetlifyDeployer {
         let mut report = DeployReport {
             target: self.target(),
             deploy_id: Some(deploy.id.clone()),
+            // The new deploy replaces the site: what it lacks is gone once it is ready.
+            deleted: served.deletes,
             ..DeployReport::default()
         };
         let concurrency = options.concurrency.clamp(1, MAX_CONCURRENT_UPLOADS);

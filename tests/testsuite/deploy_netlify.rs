@@ -192,3 +192,38 @@ fn the_repositorys_netlify_toml_builds_and_publishes_site() {
         Some("attachment")
     );
 }
+
+/// A Netlify deploy replaces the whole site: an almost empty `site/` (a failed build, the wrong
+/// folder) would wipe production. It is refused past `delete_guard` like an S3 deploy, and no
+/// deploy is created; `--force-delete` goes ahead (issue 11, defect 7).
+#[test]
+fn a_nearly_empty_site_is_refused_before_it_replaces_production() {
+    let (api, fake) = netlify::start();
+    let p = Project::init();
+    p.import(&official_export()).build();
+    deploy(&p, &api, &[]);
+    let live = fake.lock().unwrap().live.clone();
+    assert!(live.len() > 5, "{live:?}");
+
+    // Everything but the index is gone from site/.
+    for entry in std::fs::read_dir(p.path("site")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else if path.file_name().unwrap() != "index.html" {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    let args = ["deploy", "netlify", "--site", SITE, "--api-url", &api];
+    let err = p.fails_env(&args, &env(TOKEN));
+    assert!(err.contains("--force-delete"), "{err}");
+    {
+        let f = fake.lock().unwrap();
+        assert_eq!(f.created.len(), 1, "no deploy was created");
+        assert_eq!(f.live, live, "production is untouched");
+    }
+
+    let out = deploy(&p, &api, &["--force-delete"]);
+    assert_eq!(count(&out, "deleted"), live.len() - 1, "{out}");
+    assert_eq!(fake.lock().unwrap().live.len(), 1);
+}
