@@ -5,7 +5,8 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::support::http::request;
-use crate::support::project::{Project, feed_messages, repo};
+use crate::support::process::Process;
+use crate::support::project::{NO_ENV, Project, feed_messages, repo, scrollback};
 use crate::support::server::{SECRET, Server};
 use crate::support::slack::{callback, delete, edit, message, now, reaction, reply, sign};
 use crate::support::wait::wait_until;
@@ -812,4 +813,26 @@ fn an_event_the_disk_refuses_is_retried_until_it_lands() {
         texts.iter().any(|(_, t)| t == "blocked") && texts.iter().any(|(_, t)| t == "after")
     });
     s.stop();
+}
+
+/// `archive` run while `serve` starts, between its first look at the chats' settings and the end
+/// of its start-up build, was never noticed: the chat stayed live (issue 11, defect 9). A few
+/// thousand messages make the start-up build long enough for the command to land inside it.
+#[test]
+fn a_chat_archived_while_serve_starts_is_archived() {
+    let p = live_project();
+    let (zip, _) = crate::support::exports::synthetic_export(3000, 6, 51, false);
+    p.import(&zip).build();
+    assert!(p.exists("site/live/live.json"));
+    let mut serve = scrollback(p.root(), &["serve", "--port", "0"], NO_ENV);
+    serve.env("SLACK_SIGNING_SECRET", SECRET);
+    let serve = Process::start(serve);
+    // Listening: the start-up build has begun (the publisher thread starts first).
+    serve.wait_line("Listening on http://");
+    p.ok(&["archive", "live"]);
+    wait_until("the archived chat's live feed to go", || {
+        !p.exists("site/live/live.json")
+    });
+    assert_eq!(feed_of(&p, "live").unwrap()["channel"]["state"], "archived");
+    drop(serve);
 }
