@@ -1,58 +1,127 @@
 //! `scrollback publish SLUG` and `scrollback archive SLUG`: a chat's life, draft → live →
 //! archived. They change only the chat's `state` in `channel.toml` (through the content store);
 //! the next build, or a running `serve` within a second or two, renders the result.
+//!
+//! A private channel, a direct message or a group DM is never made public by accident: from a
+//! draft, publishing one takes `--private`, and the command says what becomes public (issue 12).
 
 use anyhow::{Context, Result, bail};
 
-use scrollback::content::{ChatState, Slug};
+use scrollback::content::{ChannelSettings, ChatState, ConversationKind, Slug};
 use scrollback::project::Project;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct PublishArgs {
     /// The chat (its folder in content/channels/).
     pub slug: String,
+    /// Publish it as a live chat (the page follows new messages).
+    #[arg(long, conflicts_with = "archived")]
+    pub live: bool,
+    /// Publish it straight to archived: a finished conversation as a permanent article.
+    #[arg(long)]
+    pub archived: bool,
+    /// Publish it although it is a private channel, a direct message or a group DM: its
+    /// participants' names and messages go on the public site.
+    #[arg(long)]
+    pub private: bool,
 }
 
-/// `publish`: a draft goes public. A chat that is over (its Slack conversation is archived, as
-/// imported private conversations usually are) becomes an archived article; any other becomes
-/// live, so the page follows new messages.
-pub fn publish(project: &Project, args: Args) -> Result<()> {
+#[derive(Debug, clap::Args)]
+pub struct ArchiveArgs {
+    /// The chat (its folder in content/channels/).
+    pub slug: String,
+    /// Publish it although it is a private channel, a direct message or a group DM (when it is
+    /// still a draft): its participants' names and messages go on the public site.
+    #[arg(long)]
+    pub private: bool,
+}
+
+/// `publish`: a draft goes public, live or archived. Without `--live` or `--archived`, a chat
+/// that is over (its Slack conversation is archived, as imported private conversations usually
+/// are) becomes an archived article, any other a live one.
+pub fn publish(project: &Project, args: PublishArgs) -> Result<()> {
     let (slug, settings) = find(project, &args.slug)?;
-    let target = match settings.state {
-        ChatState::Draft if settings.slack.is_archived => ChatState::Archived,
-        ChatState::Draft => ChatState::Live,
-        other => {
-            println!("`{slug}` is already published ({other}).");
-            return Ok(());
-        }
+    if settings.state != ChatState::Draft {
+        println!("`{slug}` is already published ({}).", settings.state);
+        return Ok(());
+    }
+    let target = if args.archived || (!args.live && settings.slack.is_archived) {
+        ChatState::Archived
+    } else {
+        ChatState::Live
     };
+    going_public(&slug, &settings, args.private, "publish")?;
     set_state(project, &slug, target)?;
     println!(
-        "`{slug}` is now {target}. Run `scrollback build` (a running `serve` picks it up itself)."
+        "`{slug}` is now {target}{}. Run `scrollback build` (a running `serve` picks it up itself).",
+        public_note(&settings)
     );
     Ok(())
 }
 
 /// `archive`: the event is over; the chat becomes a permanent article (no live updates).
-pub fn archive(project: &Project, args: Args) -> Result<()> {
+pub fn archive(project: &Project, args: ArchiveArgs) -> Result<()> {
     let (slug, settings) = find(project, &args.slug)?;
     if settings.state == ChatState::Archived {
         println!("`{slug}` is already archived.");
         return Ok(());
     }
+    let was_draft = settings.state == ChatState::Draft;
+    if was_draft {
+        going_public(&slug, &settings, args.private, "archive")?;
+    }
     set_state(project, &slug, ChatState::Archived)?;
     println!(
         "`{slug}` is now archived{}. Run `scrollback build` (a running `serve` picks it up itself).",
-        if settings.state == ChatState::Draft {
-            " (and published)"
+        if was_draft {
+            format!(" and published{}", public_note(&settings))
         } else {
-            ""
+            String::new()
         }
     );
     Ok(())
 }
 
-fn find(project: &Project, slug: &str) -> Result<(Slug, scrollback::content::ChannelSettings)> {
+/// Refuses to make a private conversation public without `--private`.
+fn going_public(
+    slug: &Slug,
+    settings: &ChannelSettings,
+    private: bool,
+    command: &str,
+) -> Result<()> {
+    let kind = settings.slack.kind;
+    if kind == ConversationKind::Public || private {
+        return Ok(());
+    }
+    bail!(
+        "`{slug}` is {}: publishing it puts its participants' names and messages on the public \
+         site. Nothing was changed. If they agreed to that, run `scrollback {command} {slug} \
+         --private`.",
+        kind_in_words(kind)
+    )
+}
+
+/// What a newly public private conversation is, said once more when it goes public.
+fn public_note(settings: &ChannelSettings) -> String {
+    match settings.slack.kind {
+        ConversationKind::Public => String::new(),
+        kind => format!(
+            " and public, although it is {} (--private)",
+            kind_in_words(kind)
+        ),
+    }
+}
+
+fn kind_in_words(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::Public => "a public channel",
+        ConversationKind::Private => "a private channel",
+        ConversationKind::Dm => "a direct message",
+        ConversationKind::Mpim => "a group direct message",
+    }
+}
+
+fn find(project: &Project, slug: &str) -> Result<(Slug, ChannelSettings)> {
     let slug = Slug::parse(slug)?;
     let store = project.open_store()?;
     let entry = store.load_channels()?.into_iter().find(|e| e.slug == slug);

@@ -50,10 +50,10 @@ pub enum Command {
     Deploy(deploy::Args),
     /// Manage the Slack conversations chats are made from (`channel add`).
     Channel(channel::Args),
-    /// Make a draft chat public (live, or archived when its conversation is over).
-    Publish(lifecycle::Args),
+    /// Make a draft chat public, live or archived (`--private` for private conversations).
+    Publish(lifecycle::PublishArgs),
     /// End a chat's live coverage: it becomes a permanent article.
-    Archive(lifecycle::Args),
+    Archive(lifecycle::ArchiveArgs),
     /// Receive Slack's Events API and publish each change within a second; also serves site/.
     Serve(serve::Args),
 }
