@@ -22,6 +22,10 @@ pub struct MessageRecord {
     /// Hidden by an editor: kept, not published.
     #[serde(default, skip_serializing_if = "is_false")]
     pub hidden: bool,
+    /// Arrived while its chat was archived: recorded, not published, since an archived chat is
+    /// a finished article (issue 12). An editor publishes it by removing the flag.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub held: bool,
     /// Text (Slack mrkdwn) an editor wants published instead of the message's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_text: Option<String>,
@@ -64,6 +68,7 @@ impl MessageRecord {
             ts,
             deleted: false,
             hidden: false,
+            held: false,
             override_text: None,
             revisions: Vec::new(),
             changed_ts: None,

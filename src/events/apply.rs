@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{Event, Parked};
 use crate::build::Change;
-use crate::content::{Batch, Slug, Ts, WriteOutcome};
+use crate::content::{Batch, ChatState, Slug, Ts, WriteOutcome};
 
 /// What applying events changed, for the build.
 #[derive(Debug, Default)]
@@ -14,6 +14,8 @@ pub struct Applied {
     pub changes: Vec<Change>,
     /// Events for conversations no chat tracks.
     pub untracked: usize,
+    /// New messages recorded in archived chats, not published.
+    pub held: Vec<(Slug, Ts)>,
 }
 
 impl Applied {
@@ -51,6 +53,12 @@ pub fn apply(
             };
             let (ts, outcome) =
                 batch.upsert_message_keeping(&slug, message.clone(), &["reactions"], None)?;
+            // An archived chat is a finished article: what is new is recorded, not published.
+            // Edits and deletions of what it shows still apply, so corrections reach readers.
+            if outcome == WriteOutcome::Created && batch.chat_state(&slug)? == ChatState::Archived {
+                batch.modify_message(&slug, &ts, |record| record.held = true)?;
+                applied.held.push((slug.clone(), ts.clone()));
+            }
             applied.message(&slug, &ts, outcome);
             apply_topic_notice(batch, &slug, message, applied)?;
             unpark(batch, &slug, &ts, parked, applied)?;

@@ -239,6 +239,12 @@ impl Publisher {
         self.status
             .events_applied
             .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        for (slug, ts) in &applied.held {
+            tracing::info!(
+                "new message {ts} in `{slug}` recorded, not published: the chat is archived \
+                 (remove \"held\" from content/channels/{slug}/messages/{ts}.json to publish it)"
+            );
+        }
         if applied.untracked > 0 {
             tracing::debug!(
                 "{} event(s) for conversations no chat tracks: ignored",

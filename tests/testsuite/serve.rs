@@ -836,3 +836,51 @@ fn a_chat_archived_while_serve_starts_is_archived() {
     assert_eq!(feed_of(&p, "live").unwrap()["channel"]["state"], "archived");
     drop(serve);
 }
+
+/// An archived chat is a finished article (issue 12): a new message is recorded in `content/`
+/// but not published, and the log says so; edits and deletions of what it shows still reach
+/// readers.
+#[test]
+fn an_archived_chat_records_new_messages_without_publishing_them() {
+    let p = live_project();
+    let s = Server::start(&p);
+    let (kept, fixed) = ("1700000001.000100", "1700000002.000100");
+    assert_eq!(s.post(&message("EvA1", CH, kept, "U1", "kept")), 200);
+    assert_eq!(s.post(&message("EvA2", CH, fixed, "U1", "typo")), 200);
+    wait_until("both published", || texts(&p).len() == 2);
+    p.ok(&["archive", "live"]);
+    wait_until("the chat archived", || {
+        feed_of(&p, "live").is_some_and(|f| f["channel"]["state"] == "archived")
+    });
+
+    let late = "1700000003.000100";
+    assert_eq!(s.post(&message("EvA3", CH, late, "U1", "too late")), 200);
+    let reply_ts = "1700000004.000100";
+    assert_eq!(
+        s.post(&reply("EvA4", CH, reply_ts, kept, "late reply")),
+        200
+    );
+    assert_eq!(
+        s.post(&edit("EvA5", CH, fixed, "fixed", "1700000005.000000", None)),
+        200
+    );
+    wait_until("the correction published", || {
+        texts(&p).iter().any(|(_, text)| text == "fixed")
+    });
+    wait_until("all five events applied", || {
+        s.health()["events_applied"].as_u64() == Some(5)
+    });
+    assert_eq!(record(&p, late)["held"], true);
+    assert_eq!(record(&p, reply_ts)["held"], true);
+    let published: Vec<String> = texts(&p).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(published, ["kept", "fixed"]);
+    let page = p.read("site/live/index.html");
+    assert!(!page.contains("too late") && !page.contains("late reply"));
+    assert!(s.log().contains(&format!(
+        "new message {late} in `live` recorded, not published"
+    )));
+
+    assert_eq!(s.post(&delete("EvA6", CH, kept, "1700000006.000000")), 200);
+    wait_until("the deletion published", || texts(&p).len() == 1);
+    s.stop();
+}

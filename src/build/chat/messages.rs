@@ -1,7 +1,7 @@
 //! One chat, from its message files to the ordered, threaded list of published messages.
 //!
-//! What is published is decided here and nowhere else: deleted, hidden and comment-tagged
-//! messages, and membership notices, never reach a page or a feed. Each message file becomes an
+//! What is published is decided here and nowhere else: deleted, hidden, held (new in an archived
+//! chat) and comment-tagged messages, and membership notices, never reach a page or a feed. Each message file becomes an
 //! [`Item`] (rendered once, kept while it does not change); [`structure`] threads the items.
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,7 +28,7 @@ pub enum Visibility {
 
 /// Decides whether a record is published (replies to tombstones are decided by [`structure`]).
 pub fn visibility(record: &MessageRecord, config: &Config) -> Visibility {
-    if record.hidden || is_comment(record, &config.comment_tag) {
+    if record.hidden || record.held || is_comment(record, &config.comment_tag) {
         return Visibility::Unpublished;
     }
     if is_tombstone(record) {

@@ -139,6 +139,12 @@ impl Batch<'_> {
         Ok(true)
     }
 
+    /// A chat's state as this batch would leave it.
+    pub fn chat_state(&self, slug: &Slug) -> Result<ChatState> {
+        let (_, path, text) = self.channel_text(slug)?;
+        Ok(ChannelSettings::parse(&text, &path)?.state)
+    }
+
     /// A chat's `channel.toml` as this batch would leave it: (relative path, path, text).
     fn channel_text(&self, slug: &Slug) -> Result<(PathBuf, PathBuf, String)> {
         let rel = relative::channel_file(slug);
