@@ -1,5 +1,5 @@
-//! `scrollback publish SLUG` and `scrollback archive SLUG`: a chat's life, draft → live →
-//! archived. They change only the chat's `state` in `channel.toml` (through the content store);
+//! `scrollback publish SLUG`, `scrollback archive SLUG` and `scrollback unpublish SLUG`: a chat's
+//! life, draft → live → archived, and back to draft. They change only the chat's `state` in `channel.toml` (through the content store);
 //! the next build, or a running `serve` within a second or two, renders the result.
 //!
 //! A private channel, a direct message or a group DM is never made public by accident: from a
@@ -78,6 +78,29 @@ pub fn archive(project: &Project, args: ArchiveArgs) -> Result<()> {
         } else {
             String::new()
         }
+    );
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UnpublishArgs {
+    /// The chat (its folder in content/channels/).
+    pub slug: String,
+}
+
+/// `unpublish`: back to draft. The next build removes the chat from `site/`, and the next
+/// deploy (or a running `serve --deploy`) from the deploy target, `--delete` or not.
+pub fn unpublish(project: &Project, args: UnpublishArgs) -> Result<()> {
+    let (slug, settings) = find(project, &args.slug)?;
+    if settings.state == ChatState::Draft {
+        println!("`{slug}` is already a draft (not on the site).");
+        return Ok(());
+    }
+    set_state(project, &slug, ChatState::Draft)?;
+    println!(
+        "`{slug}` is now a draft. The next `scrollback build` removes it from site/ (a running \
+         `serve` does it itself), and the next `scrollback deploy` (or `serve --deploy`) from \
+         the deploy target."
     );
     Ok(())
 }

@@ -54,6 +54,8 @@ pub enum Command {
     Publish(lifecycle::PublishArgs),
     /// End a chat's live coverage: it becomes a permanent article.
     Archive(lifecycle::ArchiveArgs),
+    /// Take a chat off the site (back to draft); the next deploy removes it from the target.
+    Unpublish(lifecycle::UnpublishArgs),
     /// Receive Slack's Events API and publish each change within a second; also serves site/.
     Serve(serve::Args),
 }
@@ -88,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Channel(args) => channel::run(&project, args),
         Command::Publish(args) => lifecycle::publish(&project, args),
         Command::Archive(args) => lifecycle::archive(&project, args),
+        Command::Unpublish(args) => lifecycle::unpublish(&project, args),
         Command::Serve(args) => serve::run(&project, args),
     }
 }

@@ -34,7 +34,8 @@ pub struct Plan {
     /// In publishing order (see [`publish_rank`](super::upload::publish_rank)).
     pub uploads: Vec<(LocalFile, UploadReason)>,
     pub unchanged: usize,
-    /// Site paths the target has and `site/` has not, sorted; only with `--delete`.
+    /// Site paths the target has and `site/` has not, sorted: with `--delete` all of them,
+    /// without it those of chats the site no longer has (see [`withdrawn_chats`]).
     pub deletes: Vec<String>,
     /// Site paths the target has and `site/` has not, left in place (no `--delete`).
     pub stale: usize,
@@ -74,18 +75,35 @@ pub fn plan(local: Vec<LocalFile>, remote: &[RemoteFile], options: PlanOptions) 
             }
         }
     }
-    let gone: Vec<String> = remote_by_path
-        .keys()
-        .filter(|p| !local_paths.contains(**p))
-        .map(|p| (*p).to_owned())
-        .collect();
-    if options.delete {
-        plan.deletes = gone;
-    } else {
-        plan.stale = gone.len();
+    let withdrawn = withdrawn_chats(remote, &local_paths);
+    for gone in remote_by_path.keys().filter(|p| !local_paths.contains(**p)) {
+        let in_withdrawn_chat = gone
+            .split_once('/')
+            .is_some_and(|(folder, _)| withdrawn.contains(folder));
+        if options.delete || in_withdrawn_chat {
+            plan.deletes.push((*gone).to_owned());
+        } else {
+            plan.stale += 1;
+        }
     }
     order_uploads(&mut plan.uploads);
     plan
+}
+
+/// The chats the target serves and `site/` no longer has: top-level folders with a `feed.json`
+/// on the target and nothing in `site/`. An unpublished chat (a DM published by mistake, say)
+/// must leave the target on the next deploy, `--delete` or not (issue 12); the delete guard
+/// still stops a mass deletion.
+fn withdrawn_chats<'a>(remote: &'a [RemoteFile], local: &BTreeSet<String>) -> BTreeSet<&'a str> {
+    let local_folders: BTreeSet<&str> = local
+        .iter()
+        .filter_map(|p| p.split_once('/').map(|(folder, _)| folder))
+        .collect();
+    remote
+        .iter()
+        .filter_map(|r| r.path.strip_suffix("/feed.json"))
+        .filter(|folder| !folder.contains('/') && !local_folders.contains(folder))
+        .collect()
 }
 
 impl Plan {
@@ -179,6 +197,28 @@ mod tests {
             vec!["a/index.html", "b/feed.json", "old/index.html"]
         );
         assert!(d.uploads.is_empty());
+    }
+
+    #[test]
+    fn a_chat_the_site_no_longer_has_leaves_the_target_without_delete() {
+        let remotes = vec![
+            remote("index.html", "i"),
+            remote("dm/index.html", "d"),
+            remote("dm/feed.json", "f"),
+            remote("dm/feed.jsonp", "p"),
+            remote("live/feed.json", "l"),
+            remote("old.html", "o"),
+            remote("notes/readme.txt", "n"),
+            remote("notes/sub/feed.json", "s"),
+        ];
+        let locals = vec![local("index.html", "i"), local("live/feed.json", "l")];
+        let p = plan(locals, &remotes, PlanOptions::default());
+        assert_eq!(
+            p.deletes,
+            ["dm/feed.json", "dm/feed.jsonp", "dm/index.html"]
+        );
+        // Files that are not a chat's stay without --delete.
+        assert_eq!(p.stale, 3);
     }
 
     #[test]

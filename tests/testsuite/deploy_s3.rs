@@ -201,7 +201,7 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     deploy(&p, &s3, "s3://chats", &[]);
     let total = p.snapshot("site").len();
 
-    // A chat unpublished: its files leave site/; without --delete they stay in the bucket.
+    // A chat taken off by hand (state = "draft"): it leaves the bucket even without --delete.
     let settings = p.read("content/channels/enrique/channel.toml");
     p.write(
         "content/channels/enrique/channel.toml",
@@ -212,11 +212,26 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     let gone = total - p.snapshot("site").len();
     assert!(gone > 0);
     let out = deploy(&p, &s3, "s3://chats", &[]);
-    assert!(out.contains("--delete removes them"), "{out}");
-    assert!(s3.objects(BUCKET, "").contains_key("enrique/feed.json"));
-    let out = deploy(&p, &s3, "s3://chats", &["--delete"]);
     assert_eq!(count(&out, "deleted"), gone, "{out}");
     assert!(!s3.objects(BUCKET, "").contains_key("enrique/feed.json"));
+
+    // A file that is no chat's stays without --delete; --delete removes it.
+    runtime()
+        .block_on(
+            s3.client()
+                .put_object()
+                .bucket(BUCKET)
+                .key("stray.html")
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"old"))
+                .send(),
+        )
+        .unwrap();
+    let out = deploy(&p, &s3, "s3://chats", &[]);
+    assert!(out.contains("--delete removes them"), "{out}");
+    assert!(s3.objects(BUCKET, "").contains_key("stray.html"));
+    let out = deploy(&p, &s3, "s3://chats", &["--delete"]);
+    assert_eq!(count(&out, "deleted"), 1, "{out}");
+    assert!(!s3.objects(BUCKET, "").contains_key("stray.html"));
 
     // Other things in the bucket under the same prefix: --delete would remove most of it.
     let rt = runtime();
@@ -309,4 +324,44 @@ fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
         &s3.env(),
     );
     assert!(err.contains("scrollback build"), "{err}");
+}
+
+/// An unpublished chat leaves the bucket on the next deploy, `--delete` or not: a chat published
+/// by mistake must not stay online (issue 12). Files that are not a chat's stay without
+/// `--delete`.
+#[test]
+fn an_unpublished_chat_leaves_the_bucket_on_the_next_deploy() {
+    let (p, s3) = built();
+    s3.make_bucket(BUCKET);
+    deploy(&p, &s3, "s3://chats", &[]);
+    let chat_files = s3.objects(BUCKET, "enrique/").len();
+    assert!(chat_files >= 3);
+    runtime()
+        .block_on(
+            s3.client()
+                .put_object()
+                .bucket(BUCKET)
+                .key("notes.txt")
+                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"kept"))
+                .send(),
+        )
+        .unwrap();
+
+    let out = p.ok(&["unpublish", "enrique"]);
+    assert!(out.contains("now a draft"), "{out}");
+    assert!(
+        p.read("content/channels/enrique/channel.toml")
+            .contains("state = \"draft\"")
+    );
+    p.build();
+    assert!(!p.exists("site/enrique"));
+    let out = deploy(&p, &s3, "s3://chats", &[]);
+    assert_eq!(count(&out, "deleted"), chat_files, "{out}");
+    assert!(s3.objects(BUCKET, "enrique/").is_empty());
+    assert_eq!(
+        s3.objects(BUCKET, "notes.txt").len(),
+        1,
+        "not a chat's: kept"
+    );
+    assert!(!s3.objects(BUCKET, "index.html").is_empty());
 }
