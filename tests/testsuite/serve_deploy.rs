@@ -62,5 +62,12 @@ fn serve_deploy_publishes_each_change_to_s3() {
         "{}",
         s.log()
     );
+
+    // Unpublished while serve runs: the chat leaves the bucket too (issue 12).
+    p.ok(&["unpublish", "live"]);
+    wait_until("the unpublished chat gone from the bucket", || {
+        s3.objects("chats", "site/live/").is_empty()
+    });
+    assert!(!s3.objects("chats", "site/index.html").is_empty());
     s.stop();
 }
