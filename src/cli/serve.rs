@@ -108,6 +108,10 @@ impl ContinuousDeploy {
         let deployer = runtime.block_on(async {
             let deployer =
                 Deployer::connect(&target, &config.deploy, &Overrides::default()).await?;
+            deployer
+                .check()
+                .await
+                .with_context(|| format!("cannot publish to {target}: not starting"))?;
             let timing =
                 ContinuousOptions::for_deployer(&deployer, config.deploy.live_min_interval);
             let options = DeployOptions {

@@ -81,6 +81,16 @@ impl Deployer {
         }
     }
 
+    /// Checks that the target answers with these credentials (for `serve --deploy`, which must
+    /// fail at start, not at the first event).
+    pub async fn check(&self) -> Result<()> {
+        match self {
+            #[cfg(feature = "s3")]
+            Deployer::S3(d) => d.check().await,
+            Deployer::Netlify(d) => d.check().await,
+        }
+    }
+
     /// Deploys the whole of `site_dir`.
     pub async fn deploy(&self, site_dir: &Path, options: &DeployOptions) -> Result<DeployReport> {
         match self {

@@ -187,6 +187,15 @@ impl NetlifyDeployer {
         Ok(report)
     }
 
+    /// Whether the site can be read with this token (the list of files it serves), so a wrong
+    /// site id or token shows before there is anything to deploy.
+    pub async fn check(&self) -> Result<()> {
+        let url = format!("{}/api/v1/sites/{}/files", self.api, self.site_id);
+        self.json::<Vec<SiteFile>>(|| self.http.get(&url), "list the site's files")
+            .await
+            .map(drop)
+    }
+
     /// What a deploy of `local` would upload and drop, from the files the site serves now.
     async fn served_plan(&self, local: Vec<LocalFile>) -> Result<Plan> {
         let url = format!("{}/api/v1/sites/{}/files", self.api, self.site_id);

@@ -117,6 +117,20 @@ impl S3Deployer {
         format!("s3://{}/{}", self.bucket, self.prefix)
     }
 
+    /// Whether the bucket can be listed with these credentials: one request for one key, so a
+    /// wrong bucket or key shows before there is anything to deploy.
+    pub async fn check(&self) -> Result<()> {
+        self.client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&self.prefix)
+            .max_keys(1)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| self.explain(e, "list"))
+    }
+
     /// Every object under the prefix, as site files.
     pub async fn list(&self) -> Result<Vec<RemoteFile>> {
         let mut out = Vec::new();

@@ -1,6 +1,8 @@
 //! Writing parsed events into the content tree through a store [`Batch`], idempotently and
 //! without regressing what a later event did; says which build inputs changed.
 
+use std::collections::BTreeSet;
+
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
@@ -12,8 +14,8 @@ use crate::content::{Batch, ChatState, Slug, Ts, WriteOutcome};
 #[derive(Debug, Default)]
 pub struct Applied {
     pub changes: Vec<Change>,
-    /// Events for conversations no chat tracks.
-    pub untracked: usize,
+    /// The conversations of events no chat tracks (their events change nothing).
+    pub untracked: BTreeSet<String>,
     /// New messages recorded in archived chats, not published.
     pub held: Vec<(Slug, Ts)>,
 }
@@ -32,7 +34,7 @@ fn tracked(batch: &Batch<'_>, channel: &str) -> Option<Slug> {
 }
 
 /// Applies one event to the content tree through `batch`. Events for conversations no chat
-/// tracks change nothing (they count in `applied.untracked`).
+/// tracks change nothing (their conversations are noted in `applied.untracked`).
 pub fn apply(
     batch: &mut Batch<'_>,
     event: &Event,
@@ -42,7 +44,7 @@ pub fn apply(
     let slug_of = |batch: &Batch<'_>, channel: &str, applied: &mut Applied| {
         let slug = tracked(batch, channel);
         if slug.is_none() {
-            applied.untracked += 1;
+            applied.untracked.insert(channel.to_owned());
         }
         slug
     };

@@ -67,7 +67,7 @@ impl std::fmt::Debug for ServeOptions {
 pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     // The content tree and config must be readable before Slack is told anything is fine.
     let config = project.load_config()?;
-    project.open_store()?;
+    log_followed_chats(&project.open_store()?)?;
     let paths = journal::Paths::new(&project.cache_dir().join("events"));
     let recovered = journal::Journal::open(paths.clone())?;
 
@@ -135,6 +135,27 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let _ = publisher.join();
     tracing::info!("stopped");
     served
+}
+
+/// Says which chats follow which Slack conversations, so a wrong channel id shows at start
+/// rather than as silence when the event comes (issue 12).
+fn log_followed_chats(store: &crate::content::ContentStore) -> Result<()> {
+    let chats = store.load_channels()?;
+    if chats.is_empty() {
+        tracing::warn!(
+            "no chat follows a Slack conversation yet: events will be ignored until \
+             `scrollback channel add CHANNEL_ID --slug SLUG --headline \"…\"` makes one"
+        );
+    }
+    for chat in chats {
+        tracing::info!(
+            "following {} for `{}` ({})",
+            chat.settings.channel_id,
+            chat.slug,
+            chat.settings.state
+        );
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -61,6 +61,8 @@ pub struct Publisher {
     applied: Arc<AtomicU64>,
     /// Each chat's `channel.toml` stamp, as last seen.
     settings: BTreeMap<Slug, Option<Stamp>>,
+    /// Conversations whose ignored events were already reported.
+    untracked_reported: BTreeSet<String>,
     /// The last entry applied to `content/` (durably: commits sync) but not yet marked applied
     /// in the journal.
     unapplied_through: Option<u64>,
@@ -85,6 +87,7 @@ impl Publisher {
             status,
             applied,
             settings: BTreeMap::new(),
+            untracked_reported: BTreeSet::new(),
             unapplied_through: None,
         }
     }
@@ -245,11 +248,14 @@ impl Publisher {
                  (remove \"held\" from content/channels/{slug}/messages/{ts}.json to publish it)"
             );
         }
-        if applied.untracked > 0 {
-            tracing::debug!(
-                "{} event(s) for conversations no chat tracks: ignored",
-                applied.untracked
-            );
+        // Once per conversation and run: a busy workspace sends many (issue 12).
+        for channel in applied.untracked {
+            if self.untracked_reported.insert(channel.clone()) {
+                tracing::info!(
+                    "events for Slack conversation {channel} are ignored: no chat follows it \
+                     (`scrollback channel add {channel} --slug SLUG --headline \"…\"` makes one)"
+                );
+            }
         }
         tracing::debug!(
             "applied {} event(s) ({files} file(s)) in {:.1} ms",

@@ -884,3 +884,33 @@ fn an_archived_chat_records_new_messages_without_publishing_them() {
     wait_until("the deletion published", || texts(&p).len() == 1);
     s.stop();
 }
+
+/// `serve` says at start which conversations it follows, and once per conversation that it
+/// ignores the events of one no chat follows, with the command that would (issue 12).
+#[test]
+fn serve_says_what_it_follows_and_what_it_ignores() {
+    let p = live_project();
+    let s = Server::start(&p);
+    assert!(
+        s.log().contains("following C1LIVE for `live` (live)"),
+        "{}",
+        s.log()
+    );
+    for i in 0..3 {
+        let ts = format!("170000000{i}.000100");
+        assert_eq!(
+            s.post(&message(&format!("EvU{i}"), "C9OTHER", &ts, "U1", "x")),
+            200
+        );
+    }
+    wait_until("the three events applied", || {
+        s.health()["events_applied"].as_u64() == Some(3)
+    });
+    let log = s.log();
+    let notes = log
+        .matches("events for Slack conversation C9OTHER are ignored")
+        .count();
+    assert_eq!(notes, 1, "{log}");
+    assert!(log.contains("scrollback channel add C9OTHER"), "{log}");
+    s.stop();
+}

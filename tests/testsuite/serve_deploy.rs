@@ -71,3 +71,32 @@ fn serve_deploy_publishes_each_change_to_s3() {
     assert!(!s3.objects("chats", "site/index.html").is_empty());
     s.stop();
 }
+
+/// A wrong bucket fails `serve --deploy` at start, not at the first event (issue 12).
+#[test]
+fn a_deploy_target_that_does_not_answer_stops_serve_at_start() {
+    let s3 = moto();
+    let p = Project::init();
+    p.add_live_chat(CH, "live", "Live test");
+    let config = p.read("scrollback.toml");
+    p.write(
+        "scrollback.toml",
+        &format!("{config}\n[deploy]\nendpoint = \"{}\"\n", s3.endpoint()),
+    );
+    let mut env = s3.env();
+    env.push(("SLACK_SIGNING_SECRET".to_owned(), "secret".to_owned()));
+    let err = p.fails_env(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--deploy",
+            "s3://no-such-bucket/site",
+        ],
+        &env,
+    );
+    assert!(
+        err.contains("no-such-bucket") && err.contains("not starting"),
+        "{err}"
+    );
+}
