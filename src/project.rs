@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 use crate::config::{CONFIG_FILE, Config};
 use crate::content::{ContentLayout, ContentStore};
@@ -16,6 +16,28 @@ pub struct Project {
 impl Project {
     pub fn new(root: impl Into<PathBuf>) -> Project {
         Project { root: root.into() }
+    }
+
+    /// The project `start` is in: the nearest folder, `start` or one of its parents, with a
+    /// `scrollback.toml` (as Zola and Hugo find theirs). Nowhere else is a project: a command
+    /// run in the wrong folder must not write a `content/` or `site/` there (issue 12).
+    pub fn find(start: &Path) -> Result<Project> {
+        let absolute = std::path::absolute(start)
+            .with_context(|| format!("cannot resolve {}", start.display()))?;
+        if !absolute.is_dir() {
+            bail!("{} is not a folder", start.display());
+        }
+        match absolute
+            .ancestors()
+            .find(|dir| dir.join(CONFIG_FILE).is_file())
+        {
+            Some(root) => Ok(Project::new(root)),
+            None => bail!(
+                "no {CONFIG_FILE} in {} or its parents: this is not a scrollback project; run \
+                 `scrollback init` to make one here, or pass -C PROJECT",
+                absolute.display()
+            ),
+        }
     }
 
     pub fn config_path(&self) -> PathBuf {

@@ -12,7 +12,7 @@ mod serve;
 mod theme;
 mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -24,7 +24,8 @@ use scrollback::project::Project;
 #[derive(Debug, Parser)]
 #[command(name = "scrollback", version, about, long_about = None)]
 pub struct Cli {
-    /// Run on the project in DIR instead of the current folder.
+    /// Run on the project in DIR instead of the current folder (the project is the nearest
+    /// folder, DIR or a parent, with a scrollback.toml).
     #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
     /// Print only errors and the final summary.
@@ -74,14 +75,17 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let project = Project::new(cli.root.clone().unwrap_or_else(|| PathBuf::from(".")));
+    if let Command::Init(args) = cli.command {
+        return init::run(cli.root.as_deref(), args);
+    }
+    let project = Project::find(cli.root.as_deref().unwrap_or(Path::new(".")))?;
     let progress = if cli.quiet {
         ProgressMode::Quiet
     } else {
         ProgressMode::Auto
     };
     match cli.command {
-        Command::Init(args) => init::run(cli.root.as_deref(), args),
+        Command::Init(_) => unreachable!("init makes its project: handled above"),
         Command::Import(args) => import::run(&project, args, progress),
         Command::Build(args) => build::run(&project, args, progress),
         Command::Watch(args) => watch::run(&project, args),

@@ -19,6 +19,7 @@ mod faults;
 mod import;
 mod incremental;
 mod live_page;
+mod project_folder;
 mod publishing;
 mod render_export;
 mod render_peer_cases;
