@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use scrollback::content::ConversationKind;
 use scrollback::import::{ImportOptions, import};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
@@ -35,8 +36,10 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
     for skipped in &report.skipped {
         eprintln!("warning: skipped {skipped}");
     }
-    for slug in &report.new_chats {
-        eprintln!("new chat: content/channels/{slug}/");
+    if progress != ProgressMode::Quiet {
+        for (slug, _) in &report.new_chats {
+            eprintln!("new chat: content/channels/{slug}/");
+        }
     }
     println!(
         "Imported {} messages from {} conversation{} in {}: {} new, {} updated, {} unchanged; {} users{}",
@@ -48,11 +51,28 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         report.updated,
         report.unchanged,
         report.users,
-        if report.skipped.is_empty() {
-            String::new()
-        } else {
-            format!("; {} bad entries skipped", report.skipped.len())
+        match report.skipped.len() {
+            0 => String::new(),
+            1 => "; 1 bad entry skipped".to_owned(),
+            n => format!("; {n} bad entries skipped"),
         }
     );
+    let drafts: Vec<String> = report
+        .new_chats
+        .iter()
+        .filter(|(_, kind)| *kind != ConversationKind::Public)
+        .map(|(slug, kind)| format!("`{slug}` ({})", kind.in_words()))
+        .collect();
+    if !drafts.is_empty() {
+        let what = match drafts.len() {
+            1 => "1 new chat from a private conversation is a draft".to_owned(),
+            n => format!("{n} new chats from private conversations are drafts"),
+        };
+        println!(
+            "{what}, off the site: {}. Publish one, once its participants agree, with \
+             `scrollback publish SLUG --archived --private`.",
+            drafts.join(", ")
+        );
+    }
     Ok(())
 }

@@ -120,7 +120,7 @@ fn going_public(
         "`{slug}` is {}: publishing it puts its participants' names and messages on the public \
          site. Nothing was changed. If they agreed to that, run `scrollback {command} {slug} \
          --private`.",
-        kind_in_words(kind)
+        kind.in_words()
     )
 }
 
@@ -130,17 +130,8 @@ fn public_note(settings: &ChannelSettings) -> String {
         ConversationKind::Public => String::new(),
         kind => format!(
             " and public, although it is {} (--private)",
-            kind_in_words(kind)
+            kind.in_words()
         ),
-    }
-}
-
-fn kind_in_words(kind: ConversationKind) -> &'static str {
-    match kind {
-        ConversationKind::Public => "a public channel",
-        ConversationKind::Private => "a private channel",
-        ConversationKind::Dm => "a direct message",
-        ConversationKind::Mpim => "a group direct message",
     }
 }
 

@@ -68,6 +68,16 @@ impl ConversationKind {
         }
     }
 
+    /// The kind as a person says it: "a direct message".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            ConversationKind::Public => "a public channel",
+            ConversationKind::Private => "a private channel",
+            ConversationKind::Dm => "a direct message",
+            ConversationKind::Mpim => "a group direct message",
+        }
+    }
+
     /// A private conversation must never reach a public site by default.
     pub fn default_state(self) -> ChatState {
         match self {

@@ -50,7 +50,9 @@ impl Default for ImportOptions {
 #[derive(Debug, Default, Clone)]
 pub struct ImportReport {
     pub conversations: usize,
-    pub new_chats: Vec<Slug>,
+    /// Chats this import made, with the kind of conversation each comes from (private ones are
+    /// drafts, off the site).
+    pub new_chats: Vec<(Slug, ConversationKind)>,
     pub messages: usize,
     pub created: usize,
     pub updated: usize,
@@ -98,7 +100,10 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
     if !options.channels.is_empty() {
         for wanted in &options.channels {
             if !conversations.iter().any(|c| c.matches(wanted)) {
-                bail!("{label}: no conversation called {wanted:?} in this export");
+                let hint = closest(wanted, conversations.iter().map(|c| c.info.name.as_str()))
+                    .map(|name| format!("; did you mean {name:?}?"))
+                    .unwrap_or_default();
+                bail!("{label}: no conversation called {wanted:?} in this export{hint}");
             }
         }
         conversations.retain(|c| options.channels.iter().any(|w| c.matches(w)));
@@ -177,7 +182,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
             state: None,
         })?;
         if !existed {
-            report.new_chats.push(slug.clone());
+            report.new_chats.push((slug.clone(), conv.info.kind));
         }
         slugs.insert(c, slug);
     }
@@ -328,6 +333,17 @@ fn headline(conv: &Conversation, names: &HashMap<String, String>) -> String {
         }
         _ => conv.info.name.clone(),
     }
+}
+
+/// The name closest to `wanted`, if one is close enough to be a slip of the keyboard.
+fn closest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let wanted = wanted.trim_start_matches('#');
+    let within = (wanted.chars().count() / 3).clamp(1, 3);
+    names
+        .map(|name| (strsim::damerau_levenshtein(wanted, name), name))
+        .filter(|(distance, _)| *distance <= within)
+        .min()
+        .map(|(_, name)| name)
 }
 
 /// Bad entries: an error, or with `--keep-going` a note and a skip.

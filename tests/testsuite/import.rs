@@ -459,3 +459,42 @@ fn no_token_in_a_topic_purpose_or_message_reaches_content_or_site() {
         "the page says what was removed"
     );
 }
+
+/// A misspelt `--channels` name gets a suggestion; the summary says which new chats are drafts
+/// and how to publish them; `-q` keeps to the summary (issue 12).
+#[test]
+fn import_suggests_names_and_says_which_new_chats_are_drafts() {
+    let p = Project::init();
+    let export = official_export();
+    let err = p.fails(&["import", export.to_str().unwrap(), "--channels", "enriqe"]);
+    assert!(err.contains("no conversation called \"enriqe\""), "{err}");
+    assert!(err.contains("did you mean \"enrique\"?"), "{err}");
+    let err = p.fails(&["import", export.to_str().unwrap(), "--channels", "weather"]);
+    assert!(!err.contains("did you mean"), "{err}");
+
+    let (zip, _) = synthetic_export(1500, 4, 7, true);
+    let out = p.run(&["-q", "import", zip.to_str().unwrap()]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("new chat:"),
+        "-q prints only the summary: {stderr}"
+    );
+    assert!(
+        stdout.contains("2 new chats from private conversations are drafts, off the site"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`d00000001` (a direct message)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("`editors-only` (a private channel)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("scrollback publish SLUG --archived --private"),
+        "{stdout}"
+    );
+}
