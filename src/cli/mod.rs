@@ -9,6 +9,7 @@ mod import;
 mod init;
 mod lifecycle;
 mod serve;
+mod status;
 mod theme;
 mod watch;
 
@@ -57,6 +58,8 @@ pub enum Command {
     Archive(lifecycle::ArchiveArgs),
     /// Take a chat off the site (back to draft); the next deploy removes it from the target.
     Unpublish(lifecycle::UnpublishArgs),
+    /// Every chat: state, kind, messages, last message, and whether the site has it.
+    Status(status::Args),
     /// Receive Slack's Events API and publish each change within a second; also serves site/.
     Serve(serve::Args),
 }
@@ -95,6 +98,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Publish(args) => lifecycle::publish(&project, args),
         Command::Archive(args) => lifecycle::archive(&project, args),
         Command::Unpublish(args) => lifecycle::unpublish(&project, args),
+        Command::Status(args) => status::run(&project, args),
         Command::Serve(args) => serve::run(&project, args),
     }
 }

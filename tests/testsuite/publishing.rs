@@ -89,3 +89,36 @@ fn publish_chooses_live_or_archived() {
     let out = p.ok(&["publish", "one"]);
     assert!(out.contains("already published (archived)"), "{out}");
 }
+
+/// `status` lists every chat with its state, kind, messages, last message and whether the site
+/// has it: what an editor checks before a deploy (issue 12).
+#[test]
+fn status_shows_what_is_on_the_site() {
+    let (zip, manifest) = synthetic_export(1500, 4, 7, true);
+    let p = Project::init();
+    p.import(&zip);
+    p.build();
+    p.ok(&["unpublish", "general"]);
+    let out = p.ok(&["status"]);
+    let row = |slug: &str| -> Vec<String> {
+        let line = out
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(slug))
+            .unwrap_or_else(|| panic!("no row for {slug}:\n{out}"));
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(out.starts_with("CHAT"), "{out}");
+    let dm = row("d00000001");
+    assert_eq!(dm[1..3], ["draft", "direct message"], "{out}");
+    assert_eq!(dm[5], "no", "{out}");
+    let live = row("live-election-1");
+    assert_eq!(live[1..3], ["archived", "public channel"], "{out}");
+    assert_eq!(live[5], "yes", "{out}");
+    let messages = manifest["channels"]["live-election-1"]["messages"].as_u64();
+    assert_eq!(live[3], messages.unwrap().to_string(), "{out}");
+    assert!(row("general")[5].starts_with("yes (a draft"), "{out}");
+}
