@@ -172,16 +172,21 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
 /// `target/`): the config, `content/`, the active theme, the site's templates and static files.
+/// Run again each round, it watches such folders created since (a `static/` or `templates/` added
+/// while `watch` runs, issue 12) and forgets those removed, so a re-created one is watched again.
+/// Returns whether it watched a folder it did not watch before.
 fn add_watches(
     root: &Path,
     theme: &str,
     watched: &mut BTreeSet<PathBuf>,
     mut watch: impl FnMut(&Path, RecursiveMode) -> notify::Result<()>,
-) -> Result<()> {
+) -> Result<bool> {
+    watched.retain(|path| path.is_dir());
     if watched.insert(root.to_path_buf()) {
         watch(root, RecursiveMode::NonRecursive)
             .with_context(|| format!("cannot watch {}", root.display()))?;
     }
+    let mut added = false;
     for sub in [
         "content".to_owned(),
         format!("themes/{theme}"),
@@ -193,9 +198,10 @@ fn add_watches(
             watch(&path, RecursiveMode::Recursive)
                 .with_context(|| format!("cannot watch {}", path.display()))?;
             watched.insert(path);
+            added = true;
         }
     }
-    Ok(())
+    Ok(added)
 }
 
 fn rebuild_loop(
@@ -214,17 +220,18 @@ fn rebuild_loop(
     while let Ok(first) = rx.recv() {
         let mut batches = vec![first];
         gather_round(rx, &mut batches, timing);
-        let changes: BTreeSet<Change> = batches
+        let mut changes: BTreeSet<Change> = batches
             .iter()
             .flatten()
             .filter_map(|p| classify(root, theme, p))
             .collect();
+        // A folder that appeared (a new theme in the config, a `static/` made by hand): what was
+        // written into it before its watch began raised no event, so everything is looked at.
+        if add_watches(root, theme, watched, &mut watch)? {
+            changes.insert(Change::Everything);
+        }
         if changes.is_empty() {
             continue;
-        }
-        if changes.contains(&Change::Config) {
-            // A new theme or new site folders: watch them too.
-            add_watches(root, theme, watched, &mut watch)?;
         }
         builder.rebuild(&changes.into_iter().collect::<Vec<_>>());
     }

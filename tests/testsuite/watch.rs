@@ -238,3 +238,38 @@ fn the_dev_server_redirects_folders_like_serve() {
     assert_eq!(again.status, 304);
     assert_eq!(http(&addr, "GET", "/nope.html", &[], b"").status, 404);
 }
+
+/// Folders made after `watch` starts are watched too, and a removed override falls back to the
+/// theme (issue 12): a `static/` with a file, a `templates/` override, then the override gone.
+#[test]
+fn folders_made_after_watch_starts_are_watched() {
+    let (p, _watch, addr) = watched_project();
+    assert!(!p.exists("static") && !p.exists("templates"));
+
+    // mkdir, then the file: the file is written before its folder's watch can begin.
+    std::fs::create_dir_all(p.path("static/extra")).unwrap();
+    std::fs::write(p.path("static/extra/note.txt"), "made later\n").unwrap();
+    wait_until("the new static file on the site", || {
+        get(&addr, "/extra/note.txt").status == 200
+    });
+
+    std::fs::create_dir_all(p.path("templates")).unwrap();
+    let index = p.read("themes/default/templates/index.html");
+    let marker = "A local override";
+    let overridden = index.replacen(
+        "{% block content %}",
+        &format!("{{% block content %}}<p>{marker}</p>"),
+        1,
+    );
+    assert_ne!(overridden, index);
+    std::fs::write(p.path("templates/index.html"), overridden).unwrap();
+    wait_until("the override in use", || {
+        get(&addr, "/").text().contains(marker)
+    });
+
+    std::fs::remove_file(p.path("templates/index.html")).unwrap();
+    wait_until("the theme's index again", || {
+        let page = get(&addr, "/");
+        page.status == 200 && !page.text().contains(marker)
+    });
+}
