@@ -138,7 +138,7 @@ impl ContinuousDeploy {
         match Arc::try_unwrap(deployer) {
             Ok(deployer) => {
                 let status = runtime.block_on(deployer.shutdown());
-                tracing::info!("continuous deploys to {target} stopped: {status:?}");
+                tracing::info!("continuous deploys to {target} stopped after {status}");
             }
             Err(_) => tracing::warn!("continuous deploys to {target} stopped with changes pending"),
         }

@@ -74,6 +74,34 @@ pub struct ContinuousStatus {
     pub deployed_through: u64,
 }
 
+impl std::fmt::Display for ContinuousStatus {
+    /// One sentence for the log: how many deploys went out, and what is left.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        write!(f, "{} deploy{}", self.deploys, plural(self.deploys))?;
+        if self.failures > 0 {
+            write!(
+                f,
+                ", {} failed attempt{}",
+                self.failures,
+                plural(self.failures)
+            )?;
+        }
+        if self.pending > 0 {
+            write!(
+                f,
+                "; {} changed file{} not deployed",
+                self.pending,
+                plural(self.pending as u64)
+            )?;
+        }
+        if let Some(e) = &self.last_error {
+            write!(f, " (last error: {e})")?;
+        }
+        Ok(())
+    }
+}
+
 /// The handle of the background deployer. Dropping it stops the task after it has deployed
 /// what is pending; [`ContinuousDeployer::shutdown`] waits for that.
 #[derive(Debug)]
@@ -269,5 +297,28 @@ async fn run(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_is_a_sentence() {
+        let mut status = ContinuousStatus {
+            deploys: 1,
+            ..ContinuousStatus::default()
+        };
+        assert_eq!(status.to_string(), "1 deploy");
+        status.deploys = 3;
+        status.failures = 1;
+        status.pending = 2;
+        status.last_error = Some("the bucket refused the upload".into());
+        assert_eq!(
+            status.to_string(),
+            "3 deploys, 1 failed attempt; 2 changed files not deployed (last error: the bucket \
+             refused the upload)"
+        );
     }
 }
