@@ -21,8 +21,8 @@ use serde_json::Value;
 
 use crate::support::exports::{official_export, synthetic_export};
 use crate::support::project::{NO_ENV, Project, scrollback};
-use crate::support::server::{SECRET, Server};
-use crate::support::slack::{message, now, sign};
+use crate::support::server::{Server, post_signed};
+use crate::support::slack::message;
 use crate::support::wait::wait_until;
 
 /// How many kill points each test tries (`SCROLLBACK_CRASH_POINTS`, default 3).
@@ -161,18 +161,7 @@ fn send_events(addr: &str, range: std::ops::Range<usize>, acked: &AtomicUsize) {
             &format!("crash {i}"),
         )
         .to_string();
-        let ts = now().to_string();
-        let headers = [
-            ("X-Slack-Request-Timestamp", ts.clone()),
-            ("X-Slack-Signature", sign(SECRET, &ts, body.as_bytes())),
-        ];
-        match crate::support::http::try_request(
-            addr,
-            "POST",
-            "/slack/events",
-            &headers,
-            body.as_bytes(),
-        ) {
+        match post_signed(addr, body.as_bytes()) {
             Ok(r) if r.status == 200 => {
                 acked.fetch_max(i + 1, Ordering::SeqCst);
             }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::support::http::request;
 use crate::support::process::Process;
 use crate::support::project::{NO_ENV, Project, feed_messages, repo, scrollback};
-use crate::support::server::{SECRET, Server};
+use crate::support::server::{SECRET, Server, post_signed};
 use crate::support::slack::{callback, delete, edit, message, now, reaction, reply, sign};
 use crate::support::wait::wait_until;
 
@@ -499,12 +499,7 @@ fn a_burst_of_events_is_one_build() {
                     &format!("burst {i}"),
                 )
                 .to_string();
-                let ts = now().to_string();
-                let headers = [
-                    ("X-Slack-Request-Timestamp", ts.clone()),
-                    ("X-Slack-Signature", sign(SECRET, &ts, body.as_bytes())),
-                ];
-                request(&addr, "POST", "/slack/events", &headers, body.as_bytes()).status
+                post_signed(&addr, body.as_bytes()).unwrap().status
             })
         })
         .collect();

@@ -14,10 +14,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::support::http::{Response, try_request};
+use crate::support::http::Response;
 use crate::support::project::Project;
-use crate::support::server::{SECRET, Server};
-use crate::support::slack::{message, now, sign};
+use crate::support::server::{Server, post_signed, signed_headers};
+use crate::support::slack::message;
 use crate::support::wait::wait_until;
 
 const CH: &str = "C1ABUSE";
@@ -29,16 +29,6 @@ const SLOW_HEADER_CONNECTIONS: usize = 100;
 const STALLED_BODY_CLIENTS: usize = 300;
 /// Just under `serve`'s 1 MiB cap, so each one is a body the server has to hold to check.
 const STALLED_BODY_BYTES: usize = (1 << 20) - 1;
-
-/// Headers Slack would send with `body` now: well-formed, fresh, and matching only that body.
-fn signed(body: &[u8]) -> Vec<(&'static str, String)> {
-    let ts = now().to_string();
-    vec![
-        ("Content-Type", "application/json".to_owned()),
-        ("X-Slack-Request-Timestamp", ts.clone()),
-        ("X-Slack-Signature", sign(SECRET, &ts, body)),
-    ]
-}
 
 /// What the hostile clients saw, for the assertions at the end.
 #[derive(Default)]
@@ -62,13 +52,7 @@ fn deliver(addr: &str, i: usize) -> u32 {
     let mut tries = 0;
     loop {
         tries += 1;
-        let answer = try_request(
-            addr,
-            "POST",
-            "/slack/events",
-            &signed(body.as_bytes()),
-            body.as_bytes(),
-        );
+        let answer = post_signed(addr, body.as_bytes());
         match answer {
             Ok(Response { status: 200, .. }) => return tries,
             Ok(Response { status: 503, .. }) | Err(_) if tries < 200 => {
@@ -124,7 +108,7 @@ fn stalled_body(addr: String, done: Arc<AtomicBool>, seen: Arc<Seen>) -> JoinHan
                 "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n",
                 STALLED_BODY_BYTES + 1
             );
-            for (k, v) in signed(b"a body this request never finishes") {
+            for (k, v) in signed_headers(b"a body this request never finishes") {
                 head.push_str(&format!("{k}: {v}\r\n"));
             }
             head.push_str("\r\n");
@@ -162,7 +146,7 @@ fn oversized(addr: String, done: Arc<AtomicBool>, seen: Arc<Seen>) -> JoinHandle
                     .set_read_timeout(Some(Duration::from_secs(60)))
                     .unwrap();
                 let mut head = request;
-                for (k, v) in signed(b"{}") {
+                for (k, v) in signed_headers(b"{}") {
                     head.push_str(&format!("{k}: {v}\r\n"));
                 }
                 head.push_str("\r\n");

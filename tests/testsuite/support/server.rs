@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 
 use serde_json::Value;
 
-use super::http::{Response, get, request};
+use super::http::{Response, get, request, try_request};
 use super::process::Process;
 use super::project::{NO_ENV, Project, scrollback};
 use super::slack::{now, sign};
@@ -14,6 +14,23 @@ use super::wait::wait_until;
 
 /// The signing secret every test server uses.
 pub const SECRET: &str = "test-signing-secret-8f742231b10e";
+
+/// The headers Slack would send with `body` now: a fresh timestamp and its signature with
+/// [`SECRET`].
+pub fn signed_headers(body: &[u8]) -> Vec<(&'static str, String)> {
+    let ts = now().to_string();
+    vec![
+        ("Content-Type", "application/json".to_owned()),
+        ("X-Slack-Request-Timestamp", ts.clone()),
+        ("X-Slack-Signature", sign(SECRET, &ts, body)),
+    ]
+}
+
+/// One signed POST of `body` to `/slack/events` at `addr`, on a new connection; an error if the
+/// server cannot be reached or gives no HTTP answer.
+pub fn post_signed(addr: &str, body: &[u8]) -> Result<Response, String> {
+    try_request(addr, "POST", "/slack/events", &signed_headers(body), body)
+}
 
 /// A running `scrollback serve`, killed on drop.
 pub struct Server {
@@ -71,12 +88,7 @@ impl Server {
 
     /// POSTs bytes, signed, with extra headers.
     pub fn post_raw(&self, body: &[u8], extra: &[(&str, String)]) -> Response {
-        let ts = now().to_string();
-        let mut headers = vec![
-            ("Content-Type", "application/json".to_owned()),
-            ("X-Slack-Request-Timestamp", ts.clone()),
-            ("X-Slack-Signature", sign(SECRET, &ts, body)),
-        ];
+        let mut headers = signed_headers(body);
         headers.extend(extra.iter().cloned());
         request(&self.addr, "POST", "/slack/events", &headers, body)
     }
