@@ -5,23 +5,13 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::content::{ChannelDescription, ContentStore, MessageRecord, SlackChannelInfo, Ts};
+use crate::content::{ChannelDescription, ContentStore, MessageRecord, Ts};
 
 /// A store at `dir/name` with chat `live` for C1 holding message `1700000010.000000`
 /// ("original"), and that message's file.
 fn store_with_a_message(dir: &Path, name: &str) -> (ContentStore, PathBuf) {
     let mut store = ContentStore::open(&dir.join(name), &dir.join("staging")).unwrap();
-    let channel = ChannelDescription {
-        channel_id: "C1".into(),
-        slack: SlackChannelInfo {
-            name: "live".into(),
-            ..Default::default()
-        },
-        slug: None,
-        headline: None,
-        description: None,
-        state: None,
-    };
+    let channel = ChannelDescription::for_tests("C1", "live");
     let mut batch = store.begin().unwrap();
     let slug = batch.ensure_channel(&channel).unwrap();
     let original = json!({"ts": "1700000010.000000", "user": "U1", "text": "original"});

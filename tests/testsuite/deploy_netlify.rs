@@ -59,33 +59,7 @@ fn uploads_only_required_files_retries_a_429_and_waits_for_ready() {
     assert_eq!(fake.lock().unwrap().created.len(), 2);
 
     // One message changed: only the files that changed are uploaded.
-    let before = p.snapshot("site");
-    let dir = p.path("content/channels/enrique/messages");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    let (rel, mut message) = names
-        .iter()
-        .rev()
-        .map(|n| format!("content/channels/enrique/messages/{n}"))
-        .map(|rel| {
-            let m: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
-            (rel, m)
-        })
-        .find(|(_, m)| m["slack"]["subtype"].is_null())
-        .unwrap();
-    message["slack"]["text"] = serde_json::Value::from("Corrected.");
-    p.write(&rel, &serde_json::to_string_pretty(&message).unwrap());
-    p.build();
-    let after = p.snapshot("site");
-    let mut changed: Vec<String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, _)| k.clone())
-        .collect();
-    changed.sort();
+    let changed = p.correct_a_message("enrique", "Corrected.");
     let dry = deploy(&p, &api, &["--dry-run"]);
     let mut planned = dry_lines(&dry, "upload");
     planned.sort();

@@ -115,37 +115,9 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     let (p, s3) = built();
     s3.make_bucket(BUCKET);
     deploy(&p, &s3, "s3://chats", &[]);
-    let before = p.snapshot("site");
 
     // Edit one message of one chat in the content tree and rebuild with the real binary.
-    let dir = p.path("content/channels/enrique/messages");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    names.sort();
-    let (rel, mut message) = names
-        .iter()
-        .rev()
-        .map(|n| format!("content/channels/enrique/messages/{n}"))
-        .map(|rel| {
-            let m: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
-            (rel, m)
-        })
-        .find(|(_, m)| {
-            m["slack"]["subtype"].is_null()
-                && m["slack"]["text"].as_str().is_some_and(|t| t.len() > 3)
-        })
-        .expect("a plain message in enrique");
-    message["slack"]["text"] = serde_json::Value::from("An edited message, corrected by the desk");
-    p.write(&rel, &serde_json::to_string_pretty(&message).unwrap());
-    p.build();
-    let after = p.snapshot("site");
-    let changed: Vec<&String> = after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(*v))
-        .map(|(k, _)| k)
-        .collect();
+    let changed = p.correct_a_message("enrique", "An edited message, corrected by the desk");
     assert!(!changed.is_empty());
 
     let endpoint = s3.endpoint();
@@ -156,8 +128,7 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     let planned = dry_lines(&dry, "upload");
     let mut planned_sorted = planned.clone();
     planned_sorted.sort();
-    let changed_sorted: Vec<String> = changed.iter().map(|s| (*s).clone()).collect();
-    assert_eq!(planned_sorted, changed_sorted, "{dry}");
+    assert_eq!(planned_sorted, changed, "{dry}");
     assert!(
         planned
             .iter()
@@ -174,8 +145,9 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert_eq!(count(&out, "uploaded"), changed.len(), "{out}");
     let remote = s3.objects(BUCKET, "");
+    let after = p.snapshot("site");
     for path in &changed {
-        assert_eq!(remote[*path].0, md5_hex(&after[*path]), "{path}");
+        assert_eq!(remote[path].0, md5_hex(&after[path]), "{path}");
     }
 }
 

@@ -27,6 +27,25 @@ pub struct ChannelDescription {
     pub state: Option<ChatState>,
 }
 
+impl ChannelDescription {
+    /// A public channel `name` with id `channel_id`, everything else left to the defaults: the
+    /// chat unit tests work on.
+    #[cfg(test)]
+    pub(crate) fn for_tests(channel_id: &str, name: &str) -> ChannelDescription {
+        ChannelDescription {
+            channel_id: channel_id.into(),
+            slack: SlackChannelInfo {
+                name: name.into(),
+                ..Default::default()
+            },
+            slug: None,
+            headline: None,
+            description: None,
+            state: None,
+        }
+    }
+}
+
 impl Batch<'_> {
     /// Finds or creates the chat for a conversation. An existing chat keeps its editorial
     /// settings; only its `[slack]` table is refreshed.

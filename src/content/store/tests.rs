@@ -3,20 +3,8 @@
 use super::*;
 use serde_json::json;
 
-use crate::content::SlackChannelInfo;
-
 fn live_channel() -> ChannelDescription {
-    ChannelDescription {
-        channel_id: "C1".into(),
-        slack: SlackChannelInfo {
-            name: "live".into(),
-            ..Default::default()
-        },
-        slug: None,
-        headline: None,
-        description: None,
-        state: None,
-    }
+    ChannelDescription::for_tests("C1", "live")
 }
 
 fn message(ts: &str, text: &str) -> Map<String, Value> {

@@ -196,6 +196,41 @@ impl Project {
         snapshot(&fresh.path().join("site"))
     }
 
+    /// Edits the text of the latest plain message of `chat` in the content tree, rebuilds, and
+    /// returns the site files that changed (sorted): what a deploy must upload, and only that.
+    pub fn correct_a_message(&self, chat: &str, text: &str) -> Vec<String> {
+        let before = self.snapshot("site");
+        let dir = self.path(&format!("content/channels/{chat}/messages"));
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        let (rel, mut message) = names
+            .iter()
+            .rev()
+            .map(|n| format!("content/channels/{chat}/messages/{n}"))
+            .map(|rel| {
+                let m: Value = serde_json::from_str(&self.read(&rel)).unwrap();
+                (rel, m)
+            })
+            .find(|(_, m)| {
+                m["slack"]["subtype"].is_null()
+                    && m["slack"]["text"].as_str().is_some_and(|t| t.len() > 3)
+            })
+            .unwrap_or_else(|| panic!("no plain message in {chat}"));
+        message["slack"]["text"] = Value::from(text);
+        self.write(&rel, &serde_json::to_string_pretty(&message).unwrap());
+        self.build();
+        let after = self.snapshot("site");
+        // BTreeMap keys: already sorted.
+        after
+            .iter()
+            .filter(|(k, v)| before.get(*k) != Some(*v))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     pub fn count_files(&self, rel: &str, ext: &str) -> usize {
         self.snapshot(rel)
             .keys()
