@@ -188,16 +188,7 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     assert!(!s3.objects(BUCKET, "").contains_key("enrique/feed.json"));
 
     // A file that is no chat's stays without --delete; --delete removes it.
-    runtime()
-        .block_on(
-            s3.client()
-                .put_object()
-                .bucket(BUCKET)
-                .key("stray.html")
-                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"old"))
-                .send(),
-        )
-        .unwrap();
+    s3.put(BUCKET, "stray.html", b"old");
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert!(out.contains("--delete removes them"), "{out}");
     assert!(s3.objects(BUCKET, "").contains_key("stray.html"));
@@ -206,19 +197,9 @@ fn delete_removes_what_site_no_longer_has_and_the_guard_stops_mass_deletion() {
     assert!(!s3.objects(BUCKET, "").contains_key("stray.html"));
 
     // Other things in the bucket under the same prefix: --delete would remove most of it.
-    let rt = runtime();
-    let client = s3.client();
     let foreign = 2 * p.snapshot("site").len() + 10;
     for i in 0..foreign {
-        rt.block_on(
-            client
-                .put_object()
-                .bucket(BUCKET)
-                .key(format!("other-app/file-{i}.txt"))
-                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"keep me"))
-                .send(),
-        )
-        .unwrap();
+        s3.put(BUCKET, &format!("other-app/file-{i}.txt"), b"keep me");
     }
     let endpoint = s3.endpoint();
     let err = p.fails_env(
@@ -250,15 +231,7 @@ fn an_interrupted_deploy_is_finished_by_running_it_again() {
         rt.block_on(client.delete_object().bucket(BUCKET).key(key).send())
             .unwrap();
     }
-    rt.block_on(
-        client
-            .put_object()
-            .bucket(BUCKET)
-            .key("enrique/feed.json")
-            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"old"))
-            .send(),
-    )
-    .unwrap();
+    s3.put(BUCKET, "enrique/feed.json", b"old");
     let out = deploy(&p, &s3, "s3://chats", &[]);
     assert_eq!(count(&out, "uploaded"), 4, "{out}");
     assert_eq!(s3.objects(BUCKET, "").len(), p.snapshot("site").len());
@@ -308,16 +281,7 @@ fn an_unpublished_chat_leaves_the_bucket_on_the_next_deploy() {
     deploy(&p, &s3, "s3://chats", &[]);
     let chat_files = s3.objects(BUCKET, "enrique/").len();
     assert!(chat_files >= 3);
-    runtime()
-        .block_on(
-            s3.client()
-                .put_object()
-                .bucket(BUCKET)
-                .key("notes.txt")
-                .body(aws_sdk_s3::primitives::ByteStream::from_static(b"kept"))
-                .send(),
-        )
-        .unwrap();
+    s3.put(BUCKET, "notes.txt", b"kept");
 
     let out = p.ok(&["unpublish", "enrique"]);
     assert!(out.contains("now a draft"), "{out}");

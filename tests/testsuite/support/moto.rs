@@ -126,6 +126,20 @@ impl Moto {
             .unwrap();
     }
 
+    /// Puts an object directly, as another tool (or a half-finished deploy) would have.
+    pub fn put(&self, bucket: &str, key: &str, body: &'static [u8]) {
+        runtime()
+            .block_on(
+                self.client()
+                    .put_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .body(aws_sdk_s3::primitives::ByteStream::from_static(body))
+                    .send(),
+            )
+            .unwrap();
+    }
+
     /// Every object of `bucket` under `prefix` as key → (etag, size).
     pub fn objects(&self, bucket: &str, prefix: &str) -> BTreeMap<String, (String, i64)> {
         let rt = runtime();
