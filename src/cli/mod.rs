@@ -104,7 +104,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn init_logging(quiet: bool) {
-    let default = if quiet { "warn" } else { "info" };
+    let level = if quiet { "warn" } else { "info" };
+    // The AWS SDK logs its own retries and fallbacks (an instance-metadata region lookup that
+    // fails on every machine outside EC2) as warnings with debug dumps; the deploy error says
+    // what matters in a sentence. SCROLLBACK_LOG=aws_config=debug brings them back.
+    let default = format!("{level},aws_config=error,aws_smithy_runtime=error,aws_runtime=error");
     let filter = tracing_subscriber::EnvFilter::try_from_env("SCROLLBACK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()

@@ -12,10 +12,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
+use aws_config::environment::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use base64::Engine as _;
@@ -70,6 +73,15 @@ impl S3Deployer {
         );
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
+        } else if settings.endpoint.is_some() {
+            // A custom endpoint (MinIO, R2, moto) has no instance metadata service: asking it for
+            // a region only times out and logs warnings. Environment, then profile, then the
+            // us-east-1 every S3-compatible store accepts.
+            loader = loader.region(
+                RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                    .or_else(ProfileFileRegionProvider::new())
+                    .or_else(Region::new("us-east-1")),
+            );
         }
         if let Some(endpoint) = &settings.endpoint {
             loader = loader.endpoint_url(endpoint.clone());
@@ -347,7 +359,7 @@ impl S3Deployer {
     {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let code = err.code().unwrap_or_default().to_owned();
-        let detail = DisplayErrorContext(&err).to_string();
+        let detail = sdk_error_text(&err);
         let bucket = &self.bucket;
         let place = &self.place;
         let advice = match (&err, code.as_str(), status) {
@@ -392,6 +404,41 @@ impl S3Deployer {
     }
 }
 
+/// What went wrong with a request, in words: S3's own code and message for an answer, the chain
+/// of causes for a request that never got one. `DisplayErrorContext` would append the SDK's debug
+/// structures (headers, body bytes, extension type names), which tell a user nothing (issue 12).
+fn sdk_error_text<E>(err: &SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let SdkError::ServiceError(service) = err {
+        let status = service.raw().status().as_u16();
+        let e = service.err();
+        return match (e.code(), e.message()) {
+            (Some(code), Some(message)) => format!("S3 answered {status} {code}: {message}"),
+            (Some(code), None) => format!("S3 answered {status} {code}"),
+            (None, Some(message)) => format!("S3 answered {status}: {message}"),
+            (None, None) => format!("S3 answered {status} without an error code"),
+        };
+    }
+    error_chain_text(err)
+}
+
+/// An error and its causes joined with ": ", each cause once: the SDK's layers often repeat the
+/// message of the layer below.
+fn error_chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
+}
+
 /// The MD5 an ETag stands for, when it is a plain one: `"<32 hex>"`. Multipart ETags
 /// (`"<hex>-<parts>"`) and others are not content MD5s.
 fn plain_etag(etag: &str) -> Option<String> {
@@ -411,5 +458,16 @@ mod tests {
         );
         assert_eq!(plain_etag("\"5d41402abc4b2a76b9719d911017c592-3\""), None);
         assert_eq!(plain_etag(""), None);
+    }
+
+    #[test]
+    fn error_chains_read_as_one_line_without_repeats() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let wrapped = anyhow::Error::new(io).context("tcp connect error");
+        let err: &(dyn std::error::Error + 'static) = wrapped.as_ref();
+        assert_eq!(
+            error_chain_text(err),
+            "tcp connect error: connection refused"
+        );
     }
 }

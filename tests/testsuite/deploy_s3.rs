@@ -250,6 +250,8 @@ fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
         "{err}"
     );
     assert!(err.contains(&endpoint), "{err}");
+    assert!(err.contains("S3 answered 404 NoSuchBucket"), "{err}");
+    assert_no_sdk_dump(&err);
 
     // Nothing listens on this port, and no other test's server can take it meanwhile.
     let (_reserved, dead) = refused_address();
@@ -257,6 +259,8 @@ fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
     let err = p.fails_env(&["deploy", "s3://chats", "--endpoint", &dead], &s3.env());
     assert!(err.contains("cannot reach the S3 endpoint"), "{err}");
     assert!(err.contains(&dead), "{err}");
+    assert!(err.contains("Connection refused"), "{err}");
+    assert_no_sdk_dump(&err);
 
     let err = p.fails_env(&["deploy", "ftp://x"], &s3.env());
     assert!(err.contains("s3://BUCKET/PATH or netlify"), "{err}");
@@ -269,6 +273,44 @@ fn missing_bucket_bad_endpoint_and_no_site_give_clear_errors() {
         &s3.env(),
     );
     assert!(err.contains("scrollback build"), "{err}");
+}
+
+/// Without credentials the SDK falls back to the instance metadata service; outside EC2 that
+/// fails, and the user must read one sentence saying what to set, not the SDK's warnings with
+/// debug dumps of each attempt (issue 12).
+#[test]
+fn no_credentials_is_one_sentence_without_sdk_warnings() {
+    let (p, s3) = built();
+    let endpoint = s3.endpoint();
+    let (_reserved, imds) = refused_address();
+    let env: Vec<(String, String)> = s3
+        .env()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .filter(|(k, _)| k != "AWS_REGION" && k != "AWS_EC2_METADATA_DISABLED")
+        .chain([(
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT".to_owned(),
+            format!("http://{imds}"),
+        )])
+        .collect();
+    let err = p.fails_env(&["deploy", "s3://chats", "--endpoint", &endpoint], &env);
+    assert!(err.contains("no AWS credentials were found"), "{err}");
+    assert!(err.contains("AWS_ACCESS_KEY_ID"), "{err}");
+    assert!(!err.contains("WARN"), "{err}");
+    assert_no_sdk_dump(&err);
+}
+
+/// The SDK's `Debug` output (what `DisplayErrorContext` appends) is no message for a person.
+fn assert_no_sdk_dump(err: &str) {
+    for dump in [
+        "ServiceError(",
+        "SdkBody",
+        "Extensions",
+        "ErrorMetadata",
+        "DispatchFailure(",
+    ] {
+        assert!(!err.contains(dump), "{dump} in:\n{err}");
+    }
 }
 
 /// An unpublished chat leaves the bucket on the next deploy, `--delete` or not: a chat published
