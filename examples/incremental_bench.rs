@@ -55,14 +55,22 @@ fn main() -> anyhow::Result<()> {
 
     let theme = project.themes_dir().join("default");
     let css = theme.join("static/assets/style.css");
+    let css_change = Change::Static("themes/default/static/assets/style.css".to_owned());
     edit(
         &css,
         |s| format!("{s}\n.bench {{ color: red }}\n"),
-        || measure(&mut builder, "(b) one edited stylesheet", &[Change::Static]),
+        || {
+            measure(
+                &mut builder,
+                "(b) one edited stylesheet",
+                std::slice::from_ref(&css_change),
+            )
+        },
     )?;
-    builder.build(&[Change::Static])?;
+    builder.build(&[css_change])?;
 
     let chat = theme.join("templates/chat.html");
+    let chat_change = Change::Theme("themes/default/templates/chat.html".to_owned());
     edit(
         &chat,
         |s| s.replace("Chat archive", "Chat archive (bench)"),
@@ -70,11 +78,11 @@ fn main() -> anyhow::Result<()> {
             measure(
                 &mut builder,
                 "(c) one edited chat template",
-                &[Change::Theme],
+                std::slice::from_ref(&chat_change),
             )
         },
     )?;
-    builder.build(&[Change::Theme])?;
+    builder.build(&[chat_change])?;
     Ok(())
 }
 

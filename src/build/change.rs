@@ -16,10 +16,12 @@ pub enum Change {
     Everything,
     /// `scrollback.toml`.
     Config,
-    /// A template or `theme.toml` of the theme, or a template of the site.
-    Theme,
-    /// A static file of the theme or the site (stylesheets, scripts, images).
-    Static,
+    /// A template or `theme.toml` of the theme, or a template of the site: its path in the
+    /// project, so a rebuild line names the template that broke it.
+    Theme(String),
+    /// A static file of the theme or the site (stylesheets, scripts, images), by its path in the
+    /// project.
+    Static(String),
     /// `content/users/<id>.json`.
     User(String),
     /// A chat's `channel.toml`, or the chat folder itself (created or removed).
@@ -36,8 +38,11 @@ impl std::fmt::Display for Change {
         match self {
             Change::Everything => f.write_str("everything"),
             Change::Config => f.write_str("config"),
-            Change::Theme => f.write_str("template"),
-            Change::Static => f.write_str("static file"),
+            Change::Theme(path) if path.ends_with("theme.toml") => {
+                write!(f, "theme settings {path}")
+            }
+            Change::Theme(path) => write!(f, "template {path}"),
+            Change::Static(path) => write!(f, "static file {path}"),
             Change::User(id) => write!(f, "user {id}"),
             Change::Chat(slug) => write!(f, "chat {slug}"),
             Change::Message(slug, ts) => write!(f, "message {slug}/{ts}"),
@@ -85,8 +90,8 @@ impl ChangeSet {
         for change in changes {
             match change {
                 Change::Everything => set.everything = true,
-                Change::Config | Change::Theme => set.inputs = true,
-                Change::Static => set.statics = true,
+                Change::Config | Change::Theme(_) => set.inputs = true,
+                Change::Static(_) => set.statics = true,
                 Change::Assets => set.assets = true,
                 Change::User(id) => {
                     set.users.insert(id.clone());
@@ -121,8 +126,9 @@ mod tests {
     #[test]
     fn everything_is_asked_for_by_name_or_forced_by_a_recheck() {
         assert!(ChangeSet::new(&[Change::Everything], false).everything);
-        assert!(ChangeSet::new(&[Change::Static], true).everything);
-        assert!(!ChangeSet::new(&[Change::Static], false).everything);
+        let css = Change::Static("static/site.css".into());
+        assert!(ChangeSet::new(std::slice::from_ref(&css), true).everything);
+        assert!(!ChangeSet::new(&[css], false).everything);
         assert_eq!(ChangeSet::new(&[], false), ChangeSet::default());
     }
 
@@ -131,13 +137,13 @@ mod tests {
         let changes = [
             Change::Config,
             Change::Message(slug("a"), ts("1.000001")),
-            Change::Static,
+            Change::Static("static/site.css".into()),
             Change::User("U1".into()),
             Change::Assets,
         ];
         assert_eq!(
             describe(&changes),
-            "config, message a/1.000001, static file, 2 more"
+            "config, message a/1.000001, static file static/site.css, 2 more"
         );
     }
 
@@ -145,7 +151,7 @@ mod tests {
     fn changes_are_grouped_by_what_they_make_the_builder_look_at() {
         let set = ChangeSet::new(
             &[
-                Change::Theme,
+                Change::Theme("templates/chat.html".into()),
                 Change::Message(slug("a"), ts("1.000001")),
                 Change::Message(slug("a"), ts("1.000002")),
                 Change::Message(slug("a"), ts("1.000001")),

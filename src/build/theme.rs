@@ -162,7 +162,8 @@ impl Theme {
             Some(src) => {
                 let text = String::from_utf8(src.read()?)
                     .with_context(|| format!("{} is not UTF-8", src.describe()))?;
-                toml::from_str(&text).with_context(|| format!("in {}", src.describe()))?
+                crate::config::parse_toml(&text)
+                    .with_context(|| format!("in {}", src.describe()))?
             }
             None => ThemeManifest::default(),
         };
@@ -180,8 +181,9 @@ impl Theme {
         }
         // Parse the templates as written first, so errors name the lines designers see.
         let mut tera = new_tera();
+        let texts: BTreeMap<String, String> = sources.iter().cloned().collect();
         tera.add_raw_templates(sources.clone())
-            .map_err(|e| template_error(e, &templates))?;
+            .map_err(|e| template_error(e, &templates, &texts))?;
         let mut minified = Vec::with_capacity(sources.len());
         let mut unsafe_template = None;
         for (name, text) in &sources {
@@ -203,7 +205,7 @@ impl Theme {
             (None, Err(e)) => {
                 tracing::info!(
                     "templates cannot be minified as templates: {}",
-                    template_error(e, &templates)
+                    template_error(e, &templates, &texts)
                 );
                 true
             }
@@ -212,7 +214,7 @@ impl Theme {
             tera = fast;
         }
         Ok(Theme {
-            sources: sources.into_iter().collect(),
+            sources: texts,
             tera,
             minify_output,
             manifest,
@@ -321,27 +323,109 @@ fn collect(dir: &Path, into: &mut BTreeMap<String, Source>) -> Result<()> {
     Ok(())
 }
 
-/// Tera's errors name the template; this adds the file it came from.
-pub fn template_error(e: tera::Error, templates: &BTreeMap<String, Source>) -> anyhow::Error {
-    let mut msg = String::new();
+/// Tera's errors name the template; this adds the file it came from and, for errors found while
+/// rendering (which tera reports without a position), the line that holds the name it could not
+/// resolve. Tera nests the same failure once per template on the way (`chat.html` including
+/// `message.html`): each message is kept once.
+pub fn template_error(
+    e: tera::Error,
+    templates: &BTreeMap<String, Source>,
+    sources: &BTreeMap<String, String>,
+) -> anyhow::Error {
+    let mut messages: Vec<String> = Vec::new();
     let mut cur: Option<&dyn std::error::Error> = Some(&e);
     while let Some(err) = cur {
-        if !msg.is_empty() {
-            msg.push_str(": ");
+        let text = err.to_string();
+        if !messages.iter().any(|m| m.contains(&text)) {
+            messages.push(text);
         }
-        msg.push_str(&err.to_string());
         cur = err.source();
     }
+    let msg = messages.join(": ");
+    // The template the failure happened in: the last one named, innermost first.
+    let culprit = messages
+        .iter()
+        .rev()
+        .find_map(|m| last_template_named(m, templates));
+    let place = match culprit {
+        Some(name) if !msg.contains(" --> ") => {
+            let lines = sources
+                .get(name)
+                .map(|text| lines_naming(text, &messages))
+                .unwrap_or_default();
+            match lines.as_slice() {
+                [] => format!(" in {name}"),
+                [one] => format!(" in {name} line {one}"),
+                many => format!(
+                    " in {name} lines {}",
+                    many.iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        _ => String::new(),
+    };
+    let mut text = format!("template error{place}: {msg}");
     let files: Vec<String> = templates
         .iter()
         .filter(|(name, _)| msg.contains(&format!("'{name}'")))
         .map(|(name, src)| format!("{name} is {}", src.describe()))
         .collect();
-    if files.is_empty() {
-        anyhow::anyhow!("template error: {msg}")
-    } else {
-        anyhow::anyhow!("template error: {msg}\n({})", files.join("; "))
+    if !files.is_empty() {
+        text.push_str(&format!("\n({})", files.join("; ")));
     }
+    if msg.contains("not found in context") {
+        text.push_str(
+            "\n(THEMES.md lists what each template receives; a value that may be missing needs {% if … %} or `| default(value=\"\")`)",
+        );
+    }
+    anyhow::anyhow!(text)
+}
+
+/// The template a tera message names last (`... while rendering 'message.html'`).
+fn last_template_named<'a>(
+    message: &str,
+    templates: &'a BTreeMap<String, Source>,
+) -> Option<&'a str> {
+    templates
+        .keys()
+        .filter_map(|name| message.rfind(&format!("'{name}'")).map(|at| (at, name)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, name)| name.as_str())
+}
+
+/// The lines (1-based, at most three) of `text` holding what a message quotes: the variable,
+/// filter, function or test tera could not resolve (`Variable \`a.b\` not found`, `Filter 'f'
+/// not found`).
+fn lines_naming(text: &str, messages: &[String]) -> Vec<usize> {
+    let quoted = |m: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for quote in ['`', '\''] {
+            let mut parts = m.split(quote);
+            parts.next();
+            while let (Some(inside), Some(_)) = (parts.next(), parts.next()) {
+                out.push(inside.to_owned());
+            }
+            // An odd last part is after the final quote: not quoted.
+        }
+        out
+    };
+    let Some(needle) = messages
+        .iter()
+        .rev()
+        .flat_map(|m| quoted(m))
+        .find(|q| !q.is_empty() && !q.ends_with(".html") && !q.contains(' '))
+    else {
+        return Vec::new();
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains(needle.as_str()))
+        .map(|(i, _)| i + 1)
+        .take(3)
+        .collect()
 }
 
 /// `{{ bytes | filesize }}`: "1.2 MB". (Tera's own `filesizeformat` needs a heavier build.)

@@ -4,6 +4,9 @@
 //! newsroom's deadline (a misspelt `comment_tag`, say) would publish what should stay private.
 
 pub mod deploy;
+mod toml_file;
+
+pub use toml_file::parse_toml;
 
 use std::path::Path;
 
@@ -124,7 +127,7 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text)?;
+        let config: Config = parse_toml(text)?;
         config.validate()?;
         Ok(config)
     }

@@ -127,7 +127,7 @@ pub struct ChannelSettings {
 
 impl ChannelSettings {
     pub fn parse(text: &str, path: &Path) -> Result<ChannelSettings> {
-        toml::from_str(text)
+        crate::config::parse_toml(text)
             .with_context(|| format!("{} is not a valid channel file", path.display()))
     }
 

@@ -14,13 +14,14 @@ use crate::content::layout::plain_parts;
 pub fn classify(root: &Path, theme: &str, path: &Path) -> Option<Change> {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let parts = plain_parts(rel)?;
+    let named = || parts.join("/");
     match parts.as_slice() {
         [file] if *file == CONFIG_FILE => Some(Change::Config),
-        ["templates", ..] => Some(Change::Theme),
-        ["static", _, ..] => Some(Change::Static),
+        ["templates", ..] => Some(Change::Theme(named())),
+        ["static", _, ..] => Some(Change::Static(named())),
         ["themes", t, rest @ ..] if *t == theme => match rest {
-            ["theme.toml"] | ["templates", ..] => Some(Change::Theme),
-            ["static", _, ..] => Some(Change::Static),
+            ["theme.toml"] | ["templates", ..] => Some(Change::Theme(named())),
+            ["static", _, ..] => Some(Change::Static(named())),
             _ => None,
         },
         ["content", ..] => {
@@ -78,17 +79,25 @@ mod tests {
 
     #[test]
     fn theme_changes() {
+        let theme = |p: &str| Some(Change::Theme(p.to_owned()));
+        let statics = |p: &str| Some(Change::Static(p.to_owned()));
         assert_eq!(
             kind("/p/themes/default/templates/chat.html"),
-            Some(Change::Theme)
+            theme("themes/default/templates/chat.html")
         );
-        assert_eq!(kind("/p/themes/default/theme.toml"), Some(Change::Theme));
-        assert_eq!(kind("/p/templates/message.html"), Some(Change::Theme));
+        assert_eq!(
+            kind("/p/themes/default/theme.toml"),
+            theme("themes/default/theme.toml")
+        );
+        assert_eq!(
+            kind("/p/templates/message.html"),
+            theme("templates/message.html")
+        );
         assert_eq!(
             kind("/p/themes/default/static/assets/style.css"),
-            Some(Change::Static)
+            statics("themes/default/static/assets/style.css")
         );
-        assert_eq!(kind("/p/static/logo.png"), Some(Change::Static));
+        assert_eq!(kind("/p/static/logo.png"), statics("static/logo.png"));
         assert_eq!(kind("/p/scrollback.toml"), Some(Change::Config));
         assert_eq!(kind("scrollback.toml"), Some(Change::Config));
     }

@@ -237,8 +237,37 @@ fn template_and_config_errors_name_the_file_and_key() {
     p.import(&official_export());
     p.write("templates/chat.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ messages | nosuchfilter }}\n{% endblock content %}");
     let err = p.fails(&["build"]);
-    assert!(err.contains("chat.html"), "{err}");
+    assert!(err.contains("in chat.html line 3"), "{err}");
+    assert!(err.contains("nosuchfilter"), "{err}");
     std::fs::remove_file(p.path("templates/chat.html")).unwrap();
+
+    // Found while rendering an included template: tera gives no position, the error still
+    // names the line, once (issue 12).
+    let message = p.read("themes/default/templates/message.html");
+    let broken = message.replacen("</header>", "</header>\n{{ message.author_nmae }}", 1);
+    let line = 1 + broken
+        .lines()
+        .position(|l| l.contains("author_nmae"))
+        .unwrap();
+    p.write("templates/message.html", &broken);
+    let err = p.fails(&["build"]);
+    assert!(
+        err.contains(&format!("in message.html line {line}")),
+        "{err}"
+    );
+    assert_eq!(err.matches("author_nmae").count(), 1, "{err}");
+    assert!(
+        err.contains(&p.path("templates/message.html").display().to_string()),
+        "{err}"
+    );
+    std::fs::remove_file(p.path("templates/message.html")).unwrap();
+
+    p.write("scrollback.toml", "title = \"x\"\npage_size = \"ten\"\n");
+    let err = p.fails(&["build"]);
+    assert!(err.contains("line 2") && err.contains("page_size"), "{err}");
+    assert!(err.contains("expected a whole number"), "{err}");
+    assert!(!err.contains("usize"), "{err}");
+
     p.write("scrollback.toml", "title = \"x\"\ncoment_tag = \"<#>\"\n");
     let err = p.fails(&["build"]);
     assert!(

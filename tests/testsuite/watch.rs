@@ -114,6 +114,8 @@ fn watch_serves_the_site_and_follows_content_and_theme_changes() {
     });
     let out = watch.wait_line("chat.html is");
     assert!(out.contains("themes/default/templates/chat.html"), "{out}");
+    // The rebuild line names the template that was changed (issue 12).
+    watch.wait_line("template themes/default/templates/chat.html: build failed");
     assert_eq!(
         get(&addr, "/enrique/").status,
         200,

@@ -223,7 +223,7 @@ pub fn render_chat_page(
     let html = theme
         .tera
         .render("chat.html", &cx)
-        .map_err(|e| template_error(e, &theme.templates))?;
+        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
     Ok((path, finish(theme, html)))
 }
 
@@ -249,7 +249,7 @@ pub fn render_index(
     let html = theme
         .tera
         .render("index.html", &cx)
-        .map_err(|e| template_error(e, &theme.templates))?;
+        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
     Ok(finish(theme, html))
 }
 
