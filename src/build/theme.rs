@@ -82,7 +82,7 @@ impl Source {
 pub struct ThemeManifest {
     pub name: String,
     pub description: String,
-    /// Settings the templates read as `config.extra.*`; `scrollback.toml`'s `[extra]` overrides.
+    /// Settings the templates read as `site.extra.*`; `scrollback.toml`'s `[extra]` overrides.
     pub extra: toml::Table,
 }
 

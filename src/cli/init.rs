@@ -31,7 +31,7 @@ feed_callback = "scrollbackFeed"
 # Top-level messages per chat page.
 page_size = 200
 
-# Values for the theme's templates (config.extra.*), overriding the theme's theme.toml.
+# Values for the theme's templates (site.extra.*), overriding the theme's theme.toml.
 [extra]
 
 # How the page of a live chat follows it.

@@ -1,4 +1,5 @@
-//! `scrollback theme new NAME`: a new theme, started from the default one.
+//! `scrollback theme new NAME`: a new theme, started from the default one, with the theme guide
+//! (THEMES.md) beside it, so a designer who got only the theme folder has the contract at hand.
 
 use anyhow::{Result, bail};
 
@@ -6,6 +7,10 @@ use scrollback::build::theme::BUILTIN_DEFAULT;
 use scrollback::content::Slug;
 use scrollback::fsio::write_atomic;
 use scrollback::project::Project;
+
+/// The theme guide, written into every new theme (issue 12: a designer opens the theme folder,
+/// not the repository).
+const THEME_GUIDE: &str = include_str!("../../THEMES.md");
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,9 +49,12 @@ fn new_theme(project: &Project, name: &str) -> Result<()> {
         };
         write_atomic(&dir.join(path), text.as_bytes())?;
     }
+    let guide = dir.join("THEMES.md");
+    write_atomic(&guide, THEME_GUIDE.as_bytes())?;
     println!(
-        "Created {} from the default theme. Use it with `theme = \"{name}\"` in scrollback.toml, then `scrollback watch` to see your edits live. THEMES.md describes what each template receives.",
-        dir.display()
+        "Created {} from the default theme. Use it with `theme = \"{name}\"` in scrollback.toml, then `scrollback watch` to see your edits live. {} describes what each template receives.",
+        dir.display(),
+        guide.display()
     );
     Ok(())
 }

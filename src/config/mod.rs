@@ -40,7 +40,7 @@ pub struct Config {
     pub page_size: usize,
     /// Message subtypes never shown (membership notices and the like).
     pub hidden_subtypes: Vec<String>,
-    /// Free-form values for the theme's templates (`config.extra.*`), overriding the theme's
+    /// Free-form values for the theme's templates (`site.extra.*`), overriding the theme's
     /// own `[extra]` defaults from its `theme.toml`.
     pub extra: toml::Table,
     /// How live pages follow a live chat.

@@ -317,6 +317,21 @@ fn a_new_theme_starts_from_the_default_and_its_settings_are_overridable() {
         p.read("themes/magazine/theme.toml")
             .contains("name = \"magazine\"")
     );
+    // The theme guide travels with the theme, and says what the code does (`site.extra`).
+    let guide = p.read("themes/magazine/THEMES.md");
+    assert!(guide.contains("What each template receives"), "{guide}");
+    assert!(guide.contains("site.extra"), "{guide}");
+    assert!(out.contains("themes/magazine/THEMES.md"), "{out}");
+    for written_by_init in [
+        "scrollback.toml",
+        "themes/default/theme.toml",
+        "themes/magazine/THEMES.md",
+    ] {
+        assert!(
+            !p.read(written_by_init).contains("config.extra"),
+            "{written_by_init}"
+        );
+    }
     let err = p.fails(&["theme", "new", "magazine"]);
     assert!(err.contains("already exists"), "{err}");
     assert!(
