@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use super::{BuildReport, Change, Mode, SiteBuilder};
+use super::{BuildReport, BuildTarget, Change, Mode, SiteBuilder};
 use crate::config::Config;
 use crate::progress::ProgressMode;
 use crate::project::Project;
@@ -47,9 +47,19 @@ impl std::fmt::Debug for HotBuilder {
 }
 
 impl HotBuilder {
+    /// A long-lived builder of `project`'s `site/`.
     pub fn new(project: &Project, progress: ProgressMode) -> HotBuilder {
+        HotBuilder::with_target(project, BuildTarget::site(project), progress)
+    }
+
+    /// A long-lived builder writing to `target` (the site, or the drafts preview).
+    pub fn with_target(
+        project: &Project,
+        target: BuildTarget,
+        progress: ProgressMode,
+    ) -> HotBuilder {
         HotBuilder {
-            builder: SiteBuilder::new(project, Mode::LongLived, progress),
+            builder: SiteBuilder::with_target(project, target, Mode::LongLived, progress),
             failing: false,
             after_build: None,
         }

@@ -23,6 +23,7 @@ pub mod incremental;
 pub mod outputs;
 pub mod report;
 pub mod site_builder;
+pub mod target;
 pub mod theme;
 
 use anyhow::Result;
@@ -32,6 +33,7 @@ pub use hot_builder::HotBuilder;
 pub use incremental::plan::Mode;
 pub use report::BuildReport;
 pub use site_builder::SiteBuilder;
+pub use target::BuildTarget;
 
 use crate::progress::ProgressMode;
 use crate::project::Project;

@@ -1,5 +1,5 @@
-//! `scrollback watch [--port N] [--interface IP] [--open] [--poll [MS]]`: prints what the watch
-//! loop reports, one line per rebuild.
+//! `scrollback watch [--port N] [--interface IP] [--open] [--poll [MS]] [--drafts]`: prints what
+//! the watch loop reports, one line per rebuild.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -25,22 +25,33 @@ pub struct Args {
     /// or container file systems that send none).
     #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500")]
     pub poll: Option<u64>,
+    /// Preview draft chats too. The preview is built in .scrollback/preview/, never in site/,
+    /// so `build` and `deploy` still publish only published chats.
+    #[arg(long)]
+    pub drafts: bool,
 }
 
 pub fn run(project: &Project, args: Args) -> anyhow::Result<()> {
+    let drafts = args.drafts;
     watch(
         project,
         &WatchOptions {
             addr: SocketAddr::new(args.interface, args.port),
             poll: args.poll.map(Duration::from_millis),
             open: args.open,
+            drafts: args.drafts,
         },
-        Arc::new(print),
+        Arc::new(move |event| print(event, drafts)),
     )
 }
 
-fn print(event: WatchEvent<'_>) {
+fn print(event: WatchEvent<'_>, drafts: bool) {
     match event {
+        WatchEvent::Serving(url) if drafts => {
+            println!(
+                "Serving a preview with draft chats on {url} (built in .scrollback/preview/, never in site/; rebuilds on change; Ctrl-C to stop)"
+            );
+        }
         WatchEvent::Serving(url) => {
             println!("Serving site/ on {url} (rebuilds on change; Ctrl-C to stop)");
         }

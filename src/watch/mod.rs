@@ -1,4 +1,5 @@
-//! `scrollback watch`: build, serve `site/` on loopback, and rebuild on every change.
+//! `scrollback watch`: build, serve `site/` on loopback, and rebuild on every change. With
+//! `--drafts`, the same for a preview that shows draft chats too (see [`BuildTarget`]).
 //!
 //! File events are debounced (editors save in bursts: a temporary file, a rename, a metadata
 //! touch), classified by [`classify::classify`] into a few kinds, and handed as one round to the
@@ -21,7 +22,7 @@ use notify_debouncer_full::notify::{self, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer_opt};
 
 use crate::build::hot_builder::{Rebuild, RoundTiming, gather_round};
-use crate::build::{BuildReport, Change, HotBuilder};
+use crate::build::{BuildReport, BuildTarget, Change, HotBuilder};
 use crate::progress::ProgressMode;
 use crate::project::Project;
 use classify::classify;
@@ -59,6 +60,9 @@ pub struct WatchOptions {
     /// container file systems often send none).
     pub poll: Option<Duration>,
     pub open: bool,
+    /// Preview draft chats too: build into `.scrollback/preview/` (never `site/`) and serve
+    /// that.
+    pub drafts: bool,
 }
 
 /// Watches `project` until interrupted.
@@ -69,8 +73,13 @@ pub fn run(project: &Project, options: &WatchOptions, reporter: Reporter) -> Res
         Ok(config) => config.page_csp().map(str::to_owned),
         Err(_) => Some(crate::site_files::PAGE_CSP.to_owned()),
     };
-    let state = DevState::new(project.site_dir(), csp);
-    let mut builder = HotBuilder::new(project, ProgressMode::Auto)
+    let target = if options.drafts {
+        BuildTarget::draft_preview(project)
+    } else {
+        BuildTarget::site(project)
+    };
+    let state = DevState::new(target.dir.clone(), csp);
+    let mut builder = HotBuilder::with_target(project, target, ProgressMode::Auto)
         .after_build(after_build(state.clone(), reporter.clone()));
     builder.rebuild(&[Change::Everything]);
 

@@ -15,7 +15,9 @@ use crate::support::wait::wait_until;
 /// `scrollback watch ARGS` on `p`, and the address it serves on.
 fn start_watch(p: &Project, args: &[&str]) -> (Process, String) {
     let watch = Process::start(scrollback(p.root(), args, NO_ENV));
-    let line = watch.wait_line("Serving site/ on http://");
+    // "Serving site/ on …", or "Serving a preview with draft chats on …" with --drafts.
+    let line = watch.wait_line(" on http://");
+    assert!(line.starts_with("Serving"), "{line}");
     // "… http://127.0.0.1:PORT/ …"
     let (_, rest) = line.split_once("http://").unwrap();
     let addr = rest.split('/').next().unwrap().to_owned();
@@ -274,4 +276,45 @@ fn folders_made_after_watch_starts_are_watched() {
         let page = get(&addr, "/");
         page.status == 200 && !page.text().contains(marker)
     });
+}
+
+/// `watch --drafts` previews draft chats and follows their changes, in a folder of its own:
+/// `site/`, which `build` and `deploy` publish, never gets a draft (issue 12).
+#[test]
+fn watch_drafts_previews_drafts_that_never_reach_the_site() {
+    let p = Project::init();
+    p.import(&official_export());
+    p.ok(&["unpublish", "enrique"]);
+    p.build();
+    assert!(!p.exists("site/enrique"));
+    assert!(p.exists("site/traveling-sailor/index.html"));
+
+    let (watch, addr) = start_watch(&p, &["watch", "--port", "0", "--drafts"]);
+    assert!(watch.output().contains("draft chats"), "{}", watch.output());
+    let page = get(&addr, "/enrique/");
+    assert_eq!(page.status, 200);
+    let index = get(&addr, "/").text();
+    assert!(
+        index.contains("enrique/") && index.contains("traveling-sailor/"),
+        "{index}"
+    );
+
+    // A change to the draft reaches the preview, not the site.
+    let settings = p.read("content/channels/enrique/channel.toml");
+    write_atomic(
+        &p.path("content/channels/enrique/channel.toml"),
+        &settings.replace("headline = \"enrique\"", "headline = \"Draft headline\""),
+    );
+    wait_until("the draft's new headline in the preview", || {
+        get(&addr, "/enrique/").text().contains("Draft headline")
+    });
+    assert!(!p.exists("site/enrique"));
+    assert!(p.exists(".scrollback/preview/enrique/index.html"));
+    drop(watch);
+
+    // A build after the preview still publishes no draft, and finds the site as it left it.
+    let out = p.ok(&["build"]);
+    assert!(!p.exists("site/enrique"), "{out}");
+    assert!(!p.read("site/index.html").contains("enrique/"));
+    assert!(out.contains("0 files written"), "{out}");
 }

@@ -31,7 +31,7 @@ use super::incremental::signature::{Signature, hash};
 use super::incremental::state::{BuildState, ChatRecord};
 use super::outputs::pages::{self, ChatSummary};
 use super::outputs::site_writer::SiteWriter;
-use super::{BuildReport, Change, ChangeSet};
+use super::{BuildReport, BuildTarget, Change, ChangeSet};
 use crate::config::Config;
 use crate::content::{ChatState, Slug};
 use crate::file_stamp::Stamp;
@@ -44,6 +44,8 @@ use record::OutputLog;
 /// The builder of one project's site.
 pub struct SiteBuilder {
     project: Project,
+    /// Where it writes, and whether drafts are built.
+    target: BuildTarget,
     /// Cold (`build`: read a changed chat whole, then forget it) or long-lived (`watch`, `serve`:
     /// keep rendered messages in memory, so a change re-reads only the files it touched).
     mode: Mode,
@@ -73,10 +75,21 @@ impl std::fmt::Debug for SiteBuilder {
 }
 
 impl SiteBuilder {
-    /// A builder for `project`, starting from the state the last build left.
+    /// A builder of `project`'s `site/`, starting from the state the last build left.
     pub fn new(project: &Project, mode: Mode, progress: ProgressMode) -> SiteBuilder {
+        SiteBuilder::with_target(project, BuildTarget::site(project), mode, progress)
+    }
+
+    /// A builder writing to `target` (the site, or the drafts preview).
+    pub fn with_target(
+        project: &Project,
+        target: BuildTarget,
+        mode: Mode,
+        progress: ProgressMode,
+    ) -> SiteBuilder {
         SiteBuilder {
-            state: BuildState::load(&state_path(project)),
+            state: BuildState::load(&target.state),
+            target,
             project: project.clone(),
             mode,
             progress,
@@ -124,12 +137,11 @@ impl SiteBuilder {
 
     /// Writes what the builder knows to `.scrollback/`, for the next cold build.
     pub fn save_state(&mut self) -> Result<()> {
-        self.state.save(&state_path(&self.project))
+        self.state.save(&self.target.state)
     }
 
     fn build_changes(&mut self, set: &ChangeSet) -> Result<BuildReport> {
-        let site_dir = self.project.site_dir();
-        let writer = SiteWriter::new(&site_dir);
+        let writer = SiteWriter::new(&self.target.dir);
 
         // 1. Config and theme.
         let previous_global = self.state.global;
@@ -165,8 +177,9 @@ impl SiteBuilder {
             unreachable!("inputs are loaded above")
         };
         // Unpublished chats are not built, so changes to them are not followed: forget them.
+        let target = &self.target;
         for cache in self.chats.values_mut() {
-            if !cache.entry.settings.state.is_published() && cache.loaded {
+            if !target.includes(cache.entry.settings.state) && cache.loaded {
                 cache.unload();
             }
         }
@@ -175,7 +188,7 @@ impl SiteBuilder {
         let jobs: Vec<(&mut ChatCache, Option<ChatRecord>)> = self
             .chats
             .iter_mut()
-            .filter(|(_, cache)| cache.entry.settings.state.is_published())
+            .filter(|(_, cache)| target.includes(cache.entry.settings.state))
             .map(|(slug, cache)| (cache, previous_chats.remove(slug.as_str())))
             .collect();
         let bar = Progress::new(self.progress, "building", jobs.len() as u64);
@@ -266,8 +279,4 @@ impl SiteBuilder {
         self.state.hosted = self.hosted.clone().into_iter().collect();
         Ok(report)
     }
-}
-
-fn state_path(project: &Project) -> PathBuf {
-    project.cache_dir().join("build-state.json")
 }
