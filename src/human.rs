@@ -1,6 +1,11 @@
 //! Figures as people read them: durations and sizes in summaries and log lines, written one way
 //! wherever the program reports them.
 
+/// "1 event", "3 events": a count and its noun, in the number the count needs.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// "1.23 s" or "45 ms".
 pub fn seconds(s: f64) -> String {
     if s < 1.0 {
@@ -37,6 +42,13 @@ mod tests {
         assert_eq!(bytes(999), "999 B");
         assert_eq!(bytes(1_500), "1.5 kB");
         assert_eq!(bytes(2_345_678), "2.3 MB");
+    }
+
+    #[test]
+    fn counts() {
+        assert_eq!(count(1, "event", "events"), "1 event");
+        assert_eq!(count(0, "event", "events"), "0 events");
+        assert_eq!(count(2, "entry", "entries"), "2 entries");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use scrollback::content::ConversationKind;
+use scrollback::human::count;
 use scrollback::import::{ImportOptions, import};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
@@ -42,19 +43,17 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         }
     }
     println!(
-        "Imported {} messages from {} conversation{} in {}: {} new, {} updated, {} unchanged; {} users{}",
-        report.messages,
-        report.conversations,
-        if report.conversations == 1 { "" } else { "s" },
+        "Imported {} from {} in {}: {} new, {} updated, {} unchanged; {}{}",
+        count(report.messages, "message", "messages"),
+        count(report.conversations, "conversation", "conversations"),
         scrollback::human::seconds(report.seconds),
         report.created,
         report.updated,
         report.unchanged,
-        report.users,
+        count(report.users, "user", "users"),
         match report.skipped.len() {
             0 => String::new(),
-            1 => "; 1 bad entry skipped".to_owned(),
-            n => format!("; {n} bad entries skipped"),
+            n => format!("; {} skipped", count(n, "bad entry", "bad entries")),
         }
     );
     let drafts: Vec<String> = report

@@ -77,23 +77,15 @@ pub struct ContinuousStatus {
 impl std::fmt::Display for ContinuousStatus {
     /// One sentence for the log: how many deploys went out, and what is left.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
-        write!(f, "{} deploy{}", self.deploys, plural(self.deploys))?;
+        use crate::human::count;
+        write!(f, "{}", count(self.deploys as usize, "deploy", "deploys"))?;
         if self.failures > 0 {
-            write!(
-                f,
-                ", {} failed attempt{}",
-                self.failures,
-                plural(self.failures)
-            )?;
+            let failed = count(self.failures as usize, "failed attempt", "failed attempts");
+            write!(f, ", {failed}")?;
         }
         if self.pending > 0 {
-            write!(
-                f,
-                "; {} changed file{} not deployed",
-                self.pending,
-                plural(self.pending as u64)
-            )?;
+            let pending = count(self.pending, "changed file", "changed files");
+            write!(f, "; {pending} not deployed")?;
         }
         if let Some(e) = &self.last_error {
             write!(f, " (last error: {e})")?;

@@ -101,9 +101,8 @@ impl Publisher {
         let mut retry = Retry::default();
         if !pending.is_empty() {
             tracing::info!(
-                "replaying {} recorded event{} not applied before the last stop",
-                pending.len(),
-                if pending.len() == 1 { "" } else { "s" }
+                "replaying {} not applied before the last stop",
+                crate::human::count(pending.len(), "recorded event", "recorded events")
             );
             // The full build below covers what they change.
             if let Err(e) = self.apply(&pending) {
@@ -144,7 +143,10 @@ impl Publisher {
             match self.apply(&backlog) {
                 Ok(changes) => {
                     if retry.recovered() {
-                        tracing::info!("applied the {} waiting event(s)", backlog.len());
+                        tracing::info!(
+                            "applied the {} waiting",
+                            crate::human::count(backlog.len(), "event", "events")
+                        );
                     }
                     backlog.clear();
                     // Before the build: a crash during it then replays nothing. A replay is
@@ -258,8 +260,9 @@ impl Publisher {
             }
         }
         tracing::debug!(
-            "applied {} event(s) ({files} file(s)) in {:.1} ms",
-            entries.len(),
+            "applied {} ({}) in {:.1} ms",
+            crate::human::count(entries.len(), "event", "events"),
+            crate::human::count(files, "file", "files"),
             started.elapsed().as_secs_f64() * 1000.0
         );
         // The chats themselves too: one added by `channel add` since the last build is new to
@@ -298,7 +301,10 @@ impl Publisher {
             .collect();
         self.settings = now;
         if !changes.is_empty() {
-            tracing::info!("chat settings changed: {} chat(s)", changes.len());
+            tracing::info!(
+                "settings changed for {}",
+                crate::human::count(changes.len(), "chat", "chats")
+            );
             self.builder.rebuild(&changes);
         }
     }
@@ -341,8 +347,9 @@ impl Retry {
             .min(Self::MAX);
         self.next = Some(Instant::now() + pause);
         tracing::error!(
-            "cannot apply {events} event(s) (attempt {}): {e:#}; they stay in the journal, \
+            "cannot apply {} (attempt {}): {e:#}; they stay in the journal, \
              trying again in {}",
+            crate::human::count(events, "event", "events"),
             self.failures,
             crate::human::seconds(pause.as_secs_f64())
         );

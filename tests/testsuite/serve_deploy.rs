@@ -69,7 +69,14 @@ fn serve_deploy_publishes_each_change_to_s3() {
         s3.objects("chats", "site/live/").is_empty()
     });
     assert!(!s3.objects("chats", "site/index.html").is_empty());
-    s.stop();
+    // How the deploys ended, in a sentence (issue 12: it was a debug struct).
+    let log = s.stop();
+    let last = log
+        .lines()
+        .find(|l| l.contains("continuous deploys to s3://chats/site/ stopped after"))
+        .unwrap_or_else(|| panic!("no closing line in:\n{log}"));
+    assert!(last.contains(" deploys"), "{last}");
+    assert!(!last.contains('{') && !last.contains("Status"), "{last}");
 }
 
 /// A wrong bucket fails `serve --deploy` at start, not at the first event (issue 12).

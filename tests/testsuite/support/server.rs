@@ -119,8 +119,9 @@ impl Server {
         self.log()
     }
 
-    /// SIGTERM, then waits for a clean stop.
-    pub fn stop(mut self) {
+    /// SIGTERM, then waits for a clean stop. Returns the log.
+    pub fn stop(mut self) -> String {
         self.process.stop();
+        self.log()
     }
 }
