@@ -152,9 +152,7 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
                 changes: rebuild.changes,
                 report,
             });
-            let only_css =
-                !report.written.is_empty() && report.written.iter().all(|p| p.ends_with(".css"));
-            if only_css && !rebuild.after_failure {
+            if only_css(rebuild.changes, &report.written) && !rebuild.after_failure {
                 state.publish(DevEvent::Css);
             } else if report.changed_site() || rebuild.after_failure {
                 state.publish(DevEvent::Reload);
@@ -168,6 +166,17 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
             state.publish(DevEvent::Error(error_text(error)));
         }
     })
+}
+
+/// Whether open pages need only their style sheets swapped: style sheets were all that changed.
+/// Pages are rewritten with them when they link the sheets by fingerprinted name; those pages
+/// differ only in that name, which the swap takes from the rewritten page.
+fn only_css(changes: &[Change], written: &[String]) -> bool {
+    let statics_only = changes.iter().all(|c| *c == Change::Static);
+    written.iter().any(|p| p.ends_with(".css"))
+        && written
+            .iter()
+            .all(|p| p.ends_with(".css") || (statics_only && p.ends_with(".html")))
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
@@ -263,4 +272,26 @@ fn open_browser(url: &str) -> bool {
         "xdg-open"
     };
     std::process::Command::new(opener).arg(url).spawn().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_style_sheet_change_swaps_sheets_even_when_pages_take_its_new_name() {
+        let written = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        let css = written(&["assets/style.css", "assets/style.0123456789.css"]);
+        assert!(only_css(&[Change::Static], &css));
+        let with_pages = written(&["assets/style.0123456789.css", "index.html", "a/index.html"]);
+        assert!(only_css(&[Change::Static], &with_pages));
+        // Pages rewritten for anything else, or a script, need a reload.
+        assert!(!only_css(&[Change::Static, Change::Theme], &with_pages));
+        assert!(!only_css(
+            &[Change::Static],
+            &written(&["assets/live.0123456789.js", "a/index.html"])
+        ));
+        assert!(!only_css(&[Change::Static], &written(&["a/index.html"])));
+        assert!(!only_css(&[Change::Static], &[]));
+    }
 }
