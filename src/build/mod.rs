@@ -13,9 +13,11 @@
 //! - [`incremental`]: signatures, dependencies, the saved state, and the pure decisions of what
 //!   to read and keep (the contract: `docs/incremental-builds.md`);
 //! - [`chat`]: from message files to the view model (what is published, threads, names);
-//! - [`theme`]: templates and static files; [`outputs`]: pages, feeds, the live feed, and the
+//! - [`theme`]: templates and static files; [`assets`]: the fingerprinted names pages link
+//!   style sheets and scripts by; [`outputs`]: pages, feeds, the live feed, and the
 //!   one writer of `site/`.
 
+pub mod assets;
 pub mod change;
 pub mod chat;
 pub mod hot_builder;

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use tera::Tera;
 
+use super::assets::Assets;
 use crate::project::Project;
 
 /// The default theme, compiled in, so `init` works from an installed binary and a project that
@@ -101,6 +102,8 @@ pub struct Theme {
     pub sources: BTreeMap<String, String>,
     /// Path under `site/` → where it comes from.
     pub static_files: BTreeMap<String, Source>,
+    /// The fingerprinted style sheets and scripts, and what `asset()` links to.
+    pub assets: Assets,
 }
 
 /// The templates every theme must provide.
@@ -122,6 +125,8 @@ impl Theme {
             }
         }
         collect(&project.static_dir(), &mut static_files)?;
+        self.assets = Assets::collect(&static_files)?;
+        self.assets.register(&mut self.tera);
         self.static_files = static_files;
         Ok(())
     }
@@ -213,7 +218,10 @@ impl Theme {
         if !minify_output {
             tera = fast;
         }
+        let assets = Assets::collect(&static_files)?;
+        assets.register(&mut tera);
         Ok(Theme {
+            assets,
             sources: texts,
             tera,
             minify_output,

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use super::DeployReport;
 use super::plan::{Plan, UploadReason};
 use super::scan::LocalFile;
+use crate::build::outputs::feed_files::FeedFile;
 use crate::progress::Progress;
 
 /// Sorts uploads into publishing order.
@@ -31,7 +32,7 @@ pub fn publish_rank(path: &str) -> u8 {
         2
     } else if name.ends_with(".html") {
         3
-    } else if matches!(name, "feed.json" | "feed.jsonp" | "live.json") {
+    } else if FeedFile::of(path).is_some() {
         1
     } else {
         0
@@ -102,5 +103,6 @@ mod tests {
         assert!(publish_rank("c/page-9.html") < publish_rank("c/index.html"));
         assert!(publish_rank("c/index.html") < publish_rank("index.html"));
         assert_eq!(publish_rank("c/live.json"), 1);
+        assert_eq!(publish_rank("c/live.jsonp"), 1, "every feed, JSONP too");
     }
 }

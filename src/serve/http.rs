@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use super::journal::{self, Ack};
 use super::publisher::Status;
 use super::verify::Verifier;
+use crate::deploy::headers::CacheRules;
 use crate::events;
 use crate::site_files::response::{Serving, serve_site_file};
 
@@ -46,6 +47,8 @@ pub struct App {
     pub body_deadline: Duration,
     /// The Content-Security-Policy of pages.
     pub csp: Option<String>,
+    /// The `Cache-Control` of site files: the deploys' rules.
+    pub cache_rules: CacheRules,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -241,7 +244,7 @@ async fn site_file(State(app): State<Arc<App>>, request: Request) -> Response {
         request.headers(),
         Serving {
             csp: app.csp.as_deref(),
-            ..Serving::ORIGIN
+            ..Serving::origin(&app.cache_rules)
         },
     )
     .await

@@ -23,6 +23,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result};
 
+use crate::deploy::headers::CacheRules;
 use crate::http_server;
 use crate::project::Project;
 pub use publisher::OnPublish;
@@ -102,6 +103,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         large_body_reads: tokio::sync::Semaphore::new(LARGE_BODIES_READ_AT_ONCE),
         body_deadline: BODY_DEADLINE,
         csp: config.page_csp().map(str::to_owned),
+        cache_rules: CacheRules::new(&config.deploy.cache_control),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -4,8 +4,9 @@
 //! every file is typed by [`content_type`], revalidated by its `ETag` (`304 Not Modified`), and
 //! anything outside the site is a 404.
 //!
-//! What the two servers do differently is a [`Serving`]: how long browsers may keep a file, and
-//! a hook the dev server uses to add its live-reload script to pages.
+//! What the two servers do differently is a [`Serving`]: how long browsers may keep a file (`serve`
+//! by the deploys' [`CacheRules`], so the origin and the bucket agree; the dev server not at all),
+//! and a hook the dev server uses to add its live-reload script to pages.
 
 use std::path::{Path, PathBuf};
 
@@ -14,12 +15,13 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{content_type, site_relative};
+use crate::deploy::headers::CacheRules;
 use crate::file_stamp::Stamp;
 
 /// What one server does beyond what every server does.
 #[derive(Debug, Clone, Copy)]
 pub struct Serving<'a> {
-    pub caching: Caching,
+    pub caching: Caching<'a>,
     pub html_hook: Option<HtmlHook>,
     /// The Content-Security-Policy of pages (`None`: none; see [`Config::page_csp`]).
     ///
@@ -30,21 +32,24 @@ pub struct Serving<'a> {
 /// Rewrites an HTML page on its way out (never the file on disk).
 pub type HtmlHook = fn(&[u8]) -> Vec<u8>;
 
-impl Serving<'_> {
-    /// `serve`: the files as they are, cacheable as an origin's, pages with the default policy.
-    pub const ORIGIN: Serving<'static> = Serving {
-        caching: Caching::Origin,
-        html_hook: None,
-        csp: Some(super::PAGE_CSP),
-    };
+impl<'a> Serving<'a> {
+    /// `serve`: the files as they are, cached as the deploys' `rules` say, pages with the
+    /// default policy.
+    pub fn origin(rules: &'a CacheRules) -> Serving<'a> {
+        Serving {
+            caching: Caching::Rules(rules),
+            html_hook: None,
+            csp: Some(super::PAGE_CSP),
+        }
+    }
 }
 
 /// How long browsers (and CDNs) may keep a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caching {
-    /// Pages and feeds are revalidated on every request (a live page polling `live.json` gets a
-    /// `304` while nothing changed); the rest may be kept five minutes.
-    Origin,
+#[derive(Debug, Clone, Copy)]
+pub enum Caching<'a> {
+    /// As a deploy sends it (feeds seconds, pages a minute, fingerprinted files a year): a CDN
+    /// in front of `serve` keeps what it would keep in front of the bucket.
+    Rules(&'a CacheRules),
     /// Never kept: a designer's browser must never show a stale page or stylesheet.
     NoStore,
 }
@@ -106,12 +111,17 @@ pub async fn serve_site_file(
     };
     let etag = format!("\"{:x}-{:x}-{:x}\"", stamp.len, stamp.mtime, stamp.inode);
     let modified = http_date(stamp.mtime);
+    let rel = path.strip_prefix(site).unwrap_or(&path).to_string_lossy();
+    let rel = rel.replace('\\', "/");
+    let cache_control = match serving.caching {
+        Caching::Rules(rules) => rules.cache_control(&rel),
+        Caching::NoStore => "no-store",
+    };
     let mut builder = Response::builder()
         .header(header::ETAG, &etag)
-        .header(header::CACHE_CONTROL, cache_control(serving.caching, &path))
+        .header(header::CACHE_CONTROL, cache_control)
         // A file is what its Content-Type says, never what its bytes look like.
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    let rel = path.strip_prefix(site).unwrap_or(&path).to_string_lossy();
     if let Some(disposition) = super::content_disposition(&rel) {
         builder = builder.header(header::CONTENT_DISPOSITION, disposition);
     }
@@ -186,16 +196,6 @@ fn is_fresh(headers: &HeaderMap, etag: &str, modified: Option<&str>) -> bool {
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "not found\n").into_response()
-}
-
-fn cache_control(caching: Caching, path: &Path) -> &'static str {
-    if caching == Caching::NoStore {
-        return "no-store";
-    }
-    match path.extension().and_then(|e| e.to_str()) {
-        Some("json" | "jsonp" | "html") => "no-cache",
-        _ => "public, max-age=300",
-    }
 }
 
 /// An HTTP date (RFC 9110) from nanoseconds since the epoch.
@@ -309,10 +309,12 @@ mod tests {
 
     #[tokio::test]
     async fn files_are_typed_cached_and_revalidated() {
+        use crate::deploy::headers::{ASSET_CACHE, FEED_CACHE, HTML_CACHE};
         let dir = site();
         let site = dir.path();
         let none = HeaderMap::new();
-        let page = get(site, "/sotu/", &none, Serving::ORIGIN).await;
+        let rules = CacheRules::default();
+        let page = get(site, "/sotu/", &none, Serving::origin(&rules)).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert_eq!(
             header_of(&page, header::CONTENT_SECURITY_POLICY),
@@ -323,7 +325,8 @@ mod tests {
             header_of(&page, header::CONTENT_TYPE),
             "text/html; charset=utf-8"
         );
-        assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-cache");
+        // The lifetimes a deploy gives the same files.
+        assert_eq!(header_of(&page, header::CACHE_CONTROL), HTML_CACHE);
         assert!(page.headers().get(header::LAST_MODIFIED).is_some());
         assert!(
             page.headers()
@@ -335,31 +338,36 @@ mod tests {
 
         let mut known = HeaderMap::new();
         known.insert(header::IF_NONE_MATCH, etag);
-        let again = get(site, "/sotu/", &known, Serving::ORIGIN).await;
+        let again = get(site, "/sotu/", &known, Serving::origin(&rules)).await;
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(body(again).await, "");
 
-        let feed = get(site, "/sotu/feed.json", &none, Serving::ORIGIN).await;
+        let feed = get(site, "/sotu/feed.json", &none, Serving::origin(&rules)).await;
         assert_eq!(header_of(&feed, header::ACCESS_CONTROL_ALLOW_ORIGIN), "*");
-        let css = get(site, "/assets/style.css", &none, Serving::ORIGIN).await;
-        assert_eq!(
-            header_of(&css, header::CACHE_CONTROL),
-            "public, max-age=300"
-        );
+        assert_eq!(header_of(&feed, header::CACHE_CONTROL), FEED_CACHE);
+        let css = get(site, "/assets/style.css", &none, Serving::origin(&rules)).await;
+        assert_eq!(header_of(&css, header::CACHE_CONTROL), ASSET_CACHE);
 
-        let head = serve_site_file(site, &Method::HEAD, "/sotu/", &none, Serving::ORIGIN).await;
+        let head = serve_site_file(
+            site,
+            &Method::HEAD,
+            "/sotu/",
+            &none,
+            Serving::origin(&rules),
+        )
+        .await;
         assert_eq!(head.status(), StatusCode::OK);
         assert_eq!(header_of(&head, header::CONTENT_LENGTH), "15");
         assert_eq!(body(head).await, "");
 
-        let redirect = get(site, "//sotu", &none, Serving::ORIGIN).await;
+        let redirect = get(site, "//sotu", &none, Serving::origin(&rules)).await;
         assert_eq!(redirect.status(), StatusCode::MOVED_PERMANENTLY);
         assert_eq!(header_of(&redirect, header::LOCATION), "/sotu/");
         for missing in ["/nope.html", "/nope/", "/../x", "/%zz"] {
-            let response = get(site, missing, &none, Serving::ORIGIN).await;
+            let response = get(site, missing, &none, Serving::origin(&rules)).await;
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{missing}");
         }
-        let post = serve_site_file(site, &Method::POST, "/", &none, Serving::ORIGIN).await;
+        let post = serve_site_file(site, &Method::POST, "/", &none, Serving::origin(&rules)).await;
         assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
 

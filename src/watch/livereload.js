@@ -34,18 +34,41 @@
     if (box) box.parentNode.removeChild(box);
   }
 
-  function swapStylesheets() {
-    var links = document.querySelectorAll('link[rel="stylesheet"]');
-    Array.prototype.forEach.call(links, function (link) {
-      var url = new URL(link.href, location.href);
-      if (url.origin !== location.origin) return;
-      url.searchParams.set("scrollback-reload", String(Date.now()));
-      var next = link.cloneNode();
-      next.href = url.toString();
-      next.onload = function () { link.parentNode && link.parentNode.removeChild(link); };
-      link.parentNode.insertBefore(next, link.nextSibling);
+  function sameOriginSheets(doc, base) {
+    var out = [];
+    Array.prototype.forEach.call(doc.querySelectorAll('link[rel="stylesheet"]'), function (link) {
+      var url = new URL(link.getAttribute("href"), base);
+      if (url.origin === location.origin) out.push({ link: link, url: url });
     });
-    clearError();
+    return out;
+  }
+
+  function swap(link, url) {
+    var next = link.cloneNode();
+    next.href = url.toString();
+    next.onload = function () { link.parentNode && link.parentNode.removeChild(link); };
+    link.parentNode.insertBefore(next, link.nextSibling);
+  }
+
+  /* Style sheets linked by fingerprinted name (style.<hash>.css) have a new name after a change:
+   * read it from the rebuilt page. Sheets whose name stayed are fetched again. */
+  function swapStylesheets() {
+    fetch(location.href, { cache: "no-store" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = sameOriginSheets(new DOMParser().parseFromString(html, "text/html"), location.href);
+        var open = sameOriginSheets(document, location.href);
+        if (fresh.length !== open.length) { location.reload(); return; }
+        open.forEach(function (sheet, i) {
+          var url = fresh[i].url;
+          if (url.pathname === sheet.url.pathname) {
+            url = new URL(sheet.url.href);
+            url.searchParams.set("scrollback-reload", String(Date.now()));
+          }
+          swap(sheet.link, url);
+        });
+        clearError();
+      }, function () { location.reload(); });
   }
 
   var source = new EventSource("/__scrollback/events");

@@ -161,9 +161,7 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
                 changes: rebuild.changes,
                 report,
             });
-            let only_css =
-                !report.written.is_empty() && report.written.iter().all(|p| p.ends_with(".css"));
-            if only_css && !rebuild.after_failure {
+            if only_css(rebuild.changes, &report.written) && !rebuild.after_failure {
                 state.publish(DevEvent::Css);
             } else if report.changed_site() || rebuild.after_failure {
                 state.publish(DevEvent::Reload);
@@ -177,6 +175,19 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
             state.publish(DevEvent::Error(error_text(error)));
         }
     })
+}
+
+/// Whether open pages need only their style sheets swapped: style sheets were all that changed.
+/// Pages are rewritten with them when they link the sheets by fingerprinted name; those pages
+/// differ only in that name, which the swap takes from the rewritten page.
+fn only_css(changes: &[Change], written: &[String]) -> bool {
+    let statics_only = changes
+        .iter()
+        .all(|c| matches!(c, Change::Static(path) if path.ends_with(".css")));
+    written.iter().any(|p| p.ends_with(".css"))
+        && written
+            .iter()
+            .all(|p| p.ends_with(".css") || (statics_only && p.ends_with(".html")))
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
@@ -272,4 +283,32 @@ fn open_browser(url: &str) -> bool {
         "xdg-open"
     };
     std::process::Command::new(opener).arg(url).spawn().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_style_sheet_change_swaps_sheets_even_when_pages_take_its_new_name() {
+        let written = |paths: &[&str]| paths.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        let sheet = || Change::Static("static/assets/style.css".into());
+        let css = written(&["assets/style.css", "assets/style.0123456789.css"]);
+        assert!(only_css(&[sheet()], &css));
+        let with_pages = written(&["assets/style.0123456789.css", "index.html", "a/index.html"]);
+        assert!(only_css(&[sheet()], &with_pages));
+        // Pages rewritten for anything else, or a script, need a reload.
+        let template = Change::Theme("templates/chat.html".into());
+        assert!(!only_css(&[sheet(), template], &with_pages));
+        let script = Change::Static("static/assets/live.js".into());
+        assert!(!only_css(
+            &[script],
+            &written(&["assets/live.0123456789.js", "a/index.html"])
+        ));
+        // A static page changed with a style sheet: the page must be reloaded.
+        let page = Change::Static("static/about.html".into());
+        assert!(!only_css(&[sheet(), page], &with_pages));
+        assert!(!only_css(&[sheet()], &written(&["a/index.html"])));
+        assert!(!only_css(&[sheet()], &[]));
+    }
 }

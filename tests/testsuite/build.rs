@@ -487,3 +487,42 @@ fn messages_render_faithfully_and_safely_on_the_page() {
         "{plain}"
     );
 }
+
+/// Style sheets and scripts are published under fingerprinted names the pages link to (issue
+/// 12, item 9): a site's own style sheet gives every page a new name, and the superseded copy
+/// leaves `site/`.
+#[test]
+fn pages_link_fingerprinted_style_sheets_that_follow_their_content() {
+    let p = Project::init();
+    p.import(&official_export()).build();
+    let sheets = |page: &str| p.page(page).attrs("link[rel=stylesheet]", "href");
+    let first = p.fingerprinted("assets/style.css");
+    assert_ne!(first, "assets/style.css");
+    assert_eq!(
+        p.read(&format!("site/{first}")),
+        p.read("site/assets/style.css"),
+        "the fingerprinted copy and the plain one (kept for overrides and embeds) agree"
+    );
+    assert_eq!(sheets("site/index.html"), std::slice::from_ref(&first));
+    assert_eq!(sheets("site/enrique/index.html"), [format!("../{first}")]);
+
+    let css = "body { color: #123; }\n";
+    p.write("static/assets/style.css", css);
+    p.build();
+    let second = p.fingerprinted("assets/style.css");
+    assert_ne!(second, first);
+    assert_eq!(p.read(&format!("site/{second}")), css);
+    assert_eq!(sheets("site/index.html"), std::slice::from_ref(&second));
+    assert_eq!(sheets("site/enrique/index.html"), [format!("../{second}")]);
+    assert!(
+        !p.exists(&format!("site/{first}")),
+        "the superseded copy is removed"
+    );
+
+    // Back to the theme's: its name again, exactly as a clean build makes the site.
+    std::fs::remove_file(p.path("static/assets/style.css")).unwrap();
+    p.build();
+    assert_eq!(sheets("site/index.html"), [first]);
+    assert!(!p.exists(&format!("site/{second}")));
+    assert_eq!(p.snapshot("site"), p.clean_build());
+}

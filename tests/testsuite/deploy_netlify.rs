@@ -136,14 +136,28 @@ fn the_repositorys_netlify_toml_builds_and_publishes_site() {
     assert_eq!(build["publish"].as_str(), Some("site"));
     // Its headers agree with what `scrollback deploy` sends to S3.
     let headers = doc["headers"].as_array().unwrap();
-    let feed = headers
-        .iter()
-        .find(|h| h["for"].as_str() == Some("/*/feed.json"))
-        .unwrap();
-    assert_eq!(
-        feed["values"]["Cache-Control"].as_str(),
-        Some(scrollback::deploy::headers::FEED_CACHE)
-    );
+    use scrollback::build::outputs::feed_files::FeedFile;
+    use scrollback::deploy::headers::{ASSET_CACHE, FEED_CACHE};
+    let cache_of = |pattern: &str| {
+        headers
+            .iter()
+            .find(|h| {
+                h["for"].as_str() == Some(pattern) && h["values"].get("Cache-Control").is_some()
+            })
+            .map(|h| h["values"]["Cache-Control"].as_str().unwrap().to_owned())
+    };
+    // Every feed the build writes, JSON and JSONP alike.
+    for feed in FeedFile::ALL {
+        assert_eq!(
+            cache_of(&format!("/*/{}", feed.name())).as_deref(),
+            Some(FEED_CACHE),
+            "{feed:?}"
+        );
+    }
+    // Uploads and emoji are named by Slack: never cached for long.
+    for folder in ["/files/*", "/emoji/*"] {
+        assert_eq!(cache_of(folder).as_deref(), Some(ASSET_CACHE), "{folder}");
+    }
     // Pages carry the policy `serve` sends; uploads are downloads (issue 11).
     let all = headers
         .iter()

@@ -110,6 +110,58 @@ fn cache_rules_from_config_and_fingerprinted_assets() {
     );
 }
 
+/// Every cache rule follows from what the build knows (issue 12, item 9): both live feeds get the
+/// feeds' lifetime, a re-hosted upload is never immutable however hashed its name looks, and the
+/// fingerprinted style sheet the pages link is.
+#[test]
+fn feeds_uploads_and_fingerprinted_assets_get_their_lifetimes() {
+    use scrollback::deploy::headers::{ASSET_CACHE, FEED_CACHE, FINGERPRINTED_CACHE, HTML_CACHE};
+    let (p, s3) = built();
+    s3.make_bucket(BUCKET);
+    let settings = p.read("content/channels/enrique/channel.toml");
+    p.write(
+        "content/channels/enrique/channel.toml",
+        &settings.replace("state = \"archived\"", "state = \"live\""),
+    );
+    // A Slack file id, and a name that looks hashed: neither says anything about the bytes.
+    let upload = "files/F0ABCDEF12/chart-3f9a1c0b7e.png";
+    p.write(&format!("content/{upload}"), "not really a png");
+    p.build();
+    assert!(p.exists("site/enrique/live.jsonp") && p.exists(&format!("site/{upload}")));
+    deploy(&p, &s3, "s3://chats", &[]);
+
+    let rt = runtime();
+    let client = s3.client();
+    let cache = |key: &str| {
+        rt.block_on(client.head_object().bucket(BUCKET).key(key).send())
+            .unwrap_or_else(|e| panic!("{key}: {e:?}"))
+            .cache_control()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(cache("enrique/live.json"), FEED_CACHE);
+    assert_eq!(cache("enrique/live.jsonp"), cache("enrique/live.json"));
+    assert_eq!(cache("enrique/feed.jsonp"), FEED_CACHE);
+    assert_eq!(cache(upload), ASSET_CACHE);
+
+    let sheet = p.fingerprinted("assets/style.css");
+    let index = p.page("site/index.html");
+    assert_eq!(
+        index.attrs("link[rel=stylesheet]", "href"),
+        std::slice::from_ref(&sheet)
+    );
+    assert_eq!(cache(&sheet), FINGERPRINTED_CACHE);
+    let script = p.fingerprinted("assets/live.js");
+    assert_eq!(
+        p.page("site/enrique/index.html").attrs("script", "src"),
+        [format!("../{script}")]
+    );
+    assert_eq!(cache(&script), FINGERPRINTED_CACHE);
+    // The plain copies may change under their names.
+    assert_eq!(cache("assets/style.css"), ASSET_CACHE);
+    assert_eq!(cache("index.html"), HTML_CACHE);
+}
+
 #[test]
 fn changing_one_message_uploads_only_that_chats_changed_files() {
     let (p, s3) = built();

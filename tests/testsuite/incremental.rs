@@ -436,14 +436,32 @@ fn changes_re_render_only_what_depends_on_them() {
     );
     assert_eq!(rendered(&p.ok(&["build"])), 4);
 
-    // CSS: copied, nothing rendered.
+    // CSS: copied under its plain and its new fingerprinted name; every page links the new
+    // name (pages and the index), the feeds stay.
     let css = p.path("themes/default/static/assets/style.css");
     write_atomic(
         &css,
         &(std::fs::read_to_string(&css).unwrap() + "\nbody{color:#111}"),
     );
     let out = p.ok(&["build"]);
-    assert_eq!(rendered(&out), 1, "{out}");
+    assert_eq!(rendered(&out), 2 + all_pages + 1, "{out}");
+    // A site without `asset()` in its templates: copied, nothing rendered.
+    for name in ["base.html", "chat.html"] {
+        let path = p.path(&format!("themes/default/templates/{name}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let plain = text
+            .replace("{{ asset(path='assets/style.css') }}", "assets/style.css")
+            .replace("{{ asset(path='assets/live.js') }}", "assets/live.js");
+        assert_ne!(plain, text, "{name} links its assets with asset()");
+        write_atomic(&path, &plain);
+    }
+    p.build();
+    write_atomic(
+        &css,
+        &(std::fs::read_to_string(&css).unwrap() + "\nbody{color:#222}"),
+    );
+    let out = p.ok(&["build"]);
+    assert_eq!(rendered(&out), 2, "{out}");
 
     // chat.html: every chat page, not the index and not the feeds.
     let chat_html = p.path("themes/default/templates/chat.html");
@@ -491,8 +509,9 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    // Pages, the index, two feeds per chat, two static files (style.css, live.js).
-    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 2, "{out}");
+    // Pages, the index, two feeds per chat, two static files (style.css, live.js) and their
+    // fingerprinted copies.
+    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 4, "{out}");
     assert_eq!(p.snapshot("site"), before);
 }
 

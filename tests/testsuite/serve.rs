@@ -187,7 +187,10 @@ fn events_become_messages_edits_deletions_threads_reactions_and_renames() {
     assert!(jsonp.starts_with("scrollbackLive({"), "{jsonp}");
     // The page follows the chat with the live script.
     let page = p.page("site/live/index.html");
-    assert_eq!(page.attrs("script", "src"), ["../assets/live.js"]);
+    assert_eq!(
+        page.attrs("script", "src"),
+        [format!("../{}", p.fingerprinted("assets/live.js"))]
+    );
     assert_eq!(page.count(".live-follow[data-json='live.json']"), 1);
     s.stop();
 }
@@ -569,7 +572,10 @@ fn draft_live_archived() {
     p.build();
     assert!(p.exists("site/prep/live.json") && p.exists("site/prep/live.jsonp"));
     let page = p.page("site/prep/index.html");
-    assert_eq!(page.attrs("script", "src"), ["../assets/live.js"]);
+    assert_eq!(
+        page.attrs("script", "src"),
+        [format!("../{}", p.fingerprinted("assets/live.js"))]
+    );
     assert_eq!(
         page.count(".closing-note"),
         0,

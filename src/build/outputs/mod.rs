@@ -3,11 +3,15 @@
 //! - [`pages`]: the index and each chat's paginated pages (tera templates, minified);
 //! - [`feeds`]: `feed.json` and `feed.jsonp` (docs/feeds.md);
 //! - [`live_feed`]: `live.json`/`live.jsonp`, the small document live pages poll;
+//! - [`feed_files`]: which files are feeds (the one list the cache rules read too);
+//! - [`fingerprint`]: the content-hashed names of style sheets and scripts;
 //! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
 //! - [`urls`]: where outputs live in `site/` and how pages link to each other;
 //! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
 
+pub mod feed_files;
 pub mod feeds;
+pub mod fingerprint;
 pub mod live_feed;
 pub mod markdown;
 pub mod pages;

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tera::Context;
 
+use super::feed_files::FeedFile;
 use super::urls::{chat_page_link, chat_page_path};
 use crate::build::chat::view::{MessageView, TimeView};
 use crate::build::theme::{Theme, template_error};
@@ -196,8 +197,8 @@ pub fn render_chat_page(
         &LiveView {
             interval_ms: (config.live.interval * 1000.0).round() as u64,
             max_interval_ms: (config.live.max_interval * 1000.0).round() as u64,
-            json: "live.json",
-            jsonp: "live.jsonp",
+            json: FeedFile::LiveJson.name(),
+            jsonp: FeedFile::LiveJsonp.name(),
             callback: config.live.callback.clone(),
         },
     );

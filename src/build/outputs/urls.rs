@@ -6,6 +6,21 @@
 
 use crate::content::Slug;
 
+/// Where re-hosted Slack uploads are published: `files/<FILE_ID>/<name>`.
+pub const FILES_DIR: &str = "files";
+/// Where custom emoji are published: `emoji/<name>.<ext>`.
+pub const EMOJI_DIR: &str = "emoji";
+
+/// Whether a site path is a copy of a Slack upload or a custom emoji. Their names are Slack's (a
+/// file id, an emoji name), not a hash of their bytes: a redacted or replaced file keeps its name.
+pub fn is_copied_upload(site_path: &str) -> bool {
+    [FILES_DIR, EMOJI_DIR].iter().any(|dir| {
+        site_path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
 /// Site-relative path of page `n` (1-based) of a chat.
 pub fn chat_page_path(slug: &Slug, n: usize) -> String {
     if n <= 1 {
@@ -72,5 +87,14 @@ mod tests {
             LinkBase::new("https://x.org/c/").chat_from_chat(&s),
             "https://x.org/c/sotu/"
         );
+    }
+
+    #[test]
+    fn uploads_and_emoji_are_known_by_their_folders() {
+        assert!(is_copied_upload("files/F0ABCDEF12/chart.3f9a1c0b7e.css"));
+        assert!(is_copied_upload("emoji/party.gif"));
+        assert!(!is_copied_upload("filesystem/x.png"));
+        assert!(!is_copied_upload("assets/files/x.png"));
+        assert!(!is_copied_upload("files"));
     }
 }

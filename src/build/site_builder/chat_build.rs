@@ -18,6 +18,7 @@ use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
 use crate::build::incremental::signature::Signature;
 use crate::build::incremental::state::ChatRecord;
+use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::chat_page_path;
@@ -102,9 +103,7 @@ pub(super) fn build_chat(
     };
 
     let context = {
-        let mut sig = Signature::new();
-        sig.push_u64(inputs.global);
-        sig.push_u64(inputs.chat_templates);
+        let mut sig = inputs.chat_page_context();
         sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
         sig.finish()
     };
@@ -283,8 +282,8 @@ fn render_chat(
         sig.push_u64(*s);
     }
     let feed_sig = sig.finish();
-    let json_path = format!("{slug}/feed.json");
-    let jsonp_path = format!("{slug}/feed.jsonp");
+    let json_path = FeedFile::Json.path(slug);
+    let jsonp_path = FeedFile::Jsonp.path(slug);
     let feeds_current =
         log_ref.is_current(&json_path, feed_sig) && log_ref.is_current(&jsonp_path, feed_sig);
     let write_feeds = || -> Result<Option<(bool, bool)>> {
@@ -325,8 +324,8 @@ fn render_chat(
             .with(inputs.global.to_le_bytes())
             .with(&live)
             .finish();
-        let live_path = format!("{slug}/live.json");
-        let live_jsonp_path = format!("{slug}/live.jsonp");
+        let live_path = FeedFile::LiveJson.path(slug);
+        let live_jsonp_path = FeedFile::LiveJsonp.path(slug);
         log.put(&live_path, sig, move || Ok(live))?;
         log.put(&live_jsonp_path, sig, move || Ok(live_jsonp))?;
         chat_outputs.push(live_path);

@@ -13,6 +13,7 @@ use super::chat_build::ChatCache;
 use crate::build::ChangeSet;
 use crate::build::chat::names::{Names, Person};
 use crate::build::incremental::deps::Deps;
+use crate::build::outputs::urls::{EMOJI_DIR, FILES_DIR};
 use crate::content::{ChannelEntry, ContentLayout, Slug, UserId};
 use crate::file_stamp::Stamp;
 
@@ -157,11 +158,11 @@ impl SiteBuilder {
         let mut emoji = HashMap::new();
         let mut hosted = HashMap::new();
         let mut copies = BTreeMap::new();
-        for (name, rel, path) in assets_in(&layout.emoji_dir(), "emoji")? {
+        for (name, rel, path) in assets_in(&layout.emoji_dir(), EMOJI_DIR)? {
             emoji.insert(name, format!("{}{rel}", inputs.link.from_chat));
             copies.insert(rel, path);
         }
-        for (name, rel, path) in assets_in(&layout.files_dir(), "files")? {
+        for (name, rel, path) in assets_in(&layout.files_dir(), FILES_DIR)? {
             // content/files/<FILE_ID>/<name>
             let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
             let url = format!(

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 
+use crate::build::assets::uses_assets;
 use crate::build::incremental::deps::template_closure;
 use crate::build::incremental::signature::Signature;
 use crate::build::outputs::pages::SiteView;
@@ -26,9 +27,36 @@ pub(super) struct Inputs {
     pub(super) chat_templates: u64,
     /// The index's templates.
     pub(super) index_templates: u64,
+    /// Whether the chat pages' templates call `asset()` (their pages then change with the
+    /// static files' fingerprinted names).
+    pub(super) chat_uses_assets: bool,
+    pub(super) index_uses_assets: bool,
 }
 
 impl Inputs {
+    /// What the chat pages are rendered from besides their chat: the config, their templates and
+    /// (when the templates link them) the static files' fingerprinted names.
+    pub(super) fn chat_page_context(&self) -> Signature {
+        let mut sig = Signature::new();
+        sig.push_u64(self.global);
+        sig.push_u64(self.chat_templates);
+        if self.chat_uses_assets {
+            sig.push_u64(self.theme.assets.signature());
+        }
+        sig
+    }
+
+    /// What the index is rendered from besides the chats' summaries.
+    pub(super) fn index_context(&self) -> Signature {
+        let mut sig = Signature::new();
+        sig.push_u64(self.global);
+        sig.push_u64(self.index_templates);
+        if self.index_uses_assets {
+            sig.push_u64(self.theme.assets.signature());
+        }
+        sig
+    }
+
     pub(super) fn load(project: &Project) -> Result<Inputs> {
         let config = project.load_config()?;
         let tz = config.time_zone()?;
@@ -61,7 +89,17 @@ impl Inputs {
             }
             sig.finish()
         };
+        let uses_assets = |root: &str| {
+            let closure = template_closure(root, &theme.sources);
+            uses_assets(
+                closure
+                    .iter()
+                    .filter_map(|name| theme.sources.get(name).map(String::as_str)),
+            )
+        };
         Ok(Inputs {
+            chat_uses_assets: uses_assets("chat.html"),
+            index_uses_assets: uses_assets("index.html"),
             render: RenderOptions {
                 timezone: tz.clone(),
             },

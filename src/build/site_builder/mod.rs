@@ -226,7 +226,8 @@ impl SiteBuilder {
         }
         bar.finish();
 
-        // 4. The index, every chat's summary; static files, custom emoji, re-hosted files.
+        // 4. The index, every chat's summary; static files (and their fingerprinted copies), custom
+        // emoji, re-hosted files.
         let mut summaries: Vec<&ChatSummary> = chat_records.values().map(|r| &r.summary).collect();
         summaries.sort_by(|a, b| {
             let live = |s: &ChatSummary| s.header.state != ChatState::Live.as_str();
@@ -236,9 +237,7 @@ impl SiteBuilder {
                 .then_with(|| last(b).cmp(&last(a)))
                 .then_with(|| a.header.slug.cmp(&b.header.slug))
         });
-        let mut sig = Signature::new();
-        sig.push_u64(inputs.global);
-        sig.push_u64(inputs.index_templates);
+        let mut sig = inputs.index_context();
         sig.push(serde_json::to_vec(&summaries)?);
         log.put("index.html", sig.finish(), || {
             let owned: Vec<ChatSummary> = summaries.iter().map(|s| (*s).clone()).collect();
@@ -247,6 +246,11 @@ impl SiteBuilder {
         for (rel, source) in &inputs.theme.static_files {
             let bytes = source.read()?;
             log.put(rel, hash(&bytes), || Ok(bytes.clone()))?;
+        }
+        // Style sheets and scripts again under their fingerprinted names, with the bytes those
+        // names were made from; superseded names are pruned below like any output.
+        for copy in inputs.theme.assets.fingerprinted().values() {
+            log.put(&copy.path, hash(&copy.bytes), || Ok(copy.bytes.to_vec()))?;
         }
         for (rel, path) in &self.copies {
             let stamp =

@@ -164,6 +164,13 @@ impl Project {
         self.path(rel).exists()
     }
 
+    /// The site path the build publishes the static file `site/<rel>` under when it
+    /// fingerprints it (`assets/style.css` → `assets/style.<hash>.css`), from its bytes.
+    pub fn fingerprinted(&self, rel: &str) -> String {
+        let bytes = std::fs::read(self.path(&format!("site/{rel}"))).unwrap();
+        scrollback::build::outputs::fingerprint::fingerprinted_path(rel, &bytes)
+    }
+
     pub fn feed(&self, slug: &str) -> Value {
         serde_json::from_str(&self.read(&format!("site/{slug}/feed.json"))).unwrap()
     }
