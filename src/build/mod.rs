@@ -18,12 +18,14 @@
 
 pub mod change;
 pub mod chat;
+pub mod date_filter;
 pub mod hot_builder;
 pub mod incremental;
 pub mod outputs;
 pub mod report;
 pub mod site_builder;
 pub mod theme;
+pub mod translations;
 
 use anyhow::Result;
 

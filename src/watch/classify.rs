@@ -16,10 +16,10 @@ pub fn classify(root: &Path, theme: &str, path: &Path) -> Option<Change> {
     let parts = plain_parts(rel)?;
     match parts.as_slice() {
         [file] if *file == CONFIG_FILE => Some(Change::Config),
-        ["templates", ..] => Some(Change::Theme),
+        ["templates", ..] | ["i18n", ..] => Some(Change::Theme),
         ["static", _, ..] => Some(Change::Static),
         ["themes", t, rest @ ..] if *t == theme => match rest {
-            ["theme.toml"] | ["templates", ..] => Some(Change::Theme),
+            ["theme.toml"] | ["templates", ..] | ["i18n", ..] => Some(Change::Theme),
             ["static", _, ..] => Some(Change::Static),
             _ => None,
         },
@@ -84,6 +84,8 @@ mod tests {
         );
         assert_eq!(kind("/p/themes/default/theme.toml"), Some(Change::Theme));
         assert_eq!(kind("/p/templates/message.html"), Some(Change::Theme));
+        assert_eq!(kind("/p/themes/default/i18n/fr.toml"), Some(Change::Theme));
+        assert_eq!(kind("/p/i18n/fr.toml"), Some(Change::Theme));
         assert_eq!(
             kind("/p/themes/default/static/assets/style.css"),
             Some(Change::Static)

@@ -171,7 +171,8 @@ fn after_build(state: Arc<DevState>, reporter: Reporter) -> crate::build::hot_bu
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
-/// `target/`): the config, `content/`, the active theme, the site's templates and static files.
+/// `target/`): the config, `content/`, the active theme, the site's templates, static files and
+/// translations.
 /// Run again each round, it watches such folders created since (a `static/` or `templates/` added
 /// while `watch` runs, issue 12) and forgets those removed, so a re-created one is watched again.
 /// Returns whether it watched a folder it did not watch before.
@@ -192,6 +193,7 @@ fn add_watches(
         format!("themes/{theme}"),
         "templates".to_owned(),
         "static".to_owned(),
+        "i18n".to_owned(),
     ] {
         let path = root.join(sub);
         if path.is_dir() && !watched.contains(&path) {
