@@ -96,6 +96,7 @@ fn main() -> anyhow::Result<()> {
     let lookup = ExportLookup { users, channels };
     let options = RenderOptions {
         timezone: jiff::tz::TimeZone::UTC,
+        language: scrollback::locale::Language::English,
     };
     println!(
         "{} messages, {} users, {} channels",

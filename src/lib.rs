@@ -21,6 +21,7 @@ pub mod fsio;
 pub mod http_server;
 pub mod human;
 pub mod import;
+pub mod locale;
 pub mod progress;
 pub mod project;
 pub mod render;

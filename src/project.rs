@@ -71,6 +71,11 @@ impl Project {
         self.root.join("static")
     }
 
+    /// The site's own translations (`i18n/<lang>.toml`), which override the theme's key by key.
+    pub fn i18n_dir(&self) -> PathBuf {
+        self.root.join("i18n")
+    }
+
     /// `.scrollback/`: build state and staging. Safe to delete; ignored by git.
     pub fn cache_dir(&self) -> PathBuf {
         self.root.join(".scrollback")

@@ -47,6 +47,7 @@ impl Lookup for FuzzLookup {
 pub fn options() -> RenderOptions {
     RenderOptions {
         timezone: jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(-5)),
+        language: scrollback::locale::Language::English,
     }
 }
 

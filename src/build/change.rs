@@ -16,7 +16,8 @@ pub enum Change {
     Everything,
     /// `scrollback.toml`.
     Config,
-    /// A template or `theme.toml` of the theme, or a template of the site: its path in the
+    /// A template, translation table or `theme.toml` of the theme, or a template or translation
+    /// table of the site: its path in the
     /// project, so a rebuild line names the template that broke it.
     Theme(String),
     /// A static file of the theme or the site (stylesheets, scripts, images), by its path in the
@@ -41,6 +42,7 @@ impl std::fmt::Display for Change {
             Change::Theme(path) if path.ends_with("theme.toml") => {
                 write!(f, "theme settings {path}")
             }
+            Change::Theme(path) if path.contains("i18n/") => write!(f, "translations {path}"),
             Change::Theme(path) => write!(f, "template {path}"),
             Change::Static(path) => write!(f, "static file {path}"),
             Change::User(id) => write!(f, "user {id}"),

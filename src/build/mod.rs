@@ -20,6 +20,7 @@
 pub mod assets;
 pub mod change;
 pub mod chat;
+pub mod date_filter;
 pub mod hot_builder;
 pub mod incremental;
 pub mod outputs;
@@ -27,6 +28,7 @@ pub mod report;
 pub mod site_builder;
 pub mod target;
 pub mod theme;
+pub mod translations;
 
 use anyhow::Result;
 

@@ -3,7 +3,8 @@
 //!
 //! A theme folder holds `theme.toml` (name, description, `[extra]` settings the site's config can
 //! override), `templates/` (`base.html`, `index.html`, `chat.html`, `message.html`, ...) and
-//! `static/` (copied to the top of `site/`). See THEMES.md for the contract.
+//! `static/` (copied to the top of `site/`) and `i18n/<lang>.toml` (its words per language, see
+//! [`super::translations`]). See THEMES.md for the contract.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,18 @@ pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
     (
         "static/assets/live.js",
         include_str!("../../themes/default/static/assets/live.js"),
+    ),
+    (
+        "i18n/en.toml",
+        include_str!("../../themes/default/i18n/en.toml"),
+    ),
+    (
+        "i18n/fr.toml",
+        include_str!("../../themes/default/i18n/fr.toml"),
+    ),
+    (
+        "i18n/es.toml",
+        include_str!("../../themes/default/i18n/es.toml"),
     ),
 ];
 
@@ -104,6 +117,12 @@ pub struct Theme {
     pub static_files: BTreeMap<String, Source>,
     /// The fingerprinted style sheets and scripts, and what `asset()` links to.
     pub assets: Assets,
+    /// Translation file name (`fr.toml`) → the theme's file, then the site's (which overrides
+    /// it key by key).
+    pub translation_files: BTreeMap<String, Vec<Source>>,
+    /// The words in the site's language, once the build has chosen them
+    /// ([`super::translations::install`]); empty until then.
+    pub translations: super::translations::Translations,
 }
 
 /// The templates every theme must provide.
@@ -136,9 +155,11 @@ impl Theme {
         let mut templates = BTreeMap::new();
         let mut static_files = BTreeMap::new();
         let mut manifest_source = None;
+        let mut theme_i18n = BTreeMap::new();
         if dir.is_dir() {
             collect(&dir.join("templates"), &mut templates)?;
             collect(&dir.join("static"), &mut static_files)?;
+            collect(&dir.join("i18n"), &mut theme_i18n)?;
             let m = dir.join("theme.toml");
             if m.is_file() {
                 manifest_source = Some(Source::File(m));
@@ -149,6 +170,8 @@ impl Theme {
                     templates.insert(t.to_owned(), Source::Builtin(text));
                 } else if let Some(s) = path.strip_prefix("static/") {
                     static_files.insert(s.to_owned(), Source::Builtin(text));
+                } else if let Some(t) = path.strip_prefix("i18n/") {
+                    theme_i18n.insert(t.to_owned(), Source::Builtin(text));
                 } else if *path == "theme.toml" {
                     manifest_source = Some(Source::Builtin(text));
                 }
@@ -162,6 +185,12 @@ impl Theme {
         // The site's own files win over the theme's.
         collect(&project.templates_dir(), &mut templates)?;
         collect(&project.static_dir(), &mut static_files)?;
+        let mut site_i18n = BTreeMap::new();
+        collect(&project.i18n_dir(), &mut site_i18n)?;
+        let mut translation_files: BTreeMap<String, Vec<Source>> = BTreeMap::new();
+        for (file, src) in theme_i18n.into_iter().chain(site_i18n) {
+            translation_files.entry(file).or_default().push(src);
+        }
 
         let manifest = match &manifest_source {
             Some(src) => {
@@ -228,6 +257,8 @@ impl Theme {
             manifest,
             templates,
             static_files,
+            translation_files,
+            translations: Default::default(),
         })
     }
 }
@@ -478,7 +509,7 @@ mod tests {
             .1;
         let chat = minify_template(source);
         assert!(same_structure(source, &chat));
-        assert!(chat.contains("{% for message in messages %}"), "{chat}");
+        assert!(chat.contains("{% for message in ordered %}"), "{chat}");
         assert!(!chat.contains("\n  "), "{chat}");
     }
 }

@@ -13,6 +13,8 @@ use jiff::tz::TimeZone;
 
 use super::Writer;
 use super::url::safe_url;
+use crate::locale::Language;
+use crate::locale::calendar::DateStyle;
 
 /// A date formatted for display, and its instant in RFC 3339 for `<time datetime>`.
 #[derive(Debug, PartialEq, Eq)]
@@ -24,7 +26,12 @@ pub(crate) struct FormattedDate {
 /// Formats `epoch` (seconds) with Slack's tokens in `tz`. `None` when the epoch is out of range or
 /// the format names an unknown token: the caller then shows Slack's fallback text, as a Slack
 /// client would for a format it cannot read.
-pub(crate) fn format_slack_date(epoch: i64, format: &str, tz: &TimeZone) -> Option<FormattedDate> {
+pub(crate) fn format_slack_date(
+    epoch: i64,
+    format: &str,
+    tz: &TimeZone,
+    lang: Language,
+) -> Option<FormattedDate> {
     let timestamp = Timestamp::from_second(epoch).ok()?;
     let dt = tz.to_datetime(timestamp);
     let mut text = String::with_capacity(format.len() + 16);
@@ -34,7 +41,7 @@ pub(crate) fn format_slack_date(epoch: i64, format: &str, tz: &TimeZone) -> Opti
         let after = &rest[open + 1..];
         match after.find('}') {
             Some(close) => {
-                push_token(&mut text, &after[..close], &dt)?;
+                push_token(&mut text, &after[..close], &dt, lang)?;
                 rest = &after[close + 1..];
             }
             None => {
@@ -53,70 +60,48 @@ pub(crate) fn format_slack_date(epoch: i64, format: &str, tz: &TimeZone) -> Opti
     })
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-
-fn push_token(out: &mut String, token: &str, dt: &DateTime) -> Option<()> {
+fn push_token(out: &mut String, token: &str, dt: &DateTime, lang: Language) -> Option<()> {
     use std::fmt::Write;
-    let month = MONTHS.get(usize::try_from(dt.month() - 1).ok()?)?;
-    let short_month = month.get(..3)?;
-    let weekday = WEEKDAYS.get(usize::try_from(dt.weekday().to_monday_zero_offset()).ok()?)?;
     let (year, day) = (dt.year(), dt.day());
-    let suffix = ordinal_suffix(day);
+    let english = lang == Language::English;
     let result = match token {
         // Slack's examples: 2014-02-18 / February 18th, 2014 / Feb 18, 2014 /
         // Tuesday, February 18th, 2014. The *_pretty forms would say "yesterday" or "today".
+        // Other languages write the same dates their own way ("18 février 2014").
         "date_num" => write!(out, "{year:04}-{:02}-{day:02}", dt.month()),
-        "date" | "date_pretty" => write!(out, "{month} {day}{suffix}, {year}"),
-        "date_short" | "date_short_pretty" => write!(out, "{short_month} {day}, {year}"),
-        "date_long" | "date_long_pretty" => write!(out, "{weekday}, {month} {day}{suffix}, {year}"),
-        "time" => write_time(out, dt, false),
-        "time_secs" => write_time(out, dt, true),
-        "ago" => {
-            write!(out, "{short_month} {day}, {year} at ").and_then(|()| write_time(out, dt, false))
+        "date" | "date_pretty" if english => {
+            write!(
+                out,
+                "{} {day}{}, {year}",
+                lang.month(dt),
+                ordinal_suffix(day)
+            )
         }
+        "date_long" | "date_long_pretty" if english => write!(
+            out,
+            "{}, {} {day}{}, {year}",
+            lang.weekday(dt),
+            lang.month(dt),
+            ordinal_suffix(day)
+        ),
+        "date" | "date_pretty" => out.write_str(&lang.date(dt, DateStyle::Long)),
+        "date_long" | "date_long_pretty" => out.write_str(&lang.date(dt, DateStyle::Full)),
+        "date_short" | "date_short_pretty" => out.write_str(&lang.date(dt, DateStyle::Short)),
+        "time" => out.write_str(&lang.time(dt, false)),
+        "time_secs" => out.write_str(&lang.time(dt, true)),
+        "ago" => write!(
+            out,
+            "{}{}{}",
+            lang.date(dt, DateStyle::Short),
+            lang.date_time_joiner(),
+            lang.time(dt, false)
+        ),
         _ => return None,
     };
     result.ok()
 }
 
-/// Slack's 12-hour clock: `6:39 AM`, `6:39:42 AM`.
-fn write_time(out: &mut String, dt: &DateTime, seconds: bool) -> std::fmt::Result {
-    use std::fmt::Write;
-    let (hour, minute) = (dt.hour(), dt.minute());
-    let half = if hour < 12 { "AM" } else { "PM" };
-    let hour12 = match hour % 12 {
-        0 => 12,
-        h => h,
-    };
-    if seconds {
-        write!(out, "{hour12}:{minute:02}:{:02} {half}", dt.second())
-    } else {
-        write!(out, "{hour12}:{minute:02} {half}")
-    }
-}
-
+/// English ordinals for Slack's `{date}` and `{date_long}`: "18th".
 fn ordinal_suffix(day: i8) -> &'static str {
     match (day % 10, day % 100) {
         (_, 11..=13) => "th",
@@ -135,8 +120,9 @@ pub(crate) fn write_date(
     format: &str,
     link: Option<&str>,
     tz: &TimeZone,
+    lang: Language,
 ) -> bool {
-    let Some(date) = format_slack_date(epoch, format, tz) else {
+    let Some(date) = format_slack_date(epoch, format, tz, lang) else {
         return false;
     };
     let href = link.and_then(safe_url);
@@ -169,7 +155,7 @@ mod tests {
     }
 
     fn fmt(format: &str) -> Option<String> {
-        format_slack_date(EXAMPLE, format, &pacific()).map(|d| d.text)
+        format_slack_date(EXAMPLE, format, &pacific(), Language::English).map(|d| d.text)
     }
 
     #[test]
@@ -177,11 +163,11 @@ mod tests {
         // Quadratic, this took 23 s in a release build (minutes in a test build); linear, it is
         // instant. Not timed here (no timed tests): a regression shows as a stalled suite.
         let format = "{".repeat(800_000);
-        let out = format_slack_date(0, &format, &TimeZone::UTC).unwrap();
+        let out = format_slack_date(0, &format, &TimeZone::UTC, Language::English).unwrap();
         assert_eq!(out.text, format);
         let mixed = format!("{}{{date_num}}", "{".repeat(1000));
         assert!(
-            format_slack_date(0, &mixed, &TimeZone::UTC).is_none(),
+            format_slack_date(0, &mixed, &TimeZone::UTC, Language::English).is_none(),
             "an unknown token"
         );
     }
@@ -225,21 +211,36 @@ mod tests {
     fn unknown_token_or_bad_epoch_gives_none() {
         assert_eq!(fmt("{date_num} {bogus}"), None);
         assert_eq!(fmt("{}"), None);
-        assert_eq!(format_slack_date(i64::MAX, "{date}", &pacific()), None);
-        assert_eq!(format_slack_date(i64::MIN, "{date}", &pacific()), None);
+        assert_eq!(
+            format_slack_date(i64::MAX, "{date}", &pacific(), Language::English),
+            None
+        );
+        assert_eq!(
+            format_slack_date(i64::MIN, "{date}", &pacific(), Language::English),
+            None
+        );
     }
 
     #[test]
     fn time_zone_matters() {
-        let utc = format_slack_date(EXAMPLE, "{date_num} {time}", &TimeZone::UTC).map(|d| d.text);
+        let utc = format_slack_date(
+            EXAMPLE,
+            "{date_num} {time}",
+            &TimeZone::UTC,
+            Language::English,
+        )
+        .map(|d| d.text);
         assert_eq!(utc.as_deref(), Some("2014-02-18 2:39 PM"));
-        let date = format_slack_date(EXAMPLE, "{time}", &pacific()).expect("in range");
+        let date =
+            format_slack_date(EXAMPLE, "{time}", &pacific(), Language::English).expect("in range");
         assert_eq!(date.datetime, "2014-02-18T14:39:42Z");
     }
 
     #[test]
     fn midnight_noon_and_ordinals() {
-        let utc = |epoch, f| format_slack_date(epoch, f, &TimeZone::UTC).map(|d| d.text);
+        let utc = |epoch, f| {
+            format_slack_date(epoch, f, &TimeZone::UTC, Language::English).map(|d| d.text)
+        };
         assert_eq!(
             utc(0, "{time} {date}").as_deref(),
             Some("12:00 AM January 1st, 1970")
@@ -284,15 +285,24 @@ mod tests {
             EXAMPLE,
             "{date_short}",
             Some("https://example.com/e"),
-            &pacific()
+            &pacific(),
+            Language::English
         ));
-        assert!(!write_date(&mut w, EXAMPLE, "{nope}", None, &pacific()));
+        assert!(!write_date(
+            &mut w,
+            EXAMPLE,
+            "{nope}",
+            None,
+            &pacific(),
+            Language::English
+        ));
         assert!(write_date(
             &mut w,
             EXAMPLE,
             "{date_num}",
             Some("javascript:alert(1)"),
-            &pacific()
+            &pacific(),
+            Language::English
         ));
         let out = w.finish();
         assert_eq!(
@@ -300,5 +310,17 @@ mod tests {
             "<a href=\"https://example.com/e\" rel=\"noopener nofollow ugc\"><time datetime=\"2014-02-18T14:39:42Z\">Feb 18, 2014</time></a><time datetime=\"2014-02-18T14:39:42Z\">2014-02-18</time>"
         );
         assert_eq!(out.text, "Feb 18, 20142014-02-18");
+    }
+
+    #[test]
+    fn tokens_follow_the_language() {
+        let fr = |f| format_slack_date(EXAMPLE, f, &pacific(), Language::French).map(|d| d.text);
+        assert_eq!(fr("{date}").as_deref(), Some("18 février 2014"));
+        assert_eq!(fr("{date_short}").as_deref(), Some("18 févr. 2014"));
+        assert_eq!(fr("{date_long}").as_deref(), Some("mardi 18 février 2014"));
+        assert_eq!(fr("{time}").as_deref(), Some("06:39"));
+        assert_eq!(fr("{ago}").as_deref(), Some("18 févr. 2014 à 06:39"));
+        let es = format_slack_date(EXAMPLE, "{date}", &pacific(), Language::Spanish);
+        assert_eq!(es.map(|d| d.text).as_deref(), Some("18 de febrero de 2014"));
     }
 }

@@ -65,6 +65,8 @@ pub trait Lookup {
 pub struct RenderOptions {
     /// Dates (`<!date^…>`, rich_text `date`) are shown in this zone.
     pub timezone: jiff::tz::TimeZone,
+    /// The language of those dates' month and weekday names and clock (the site's `language`).
+    pub language: crate::locale::Language,
 }
 
 mod attachments;

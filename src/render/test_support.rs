@@ -53,6 +53,7 @@ impl Lookup for TestLookup {
 pub(crate) fn options() -> RenderOptions {
     RenderOptions {
         timezone: jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(-8)),
+        language: crate::locale::Language::English,
     }
 }
 

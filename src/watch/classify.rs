@@ -17,10 +17,10 @@ pub fn classify(root: &Path, theme: &str, path: &Path) -> Option<Change> {
     let named = || parts.join("/");
     match parts.as_slice() {
         [file] if *file == CONFIG_FILE => Some(Change::Config),
-        ["templates", ..] => Some(Change::Theme(named())),
+        ["templates", ..] | ["i18n", ..] => Some(Change::Theme(named())),
         ["static", _, ..] => Some(Change::Static(named())),
         ["themes", t, rest @ ..] if *t == theme => match rest {
-            ["theme.toml"] | ["templates", ..] => Some(Change::Theme(named())),
+            ["theme.toml"] | ["templates", ..] | ["i18n", ..] => Some(Change::Theme(named())),
             ["static", _, ..] => Some(Change::Static(named())),
             _ => None,
         },
@@ -93,6 +93,11 @@ mod tests {
             kind("/p/templates/message.html"),
             theme("templates/message.html")
         );
+        assert_eq!(
+            kind("/p/themes/default/i18n/fr.toml"),
+            theme("themes/default/i18n/fr.toml")
+        );
+        assert_eq!(kind("/p/i18n/fr.toml"), theme("i18n/fr.toml"));
         assert_eq!(
             kind("/p/themes/default/static/assets/style.css"),
             statics("themes/default/static/assets/style.css")

@@ -191,7 +191,8 @@ fn only_css(changes: &[Change], written: &[String]) -> bool {
 }
 
 /// Watches what the site is made of (not `site/`, `.scrollback/` or, in this repository,
-/// `target/`): the config, `content/`, the active theme, the site's templates and static files.
+/// `target/`): the config, `content/`, the active theme, the site's templates, static files and
+/// translations.
 /// Run again each round, it watches such folders created since (a `static/` or `templates/` added
 /// while `watch` runs, issue 12) and forgets those removed, so a re-created one is watched again.
 /// Returns whether it watched a folder it did not watch before.
@@ -212,6 +213,7 @@ fn add_watches(
         format!("themes/{theme}"),
         "templates".to_owned(),
         "static".to_owned(),
+        "i18n".to_owned(),
     ] {
         let path = root.join(sub);
         if path.is_dir() && !watched.contains(&path) {

@@ -342,13 +342,13 @@ fn a_new_theme_starts_from_the_default_and_its_settings_are_overridable() {
     let chat = p.read("themes/magazine/templates/chat.html");
     p.write(
         "themes/magazine/templates/chat.html",
-        &chat.replace("Chat archive", "From the magazine"),
+        &chat.replace("{{ t(key=\"chat_archive\") }}", "From the magazine"),
     );
     p.write("scrollback.toml", "theme = \"magazine\"\n");
     p.build();
     let page = p.page("site/enrique/index.html");
     assert_eq!(page.text(".kicker"), "From the magazine");
-    // theme.toml's [extra] default, then the site's override.
+    // The theme's words (its `footer` string), then the site's [extra] override.
     assert_eq!(page.text(".colophon p"), "Published with scrollback.");
     p.write(
         "scrollback.toml",

@@ -469,7 +469,7 @@ fn changes_re_render_only_what_depends_on_them() {
         &chat_html,
         &std::fs::read_to_string(&chat_html)
             .unwrap()
-            .replace("Chat archive", "From the archive"),
+            .replace("{{ t(key=\"chat_archive\") }}", "From the archive"),
     );
     assert_eq!(rendered(&p.ok(&["build"])), all_pages);
 
@@ -479,7 +479,7 @@ fn changes_re_render_only_what_depends_on_them() {
         &base,
         &std::fs::read_to_string(&base)
             .unwrap()
-            .replace("Skip to content", "Skip to the chat"),
+            .replace("{{ t(key=\"skip_to_content\") }}", "Skip to the chat"),
     );
     assert_eq!(rendered(&p.ok(&["build"])), all_pages + 1);
 

@@ -7,6 +7,7 @@ use crate::support::project::Project;
 use crate::support::server::Server;
 use crate::support::slack::{delete, edit, message, reaction, reply};
 use crate::support::wait::wait_until;
+use serde_json::json;
 
 const CH: &str = "C1LIVE";
 
@@ -271,6 +272,180 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         "document.querySelector('.live-follow').textContent.includes('This chat has ended') && \
          window.scrollbackLivePage.state.stopped",
         "the page to notice the end",
+    );
+    s.stop();
+}
+
+/// A live chat served by `serve` with `config`, with `n` messages posted and published.
+fn serve_live_chat(config: &str, n: u64, text: impl Fn(u64) -> String) -> (Project, Server) {
+    let p = Project::init();
+    p.write("scrollback.toml", config);
+    p.add_live_chat(CH, "live", "Live page");
+    let s = Server::start(&p);
+    for i in 0..n {
+        assert_eq!(
+            s.post(&message(
+                &format!("EvInit{i}"),
+                CH,
+                &ts(i * 10),
+                "U1",
+                &text(i)
+            )),
+            200
+        );
+    }
+    wait_until("the messages in the feed", || {
+        std::fs::read_to_string(p.path("site/live/feed.json"))
+            .is_ok_and(|f| f.matches("\"anchor\"").count() == n as usize)
+    });
+    (p, s)
+}
+
+#[test]
+fn the_french_live_page_speaks_french_in_the_browser() {
+    let mut browser = Browser::launch();
+    let (p, s) = serve_live_chat(
+        "language = \"fr\"\ntimezone = \"Europe/Paris\"\n[live]\ninterval = 0.5\nmax_interval = 2\n",
+        30,
+        |i| {
+            format!(
+                "message {i} : Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua."
+            )
+        },
+    );
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
+    assert_eq!(browser.eval(&tab, "document.documentElement.lang"), "fr");
+    assert_eq!(
+        browser.eval(&tab, "document.querySelector('.live-badge').textContent"),
+        "En direct"
+    );
+
+    // What live.js builds itself is French too: the edited mark, the reply count, the clock.
+    browser.eval(
+        &tab,
+        "window.scrollTo(0, document.documentElement.scrollHeight)",
+    );
+    s.post(&edit(
+        "Ev1",
+        CH,
+        &ts(290),
+        "corrigé",
+        "1700001000.000000",
+        None,
+    ));
+    browser.wait_for(
+        &tab,
+        &format!(
+            "{}.querySelector('.edited').textContent === '(modifié)'",
+            item(&ts(290))
+        ),
+        "the edit marked in French",
+    );
+    s.post(&reply("Ev2", CH, &ts(295), &ts(280), "une réponse"));
+    browser.wait_for(
+        &tab,
+        &format!(
+            "{}.querySelector('.thread-count').textContent === '1 réponse'",
+            item(&ts(280))
+        ),
+        "the reply count in French",
+    );
+    s.post(&message("Ev3", CH, &ts(1000), "U1", "dernière minute"));
+    let stamp = browser.wait_for(
+        &tab,
+        &format!(
+            "{}.querySelector('.timestamp').textContent",
+            item(&ts(1000))
+        ),
+        "the new message",
+    );
+    // 1700001100 is 2023-11-14 23:31:40 in Paris (winter time).
+    assert_eq!(stamp, "23:31 CET");
+
+    // A reader who scrolled away is told in French, with French plurals.
+    browser.eval(&tab, "window.scrollTo(0, 0)");
+    s.post(&message("Ev4", CH, &ts(1001), "U1", "encore"));
+    browser.wait_for(
+        &tab,
+        "document.querySelector('.live-updates:not([hidden])') && \
+         document.querySelector('.live-updates').textContent === '1 nouvelle mise à jour'",
+        "one new update, in French",
+    );
+    s.post(&message("Ev5", CH, &ts(1002), "U1", "et encore"));
+    browser.wait_for(
+        &tab,
+        "document.querySelector('.live-updates').textContent === '2 nouvelles mises à jour'",
+        "two new updates, in French",
+    );
+    let seen = browser.eval(&tab, "document.body.innerText");
+    let seen = seen.as_str().unwrap();
+    for english in ["(edited)", "new update", " reply", "Embed this chat"] {
+        assert!(!seen.contains(english), "{english:?} shown: {seen}");
+    }
+
+    let png = browser.screenshot(&tab, &p.path("french-live-page.png"));
+    assert!(png.len() > 1000, "a screenshot of {} bytes", png.len());
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    s.stop();
+}
+
+#[test]
+fn newest_first_live_pages_put_new_messages_on_top() {
+    let mut browser = Browser::launch();
+    let (_p, s) = serve_live_chat(
+        "timezone = \"UTC\"\n[extra]\nnewest_first = true\n[live]\ninterval = 0.5\nmax_interval = 2\n",
+        3,
+        |i| format!("m{i}"),
+    );
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
+    let tops =
+        "[...document.querySelectorAll('ol.messages > li')].map(li => li.dataset.ts || 'day')";
+    assert_eq!(
+        browser.eval(&tab, tops),
+        json!(["day", ts(20), ts(10), ts(0)])
+    );
+    // A new message goes on top, under its day's divider.
+    s.post(&message("Ev1", CH, &ts(100), "U1", "newest"));
+    browser.wait_for(&tab, &format!("!!{}", item(&ts(100))), "the new message");
+    assert_eq!(
+        browser.eval(&tab, tops),
+        json!(["day", ts(100), ts(20), ts(10), ts(0)])
+    );
+    // A message of the next day gets its own divider above the others.
+    s.post(&message("Ev2", CH, &ts(9000), "U1", "tomorrow"));
+    browser.wait_for(
+        &tab,
+        &format!("!!{}", item(&ts(9000))),
+        "the next day's message",
+    );
+    assert_eq!(
+        browser.eval(&tab, tops),
+        json!(["day", ts(9000), "day", ts(100), ts(20), ts(10), ts(0)])
+    );
+    assert_eq!(
+        browser.eval(
+            &tab,
+            "document.querySelector('ol.messages > li.day-divider time').getAttribute('datetime')"
+        ),
+        "2023-11-15"
+    );
+    // A late message finds its place in the order.
+    s.post(&message("Ev3", CH, &ts(15), "U1", "late"));
+    browser.wait_for(&tab, &format!("!!{}", item(&ts(15))), "the late message");
+    assert_eq!(
+        browser.eval(&tab, tops),
+        json!([
+            "day",
+            ts(9000),
+            "day",
+            ts(100),
+            ts(20),
+            ts(15),
+            ts(10),
+            ts(0)
+        ])
     );
     s.stop();
 }

@@ -18,6 +18,7 @@ mod deploy_s3;
 mod faults;
 mod import;
 mod incremental;
+mod languages;
 mod live_page;
 mod project_folder;
 mod publishing;

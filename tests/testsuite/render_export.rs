@@ -49,6 +49,7 @@ fn every_message_of_a_real_export_renders_safely() {
     assert_eq!(messages.len(), 158);
     let options = RenderOptions {
         timezone: jiff::tz::TimeZone::UTC,
+        language: scrollback::locale::Language::English,
     };
     let mut with_attachments = 0;
     let mut unfurls = 0;

@@ -231,6 +231,7 @@ fn render_case(case: &Case) -> Rendered {
     let lookup = CaseLookup::from_options(&case.options);
     let options = RenderOptions {
         timezone: jiff::tz::TimeZone::UTC,
+        language: scrollback::locale::Language::English,
     };
     if case.kind == "blocks" {
         return render_message(&json!({ "blocks": case.input }), &lookup, &options);

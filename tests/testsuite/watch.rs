@@ -211,7 +211,10 @@ fn browser_swaps_css_in_place_and_shows_build_errors() {
     );
     assert!(overlay.as_str().unwrap().contains("chat.html"), "{overlay}");
 
-    write_atomic(&chat, &good.replace("Chat archive", "Fixed archive"));
+    write_atomic(
+        &chat,
+        &good.replace("{{ t(key=\"chat_archive\") }}", "Fixed archive"),
+    );
     browser.wait_for(
         &tab,
         "!document.getElementById('scrollback-error-overlay') && document.querySelector('.kicker').textContent.includes('Fixed archive')",

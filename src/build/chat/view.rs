@@ -10,17 +10,24 @@ use serde_json::Value;
 use super::names::Names;
 use crate::build::incremental::deps::TrackingLookup;
 use crate::content::{MessageRecord, Ts};
+use crate::locale::Language;
+use crate::locale::calendar::DateStyle;
 use crate::render::{self, RenderOptions, safe_url};
 
-/// When something happened, in the site's time zone.
+/// When something happened, in the site's time zone and language.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TimeView {
     /// RFC 3339 with the zone's offset, for `<time datetime>`.
     pub iso: String,
-    /// "March 6, 2018".
+    /// "March 6, 2018" ("6 mars 2018" in French).
     pub date: String,
-    /// "3:04 PM".
+    /// "3:04 PM" ("15:04" in French): the clock only, see `zone`.
     pub time: String,
+    /// The zone's abbreviation at that moment, "EST" or "EDT" ("+0530" where the zone has
+    /// none), shown after `time`. Added to the feeds later than the other fields: `time` kept
+    /// its meaning so embeds that print it do not print the zone twice.
+    #[serde(default)]
+    pub zone: String,
     /// "2018-03-06", for grouping by day.
     pub day: String,
     /// Unix seconds.
@@ -28,18 +35,25 @@ pub struct TimeView {
 }
 
 impl TimeView {
-    pub fn new(ts: &Ts, tz: &jiff::tz::TimeZone) -> TimeView {
+    pub fn new(ts: &Ts, tz: &jiff::tz::TimeZone, lang: Language) -> TimeView {
         let micros = ts.micros() as i64;
         let at = jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
         let zoned = at.to_zoned(tz.clone());
+        let civil = zoned.datetime();
         TimeView {
             iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            date: zoned.strftime("%B %-d, %Y").to_string(),
-            time: zoned.strftime("%-I:%M %p").to_string(),
+            date: lang.date(&civil, DateStyle::Long),
+            time: lang.time(&civil, false),
+            zone: zone_abbreviation(&zoned),
             day: zoned.strftime("%Y-%m-%d").to_string(),
             epoch: ts.seconds(),
         }
     }
+}
+
+/// "EST": the zone's abbreviation at that instant, from the time zone database.
+pub fn zone_abbreviation(zoned: &jiff::Zoned) -> String {
+    zoned.strftime("%Z").to_string()
 }
 
 /// Who wrote a message.
@@ -140,7 +154,7 @@ impl MessageView {
         MessageView {
             ts: record.ts.to_string(),
             anchor: record.ts.anchor(),
-            time: TimeView::new(&record.ts, cx.tz),
+            time: TimeView::new(&record.ts, cx.tz, cx.render.language),
             user: author(slack, cx.names, lookup),
             html: if tombstone {
                 String::new()
@@ -339,4 +353,48 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ts: &str, lang: Language) -> TimeView {
+        let tz = jiff::tz::TimeZone::get("America/New_York").unwrap();
+        TimeView::new(&Ts::parse(ts).unwrap(), &tz, lang)
+    }
+
+    #[test]
+    fn times_follow_the_language_and_the_zone_with_daylight_saving() {
+        // 2018-03-07 02:04:05 UTC: 9:04 PM the day before in New York, standard time.
+        let winter = at("1520388245.000100", Language::English);
+        assert_eq!(
+            (
+                winter.date.as_str(),
+                winter.time.as_str(),
+                winter.zone.as_str()
+            ),
+            ("March 6, 2018", "9:04 PM", "EST")
+        );
+        assert_eq!(winter.iso, "2018-03-06T21:04:05-05:00");
+        assert_eq!(winter.day, "2018-03-06");
+        // 2018-07-14 19:30 UTC: 3:30 PM in New York, daylight time.
+        let summer = at("1531596600.000000", Language::French);
+        assert_eq!(
+            (
+                summer.date.as_str(),
+                summer.time.as_str(),
+                summer.zone.as_str()
+            ),
+            ("14 juillet 2018", "15:30", "EDT")
+        );
+        assert_eq!(summer.iso, "2018-07-14T15:30:00-04:00");
+    }
+
+    #[test]
+    fn feeds_written_before_the_zone_field_still_read() {
+        let old = r#"{"iso":"2018-03-06T21:04:05-05:00","date":"March 6, 2018","time":"9:04 PM","day":"2018-03-06","epoch":1520388245}"#;
+        let view: TimeView = serde_json::from_str(old).unwrap();
+        assert_eq!(view.zone, "");
+    }
 }

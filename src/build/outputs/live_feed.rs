@@ -155,6 +155,7 @@ mod tests {
         let names = Names::default();
         let render = RenderOptions {
             timezone: jiff::tz::TimeZone::UTC,
+            language: crate::locale::Language::English,
         };
         let hosted = HashMap::new();
         let cx = ViewContext {

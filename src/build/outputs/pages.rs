@@ -206,7 +206,7 @@ pub fn render_chat_page(
         "page",
         &PageView {
             title: if n > 1 {
-                format!("{} (page {n})", chat.headline)
+                page_title(theme, &chat.headline, n)
             } else {
                 chat.headline.clone()
             },
@@ -252,6 +252,21 @@ pub fn render_index(
         .render("index.html", &cx)
         .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
     Ok(finish(theme, html))
+}
+
+/// "Headline (page 2)", in the theme's words when it has a `page_title` string.
+fn page_title(theme: &Theme, headline: &str, n: usize) -> String {
+    let args = std::collections::HashMap::from([
+        ("title".to_owned(), serde_json::Value::from(headline)),
+        ("n".to_owned(), serde_json::Value::from(n)),
+    ]);
+    let words = &theme.translations;
+    words
+        .strings
+        .contains_key("page_title")
+        .then(|| words.get("page_title", &args).ok())
+        .flatten()
+        .unwrap_or_else(|| format!("{headline} (page {n})"))
 }
 
 fn truncate(s: &str, max: usize) -> String {

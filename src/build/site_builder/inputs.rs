@@ -9,6 +9,7 @@ use crate::build::incremental::signature::Signature;
 use crate::build::outputs::pages::SiteView;
 use crate::build::outputs::urls::LinkBase;
 use crate::build::theme::Theme;
+use crate::build::translations;
 use crate::config::Config;
 use crate::project::Project;
 use crate::render::RenderOptions;
@@ -60,7 +61,10 @@ impl Inputs {
     pub(super) fn load(project: &Project) -> Result<Inputs> {
         let config = project.load_config()?;
         let tz = config.time_zone()?;
-        let theme = Theme::load(project, &config.theme)?;
+        let mut theme = Theme::load(project, &config.theme)?;
+        for warning in translations::install(&mut theme, &config.language, &tz)? {
+            tracing::warn!("{warning}");
+        }
         let link = LinkBase::new(config.base_url());
         let mut extra = theme.manifest.extra.clone();
         for (k, v) in &config.extra {
@@ -80,6 +84,7 @@ impl Inputs {
             .with(&config_bytes)
             .with(&site.csp)
             .with(format!("{:?}", theme.manifest.extra))
+            .with(theme.translations.fingerprint())
             .finish();
         let templates_sig = |root: &str| {
             let mut sig = Signature::new();
@@ -102,6 +107,7 @@ impl Inputs {
             index_uses_assets: uses_assets("index.html"),
             render: RenderOptions {
                 timezone: tz.clone(),
+                language: crate::locale::Language::from_tag_or_english(&config.language),
             },
             chat_templates: templates_sig("chat.html"),
             index_templates: templates_sig("index.html"),

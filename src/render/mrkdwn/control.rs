@@ -83,7 +83,14 @@ fn write_special(w: &mut Writer, inner: &str, command: &str, label: Option<&str>
             let written = match (epoch, format) {
                 (Some(epoch), Some(format)) => {
                     let format = decode_wire(format);
-                    date::write_date(w, epoch, &format, link.as_deref(), &cx.options.timezone)
+                    date::write_date(
+                        w,
+                        epoch,
+                        &format,
+                        link.as_deref(),
+                        &cx.options.timezone,
+                        cx.options.language,
+                    )
                 }
                 _ => false,
             };

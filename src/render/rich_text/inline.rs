@@ -102,7 +102,14 @@ fn write_element(w: &mut Writer, element: &Value, cx: &Cx, pre: bool) {
             let written = i64_field(element, "timestamp").is_some_and(|epoch| {
                 let format = str_field(element, "format").unwrap_or("{date_short} {time}");
                 let link = str_field(element, "url");
-                date::write_date(w, epoch, format, link, &cx.options.timezone)
+                date::write_date(
+                    w,
+                    epoch,
+                    format,
+                    link,
+                    &cx.options.timezone,
+                    cx.options.language,
+                )
             });
             if !written {
                 w.text(str_field(element, "fallback").unwrap_or(""));

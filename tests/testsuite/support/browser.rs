@@ -112,6 +112,21 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
+    /// A PNG of what the page shows, written to `path`; returns its bytes.
+    pub fn screenshot(&mut self, tab: &Tab, path: &std::path::Path) -> Vec<u8> {
+        use base64::Engine;
+        let shot = self.call(
+            Some(&tab.session),
+            "Page.captureScreenshot",
+            json!({"format": "png"}),
+        );
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().expect("screenshot data"))
+            .expect("base64 PNG");
+        std::fs::write(path, &png).unwrap();
+        png
+    }
+
     /// Waits until `js` evaluates to something truthy, and returns it.
     pub fn wait_for(&mut self, tab: &Tab, js: &str, what: &str) -> Value {
         let guarded =

@@ -7,6 +7,10 @@
  * scroll position is kept; a reader who scrolled away gets a "N new updates" button instead of a
  * jump. Polling slows down while nothing changes and while the tab is hidden.
  *
+ * Its words come from the page (`data-strings`: the theme's i18n table in the site's language,
+ * with plural forms picked by the browser's Intl.PluralRules); with `data-newest-first` the list
+ * reads newest first and new messages go on top.
+ *
  * The feed's `html` is safe HTML from scrollback's renderer; everything else is set as text. */
 (function () {
   "use strict";
@@ -24,6 +28,9 @@
   var firstPage = data.firstPage === "true";
   var avatars = data.avatars === "true";
   var slug = article.getAttribute("data-slug");
+  var newestFirst = data.newestFirst === "true";
+  var language = data.language || document.documentElement.lang || "en";
+  var strings = readStrings(data.strings);
   var useJsonp = jsonUrl.origin !== location.origin || !window.fetch;
 
   var state = {
@@ -102,7 +109,7 @@
   function ended() {
     state.stopped = true;
     clearTimeout(state.timer);
-    status("This chat has ended. Reload the page for its final version.");
+    status(word("chat_ended"));
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -117,12 +124,12 @@
   function apply(feed) {
     if (feed.channel && feed.channel.state !== "live") ended();
     var changed = false;
-    var following = atBottom();
+    var following = atNewest();
     var anchor = scrollAnchor();
     var inserted = [];
 
     if (state.updated !== null && feed.since !== null && feed.since > state.updated) {
-      status("This page missed some updates while it was away: reload it to see everything.");
+      status(word("missed_updates"));
     }
     if (feed.updated !== null && feed.updated !== undefined) state.updated = feed.updated;
 
@@ -156,7 +163,7 @@
 
     if (!changed) return false;
     if (following) {
-      window.scrollTo(0, document.documentElement.scrollHeight);
+      window.scrollTo(0, newestFirst ? 0 : document.documentElement.scrollHeight);
     } else {
       restore(anchor);
       inserted.forEach(function (x) {
@@ -169,11 +176,18 @@
   }
 
   /* Whether a message not on this page belongs on it: pages are cut oldest first, and this is
-   * the last page, so anything newer than its first message is here. */
+   * the last page, so anything newer than its oldest message is here. */
   function belongsHere(ts) {
     if (firstPage) return true;
-    var first = list.querySelector(":scope > li[data-ts]");
-    return !first || key(ts) > key(first.getAttribute("data-ts"));
+    var tops = list.querySelectorAll(":scope > li[data-ts]");
+    if (!tops.length) return true;
+    var oldest = tops[newestFirst ? tops.length - 1 : 0];
+    return key(ts) > key(oldest.getAttribute("data-ts"));
+  }
+
+  /* Whether top-level message `a` is shown above message `b` (ts keys). */
+  function above(a, b) {
+    return newestFirst ? a > b : a < b;
   }
 
   function topItem(ts) {
@@ -193,16 +207,16 @@
     var tops = list.querySelectorAll(":scope > li[data-ts]");
     var before = null;
     for (var i = 0; i < tops.length; i++) {
-      if (key(tops[i].getAttribute("data-ts")) > key(m.ts)) { before = tops[i]; break; }
+      if (above(key(m.ts), key(tops[i].getAttribute("data-ts")))) { before = tops[i]; break; }
     }
     var prev = before ? previousTop(before) : tops[tops.length - 1];
     var day = m.time && m.time.day;
     var point = before;
-    var above = before ? before.previousElementSibling : null;
-    var dividerAbove = !!above && above.classList.contains("day-divider");
+    var over = before ? before.previousElementSibling : null;
+    var dividerAbove = !!over && over.classList.contains("day-divider");
     var sameDay = !!before && before.getAttribute("data-day") === day;
-    // A later day's divider stays with its day: insert above it.
-    if (dividerAbove && !sameDay) point = above;
+    // Another day's divider stays with its day: insert above it.
+    if (dividerAbove && !sameDay) point = over;
     if ((!prev || prev.getAttribute("data-day") !== day) && !(dividerAbove && sameDay)) {
       list.insertBefore(dayDivider(m.time), point);
     }
@@ -228,7 +242,9 @@
 
   // --- scroll position and the "new updates" button ---------------------------------------------
 
-  function atBottom() {
+  /* Whether the reader is where new messages appear: the bottom, or the top when newest first. */
+  function atNewest() {
+    if (newestFirst) return window.scrollY <= 80;
     var doc = document.documentElement;
     return window.innerHeight + window.scrollY >= doc.scrollHeight - 80;
   }
@@ -256,7 +272,8 @@
   button.className = "live-updates";
   button.hidden = true;
   button.addEventListener("click", function () {
-    var target = state.firstUnseen && state.firstUnseen.isConnected ? state.firstUnseen : list.lastElementChild;
+    var target = newestFirst ? list.firstElementChild
+      : state.firstUnseen && state.firstUnseen.isConnected ? state.firstUnseen : list.lastElementChild;
     clearUnseen();
     if (target) target.scrollIntoView({ block: "start" });
   });
@@ -264,7 +281,7 @@
 
   function showUnseen() {
     if (state.unseen <= 0) return;
-    button.textContent = state.unseen + (state.unseen === 1 ? " new update" : " new updates");
+    button.textContent = counted("new_updates", state.unseen);
     button.hidden = false;
   }
 
@@ -275,7 +292,7 @@
   }
 
   window.addEventListener("scroll", function () {
-    if (!button.hidden && atBottom()) clearUnseen();
+    if (!button.hidden && atNewest()) clearUnseen();
   }, { passive: true });
 
   var statusLine = null;
@@ -287,6 +304,41 @@
       config.appendChild(statusLine);
     }
     statusLine.textContent = text;
+  }
+
+  // --- words --------------------------------------------------------------------------------------
+
+  /* The theme's words as the page gives them; a page without them (an embed written before they
+   * existed) gets the theme's English ones. */
+  function readStrings(json) {
+    try {
+      var table = JSON.parse(json || "null");
+      if (table && table.strings) return table.strings;
+    } catch (e) { /* fall through */ }
+    return {
+      deleted: "This message was deleted.", edited: "(edited)", replies_label: "Replies",
+      reactions_label: "Reactions",
+      chat_ended: "This chat has ended. Reload the page for its final version.",
+      missed_updates: "This page missed some updates while it was away: reload it to see everything.",
+      replies: { one: "{n} reply", other: "{n} replies" },
+      new_updates: { one: "{n} new update", other: "{n} new updates" }
+    };
+  }
+
+  function word(name) {
+    var s = strings[name];
+    return typeof s === "string" ? s : name;
+  }
+
+  var plurals = null;
+  try { plurals = new Intl.PluralRules(language); } catch (e) { plurals = null; }
+
+  /* A counted string in the form the number needs ("1 réponse", "2 réponses"). */
+  function counted(name, n) {
+    var forms = strings[name] || {};
+    var form = plurals ? plurals.select(n) : (n === 1 ? "one" : "other");
+    var text = forms[form] || forms.other || String(n);
+    return text.split("{n}").join(String(n));
   }
 
   // --- messages as the default theme's message.html renders them --------------------------------
@@ -337,8 +389,8 @@
     var thread = m.thread || [];
     if (thread.length) {
       var section = el("section", "thread");
-      section.setAttribute("aria-label", "Replies");
-      section.appendChild(el("p", "thread-count", thread.length + (thread.length === 1 ? " reply" : " replies")));
+      section.setAttribute("aria-label", word("replies_label"));
+      section.appendChild(el("p", "thread-count", counted("replies", thread.length)));
       var ol = el("ol", "replies");
       thread.forEach(function (r) {
         var rli = el("li");
@@ -358,7 +410,7 @@
     var cls = "message" + (user.is_bot ? " message--bot" : "") + (m.subtype ? " message--" + m.subtype : "");
     var art = el("article", cls);
     if (m.tombstone) {
-      art.appendChild(el("p", "tombstone", "This message was deleted."));
+      art.appendChild(el("p", "tombstone", word("deleted")));
       return art;
     }
     if (avatars) {
@@ -382,11 +434,11 @@
     byline.appendChild(el("span", "author", user.name || ""));
     var stamp = el("a", "timestamp");
     stamp.href = "#" + (m.anchor || anchorOf(m.ts));
-    var time = el("time", null, m.time && m.time.time);
+    var time = el("time", null, m.time && (m.time.zone ? m.time.time + " " + m.time.zone : m.time.time));
     if (m.time) time.setAttribute("datetime", m.time.iso);
     stamp.appendChild(time);
     byline.appendChild(stamp);
-    if (m.edited) byline.appendChild(el("span", "edited", "(edited)"));
+    if (m.edited) byline.appendChild(el("span", "edited", word("edited")));
     body.appendChild(byline);
     var text = el("div", "text");
     text.innerHTML = m.html || ""; // safe HTML from scrollback's renderer
@@ -444,7 +496,7 @@
 
   function renderReactions(reactions) {
     var ul = el("ul", "reactions");
-    ul.setAttribute("aria-label", "Reactions");
+    ul.setAttribute("aria-label", word("reactions_label"));
     reactions.forEach(function (r) {
       var li = el("li", "reaction");
       li.title = (r.users || []).join(", ");
