@@ -73,7 +73,7 @@ fn main() -> anyhow::Result<()> {
     let chat_change = Change::Theme("themes/default/templates/chat.html".to_owned());
     edit(
         &chat,
-        |s| s.replace("Chat archive", "Chat archive (bench)"),
+        |s| s.replace("class=\"kicker\"", "class=\"kicker bench\""),
         || {
             measure(
                 &mut builder,
@@ -92,7 +92,10 @@ fn edit(
     then: impl FnOnce() -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let before = std::fs::read_to_string(path)?;
-    std::fs::write(path, change(&before))?;
+    let after = change(&before);
+    // A theme that moved the edited text elsewhere would make this measure nothing.
+    anyhow::ensure!(after != before, "the edit changes nothing in {}", path.display());
+    std::fs::write(path, after)?;
     let result = then();
     std::fs::write(path, before)?;
     result
