@@ -18,6 +18,7 @@ pub mod deploy;
 pub mod events;
 pub mod file_stamp;
 pub mod fsio;
+pub mod http_client;
 pub mod http_server;
 pub mod human;
 pub mod import;

@@ -18,6 +18,7 @@ use super::plan::{Plan, PlanOptions, RemoteFile, plan};
 use super::scan::{DigestKind, LocalFile, scan_site};
 use super::upload::upload_concurrently;
 use super::{DeployOptions, DeployReport};
+use crate::http_client::{check_api_url, retry_after};
 use crate::progress::Progress;
 
 /// Netlify refuses more parallel uploads than this on its free plans.
@@ -81,7 +82,7 @@ impl NetlifyDeployer {
                 "NETLIFY_AUTH_TOKEN is not set: create a personal access token in Netlify's user settings (Applications) and export it"
             );
         }
-        check_api_url(api_url)?;
+        check_api_url(api_url, "Netlify API", "Netlify token")?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("scrollback/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
@@ -359,114 +360,9 @@ impl NetlifyDeployer {
     }
 }
 
-/// How long a 429 asks to wait: `Retry-After` in seconds or as a date, else `X-RateLimit-Reset`
-/// (a Unix time), at most a minute.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let now = jiff::Timestamp::now();
-    let until = |t: jiff::Timestamp| {
-        let secs = (t.as_second() - now.as_second()).max(0);
-        Duration::from_secs(u64::try_from(secs).unwrap_or(0))
-    };
-    let wait = if let Some(v) = text("retry-after") {
-        let v = v.trim();
-        if let Ok(secs) = v.parse::<f64>() {
-            Duration::try_from_secs_f64(secs.max(0.0)).ok()?
-        } else if let Ok(t) = jiff::fmt::rfc2822::parse(v) {
-            until(t.timestamp())
-        } else {
-            // Netlify has been seen to send "2024-06-12 09:53:37 UTC".
-            let t: jiff::Timestamp = v
-                .trim_end_matches("UTC")
-                .trim()
-                .replace(' ', "T")
-                .parse::<jiff::civil::DateTime>()
-                .ok()?
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .ok()?
-                .timestamp();
-            until(t)
-        }
-    } else {
-        let reset: i64 = text("x-ratelimit-reset")?.trim().parse().ok()?;
-        until(jiff::Timestamp::from_second(reset).ok()?)
-    };
-    Some(wait.clamp(Duration::from_millis(50), Duration::from_secs(60)))
-}
-
-/// The personal access token opens the whole Netlify account: send it only over HTTPS (plain
-/// HTTP only to this machine, for tests and local proxies).
-fn check_api_url(api_url: &str) -> Result<()> {
-    let url = reqwest::Url::parse(api_url)
-        .with_context(|| format!("{api_url:?} is not a URL for the Netlify API"))?;
-    let host = url.host_str().unwrap_or_default();
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => bail!(
-            "refusing to send the Netlify token to {api_url}: the API must be https:// (plain http:// only to this machine)"
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{HeaderMap, HeaderValue};
-
-    #[test]
-    fn the_token_goes_only_to_https_or_this_machine() {
-        for ok in [
-            "https://api.netlify.com",
-            "http://127.0.0.1:8080",
-            "http://localhost:1/",
-            "http://[::1]:9/",
-        ] {
-            assert!(check_api_url(ok).is_ok(), "{ok}");
-        }
-        for refused in [
-            "http://api.netlify.com",
-            "http://10.0.0.1",
-            "ftp://x",
-            "nonsense",
-        ] {
-            assert!(check_api_url(refused).is_err(), "{refused}");
-        }
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let mut h = HeaderMap::new();
-        assert_eq!(retry_after(&h), None);
-        h.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert("retry-after", HeaderValue::from_static("3600"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(60)));
-        h.insert(
-            "retry-after",
-            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(50)));
-        h.insert(
-            "retry-after",
-            HeaderValue::from_static("2015-10-21 07:28:00 UTC"),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(50)));
-        let mut r = HeaderMap::new();
-        let soon = jiff::Timestamp::now().as_second() + 10;
-        r.insert(
-            "x-ratelimit-reset",
-            HeaderValue::from_str(&soon.to_string()).unwrap(),
-        );
-        let wait = retry_after(&r).unwrap();
-        assert!(wait >= Duration::from_secs(8) && wait <= Duration::from_secs(10));
-    }
 
     #[test]
     fn needs_site_and_token() {
