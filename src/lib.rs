@@ -28,4 +28,5 @@ pub mod project;
 pub mod render;
 pub mod serve;
 pub mod site_files;
+pub mod slack;
 pub mod watch;

@@ -1,0 +1,237 @@
+//! The Web API client: one method call, paced, retried and checked; cursor pagination on top.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde_json::{Map, Value};
+
+use super::error::SlackError;
+use super::pacing::Pacer;
+use super::token::BotToken;
+use crate::http_client::{check_api_url, retry_after};
+
+/// Where the Web API is unless `SLACK_API_URL` says otherwise.
+pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
+/// `SCROLLBACK_SLACK_PACING=off` turns tier pacing off (for stand-ins of Slack and benchmarks).
+pub const PACING_VAR: &str = "SCROLLBACK_SLACK_PACING";
+/// Attempts of one call through 429s and server errors.
+const ATTEMPTS: u32 = 8;
+
+/// A client of one workspace's Web API.
+#[derive(Debug, Clone)]
+pub struct SlackClient {
+    http: reqwest::Client,
+    /// Ends with `/`: `https://slack.com/api/`.
+    base: String,
+    token: BotToken,
+    pacer: Arc<Pacer>,
+}
+
+impl SlackClient {
+    /// A client of the API at `base` with `token`.
+    pub fn new(base: &str, token: BotToken, pacing: bool) -> Result<SlackClient> {
+        check_api_url(base, "Slack Web API", "Slack token")?;
+        let base = if base.ends_with('/') {
+            base.to_owned()
+        } else {
+            format!("{base}/")
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("scrollback/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .build()
+            .context("cannot start an HTTP client")?;
+        Ok(SlackClient {
+            http,
+            base,
+            token,
+            pacer: Arc::new(Pacer::new(pacing)),
+        })
+    }
+
+    /// The client the environment describes: `SLACK_BOT_TOKEN` (or `SLACK_BOT_TOKEN_FILE`),
+    /// `SLACK_API_URL`, and `SCROLLBACK_SLACK_PACING`.
+    pub fn from_env(project_root: &Path) -> Result<SlackClient> {
+        let token = BotToken::from_env(project_root)?;
+        let base = std::env::var("SLACK_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
+        let pacing = std::env::var(PACING_VAR).map_or(true, |v| v != "off");
+        SlackClient::new(&base, token, pacing).context("in SLACK_API_URL")
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
+    }
+
+    /// Calls `method` with form parameters; the answer's JSON object when Slack says `ok`.
+    pub async fn call(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<Map<String, Value>, SlackError> {
+        let url = format!("{}{method}", self.base);
+        let mut backoff = Duration::from_millis(500);
+        let mut attempt = 1;
+        loop {
+            let wait = self.pacer.wait_before(method, Instant::now());
+            if !wait.is_zero() {
+                tracing::debug!("{method}: pacing, {wait:?}");
+                tokio::time::sleep(wait).await;
+            }
+            let sent = self
+                .http
+                .post(&url)
+                .bearer_auth(self.token.secret())
+                .form(params)
+                .send()
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(source) if attempt >= ATTEMPTS || source.is_builder() => {
+                    return Err(SlackError::Network {
+                        method: method.to_owned(),
+                        url,
+                        source: source.without_url(),
+                    });
+                }
+                Err(_) => {
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    attempt += 1;
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            if status == 429 || status >= 500 {
+                if attempt >= ATTEMPTS {
+                    return Err(if status == 429 {
+                        SlackError::RateLimited {
+                            method: method.to_owned(),
+                            attempts: attempt,
+                        }
+                    } else {
+                        not_slack(method, &url, status, "a server error")
+                    });
+                }
+                let wait = if status == 429 {
+                    self.pacer.throttled(method, Instant::now());
+                    let wait = retry_after(response.headers()).unwrap_or(Duration::from_secs(30));
+                    tracing::info!(
+                        "Slack is rate limiting {method}: waiting {} as it asks",
+                        crate::human::seconds(wait.as_secs_f64())
+                    );
+                    wait
+                } else {
+                    backoff
+                };
+                tokio::time::sleep(wait).await;
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                attempt += 1;
+                continue;
+            }
+            let is_json = response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("json"));
+            if !is_json {
+                return Err(not_slack(method, &url, status, "a web page"));
+            }
+            let body: Value = match response.json().await {
+                Ok(v) => v,
+                Err(_) => return Err(not_slack(method, &url, status, "broken JSON")),
+            };
+            let Value::Object(body) = body else {
+                return Err(not_slack(
+                    method,
+                    &url,
+                    status,
+                    "JSON that is not an object",
+                ));
+            };
+            if body.get("ok") == Some(&Value::Bool(true)) {
+                return Ok(body);
+            }
+            let code = body
+                .get("error")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown_error")
+                .to_owned();
+            if code == "ratelimited" && attempt < ATTEMPTS {
+                self.pacer.throttled(method, Instant::now());
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(SlackError::Api {
+                method: method.to_owned(),
+                code,
+                needed: body
+                    .get("needed")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
+    }
+}
+
+/// The cursor of the next page, if there is one (`response_metadata.next_cursor`, `""` at the
+/// end).
+pub fn next_cursor(answer: &Map<String, Value>) -> Option<String> {
+    answer
+        .get("response_metadata")
+        .and_then(|m| m.get("next_cursor"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+}
+
+/// The array under `key` of an answer, taken out.
+pub fn take_array(answer: &mut Map<String, Value>, key: &str) -> Vec<Value> {
+    match answer.remove(key) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn not_slack(method: &str, url: &str, status: u16, what: &str) -> SlackError {
+    SlackError::NotSlack {
+        method: method.to_owned(),
+        url: url.to_owned(),
+        status,
+        what: what.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn cursors_end_with_an_empty_string() {
+        let more =
+            json!({"ok": true, "response_metadata": {"next_cursor": "dXNlcjpVMDYxTkZUVDI="}});
+        assert_eq!(
+            next_cursor(more.as_object().unwrap()).as_deref(),
+            Some("dXNlcjpVMDYxTkZUVDI=")
+        );
+        let end = json!({"ok": true, "response_metadata": {"next_cursor": ""}});
+        assert_eq!(next_cursor(end.as_object().unwrap()), None);
+        assert_eq!(next_cursor(json!({"ok": true}).as_object().unwrap()), None);
+    }
+
+    #[test]
+    fn the_token_goes_only_to_https_or_this_machine() {
+        let token = BotToken::parse("xoxb-1-2").unwrap();
+        assert!(SlackClient::new("http://slack.example/api/", token.clone(), true).is_err());
+        let client = SlackClient::new("http://127.0.0.1:9/api", token, true).unwrap();
+        assert_eq!(client.base_url(), "http://127.0.0.1:9/api/");
+    }
+}

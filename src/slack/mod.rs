@@ -1,0 +1,16 @@
+//! Slack's Web API: the client behind `backfill`, `sync` and `files` (issue 13).
+//!
+//! One bot token (`SLACK_BOT_TOKEN`, from the environment only; see [`token`]) and one base URL
+//! (`SLACK_API_URL`, default `https://slack.com/api/`, so tests and proxies can stand in for
+//! Slack). Every call goes through [`SlackClient::call`], which paces requests by Slack's rate
+//! tiers ([`pacing`]), waits out a 429 as its `Retry-After` says, and turns `ok: false` into an
+//! error that says what to do ([`error`]). Cursor pagination is [`SlackClient::paginate`].
+
+pub mod client;
+pub mod error;
+pub mod pacing;
+pub mod token;
+
+pub use client::SlackClient;
+pub use error::SlackError;
+pub use token::BotToken;
