@@ -1,6 +1,7 @@
 //! The command line: argument parsing, one small module per subcommand, and the only code that
 //! prints (the library reports through return values and callbacks).
 
+mod backfill;
 mod build;
 mod channel;
 mod deploy;
@@ -10,6 +11,7 @@ mod init;
 mod lifecycle;
 mod serve;
 mod status;
+mod sync;
 mod theme;
 mod watch;
 
@@ -62,6 +64,10 @@ pub enum Command {
     Status(status::Args),
     /// Receive Slack's Events API and publish each change within a second; also serves site/.
     Serve(serve::Args),
+    /// Read a chat's history and threads from Slack's Web API into content/ (SLACK_BOT_TOKEN).
+    Backfill(backfill::Args),
+    /// Refresh users (`sync users`) or custom emoji (`sync emoji`) from Slack (SLACK_BOT_TOKEN).
+    Sync(sync::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -100,6 +106,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unpublish(args) => lifecycle::unpublish(&project, args),
         Command::Status(args) => status::run(&project, args),
         Command::Serve(args) => serve::run(&project, args),
+        Command::Backfill(args) => backfill::run(&project, args),
+        Command::Sync(args) => sync::run(&project, args),
     }
 }
 

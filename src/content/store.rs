@@ -175,6 +175,26 @@ impl Batch<'_> {
         self.tx.stage(&rel, &bytes, None)
     }
 
+    /// Stages a custom emoji image, `content/emoji/<name>.<extension>` (`sync emoji`). The name
+    /// comes from Slack: only the characters Slack allows in emoji names are accepted, so it can
+    /// never leave the folder.
+    pub fn put_emoji(&mut self, name: &str, extension: &str, bytes: &[u8]) -> Result<WriteOutcome> {
+        let valid_name = !name.is_empty()
+            && name.len() <= 100
+            && !name.starts_with(['.', '-'])
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-+'".contains(c));
+        if !valid_name {
+            anyhow::bail!("{name:?} is not a Slack emoji name");
+        }
+        if !matches!(extension, "png" | "gif" | "jpg" | "jpeg" | "webp") {
+            anyhow::bail!("emoji {name}: {extension:?} is not an image type scrollback keeps");
+        }
+        let rel = relative::emoji_dir().join(format!("{name}.{extension}"));
+        self.tx.stage(&rel, bytes, None)
+    }
+
     /// Whether a user file exists or is staged.
     pub fn has_user(&mut self, id: &str) -> bool {
         if let Ok(valid) = UserId::parse(id)

@@ -42,6 +42,14 @@ impl Ts {
         })
     }
 
+    /// The `ts` of an instant, written as Slack writes it (six digits after the dot).
+    pub fn from_micros(micros: u64) -> Ts {
+        Ts {
+            text: format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000),
+            key: micros,
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.text
     }
@@ -103,6 +111,14 @@ impl<'de> Deserialize<'de> for Ts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instant_is_written_as_slack_writes_it() {
+        let ts = Ts::from_micros(1_458_980_525_000_012);
+        assert_eq!(ts.as_str(), "1458980525.000012");
+        assert_eq!(ts, Ts::parse("1458980525.000012").unwrap());
+        assert_eq!(Ts::from_micros(0).as_str(), "0.000000");
+    }
 
     #[test]
     fn orders_exactly_without_floats() {

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Event, Parked};
 use crate::build::Change;
-use crate::content::{Batch, ChatState, Slug, Ts, WriteOutcome};
+use crate::content::{Batch, Slug, Ts, WriteOutcome};
 
 /// What applying events changed, for the build.
 #[derive(Debug, Default)]
@@ -55,10 +55,7 @@ pub fn apply(
             };
             let (ts, outcome) =
                 batch.upsert_message_keeping(&slug, message.clone(), &["reactions"], None)?;
-            // An archived chat is a finished article: what is new is recorded, not published.
-            // Edits and deletions of what it shows still apply, so corrections reach readers.
-            if outcome == WriteOutcome::Created && batch.chat_state(&slug)? == ChatState::Archived {
-                batch.modify_message(&slug, &ts, |record| record.held = true)?;
+            if batch.hold_if_archived(&slug, &ts, outcome)? {
                 applied.held.push((slug.clone(), ts.clone()));
             }
             applied.message(&slug, &ts, outcome);

@@ -7,7 +7,9 @@
 //! same archive twice changes no byte.
 
 pub mod archive;
+pub mod backfill;
 pub mod conversations;
+pub mod sync;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

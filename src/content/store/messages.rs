@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
 use super::Batch;
+use crate::content::ChatState;
 use crate::content::layout::relative;
 use crate::content::message::MessageRecord;
 use crate::content::slug::Slug;
@@ -207,6 +208,22 @@ impl Batch<'_> {
                 record.touch(at);
             }
         })
+    }
+
+    /// An archived chat is a finished article: a message new to it (`outcome` is `Created`) is
+    /// recorded but held off the site (issue 12). Edits and deletions of what it shows still
+    /// apply, so corrections reach readers. Returns whether the message was held.
+    pub fn hold_if_archived(
+        &mut self,
+        slug: &Slug,
+        ts: &Ts,
+        outcome: WriteOutcome,
+    ) -> Result<bool> {
+        if outcome != WriteOutcome::Created || self.chat_state(slug)? != ChatState::Archived {
+            return Ok(false);
+        }
+        self.modify_message(slug, ts, |record| record.held = true)?;
+        Ok(true)
     }
 
     /// Changes a stored message with `change` (for events such as deletions and reactions).
