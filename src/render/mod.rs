@@ -90,6 +90,7 @@ mod writer;
 
 pub use escape::{escape_html, push_escaped};
 pub use message::render_message;
+pub(crate) use url::is_slack_file_page;
 pub use url::safe_url;
 
 use writer::Writer;

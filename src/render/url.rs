@@ -45,6 +45,36 @@ pub fn safe_url(url: &str) -> Option<Cow<'_, str>> {
     }
 }
 
+/// [`safe_url`] for a link in a message, refusing Slack's own file pages
+/// (`<team>.slack.com/files/…`, `files.slack.com/files-pri/…`): every reader but a signed-in
+/// member of the workspace gets a login page there, so such a link renders as its text (issue
+/// 13; `scrollback files` re-hosts the files themselves, shown under the message).
+pub(crate) fn public_link(url: &str) -> Option<Cow<'_, str>> {
+    safe_url(url).filter(|u| !is_slack_file_page(u))
+}
+
+/// Whether an absolute URL is one of Slack's file pages, which need a sign-in.
+pub(crate) fn is_slack_file_page(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let (authority, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or(authority)
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let slack = host == "slack.com" || host.ends_with(".slack.com");
+    slack
+        && (host == "files.slack.com"
+            || path.starts_with("/files/")
+            || path.starts_with("/files-pri/")
+            || path.starts_with("/files-tmb/"))
+}
+
 /// A URL the build gave us through `Lookup` (a chat's page, a custom emoji): either a safe
 /// absolute URL, or a path on this site (`/general/`, `../general/`, `general/`). Still refuses
 /// other schemes and `//host`, in case the build passes on something it read from content.
@@ -68,6 +98,27 @@ pub(crate) fn safe_site_url(url: &str) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slack_file_pages_are_not_public_links() {
+        for private in [
+            "https://mesos-magellan.slack.com/files/U0BMQB6JE/F0VRWTJ6S/cities1000.js",
+            "https://files.slack.com/files-pri/T1-F1/chart.png",
+            "https://FILES.slack.com/anything",
+            "https://user@team.slack.com/files-tmb/T1-F1/x_360.png",
+        ] {
+            assert!(is_slack_file_page(private), "{private}");
+            assert!(public_link(private).is_none(), "{private}");
+        }
+        for public in [
+            "https://slack.com/help/articles/1",
+            "https://team.slack.com/archives/C1/p1",
+            "https://example.com/files/report.pdf",
+            "https://slack.com.evil.example/files/x",
+        ] {
+            assert!(public_link(public).is_some(), "{public}");
+        }
+    }
 
     fn ok(url: &str) -> Option<String> {
         safe_url(url).map(Cow::into_owned)

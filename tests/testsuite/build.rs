@@ -526,3 +526,35 @@ fn pages_link_fingerprinted_style_sheets_that_follow_their_content() {
     assert!(!p.exists(&format!("site/{second}")));
     assert_eq!(p.snapshot("site"), p.clean_build());
 }
+
+/// An archive is self-contained: no page of the real 2016 export links or shows anything from
+/// Slack's file hosts, which ask every reader to sign in (issue 13): its files show as cards
+/// without a dead link.
+#[test]
+fn no_page_links_slack_files_that_need_a_sign_in() {
+    let p = Project::init();
+    p.import(&official_export()).build();
+    let mut cards = 0;
+    for chat in ["enrique", "traveling-sailor"] {
+        let page = p.page(&format!("site/{chat}/index.html"));
+        for url in page
+            .attrs("a", "href")
+            .into_iter()
+            .chain(page.attrs("img", "src"))
+        {
+            let host = url
+                .split("://")
+                .nth(1)
+                .unwrap_or("")
+                .split('/')
+                .next()
+                .unwrap_or("");
+            assert!(
+                !(host == "slack.com" || host.ends_with(".slack.com")) || !url.contains("/files"),
+                "{chat} links {url}"
+            );
+        }
+        cards += page.count(".file-card");
+    }
+    assert!(cards > 0, "the export's files are shown");
+}

@@ -91,13 +91,17 @@ pub struct FileView {
     /// "PNG", "PDF", ...
     pub kind: String,
     pub size: u64,
-    /// Where a reader can get it: the re-hosted copy, an external link, or Slack (which asks
-    /// the reader to sign in).
+    /// Where a reader can get it: the re-hosted copy (`scrollback files`), or the link of an
+    /// external file (a Google Doc). Never Slack's own URLs: they ask every reader to sign in to
+    /// the workspace (issue 13), so a file not re-hosted has no link.
     pub url: Option<String>,
     /// An image a reader can see: only re-hosted images (Slack's own need a sign-in).
     pub image: Option<String>,
     pub width: Option<u64>,
     pub height: Option<u64>,
+    /// False when Slack no longer has the file (deleted, or hidden by the free plan's limit) and
+    /// no copy was kept: shown as unavailable, not as a dead link.
+    pub available: bool,
 }
 
 /// A published message.
@@ -300,18 +304,16 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
         _ => Vec::new(),
     };
     list.into_iter()
-        .filter_map(|f| {
+        .map(|f| {
             let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             let id = s("id");
-            // Deleted or hidden-by-limit files carry only an id and a mode.
-            if matches!(
-                f.get("mode").and_then(Value::as_str),
-                Some("tombstone" | "hidden_by_limit")
-            ) {
-                return None;
-            }
             lookup.note_file(&id);
             let hosted = cx.hosted_files.get(&id).cloned();
+            // Deleted or hidden-by-limit files carry only an id and a mode.
+            let gone = matches!(
+                f.get("mode").and_then(Value::as_str),
+                Some("tombstone" | "hidden_by_limit")
+            ) || f.get("file_access").and_then(Value::as_str) == Some("file_not_found");
             let external = f
                 .get("is_external")
                 .and_then(Value::as_bool)
@@ -322,12 +324,9 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
                 None if external => f
                     .get("external_url")
                     .and_then(Value::as_str)
-                    .and_then(web_url),
-                None => f
-                    .get("url_private")
-                    .or_else(|| f.get("permalink"))
-                    .and_then(Value::as_str)
-                    .and_then(web_url),
+                    .and_then(web_url)
+                    .filter(|u| !render::is_slack_file_page(u)),
+                None => None,
             };
             let image = hosted
                 .as_ref()
@@ -337,7 +336,7 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
             let title = Some(s("title"))
                 .filter(|t| !t.is_empty())
                 .unwrap_or_else(|| name.clone());
-            Some(FileView {
+            FileView {
                 id,
                 title,
                 name,
@@ -350,7 +349,8 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
                 image,
                 width: f.get("original_w").and_then(Value::as_u64),
                 height: f.get("original_h").and_then(Value::as_u64),
-            })
+                available: hosted.is_some() || !gone,
+            }
         })
         .collect()
 }

@@ -8,7 +8,7 @@ use super::{Cx, Formatting, Writer};
 use crate::render::date;
 use crate::render::escape::decode_wire;
 use crate::render::mention::{self, Label};
-use crate::render::url::safe_url;
+use crate::render::url::public_link;
 
 /// Index of the `>` ending a control sequence that starts at `lt`: the next `<` or `>` must be a
 /// `>`, with something between. Slack escapes `<` and `>` elsewhere, so a raw `<` that does not
@@ -110,7 +110,7 @@ fn write_special(w: &mut Writer, inner: &str, command: &str, label: Option<&str>
 
 fn write_link(w: &mut Writer, target: &str, label: Option<&str>, cx: &Cx, formatting: Formatting) {
     let url = decode_wire(target);
-    let Some(href) = safe_url(&url) else {
+    let Some(href) = public_link(&url) else {
         // Not a link we may make: show what the author meant readers to see, as text.
         w.wire_text(label.unwrap_or(target));
         return;

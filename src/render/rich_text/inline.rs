@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::render::color::hex_digits;
 use crate::render::json::{bool_field, i64_field, nonempty_str, str_field, type_of};
 use crate::render::shortcode::write_custom_emoji;
-use crate::render::url::safe_url;
+use crate::render::url::public_link;
 use crate::render::{Cx, Writer, date, emoji, mention};
 
 /// The text styles rich_text can put on an element.
@@ -121,7 +121,7 @@ fn write_element(w: &mut Writer, element: &Value, cx: &Cx, pre: bool) {
         _ => {
             let text = nonempty_str(element, "text");
             match nonempty_str(element, "url") {
-                Some(url) if safe_url(url).is_some() => write_link(w, Some(url), text),
+                Some(url) if public_link(url).is_some() => write_link(w, Some(url), text),
                 _ => w.text(text.unwrap_or("")),
             }
         }
@@ -144,7 +144,7 @@ fn write_text(w: &mut Writer, text: &str, pre: bool) {
 /// A link when the URL is safe; otherwise its text (or the URL) as plain text.
 fn write_link(w: &mut Writer, url: Option<&str>, text: Option<&str>) {
     let label = text.or(url).unwrap_or("");
-    match url.and_then(safe_url) {
+    match url.and_then(public_link) {
         Some(href) => {
             w.open("<a href=\"");
             w.attr(&href);

@@ -317,7 +317,7 @@
     } catch (e) { /* fall through */ }
     return {
       deleted: "This message was deleted.", edited: "(edited)", replies_label: "Replies",
-      reactions_label: "Reactions",
+      reactions_label: "Reactions", file_unavailable: "(no longer available)",
       chat_ended: "This chat has ended. Reload the page for its final version.",
       missed_updates: "This page missed some updates while it was away: reload it to see everything.",
       replies: { one: "{n} reply", other: "{n} replies" },
@@ -462,13 +462,17 @@
         var img = el("img");
         img.src = image;
         img.alt = f.title || "";
+        if (f.width && f.height) {
+          img.width = f.width;
+          img.height = f.height;
+        }
         img.loading = "lazy";
         a.appendChild(img);
         fig.appendChild(a);
         if (f.title !== f.name) fig.appendChild(el("figcaption", null, f.title));
         li.appendChild(fig);
       } else {
-        var card = el(url ? "a" : "span", "file-card");
+        var card = el(url ? "a" : "span", f.available === false ? "file-card file-card--gone" : "file-card");
         if (url) {
           card.href = url;
           card.rel = "noopener nofollow";
@@ -479,6 +483,10 @@
         if (f.size) {
           card.appendChild(document.createTextNode(" "));
           card.appendChild(el("span", "file-size", size(f.size)));
+        }
+        if (f.available === false) {
+          card.appendChild(document.createTextNode(" "));
+          card.appendChild(el("span", "file-note", word("file_unavailable")));
         }
         li.appendChild(card);
       }
