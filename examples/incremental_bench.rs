@@ -94,7 +94,11 @@ fn edit(
     let before = std::fs::read_to_string(path)?;
     let after = change(&before);
     // A theme that moved the edited text elsewhere would make this measure nothing.
-    anyhow::ensure!(after != before, "the edit changes nothing in {}", path.display());
+    anyhow::ensure!(
+        after != before,
+        "the edit changes nothing in {}",
+        path.display()
+    );
     std::fs::write(path, after)?;
     let result = then();
     std::fs::write(path, before)?;

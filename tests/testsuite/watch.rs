@@ -296,7 +296,10 @@ fn watch_drafts_previews_drafts_that_never_reach_the_site() {
     assert!(watch.output().contains("draft chats"), "{}", watch.output());
     let page = get(&addr, "/enrique/");
     assert_eq!(page.status, 200);
-    assert!(page.text().contains("Draft: not published"), "marked as a draft");
+    assert!(
+        page.text().contains("Draft: not published"),
+        "marked as a draft"
+    );
     let index = get(&addr, "/").text();
     assert!(
         index.contains("enrique/") && index.contains("traveling-sailor/"),
