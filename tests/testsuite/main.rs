@@ -29,4 +29,5 @@ mod serve;
 mod serve_abuse;
 #[cfg(feature = "s3")]
 mod serve_deploy;
+mod slack_api_fake;
 mod watch;
