@@ -68,8 +68,13 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
         .collect();
     let total: usize = report.requests.values().sum();
     println!(
-        "Backfilled {} from Slack in {}: {} ({} new, {} updated, {} unchanged{}), {}; {} ({})",
+        "Backfilled {}{} from Slack in {}: {} ({} new, {} updated, {} unchanged{}), {}; {} ({})",
         count(report.chats, "chat", "chats"),
+        if report.resumed.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} resumed)", report.resumed.len())
+        },
         scrollback::human::seconds(report.seconds),
         count(report.messages, "message", "messages"),
         report.created,

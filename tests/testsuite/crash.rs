@@ -271,3 +271,38 @@ fn a_killed_deploy_run_again_leaves_the_bucket_equal_to_the_site() {
         }
     }
 }
+
+/// A backfill killed anywhere, run again, leaves what one uninterrupted backfill leaves: every
+/// page is committed before its position is saved, so a page is at worst fetched twice
+/// (issue 13).
+#[test]
+fn a_killed_backfill_run_again_equals_an_uninterrupted_one() {
+    use crate::support::slack_api::{FakeSlack, Workspace};
+    let (zip, manifest) = synthetic_export(2000, 4, 11, false);
+    let slack = FakeSlack::start(Workspace::from_export(&zip));
+    // Small pages, so there are many commits to land between.
+    slack.set_page_limit(50);
+    let mut env = slack.env();
+    env.push(("SCROLLBACK_SLACK_PACING".to_owned(), "off".to_owned()));
+    let project = || {
+        let p = Project::init();
+        for (name, channel) in manifest["channels"].as_object().unwrap() {
+            p.add_live_chat(channel["id"].as_str().unwrap(), name, name);
+        }
+        p
+    };
+    let clean = project();
+    let took = timed(&clean, &["backfill", "--all"], &env);
+    let want = clean.snapshot("content");
+    for point in kill_points(took) {
+        let p = project();
+        let outcome = kill_after(scrollback(p.root(), &["backfill", "--all"], &env), point);
+        p.ok_env(&["backfill", "--all"], &env);
+        assert_same_tree(
+            &format!("content/ after a backfill {outcome} at {point:?}"),
+            &p.snapshot("content"),
+            &want,
+        );
+        assert_no_staging_left(&p);
+    }
+}

@@ -30,4 +30,5 @@ mod serve_abuse;
 #[cfg(feature = "s3")]
 mod serve_deploy;
 mod slack_api_fake;
+mod slack_web_api;
 mod watch;

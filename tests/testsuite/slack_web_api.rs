@@ -1,0 +1,205 @@
+//! `backfill` and `sync` through the real binary against the fake of Slack's Web API
+//! (support/slack_api.rs, itself checked against Slack's Python SDK in `slack_api_fake`):
+//! exact counts from the export generator's manifest, idempotence, resuming after a 429 storm,
+//! errors a user can act on, and the token kept out of everything written.
+
+use serde_json::{Value, json};
+
+use crate::support::exports::synthetic_export;
+use crate::support::project::Project;
+use crate::support::slack_api::{FakeSlack, Workspace, png};
+
+/// A project with a live chat for each channel of a synthetic export, the fake serving that
+/// export's workspace, and the manifest.
+fn backfill_setup(messages: usize, channels: usize, seed: u64) -> (Project, FakeSlack, Value) {
+    let (zip, manifest) = synthetic_export(messages, channels, seed, false);
+    let slack = FakeSlack::start(Workspace::from_export(&zip));
+    let p = Project::init();
+    for (name, channel) in manifest["channels"].as_object().unwrap() {
+        p.add_live_chat(channel["id"].as_str().unwrap(), name, name);
+    }
+    (p, slack, manifest)
+}
+
+/// The fake's environment, without tier pacing (a stand-in answers at once).
+fn env(slack: &FakeSlack) -> Vec<(String, String)> {
+    let mut env = slack.env();
+    env.push(("SCROLLBACK_SLACK_PACING".to_owned(), "off".to_owned()));
+    env
+}
+
+fn message_files(p: &Project, slug: &str) -> usize {
+    p.snapshot(&format!("content/channels/{slug}/messages"))
+        .len()
+}
+
+fn assert_counts(p: &Project, manifest: &Value) {
+    for (name, channel) in manifest["channels"].as_object().unwrap() {
+        assert_eq!(
+            message_files(p, name) as u64,
+            channel["messages"].as_u64().unwrap(),
+            "messages of {name}"
+        );
+    }
+}
+
+#[test]
+fn backfill_brings_history_and_threads_and_a_second_run_changes_nothing() {
+    let (p, slack, manifest) = backfill_setup(300, 3, 7);
+    let out = p.ok_env(&["backfill", "--all"], &env(&slack));
+    assert_counts(&p, &manifest);
+    let total = manifest["counts"]["messages"].as_u64().unwrap();
+    assert!(out.contains(&format!("{total} new")), "{out}");
+    assert!(out.contains("Backfilled 3 chats"), "{out}");
+
+    // A second backfill asks Slack again and writes nothing.
+    let before = p.snapshot("content");
+    let out = p.ok_env(&["backfill", "--all"], &env(&slack));
+    assert!(out.contains("0 new, 0 updated"), "{out}");
+    assert_eq!(p.snapshot("content"), before);
+
+    // The token is in no file scrollback wrote.
+    let token = slack.token();
+    for tree in ["content", ".scrollback"] {
+        for (path, bytes) in p.snapshot(tree) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(&token),
+                "the token in {tree}/{path}"
+            );
+        }
+    }
+
+    // What Slack got since, and only that: with --since, history starts there.
+    let channel = manifest["channels"]["general"]["id"].as_str().unwrap();
+    slack.add_message(
+        channel,
+        json!({"type": "message", "user": "U00000001", "text": "after the gap", "ts": "4102444800.000100"}),
+    );
+    let out = p.ok_env(
+        &["backfill", "general", "--since", "2099-12-31"],
+        &env(&slack),
+    );
+    assert!(out.contains("1 message (1 new"), "{out}");
+    assert!(p.exists("content/channels/general/messages/4102444800.000100.json"));
+}
+
+/// Slack's 2025 limits for commercially distributed apps: 15 messages a page. The backfill
+/// still gets everything, says what the limit means, and a storm of 429s that outlasts its
+/// retries stops it where it was: the next run goes on from there.
+#[test]
+fn a_backfill_stopped_by_a_429_storm_goes_on_from_where_it_stopped() {
+    let (p, slack, manifest) = backfill_setup(300, 3, 7);
+    slack.set_page_limit(15);
+    // The replies of the first thread are refused more often than the client retries.
+    slack.rate_limit_after("conversations.replies", 0, 8, 0);
+    let err = p.fails_env(&["backfill", "--all"], &env(&slack));
+    assert!(
+        err.contains("keeps rate limiting conversations.replies"),
+        "{err}"
+    );
+    assert!(err.contains("from where it stopped"), "{err}");
+    assert!(
+        err.contains("1 request a minute"),
+        "the limited-app warning: {err}"
+    );
+    let history_calls = slack.calls("conversations.history");
+    assert!(history_calls > 1, "paged by 15");
+
+    let out = p.ok_env(&["backfill", "--all"], &env(&slack));
+    assert!(out.contains("1 resumed"), "{out}");
+    assert_counts(&p, &manifest);
+
+    // Resuming read no page of history twice: both runs together asked for as many pages as
+    // one uninterrupted backfill of the same workspace.
+    let both_runs = slack.calls("conversations.history");
+    let clean = Project::init();
+    for (name, channel) in manifest["channels"].as_object().unwrap() {
+        clean.add_live_chat(channel["id"].as_str().unwrap(), name, name);
+    }
+    clean.ok_env(&["backfill", "--all"], &env(&slack));
+    assert_eq!(
+        slack.calls("conversations.history") - both_runs,
+        both_runs,
+        "history pages of an uninterrupted backfill against the stopped and resumed one"
+    );
+    assert_eq!(
+        clean.snapshot("content/channels"),
+        p.snapshot("content/channels")
+    );
+}
+
+#[test]
+fn slack_errors_say_what_to_do_and_change_nothing() {
+    let (p, slack, _) = backfill_setup(60, 1, 3);
+    let before = p.snapshot("content");
+
+    slack.fail_next("conversations.history", "not_in_channel");
+    let err = p.fails_env(&["backfill", "--all"], &env(&slack));
+    assert!(err.contains("/invite @your-app"), "{err}");
+
+    slack.fail_next("conversations.history", "missing_scope");
+    let err = p.fails_env(&["backfill", "--all"], &env(&slack));
+    assert!(
+        err.contains("`channels:history`") || err.contains("scope"),
+        "{err}"
+    );
+
+    let mut wrong = env(&slack);
+    for (k, v) in &mut wrong {
+        if k == "SLACK_BOT_TOKEN" {
+            *v = "xoxb-wrong-token".to_owned();
+        }
+    }
+    let err = p.fails_env(&["backfill", "--all"], &wrong);
+    assert!(
+        err.contains("invalid_auth") && err.contains("SLACK_BOT_TOKEN"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("xoxb-wrong-token"),
+        "the token in an error: {err}"
+    );
+
+    let no_token: Vec<(String, String)> = env(&slack)
+        .into_iter()
+        .filter(|(k, _)| k != "SLACK_BOT_TOKEN")
+        .collect();
+    let err = p.fails_env(&["backfill", "--all"], &no_token);
+    assert!(err.contains("no Slack token"), "{err}");
+    assert_eq!(p.snapshot("content"), before);
+}
+
+#[test]
+fn sync_users_and_emoji_fill_content_and_renames_show() {
+    let (zip, _) = synthetic_export(60, 1, 3, false);
+    let workspace = Workspace::from_export(&zip);
+    let users = workspace.users.len();
+    let slack = FakeSlack::start(workspace);
+    let p = Project::init();
+    let out = p.ok_env(&["sync", "users"], &env(&slack));
+    assert!(out.contains(&format!("Synced {users} users")), "{out}");
+    let user_files = p.snapshot("content/users").len();
+    assert!(user_files >= users, "{user_files} user files");
+
+    // A rename shows on the next sync as one update.
+    let first = p
+        .snapshot("content/users")
+        .into_iter()
+        .next()
+        .map(|(_, bytes)| serde_json::from_slice::<Value>(&bytes).unwrap())
+        .unwrap();
+    let mut renamed = first.clone();
+    renamed["real_name"] = json!("Renamed Person");
+    renamed["profile"]["real_name"] = json!("Renamed Person");
+    renamed["profile"]["display_name"] = json!("renamed");
+    slack.add_user(renamed);
+    let out = p.ok_env(&["sync", "users"], &env(&slack));
+    assert!(out.contains("0 new, 1 updated"), "{out}");
+
+    slack.add_emoji("partyparrot", &png(4, 4));
+    let out = p.ok_env(&["sync", "emoji"], &env(&slack));
+    assert!(out.contains("Synced"), "{out}");
+    let emoji = p.snapshot("content/emoji");
+    assert!(emoji.contains_key("partyparrot.png"), "{:?}", emoji.keys());
+    assert_eq!(&emoji["partyparrot.png"][..4], b"\x89PNG");
+}
