@@ -6,6 +6,7 @@ mod build;
 mod channel;
 mod deploy;
 mod errors;
+mod files;
 mod import;
 mod init;
 mod lifecycle;
@@ -68,6 +69,8 @@ pub enum Command {
     Backfill(backfill::Args),
     /// Refresh users (`sync users`) or custom emoji (`sync emoji`) from Slack (SLACK_BOT_TOKEN).
     Sync(sync::Args),
+    /// Download the uploads of published chats (or one chat) into content/files/ (files:read).
+    Files(files::Args),
 }
 
 /// Runs the command line and returns the process's exit code.
@@ -108,6 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&project, args),
         Command::Backfill(args) => backfill::run(&project, args),
         Command::Sync(args) => sync::run(&project, args),
+        Command::Files(args) => files::run(&project, args),
     }
 }
 

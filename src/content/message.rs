@@ -48,6 +48,17 @@ pub struct MessageRecord {
     pub slack: Map<String, Value>,
 }
 
+/// The files a Slack message carries: modern messages have a `files` array, 2016-era
+/// `file_share` and `file_comment` messages one `file` object. The build shows them and
+/// `scrollback files` keeps them, from this one reading.
+pub fn attached_files(slack: &Value) -> Vec<&Value> {
+    match (slack.get("files"), slack.get("file")) {
+        (Some(Value::Array(files)), _) => files.iter().filter(|f| f.is_object()).collect(),
+        (_, Some(file @ Value::Object(_))) => vec![file],
+        _ => Vec::new(),
+    }
+}
+
 /// An earlier version of a message's text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

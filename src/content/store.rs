@@ -195,6 +195,14 @@ impl Batch<'_> {
         self.tx.stage(&rel, bytes, None)
     }
 
+    /// Stages a re-hosted upload, `content/files/<FILE_ID>/<name>` (`scrollback files`). The id
+    /// must look like Slack's (`F` and capitals or digits) and the name is reduced to characters
+    /// safe in a path and a URL, so nothing from Slack can leave the folder.
+    pub fn put_upload(&mut self, id: &str, name: &str, bytes: &[u8]) -> Result<WriteOutcome> {
+        let rel = relative::files_dir().join(upload_path(id, name)?);
+        self.tx.stage(&rel, bytes, None)
+    }
+
     /// Whether a user file exists or is staged.
     pub fn has_user(&mut self, id: &str) -> bool {
         if let Ok(valid) = UserId::parse(id)
@@ -251,6 +259,38 @@ impl Batch<'_> {
             .with_context(|| format!("cannot create {}", channels.display()))?;
         self.tx.commit(list_new_chats)
     }
+}
+
+/// `<FILE_ID>/<name>` of a re-hosted upload, relative to `content/files/`.
+pub fn upload_path(id: &str, name: &str) -> Result<PathBuf> {
+    let valid_id = id.len() >= 2
+        && id.len() <= 32
+        && id.starts_with('F')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if !valid_id {
+        anyhow::bail!("{id:?} is not a Slack file id");
+    }
+    let mut safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    safe = safe
+        .trim_start_matches(['.', '-'])
+        .chars()
+        .take(120)
+        .collect();
+    if safe.is_empty() || safe.chars().all(|c| c == '_' || c == '.') {
+        safe = "file".to_owned();
+    }
+    Ok(PathBuf::from(id).join(safe))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod backfill;
 pub mod conversations;
+pub mod files;
 pub mod sync;
 
 use std::collections::{HashMap, HashSet};

@@ -5,8 +5,10 @@
 
 use serde_json::{Value, json};
 
-use crate::support::exports::synthetic_export;
+use crate::support::browser::Browser;
+use crate::support::exports::{official_export, synthetic_export};
 use crate::support::project::Project;
+use crate::support::server::Server;
 use crate::support::slack_api::{FakeSlack, Workspace, png};
 
 /// A project with a live chat for each channel of a synthetic export, the fake serving that
@@ -202,4 +204,76 @@ fn sync_users_and_emoji_fill_content_and_renames_show() {
     let emoji = p.snapshot("content/emoji");
     assert!(emoji.contains_key("partyparrot.png"), "{:?}", emoji.keys());
     assert_eq!(&emoji["partyparrot.png"][..4], b"\x89PNG");
+}
+
+/// The real 2016 export as Slack would serve it today: a project following its channels,
+/// backfilled from the fake.
+fn backfilled_official() -> (Project, FakeSlack) {
+    let workspace = Workspace::from_export(&official_export());
+    let channels: Vec<(String, String)> = workspace
+        .channels
+        .iter()
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
+    let slack = FakeSlack::start(workspace);
+    let p = Project::init();
+    for (id, name) in &channels {
+        p.add_live_chat(id, name, name);
+    }
+    p.ok_env(&["backfill", "--all"], &env(&slack));
+    (p, slack)
+}
+
+/// `files` keeps the uploads, the page shows our copies, and a browser loading it asks no
+/// Slack host for anything (issue 13, item 3). A token Slack does not accept gets its login
+/// page, which is never kept as a file.
+#[test]
+fn files_are_rehosted_and_the_page_needs_nothing_from_slack() {
+    let (p, slack) = backfilled_official();
+    let mut wrong = env(&slack);
+    for (k, v) in &mut wrong {
+        if k == "SLACK_BOT_TOKEN" {
+            *v = "xoxb-not-the-token".to_owned();
+        }
+    }
+    let err = p.fails_env(&["files"], &wrong);
+    assert!(err.contains("login page"), "{err}");
+    assert!(
+        p.snapshot("content/files").is_empty(),
+        "nothing kept from a login page"
+    );
+
+    let out = p.ok_env(&["files"], &env(&slack));
+    let kept = p.snapshot("content/files");
+    assert!(!kept.is_empty(), "{out}");
+    assert!(out.contains(&format!("{} downloaded", kept.len())), "{out}");
+    for (path, bytes) in &kept {
+        assert!(!bytes.starts_with(b"<!DOCTYPE"), "{path} is a web page");
+    }
+    // Again: nothing to fetch.
+    let calls = slack.calls("files");
+    let out = p.ok_env(&["files"], &env(&slack));
+    assert!(out.contains("0 downloaded"), "{out}");
+    assert_eq!(slack.calls("files"), calls);
+
+    p.build();
+    let s = Server::start(&p);
+    let mut browser = Browser::launch();
+    let mut linked = 0;
+    for id in ["enrique", "traveling-sailor"] {
+        let page = p.page(&format!("site/{id}/index.html"));
+        linked += page
+            .attrs("a", "href")
+            .iter()
+            .filter(|h| h.contains("files/F"))
+            .count();
+        let tab = browser.open(&format!("http://{}/{id}/", s.addr));
+        browser.wait_for(&tab, "document.readyState === 'complete'", "the page");
+        let elsewhere = browser.eval(
+            &tab,
+            "performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))",
+        );
+        assert_eq!(elsewhere, json!([]), "{id} asked other hosts");
+    }
+    assert!(linked > 0, "the pages link the kept files");
 }

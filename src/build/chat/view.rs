@@ -297,13 +297,8 @@ fn reactions(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> Vec<R
 }
 
 fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Vec<FileView> {
-    // Modern messages carry `files`; 2016-era file_share and file_comment carry one `file`.
-    let list: Vec<&Value> = match (slack.get("files"), slack.get("file")) {
-        (Some(Value::Array(files)), _) => files.iter().collect(),
-        (_, Some(file @ Value::Object(_))) => vec![file],
-        _ => Vec::new(),
-    };
-    list.into_iter()
+    crate::content::message::attached_files(slack)
+        .into_iter()
         .map(|f| {
             let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
             let id = s("id");

@@ -140,3 +140,24 @@ fn a_bulk_commit_counts_new_chats_without_listing_their_messages() {
         .join("messages");
     assert_eq!(fs::read_dir(messages).unwrap().count(), 40);
 }
+
+#[test]
+fn upload_paths_stay_in_their_folder() {
+    use super::upload_path;
+    assert_eq!(
+        upload_path("F0VRWTJ6S", "cities1000.js").unwrap(),
+        PathBuf::from("F0VRWTJ6S/cities1000.js")
+    );
+    assert_eq!(
+        upload_path("F1", "../../etc/passwd").unwrap(),
+        PathBuf::from("F1/_.._etc_passwd")
+    );
+    assert_eq!(upload_path("F1", "..").unwrap(), PathBuf::from("F1/file"));
+    assert_eq!(
+        upload_path("F1", "rapport été.pdf").unwrap(),
+        PathBuf::from("F1/rapport__t_.pdf")
+    );
+    for bad in ["", "f1", "F1/..", "../F1", "F1 "] {
+        assert!(upload_path(bad, "x.png").is_err(), "{bad:?}");
+    }
+}
