@@ -9,8 +9,10 @@
 //!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too).
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
-//! incremental build → `site/`.
+//! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
+//! channels' history has and the content tree lacks (what Slack sent while `serve` was down).
 
+pub mod catch_up;
 pub mod http;
 pub mod journal;
 pub mod publisher;
@@ -94,6 +96,8 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .spawn(move || journal::run_writer(journal, requests_rx, entries_tx, &applied))
         .context("cannot start the journal thread")?;
 
+    let slack = slack_client(project);
+    let catch_up_journal = requests_tx.clone();
     let app = Arc::new(http::App {
         verifier: options.verifier,
         journal: requests_tx,
@@ -110,6 +114,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .thread_name("http")
         .build()
         .context("cannot start the async runtime")?;
+    let catch_up_project = project.clone();
     let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
@@ -117,6 +122,18 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         let local = listener.local_addr()?;
         if let Some(f) = options.on_listening {
             f(local);
+        }
+        // What Slack sent while serve was down, from the channels' history (issue 13). The task
+        // ends with the runtime; its journal sender with it.
+        if let Some(client) = slack {
+            tokio::spawn(catch_up::run(
+                catch_up_project,
+                client,
+                catch_up_journal,
+                catch_up::EVERY,
+            ));
+        } else {
+            drop(catch_up_journal);
         }
         // On a signal, stop accepting and finish requests in flight; connections a browser keeps
         // open (keep-alive) get a short grace, not a veto over stopping.
@@ -141,6 +158,25 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
 
 /// Says which chats follow which Slack conversations, so a wrong channel id shows at start
 /// rather than as silence when the event comes (issue 12).
+/// The Web API client for catching up, when a token is set.
+fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
+    use crate::slack::token::{TOKEN_FILE_VAR, TOKEN_VAR};
+    if std::env::var_os(TOKEN_VAR).is_none() && std::env::var_os(TOKEN_FILE_VAR).is_none() {
+        tracing::info!(
+            "no {TOKEN_VAR}: what Slack sends while serve is down or unreachable is lost \
+             (with a bot token, serve reads it from the channels' history)"
+        );
+        return None;
+    }
+    match crate::slack::SlackClient::from_env(&project.root) {
+        Ok(client) => Some(client),
+        Err(e) => {
+            tracing::warn!("not catching up with Slack's history: {e:#}");
+            None
+        }
+    }
+}
+
 fn log_followed_chats(store: &crate::content::ContentStore) -> Result<()> {
     let chats = store.load_channels()?;
     if chats.is_empty() {

@@ -10,6 +10,7 @@ use crate::support::exports::{official_export, synthetic_export};
 use crate::support::project::Project;
 use crate::support::server::Server;
 use crate::support::slack_api::{FakeSlack, Workspace, png};
+use crate::support::wait::wait_until;
 
 /// A project with a live chat for each channel of a synthetic export, the fake serving that
 /// export's workspace, and the manifest.
@@ -276,4 +277,57 @@ fn files_are_rehosted_and_the_page_needs_nothing_from_slack() {
         assert_eq!(elsewhere, json!([]), "{id} asked other hosts");
     }
     assert!(linked > 0, "the pages link the kept files");
+}
+
+/// What Slack sent while `serve` was down reaches the site when it starts again: the live
+/// chat's history is read from its newest stored message on, through the journal, so a
+/// message already there is not applied twice and an edit made meanwhile lands (issue 13).
+#[test]
+fn serve_catches_up_with_what_slack_sent_while_it_was_down() {
+    let (p, slack, manifest) = backfill_setup(60, 1, 3);
+    let channel = manifest["channels"]["general"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    p.ok_env(&["backfill", "--all"], &env(&slack));
+    let stored = message_files(&p, "general");
+
+    // Slack got two messages while serve was not running.
+    let now = crate::support::slack::now();
+    let (first, second) = (format!("{now}.000100"), format!("{now}.000200"));
+    for (ts, text) in [
+        (&first, "sent while serve was down"),
+        (&second, "and another"),
+    ] {
+        slack.add_message(
+            &channel,
+            json!({"type": "message", "user": "U00000001", "text": text, "ts": ts}),
+        );
+    }
+    let s = Server::start_with(&p, &[], &env(&slack));
+    wait_until("the missed messages on the site", || {
+        let page = s.get("/general/").text();
+        page.contains("sent while serve was down") && page.contains("and another")
+    });
+    assert_eq!(message_files(&p, "general"), stored + 2);
+    let log = s.stop();
+    assert!(log.contains("caught up with Slack: 2 messages"), "{log}");
+
+    // Down again: one of them is edited meanwhile; started again, the edit lands and nothing
+    // is recorded twice.
+    slack.edit_message(&channel, &first, "sent while serve was down (corrected)");
+    let s = Server::start_with(&p, &[], &env(&slack));
+    wait_until("the edit on the site", || {
+        s.get("/general/").text().contains("(corrected)")
+    });
+    assert_eq!(message_files(&p, "general"), stored + 2);
+    let log = s.stop();
+    assert!(log.contains("caught up with Slack: 1 message "), "{log}");
+    let record: Value =
+        serde_json::from_str(&p.read(&format!("content/channels/general/messages/{first}.json")))
+            .unwrap();
+    assert!(
+        record.to_string().contains("sent while serve was down\""),
+        "the first text kept among the revisions: {record}"
+    );
 }
