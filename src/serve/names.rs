@@ -253,9 +253,12 @@ pub fn channel_of(event: &Event) -> Option<&str> {
     }
 }
 
-/// The ids an event names, each with its kind and, for a bot whose message carries its
-/// `bot_profile`, the record made from it.
-fn ids_in(event: &Event) -> Vec<(String, Kind, Option<Map<String, Value>>)> {
+/// An id an event names, its kind and, for a bot whose message carries its `bot_profile`, the
+/// record made from that.
+type Named = (String, Kind, Option<Map<String, Value>>);
+
+/// The ids an event names.
+fn ids_in(event: &Event) -> Vec<Named> {
     let mut out = Vec::new();
     let message = match event {
         Event::Message { message, .. } | Event::Changed { message, .. } => message,
