@@ -6,7 +6,9 @@
 //! - [`journal`]: one thread that records each event durably before it is acknowledged;
 //! - [`publisher`]: one thread that applies recorded events to `content/` (through the content
 //!   store, see [`crate::events`]) and rebuilds what they touched with the
-//!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too).
+//!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too);
+//! - [`names`]: with a Slack token, a thread that looks up the users and bots the publisher has
+//!   no file for, so live chats show names rather than ids.
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
@@ -15,6 +17,7 @@
 pub mod catch_up;
 pub mod http;
 pub mod journal;
+pub mod names;
 pub mod publisher;
 pub mod verify;
 

@@ -7,6 +7,10 @@
 //! incremental build of exactly the messages, chats and users the round touched. When idle it looks at the chats'
 //! `channel.toml` files, so `scrollback publish`/`archive` run beside a live `serve` take effect
 //! within a couple of seconds.
+//!
+//! With a Slack token it also names the ids it has no user file for ([`super::names`]): it queues
+//! them as it applies events and, after a round or when idle, writes what Slack answered into
+//! `content/users/` and rebuilds what shows those names. It never waits for Slack.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -18,9 +22,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use super::journal::{Entry, Paths};
+use super::names::NameLookups;
 use crate::build::hot_builder::{AfterBuild, Rebuild, RoundTiming, gather_round};
 use crate::build::{BuildReport, Change, HotBuilder};
-use crate::content::Slug;
+use crate::content::{Slug, WriteOutcome};
 use crate::events::{self, Applied, Parked};
 use crate::file_stamp::Stamp;
 use crate::progress::ProgressMode;
@@ -66,6 +71,8 @@ pub struct Publisher {
     /// The last entry applied to `content/` (durably: commits sync) but not yet marked applied
     /// in the journal.
     unapplied_through: Option<u64>,
+    /// Look-ups of unknown users and bots; `None` without a Slack token.
+    names: Option<NameLookups>,
 }
 
 impl Publisher {
@@ -89,6 +96,7 @@ impl Publisher {
             settings: BTreeMap::new(),
             untracked_reported: BTreeSet::new(),
             unapplied_through: None,
+            names: NameLookups::start(&project.root),
         }
     }
 
@@ -154,6 +162,7 @@ impl Publisher {
                     // `apply_event` finding), so the window stays as small as one write.
                     self.mark_applied();
                     self.builder.rebuild(&changes);
+                    self.publish_names();
                 }
                 Err(e) => {
                     retry.failed(&e, backlog.len());
@@ -210,6 +219,13 @@ impl Publisher {
             };
             match events::parse(envelope) {
                 Ok(callback) => {
+                    // Unknown authors of followed chats are looked up off this thread.
+                    if let Some(names) = self.names.as_mut()
+                        && super::names::channel_of(&callback.event)
+                            .is_some_and(|c| batch.slug_for_channel(c).is_some())
+                    {
+                        names.want_from(&callback.event, |id| batch.has_user(id));
+                    }
                     if let Err(e) =
                         events::apply(&mut batch, &callback.event, &mut self.parked, &mut applied)
                     {
@@ -279,8 +295,58 @@ impl Publisher {
         Ok(changes)
     }
 
-    /// Between events: retry a failed build; notice chats whose settings changed.
+    /// Writes the names Slack answered since last time into `content/users/` (through a store
+    /// batch, like events) and rebuilds what shows them. A record that cannot be written is
+    /// looked up again later.
+    fn publish_names(&mut self) {
+        let Some(names) = self.names.as_mut() else {
+            return;
+        };
+        let found = names.take_found();
+        if found.is_empty() {
+            return;
+        }
+        let written = (|| -> Result<Vec<Change>> {
+            let mut store = self.project.open_store()?;
+            let mut batch = store.begin()?;
+            let mut changes = Vec::new();
+            for user in &found {
+                let id = user.get("id").and_then(|v| v.as_str()).unwrap_or_default();
+                if batch.put_user(user.clone())? != WriteOutcome::Unchanged {
+                    changes.push(Change::User(id.to_owned()));
+                }
+            }
+            batch
+                .commit()
+                .context("cannot write the names into content/users/")?;
+            Ok(changes)
+        })();
+        match written {
+            Ok(changes) if changes.is_empty() => {}
+            Ok(changes) => {
+                tracing::info!(
+                    "looked up {}",
+                    crate::human::count(changes.len(), "name", "names")
+                );
+                self.builder.rebuild(&changes);
+            }
+            Err(e) => {
+                tracing::warn!("{e:#}");
+                for user in &found {
+                    if let (Some(names), Some(id)) =
+                        (self.names.as_mut(), user.get("id").and_then(|v| v.as_str()))
+                    {
+                        names.not_written(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Between events: publish looked-up names; retry a failed build; notice chats whose
+    /// settings changed.
     fn idle(&mut self) {
+        self.publish_names();
         if self.builder.is_failing() {
             self.builder.retry_if_failing();
             return;

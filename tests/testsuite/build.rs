@@ -558,3 +558,73 @@ fn no_page_links_slack_files_that_need_a_sign_in() {
     }
     assert!(cards > 0, "the export's files are shown");
 }
+
+/// Every published message of a chat's feed, replies included: (user id, name shown).
+fn authors(p: &Project, slug: &str) -> Vec<(String, String)> {
+    let feed = p.feed(slug);
+    let mut out = Vec::new();
+    for m in feed["messages"].as_array().unwrap() {
+        for m in std::iter::once(m).chain(m["thread"].as_array().unwrap()) {
+            let user = &m["user"];
+            out.push((
+                user["id"].as_str().unwrap().to_owned(),
+                user["name"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn authors_of_the_official_export_are_named_from_what_the_tree_and_messages_hold() {
+    let p = Project::init();
+    p.import(&official_export()).build();
+    // The 2016 file_comment has no `user`: it is the commenter's (no longer "Unknown").
+    let sailor = authors(&p, "traveling-sailor");
+    assert_eq!(sailor.len(), 51);
+    assert!(
+        sailor.iter().all(|(_, name)| name != "Unknown"),
+        "{sailor:?}"
+    );
+    let comment = p.feed("traveling-sailor")["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["subtype"] == "file_comment")
+        .cloned()
+        .expect("the file comment is published");
+    assert_eq!(comment["user"]["id"], "U0BMS113R");
+    assert_eq!(comment["user"]["name"], "doubledeez");
+    // The export's bot messages carry only a bot id (no username, no bot_profile), and it has no
+    // bots file: 66 of enrique's 96 messages show one until a bot record exists.
+    let enrique = authors(&p, "enrique");
+    let by_bot = |list: &[(String, String)], name: &str| {
+        list.iter()
+            .filter(|(id, n)| id.starts_with('B') && n == name)
+            .count()
+    };
+    assert_eq!(enrique.len(), 96);
+    assert_eq!(
+        (by_bot(&enrique, "B0JL6RASU"), by_bot(&enrique, "B0VJZKVHC")),
+        (49, 17)
+    );
+
+    // A bot record keyed by the bot id (what `serve` writes from bots.info): the next build
+    // names its messages.
+    p.write(
+        "content/users/B0JL6RASU.json",
+        r#"{"id": "B0JL6RASU", "name": "github", "is_bot": true,
+            "profile": {"real_name": "github", "image_72": "https://avatars.example/github.png"}}"#,
+    );
+    p.build();
+    let enrique = authors(&p, "enrique");
+    assert_eq!(
+        (by_bot(&enrique, "github"), by_bot(&enrique, "B0VJZKVHC")),
+        (49, 17)
+    );
+    assert!(
+        p.read("site/enrique/index.html")
+            .contains("https://avatars.example/github.png")
+    );
+    assert_eq!(authors(&p, "traveling-sailor"), sailor);
+}

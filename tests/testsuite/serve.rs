@@ -915,3 +915,127 @@ fn serve_says_what_it_follows_and_what_it_ignores() {
     assert!(log.contains("scrollback channel add C9OTHER"), "{log}");
     s.stop();
 }
+
+/// The author shown for message `ts` in the live chat's feed (replies included).
+fn author_of(p: &Project, ts: &str) -> Option<String> {
+    let feed = feed_of(p, "live")?;
+    feed["messages"]
+        .as_array()?
+        .iter()
+        .flat_map(|m| std::iter::once(m).chain(m["thread"].as_array().into_iter().flatten()))
+        .find(|m| m["ts"] == ts)
+        .and_then(|m| m["user"]["name"].as_str().map(str::to_owned))
+}
+
+fn fake_newsroom() -> crate::support::slack_api::FakeSlack {
+    use crate::support::slack_api::{FakeSlack, Workspace};
+    let mut workspace = Workspace::default();
+    workspace.add_user(
+        json!({"id": "U0EDITOR", "name": "ada", "real_name": "Ada Editor",
+        "profile": {"display_name": "", "real_name": "Ada Editor"}}),
+    );
+    workspace.add_bot(json!({"id": "B0WIRE", "deleted": false, "name": "wirebot",
+        "icons": {"image_72": "https://avatars.example/wirebot.png"}}));
+    FakeSlack::start(workspace)
+}
+
+fn env_of(fake: &crate::support::slack_api::FakeSlack) -> Vec<(String, String)> {
+    let mut env = fake.env();
+    env.push(("SCROLLBACK_SLACK_PACING".into(), "off".into()));
+    env
+}
+
+#[test]
+fn unknown_authors_are_looked_up_once_and_published_with_their_names() {
+    let fake = fake_newsroom();
+    let p = live_project();
+    let s = Server::start_with(&p, &[], &env_of(&fake));
+    assert_eq!(
+        s.post(&message(
+            "EvN1",
+            CH,
+            "1700000001.000100",
+            "U0EDITOR",
+            "first"
+        )),
+        200
+    );
+    let bot = callback(
+        "EvN2",
+        json!({"type": "message", "subtype": "bot_message", "channel": CH, "bot_id": "B0WIRE",
+               "text": "wire copy", "ts": "1700000002.000100"}),
+    );
+    assert_eq!(s.post(&bot), 200);
+    // Unknown to Slack too: the message is published under its id, and not asked for again.
+    assert_eq!(
+        s.post(&message("EvN3", CH, "1700000003.000100", "U0GHOST", "boo")),
+        200
+    );
+    wait_until("the names looked up and published", || {
+        author_of(&p, "1700000001.000100").as_deref() == Some("Ada Editor")
+            && author_of(&p, "1700000002.000100").as_deref() == Some("wirebot")
+    });
+    assert_eq!(
+        author_of(&p, "1700000003.000100").as_deref(),
+        Some("U0GHOST")
+    );
+    let user: Value = serde_json::from_str(&p.read("content/users/U0EDITOR.json")).unwrap();
+    assert_eq!(user["real_name"], "Ada Editor");
+    assert!(p.exists("content/users/B0WIRE.json"));
+    assert!(!p.exists("content/users/U0GHOST.json"));
+
+    for (id, ts, user) in [
+        ("EvN4", "1700000004.000100", "U0EDITOR"),
+        ("EvN5", "1700000005.000100", "U0GHOST"),
+    ] {
+        assert_eq!(s.post(&message(id, CH, ts, user, "again")), 200);
+    }
+    wait_until("the second messages published", || {
+        author_of(&p, "1700000004.000100").as_deref() == Some("Ada Editor")
+            && author_of(&p, "1700000005.000100").is_some()
+    });
+    assert_eq!(fake.calls("users.info"), 2, "{:?}", fake.requests());
+    assert_eq!(fake.calls("bots.info"), 1);
+    let log = s.stop();
+    assert!(log.contains("user_not_found"), "{log}");
+    assert!(!log.contains(&fake.token()), "the token in the log");
+}
+
+#[test]
+fn a_rate_limited_look_up_never_holds_events_back() {
+    let fake = fake_newsroom();
+    // Every users.info call answers 429 "retry after 30 s" for a while.
+    fake.rate_limit("users.info", 100, 30);
+    let p = live_project();
+    let s = Server::start_with(&p, &[], &env_of(&fake));
+    assert_eq!(
+        s.post(&message("EvR1", CH, "1700000001.000100", "U0EDITOR", "one")),
+        200
+    );
+    wait_until("users.info asked", || fake.calls("users.info") >= 1);
+    assert_eq!(
+        s.post(&message("EvR2", CH, "1700000002.000100", "U0EDITOR", "two")),
+        200
+    );
+    wait_until("both messages published while the look-up waits", || {
+        author_of(&p, "1700000002.000100").as_deref() == Some("U0EDITOR")
+    });
+    assert_eq!(texts(&p).len(), 2);
+    assert_eq!(fake.calls("users.info"), 1);
+}
+
+#[test]
+fn without_a_token_nothing_is_looked_up() {
+    let p = live_project();
+    let s = Server::start(&p);
+    assert_eq!(
+        s.post(&message("EvT1", CH, "1700000001.000100", "U0EDITOR", "one")),
+        200
+    );
+    wait_until("the message published", || {
+        author_of(&p, "1700000001.000100").as_deref() == Some("U0EDITOR")
+    });
+    let log = s.stop();
+    assert!(log.contains("unknown ids are not looked up"), "{log}");
+    assert!(!p.exists("content/users/U0EDITOR.json"));
+}

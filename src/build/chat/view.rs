@@ -214,26 +214,40 @@ fn str_at(v: Option<&Value>) -> Option<&str> {
     v.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
+/// Who wrote a message, named from the best source there is (issue 13, item 4): the content
+/// tree's user file (`content/users/`, from an import, `sync users` or `serve`'s look-ups; for a
+/// bot, the file keyed by its bot id), then what the message carries (`user_profile`,
+/// `bot_profile`, `username`), and only then the id. A bot's per-message `username` wins, as in
+/// Slack. A 2016 `file_comment` has no `user`: its author is the comment's.
 fn author(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> UserView {
-    let user_id = str_at(slack.get("user"));
+    let is_file_comment = slack.get("subtype").and_then(Value::as_str) == Some("file_comment");
+    let user_id = str_at(slack.get("user")).or_else(|| {
+        is_file_comment
+            .then(|| str_at(slack.get("comment").and_then(|c| c.get("user"))))
+            .flatten()
+    });
     let bot_id = str_at(slack.get("bot_id"));
-    if let Some(id) = user_id {
+    // Misses count: a file that appears later (a look-up by `serve`) must re-render the message.
+    for id in user_id.iter().chain(bot_id.iter()) {
         lookup.note_user(id);
     }
     let known = user_id.and_then(|id| names.people.get(id));
+    let known_bot = bot_id.and_then(|id| names.people.get(id));
     let profile = slack.get("user_profile");
     let bot_profile = slack.get("bot_profile");
-    // Bots post with a `username` and `icons` of their own; Slack shows those over the bot user.
-    let name = str_at(slack.get("username"))
-        .filter(|_| bot_id.is_some() || known.is_none())
-        .map(str::to_owned)
+    let username = str_at(slack.get("username")).map(str::to_owned);
+    let name = username
+        .clone()
+        .filter(|_| bot_id.is_some())
         .or_else(|| known.map(|p| p.name.clone()))
+        .or_else(|| known_bot.map(|p| p.name.clone()))
         .or_else(|| {
             str_at(profile.and_then(|p| p.get("display_name")))
                 .or_else(|| str_at(profile.and_then(|p| p.get("real_name"))))
                 .map(str::to_owned)
         })
         .or_else(|| str_at(bot_profile.and_then(|b| b.get("name"))).map(str::to_owned))
+        .or(username)
         .or_else(|| user_id.or(bot_id).map(str::to_owned))
         .unwrap_or_else(|| "Unknown".to_owned());
     let icons = slack
@@ -244,6 +258,7 @@ fn author(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> UserView
         .find_map(|k| str_at(icons.and_then(|i| i.get(*k))))
         .map(str::to_owned)
         .or_else(|| known.and_then(|p| p.avatar.clone()))
+        .or_else(|| known_bot.and_then(|p| p.avatar.clone()))
         .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).map(str::to_owned))
         .and_then(|u| web_url(&u));
     UserView {
