@@ -152,8 +152,10 @@ fn add(project: &Project, args: AddArgs) -> Result<()> {
     let made = new.write(project)?;
     if !args.draft {
         // `[slack] announce`: a chat live from the start is one going live.
-        let settings = talk_back::saved_settings(project, &made)?;
-        talk_back::announce(project, &made, &settings, Announcement::Live);
+        match talk_back::saved_settings(project, &made) {
+            Ok(settings) => talk_back::announce(project, &made, &settings, Announcement::Live),
+            Err(e) => warn(format_args!("nothing was posted to Slack: {e:#}")),
+        }
     }
     Ok(())
 }
