@@ -43,6 +43,20 @@ max_interval = 30
 messages = 50
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
+
+# What scrollback posts to a chat's Slack channel (needs SLACK_BOT_TOKEN, with chat:write).
+# `channel add --create` posts `intro` (unless --no-intro); with announce = true, a chat going
+# live, archived, or published straight to archived posts `live`, `archived` or `published`.
+# Placeholders: {url} (the chat's page; a line with it is left out while base_url is ""),
+# {headline}, {comment_tag}. Texts are Slack's mrkdwn; "" posts nothing.
+[slack]
+announce = false
+# intro = """This channel is the live chat “{headline}”: what is posted here is published on the site.
+# Start a message with `{comment_tag}` to keep it private: it never leaves Slack.
+# Readers will find the chat at {url}"""
+# live = "“{headline}” is now live at {url}"
+# archived = "“{headline}” is archived: it stays at {url}"
+# published = "“{headline}” is published at {url}"
 "#;
 
 const GITIGNORE: &str = "/site\n/.scrollback\n";
@@ -81,4 +95,35 @@ pub fn run(root: Option<&Path>, args: Args) -> Result<()> {
         dir.display()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The starter file is valid, and what it shows commented out is the default.
+    #[test]
+    fn the_starter_config_shows_the_defaults() {
+        let config = scrollback::config::Config::parse(STARTER_CONFIG).unwrap();
+        assert!(!config.slack.announce);
+        let uncommented: String = STARTER_CONFIG
+            .lines()
+            .skip_while(|l| *l != "[slack]")
+            .map(|l| l.strip_prefix("# ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let shown = scrollback::config::Config::parse(&uncommented)
+            .unwrap()
+            .slack;
+        let defaults = scrollback::config::slack::SlackConfig::default();
+        assert_eq!(
+            (shown.intro, shown.live, shown.archived, shown.published),
+            (
+                defaults.intro,
+                defaults.live,
+                defaults.archived,
+                defaults.published
+            )
+        );
+    }
 }

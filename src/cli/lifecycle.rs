@@ -4,11 +4,16 @@
 //!
 //! A private channel, a direct message or a group DM is never made public by accident: from a
 //! draft, publishing one takes `--private`, and the command says what becomes public (issue 12).
+//!
+//! With `[slack] announce = true` and a token, `publish` and `archive` post the chat's URL to its
+//! channel once the new state is saved; a failed post is a warning and the state stands.
 
 use anyhow::{Context, Result, bail};
 
 use scrollback::content::{ChannelSettings, ChatState, ConversationKind, Slug};
 use scrollback::project::Project;
+
+use super::talk_back;
 
 #[derive(Debug, clap::Args)]
 pub struct PublishArgs {
@@ -56,6 +61,7 @@ pub fn publish(project: &Project, args: PublishArgs) -> Result<()> {
         "`{slug}` is now {target}{}. Run `scrollback build` (a running `serve` picks it up itself).",
         public_note(&settings)
     );
+    talk_back::announce_change(project, &slug, &settings, target);
     Ok(())
 }
 
@@ -79,6 +85,7 @@ pub fn archive(project: &Project, args: ArchiveArgs) -> Result<()> {
             String::new()
         }
     );
+    talk_back::announce_change(project, &slug, &settings, ChatState::Archived);
     Ok(())
 }
 

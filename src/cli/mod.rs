@@ -4,6 +4,7 @@
 mod backfill;
 mod build;
 mod channel;
+mod channel_create;
 mod deploy;
 mod errors;
 mod files;
@@ -13,6 +14,7 @@ mod lifecycle;
 mod serve;
 mod status;
 mod sync;
+mod talk_back;
 mod theme;
 mod watch;
 
@@ -53,7 +55,7 @@ pub enum Command {
     Theme(theme::Args),
     /// Publish site/ to S3 (or an S3-compatible store) or Netlify, uploading only what changed.
     Deploy(deploy::Args),
-    /// Manage the Slack conversations chats are made from (`channel add`).
+    /// Manage the Slack conversations chats are made from (`channel add ID`, `--name`, `--create`).
     Channel(channel::Args),
     /// Make a draft chat public, live or archived (`--private` for private conversations).
     Publish(lifecycle::PublishArgs),

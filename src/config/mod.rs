@@ -4,6 +4,7 @@
 //! newsroom's deadline (a misspelt `comment_tag`, say) would publish what should stay private.
 
 pub mod deploy;
+pub mod slack;
 mod toml_file;
 
 pub use toml_file::parse_toml;
@@ -14,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use deploy::DeployConfig;
+use slack::SlackConfig;
 
 /// The parsed and validated configuration.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +49,8 @@ pub struct Config {
     pub live: LiveFeedConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
+    /// `[slack]`: what scrollback posts to a chat's Slack channel (off by default).
+    pub slack: SlackConfig,
     /// The Content-Security-Policy of pages (unset: scrollback's, which runs no inline script;
     /// empty: none, for sites that must run inline scripts such as analytics snippets).
     pub content_security_policy: Option<String>,
@@ -107,6 +111,7 @@ impl Default for Config {
             extra: toml::Table::new(),
             live: LiveFeedConfig::default(),
             deploy: DeployConfig::default(),
+            slack: SlackConfig::default(),
             content_security_policy: None,
         }
     }
@@ -154,6 +159,7 @@ impl Config {
         }
         self.time_zone()?;
         self.deploy.validate()?;
+        self.slack.validate()?;
         let web = self.base_url.starts_with("https://") || self.base_url.starts_with("http://");
         if !self.base_url.is_empty() && !web {
             bail!(
@@ -300,6 +306,12 @@ mod tests {
             ("[live]\nintervall = 3", "intervall"),
             ("[live]\ncallback = \"x y\"", "callback"),
             ("[deploy]\ntargt = \"netlify\"", "targt"),
+            ("[slack]\nannounce = \"yes\"", "announce"),
+            ("[slack]\nanounce = true", "anounce"),
+            (
+                "[slack]\nlive = \"at {URL}\"\npublished = \"{uri}\"",
+                "published",
+            ),
             ("[deploy]\ntarget = \"ftp://x\"", "target"),
             ("[deploy]\ntarget = \"s3://\"", "target"),
             ("[deploy]\nendpoint = \"localhost:9000\"", "endpoint"),

@@ -5,8 +5,12 @@
 //! Slack). Every call goes through [`SlackClient::call`], which paces requests by Slack's rate
 //! tiers ([`pacing`]), waits out a 429 as its `Retry-After` says, and turns `ok: false` into an
 //! error that says what to do ([`error`]). Cursor pagination is [`SlackClient::paginate`].
+//! [`conversations`] finds, reads and creates channels for `channel add`; [`announce`] posts to
+//! a chat's channel.
 
+pub mod announce;
 pub mod client;
+pub mod conversations;
 pub mod error;
 pub mod pacing;
 pub mod token;

@@ -30,5 +30,6 @@ mod serve_abuse;
 #[cfg(feature = "s3")]
 mod serve_deploy;
 mod slack_api_fake;
+mod slack_channels;
 mod slack_web_api;
 mod watch;

@@ -15,7 +15,8 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Environment variables that could point the binary at a real cloud: never passed on.
+/// Environment variables that could point the binary at a real cloud or Slack workspace: never
+/// passed on (a test gives the fake's own).
 const SCRUB: &[&str] = &[
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
@@ -28,6 +29,9 @@ const SCRUB: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "NETLIFY_AUTH_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_BOT_TOKEN_FILE",
+    "SLACK_API_URL",
 ];
 
 /// `scrollback -C root ARGS` with extra environment (and the cloud variables removed).
