@@ -338,3 +338,68 @@ fn serve_catches_up_with_what_slack_sent_while_it_was_down() {
         "the first text kept among the revisions: {record}"
     );
 }
+
+/// The backfill benchmark of issue 13 (not a test: run it with `scripts/bench-backfill`):
+/// 100,000 messages in one channel, threads included, from the fake with no pacing. Prints
+/// messages a second, the binary's peak memory, the requests by method (what bounds a real
+/// backfill), then a second backfill's time and how many files it changed.
+#[test]
+#[ignore = "a benchmark: scripts/bench-backfill"]
+fn bench_backfill_100k() {
+    let messages: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let (zip, manifest) = synthetic_export(messages, 1, 1, false);
+    let slack = FakeSlack::start(Workspace::from_export(&zip));
+    let p = Project::init();
+    let (name, channel) = manifest["channels"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .next()
+        .unwrap();
+    p.add_live_chat(channel["id"].as_str().unwrap(), name, name);
+    let run = |label: &str| {
+        let mut cmd = std::process::Command::new("/usr/bin/time");
+        cmd.args(["-f", "%e s wall, %M KB peak"])
+            .arg(crate::support::project::BIN)
+            .args(["-q", "-C"])
+            .arg(p.root())
+            .args(["backfill", "--all"]);
+        for (k, v) in env(&slack) {
+            cmd.env(k, v);
+        }
+        let started = std::time::Instant::now();
+        let out = cmd.output().unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        println!(
+            "{label}: {}  ({})",
+            String::from_utf8_lossy(&out.stdout).trim(),
+            stderr.lines().last().unwrap_or_default()
+        );
+        seconds
+    };
+    let first = run("first backfill");
+    let stored = message_files(&p, name);
+    println!(
+        "{stored} messages in {first:.2} s: {:.0} messages/s; requests: conversations.history {}, conversations.replies {}",
+        stored as f64 / first,
+        slack.calls("conversations.history"),
+        slack.calls("conversations.replies")
+    );
+    let before = p.snapshot("content");
+    let second = run("second backfill");
+    let after = p.snapshot("content");
+    let changed = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .count();
+    println!("second backfill: {second:.2} s, {changed} files changed");
+}
