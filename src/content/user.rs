@@ -97,6 +97,32 @@ pub fn from_message_profile(id: &str, profile: &Map<String, Value>) -> Map<Strin
 }
 
 /// Whether a stored user record was made from a message snapshot (and may be replaced).
+/// A bot named by an integration notice: 2016-era exports credit bot messages to a bare
+/// `bot_id`, and name the bot only in the `bot_add` notice that installed it ("added an
+/// integration to this channel: <https://team.slack.com/services/B0JL6RASU|github>"). The user
+/// file made from it is replaceable, like a profile snapshot: `sync users` or a lookup by `serve`
+/// overwrites it.
+pub fn bot_from_integration_notice(message: &Map<String, Value>) -> Option<Map<String, Value>> {
+    if !matches!(
+        message.get("subtype").and_then(Value::as_str),
+        Some("bot_add" | "bot_enable")
+    ) {
+        return None;
+    }
+    let text = message.get("text").and_then(Value::as_str)?;
+    let (_, after) = text.split_once("/services/")?;
+    let (id, rest) = after.split_once('|')?;
+    let name = rest.split('>').next()?.trim();
+    if !is_valid_user_id(id) || !id.starts_with('B') || name.is_empty() {
+        return None;
+    }
+    let profile = json!({"real_name": name, "display_name": name});
+    let mut bot = from_message_profile(id, profile.as_object()?);
+    bot.insert("name".into(), json!(name));
+    bot.insert("is_bot".into(), json!(true));
+    Some(bot)
+}
+
 pub fn is_from_message_profile(user: &Map<String, Value>) -> bool {
     user.get("scrollback_source").and_then(Value::as_str) == Some("user_profile")
 }
@@ -104,6 +130,23 @@ pub fn is_from_message_profile(user: &Map<String, Value>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bot_add_notice_names_its_bot() {
+        let notice = json!({"type": "message", "subtype": "bot_add", "bot_id": "B0JL6RASU",
+            "text": "added an integration to this channel: <https://mesos-magellan.slack.com/services/B0JL6RASU|github>"});
+        let bot = bot_from_integration_notice(notice.as_object().unwrap()).unwrap();
+        assert_eq!(bot["id"], "B0JL6RASU");
+        assert_eq!(display_name(&bot), Some("github"));
+        assert!(
+            is_from_message_profile(&bot),
+            "replaceable by a real lookup"
+        );
+        let plain = json!({"type": "message", "text": "see /services/B1|x>"});
+        assert!(bot_from_integration_notice(plain.as_object().unwrap()).is_none());
+        let hostile = json!({"subtype": "bot_add", "text": "<https://x/services/../../etc|x>"});
+        assert!(bot_from_integration_notice(hostile.as_object().unwrap()).is_none());
+    }
 
     #[test]
     fn name_order_is_slacks() {

@@ -259,6 +259,12 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
                             .entry(id.to_owned())
                             .or_insert_with(|| user::from_message_profile(id, profile));
                     }
+                    if let Some(bot) = user::bot_from_integration_notice(&message)
+                        && let Some(id) = bot.get("id").and_then(Value::as_str).map(str::to_owned)
+                        && !batch.has_user(&id)
+                    {
+                        missing_users.entry(id).or_insert(bot);
+                    }
                     valid.push((i, message));
                 }
                 // Checked one by one above; written together, in parallel.

@@ -16,7 +16,11 @@ fn official_export_imports_every_message_without_tokens() {
             + p.count_files("content/channels/traveling-sailor/messages", ".json"),
         158
     );
-    assert_eq!(p.count_files("content/users", ".json"), 4);
+    // The 4 people of users.json, and the 3 bots its `bot_add` notices name (issue 13).
+    assert_eq!(p.count_files("content/users", ".json"), 7);
+    let bot: serde_json::Value =
+        serde_json::from_str(&p.read("content/users/B0JL6RASU.json")).unwrap();
+    assert_eq!(bot["name"], "github");
     let settings = p.read("content/channels/enrique/channel.toml");
     assert!(
         settings.contains("channel_id = \"C0JGLMMNX\""),
@@ -225,7 +229,8 @@ fn users_missing_from_users_json_come_from_message_profiles() {
         .iter()
         .map(|m| m["user"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["gus", "newsbot", "Unknown"]);
+    // A file comment is credited to its commenter (issue 13), not "Unknown".
+    assert_eq!(names, ["gus", "newsbot", "Ana"]);
 }
 
 /// Bad archives: a clear error naming the entry, a non-zero exit, and content/ untouched.
