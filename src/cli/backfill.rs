@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use scrollback::content::{Slug, Ts};
 use scrollback::human::count;
 use scrollback::import::backfill::{BackfillOptions, backfill};
+use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
 use scrollback::slack::SlackClient;
 
@@ -22,7 +23,7 @@ pub struct Args {
     pub since: Option<String>,
 }
 
-pub fn run(project: &Project, args: Args) -> Result<()> {
+pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> {
     let config = project.load_config()?;
     let since = args
         .since
@@ -59,7 +60,10 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
         project,
         &client,
         &slugs,
-        &BackfillOptions { since },
+        &BackfillOptions {
+            since,
+            progress: Some(progress),
+        },
     ))?;
     let requests: Vec<String> = report
         .requests

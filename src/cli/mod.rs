@@ -111,7 +111,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Unpublish(args) => lifecycle::unpublish(&project, args),
         Command::Status(args) => status::run(&project, args),
         Command::Serve(args) => serve::run(&project, args),
-        Command::Backfill(args) => backfill::run(&project, args),
+        Command::Backfill(args) => backfill::run(&project, args, progress),
         Command::Sync(args) => sync::run(&project, args),
         Command::Files(args) => files::run(&project, args),
     }

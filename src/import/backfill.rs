@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::content::{Slug, Ts, WriteOutcome};
 use crate::fsio;
+use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
 use crate::slack::SlackClient;
 use crate::slack::client::{next_cursor, take_array};
@@ -34,6 +35,8 @@ const LIMITED_APP_PAGE: usize = 15;
 pub struct BackfillOptions {
     /// Only messages after this instant; everything Slack has when `None`.
     pub since: Option<Ts>,
+    /// A bar with an ETA over the threads (whose number history tells), or nothing.
+    pub progress: Option<ProgressMode>,
 }
 
 /// What a backfill did.
@@ -216,6 +219,12 @@ async fn backfill_chat(
         save(&position)?;
     }
 
+    let bar = Progress::new(
+        options.progress.unwrap_or(ProgressMode::Quiet),
+        &format!("{slug}: threads"),
+        position.threads.len() as u64,
+    );
+    bar.inc(position.threads_done as u64);
     while position.threads_done < position.threads.len() {
         let parent = position.threads[position.threads_done].clone();
         let mut params = vec![
@@ -251,10 +260,12 @@ async fn backfill_chat(
                 position.replies_cursor = None;
                 position.threads_done += 1;
                 report.threads += 1;
+                bar.inc(1);
             }
         }
         save(&position)?;
     }
+    bar.finish();
     position.complete = true;
     save(&position)?;
     Ok(())
