@@ -26,6 +26,8 @@ use crate::slack::client::{next_cursor, take_array};
 
 /// Messages asked for per page: Slack's recommended most (it may answer fewer).
 pub const PAGE_SIZE: usize = 200;
+/// Replies gathered from several threads before one commit.
+const REPLIES_PER_COMMIT: usize = 1000;
 /// Since 2025, commercially distributed apps outside the Marketplace get at most this many
 /// messages a page of history, and one request a minute.
 const LIMITED_APP_PAGE: usize = 15;
@@ -225,6 +227,10 @@ async fn backfill_chat(
         position.threads.len() as u64,
     );
     bar.inc(position.threads_done as u64);
+    // Threads are short (a few replies each): their pages are committed in groups, each with
+    // the position after it, so a chat of 10,000 threads costs tens of commits, not 10,000.
+    // What a stop loses is at most one group's requests.
+    let mut group: Vec<Value> = Vec::new();
     while position.threads_done < position.threads.len() {
         let parent = position.threads[position.threads_done].clone();
         let mut params = vec![
@@ -235,26 +241,38 @@ async fn backfill_chat(
         if let Some(cursor) = &position.replies_cursor {
             params.push(("cursor", cursor.clone()));
         }
-        let mut answer = match client.call("conversations.replies", &params).await {
-            Ok(a) => a,
+        let answer = match client.call("conversations.replies", &params).await {
+            Ok(a) => Some(a),
             // Deleted since history listed it: nothing to read.
-            Err(e) if e.code() == Some("thread_not_found") => {
-                position.threads_done += 1;
-                position.replies_cursor = None;
+            Err(e) if e.code() == Some("thread_not_found") => None,
+            Err(e) => {
+                // What the group holds is fetched: keep it before stopping.
+                write_page(
+                    project,
+                    slug,
+                    std::mem::take(&mut group),
+                    &mut position,
+                    report,
+                )?;
                 save(&position)?;
-                continue;
+                return Err(e.into());
             }
-            Err(e) => return Err(e.into()),
         };
-        *report
-            .requests
-            .entry("conversations.replies".to_owned())
-            .or_default() += 1;
-        let mut messages = take_array(&mut answer, "messages");
-        // Every page starts with the parent, which history already brought.
-        messages.retain(|m| m.get("ts").and_then(Value::as_str) != Some(parent.as_str()));
-        write_page(project, slug, messages, &mut position, report)?;
-        match next_cursor(&answer) {
+        let more = match answer {
+            Some(mut answer) => {
+                *report
+                    .requests
+                    .entry("conversations.replies".to_owned())
+                    .or_default() += 1;
+                let mut messages = take_array(&mut answer, "messages");
+                // Every page starts with the parent, which history already brought.
+                messages.retain(|m| m.get("ts").and_then(Value::as_str) != Some(parent.as_str()));
+                group.extend(messages);
+                next_cursor(&answer)
+            }
+            None => None,
+        };
+        match more {
             Some(cursor) => position.replies_cursor = Some(cursor),
             None => {
                 position.replies_cursor = None;
@@ -263,8 +281,18 @@ async fn backfill_chat(
                 bar.inc(1);
             }
         }
-        save(&position)?;
+        if group.len() >= REPLIES_PER_COMMIT {
+            write_page(
+                project,
+                slug,
+                std::mem::take(&mut group),
+                &mut position,
+                report,
+            )?;
+            save(&position)?;
+        }
     }
+    write_page(project, slug, group, &mut position, report)?;
     bar.finish();
     position.complete = true;
     save(&position)?;
