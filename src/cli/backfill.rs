@@ -52,10 +52,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
         bail!("no chat has a Slack channel id yet: `scrollback channel add` makes one");
     }
     let client = SlackClient::from_env(&project.root)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::talk_back::runtime()?;
     let report = runtime.block_on(backfill(
         project,
         &client,
@@ -72,7 +69,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
         .collect();
     let total: usize = report.requests.values().sum();
     println!(
-        "Backfilled {}{} from Slack in {}: {} ({} new, {} updated, {} unchanged{}), {}; {} ({})",
+        "Backfilled {}{} from Slack in {}: {} ({}{}), {}; {} ({})",
         count(report.chats, "chat", "chats"),
         if report.resumed.is_empty() {
             String::new()
@@ -81,9 +78,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> Result<()> 
         },
         scrollback::human::seconds(report.seconds),
         count(report.messages, "message", "messages"),
-        report.created,
-        report.updated,
-        report.unchanged,
+        report.written,
         if report.held > 0 {
             format!("; {} held: the chat is archived", report.held)
         } else {

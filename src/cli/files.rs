@@ -2,7 +2,7 @@
 //! chat) into content/files/, so pages show copies instead of Slack's sign-in links (needs
 //! SLACK_BOT_TOKEN with files:read).
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 use scrollback::content::Slug;
 use scrollback::human::{bytes, count, seconds};
@@ -37,10 +37,7 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             .collect(),
     };
     let client = SlackClient::from_env(&project.root)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::talk_back::runtime()?;
     let max = args.max_mb.saturating_mul(1024 * 1024);
     let report = runtime.block_on(rehost_files(project, &client, &slugs, max))?;
     for failed in &report.failed {

@@ -43,13 +43,11 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         }
     }
     println!(
-        "Imported {} from {} in {}: {} new, {} updated, {} unchanged; {}{}",
+        "Imported {} from {} in {}: {}; {}{}",
         count(report.messages, "message", "messages"),
         count(report.conversations, "conversation", "conversations"),
         scrollback::human::seconds(report.seconds),
-        report.created,
-        report.updated,
-        report.unchanged,
+        report.written,
         count(report.users, "user", "users"),
         match report.skipped.len() {
             0 => String::new(),

@@ -1,7 +1,7 @@
 //! `scrollback sync users` and `scrollback sync emoji`: the workspace's people and custom emoji
 //! from Slack's Web API into content/ (needs SLACK_BOT_TOKEN).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use scrollback::human::{count, seconds};
 use scrollback::import::sync::{SyncReport, sync_emoji, sync_users};
@@ -24,10 +24,7 @@ pub enum What {
 
 pub fn run(project: &Project, args: Args) -> Result<()> {
     let client = SlackClient::from_env(&project.root)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::talk_back::runtime()?;
     let (report, noun) = match args.what {
         What::Users => (
             runtime.block_on(sync_users(project, &client))?,
@@ -47,12 +44,10 @@ fn print(report: &SyncReport, (one, many): (&str, &str)) {
         eprintln!("skipped {skipped}");
     }
     println!(
-        "Synced {} from Slack in {}: {} new, {} updated, {} unchanged{}; {}",
+        "Synced {} from Slack in {}: {}{}; {}",
         count(report.listed, one, many),
         seconds(report.seconds),
-        report.created,
-        report.updated,
-        report.unchanged,
+        report.written,
         if report.skipped.is_empty() {
             String::new()
         } else {

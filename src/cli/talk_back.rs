@@ -10,9 +10,9 @@ use scrollback::content::{ChannelSettings, ChatState, Slug};
 use scrollback::project::Project;
 use scrollback::slack::SlackClient;
 use scrollback::slack::announce::{self, Announcement, Values};
-use scrollback::slack::token::{TOKEN_FILE_VAR, TOKEN_VAR};
+use scrollback::slack::token::TOKEN_VAR;
 
-/// A runtime for a command's few Web API calls.
+/// A runtime for a command's Web API calls.
 pub fn runtime() -> Result<Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -22,7 +22,7 @@ pub fn runtime() -> Result<Runtime> {
 
 /// Whether the environment names a token (`SLACK_BOT_TOKEN` or `SLACK_BOT_TOKEN_FILE`).
 pub fn token_configured() -> bool {
-    std::env::var_os(TOKEN_VAR).is_some() || std::env::var_os(TOKEN_FILE_VAR).is_some()
+    scrollback::slack::token::is_configured()
 }
 
 /// The client when a token is set; `None` without one (the command then works without Slack).

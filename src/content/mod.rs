@@ -23,6 +23,6 @@ pub use layout::{ContentLayout, ContentPath};
 pub use message::MessageRecord;
 pub use slug::Slug;
 pub use store::{Batch, ChannelDescription, ChannelEntry, ContentStore};
-pub use transaction::{CommitSummary, WriteOutcome};
+pub use transaction::{CommitSummary, WriteCounts, WriteOutcome};
 pub use ts::Ts;
 pub use user::UserId;

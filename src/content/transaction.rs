@@ -31,6 +31,36 @@ pub enum WriteOutcome {
     Unchanged,
 }
 
+/// How many files a run created, updated and left as they were: the tally in the summaries of
+/// `import`, `backfill` and `sync`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteCounts {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl WriteCounts {
+    pub fn add(&mut self, outcome: WriteOutcome) {
+        match outcome {
+            WriteOutcome::Created => self.created += 1,
+            WriteOutcome::Updated => self.updated += 1,
+            WriteOutcome::Unchanged => self.unchanged += 1,
+        }
+    }
+}
+
+/// "3 new, 1 updated, 40 unchanged".
+impl std::fmt::Display for WriteCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} new, {} updated, {} unchanged",
+            self.created, self.updated, self.unchanged
+        )
+    }
+}
+
 /// What a committed transaction changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CommitSummary {

@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::content::{Slug, Ts, WriteOutcome};
+use crate::content::{Slug, Ts, WriteCounts};
 use crate::fsio;
 use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
@@ -47,9 +47,7 @@ pub struct BackfillReport {
     pub chats: usize,
     /// Messages Slack returned (thread parents count once).
     pub messages: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
+    pub written: WriteCounts,
     /// New messages of archived chats, recorded but not published.
     pub held: usize,
     pub threads: usize,
@@ -61,12 +59,8 @@ pub struct BackfillReport {
 }
 
 impl BackfillReport {
-    fn count(&mut self, outcome: WriteOutcome) {
-        match outcome {
-            WriteOutcome::Created => self.created += 1,
-            WriteOutcome::Updated => self.updated += 1,
-            WriteOutcome::Unchanged => self.unchanged += 1,
-        }
+    fn requested(&mut self, method: &str) {
+        *self.requests.entry(method.to_owned()).or_default() += 1;
     }
 }
 
@@ -193,10 +187,7 @@ async fn backfill_chat(
             params.push(("cursor", cursor.clone()));
         }
         let mut answer = client.call("conversations.history", &params).await?;
-        *report
-            .requests
-            .entry("conversations.history".to_owned())
-            .or_default() += 1;
+        report.requested("conversations.history");
         let messages = take_array(&mut answer, "messages");
         let more = next_cursor(&answer);
         if more.is_some() && messages.len() <= LIMITED_APP_PAGE && !warned_limited {
@@ -260,10 +251,7 @@ async fn backfill_chat(
         };
         let more = match answer {
             Some(mut answer) => {
-                *report
-                    .requests
-                    .entry("conversations.replies".to_owned())
-                    .or_default() += 1;
+                report.requested("conversations.replies");
                 let mut messages = take_array(&mut answer, "messages");
                 // Every page starts with the parent, which history already brought.
                 messages.retain(|m| m.get("ts").and_then(Value::as_str) != Some(parent.as_str()));
@@ -322,7 +310,7 @@ fn write_page(
     let mut batch = store.begin()?;
     for result in batch.upsert_messages(slug, raws) {
         let (ts, outcome) = result.context("Slack sent a message scrollback cannot store")?;
-        report.count(outcome);
+        report.written.add(outcome);
         if batch.hold_if_archived(slug, &ts, outcome)? {
             report.held += 1;
         }

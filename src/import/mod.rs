@@ -19,7 +19,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::content::{ChannelDescription, ConversationKind, Slug, Ts, WriteOutcome, user};
+use crate::content::{
+    ChannelDescription, ConversationKind, Slug, Ts, WriteCounts, WriteOutcome, user,
+};
 use crate::fsio;
 use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
@@ -57,9 +59,7 @@ pub struct ImportReport {
     /// drafts, off the site).
     pub new_chats: Vec<(Slug, ConversationKind)>,
     pub messages: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
+    pub written: WriteCounts,
     pub users: usize,
     /// Entries or messages skipped with `--keep-going`, with the reason.
     pub skipped: Vec<String>,
@@ -276,11 +276,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
                     match outcome {
                         Ok((_, outcome)) => {
                             report.messages += 1;
-                            match outcome {
-                                WriteOutcome::Created => report.created += 1,
-                                WriteOutcome::Updated => report.updated += 1,
-                                WriteOutcome::Unchanged => report.unchanged += 1,
-                            }
+                            report.written.add(outcome);
                         }
                         Err(e) => {
                             problems.not_written(format!("{entry}: message {}", i + 1), e)?;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::content::WriteOutcome;
+use crate::content::WriteCounts;
 use crate::project::Project;
 use crate::slack::SlackClient;
 use crate::slack::client::{next_cursor, take_array};
@@ -25,23 +25,11 @@ const MAX_EMOJI_BYTES: u64 = 2 * 1024 * 1024;
 pub struct SyncReport {
     /// Users or emoji Slack listed.
     pub listed: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
+    pub written: WriteCounts,
     /// Emoji that could not be kept, with why.
     pub skipped: Vec<String>,
     pub requests: usize,
     pub seconds: f64,
-}
-
-impl SyncReport {
-    fn count(&mut self, outcome: WriteOutcome) {
-        match outcome {
-            WriteOutcome::Created => self.created += 1,
-            WriteOutcome::Updated => self.updated += 1,
-            WriteOutcome::Unchanged => self.unchanged += 1,
-        }
-    }
 }
 
 /// Refreshes `content/users/` from `users.list`.
@@ -76,7 +64,7 @@ pub async fn sync_users(project: &Project, client: &SlackClient) -> Result<SyncR
         let outcome = batch
             .put_user(user)
             .with_context(|| format!("users.list gave a user scrollback cannot store ({id})"))?;
-        report.count(outcome);
+        report.written.add(outcome);
     }
     batch.commit()?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -143,7 +131,7 @@ pub async fn sync_emoji(project: &Project, client: &SlackClient) -> Result<SyncR
     let mut batch = store.begin()?;
     for (name, extension, bytes) in images {
         match batch.put_emoji(&name, &extension, &bytes) {
-            Ok(outcome) => report.count(outcome),
+            Ok(outcome) => report.written.add(outcome),
             Err(e) => report.skipped.push(format!("{name}: {e:#}")),
         }
     }

@@ -163,8 +163,8 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
 /// rather than as silence when the event comes (issue 12).
 /// The Web API client for catching up, when a token is set.
 fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
-    use crate::slack::token::{TOKEN_FILE_VAR, TOKEN_VAR};
-    if std::env::var_os(TOKEN_VAR).is_none() && std::env::var_os(TOKEN_FILE_VAR).is_none() {
+    use crate::slack::token::{TOKEN_VAR, is_configured};
+    if !is_configured() {
         tracing::info!(
             "no {TOKEN_VAR}: what Slack sends while serve is down or unreachable is lost \
              (with a bot token, serve reads it from the channels' history)"

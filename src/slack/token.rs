@@ -12,6 +12,12 @@ pub const TOKEN_VAR: &str = "SLACK_BOT_TOKEN";
 /// The environment variable naming a file that holds it.
 pub const TOKEN_FILE_VAR: &str = "SLACK_BOT_TOKEN_FILE";
 
+/// Whether the environment names a token (`SLACK_BOT_TOKEN` or `SLACK_BOT_TOKEN_FILE`): the
+/// commands and `serve` use Slack's Web API only then.
+pub fn is_configured() -> bool {
+    std::env::var_os(TOKEN_VAR).is_some() || std::env::var_os(TOKEN_FILE_VAR).is_some()
+}
+
 /// A Slack token (`xoxb-…`; user tokens `xoxp-…` work too).
 #[derive(Clone)]
 pub struct BotToken(String);

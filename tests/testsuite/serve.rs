@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::support::http::request;
 use crate::support::process::Process;
-use crate::support::project::{NO_ENV, Project, feed_messages, repo, scrollback};
+use crate::support::project::{NO_ENV, Project, feed_messages, scrollback};
 use crate::support::server::{SECRET, Server, post_signed};
 use crate::support::slack::{callback, delete, edit, message, now, reaction, reply, sign};
 use crate::support::wait::wait_until;
@@ -647,20 +647,9 @@ fn serve_serves_the_site_with_revalidation() {
 /// `SignatureVerifier`), installed into `.venv` by scripts/test.
 #[test]
 fn the_test_signer_matches_slack_sdk() {
-    let python = repo().join(".venv/bin/python");
-    let available = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import slack_sdk"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
-            "slack_sdk is not installed in .venv (scripts/test installs it)"
-        );
-        eprintln!("skipped: slack_sdk is not installed in .venv (scripts/test installs it)");
+    let Some(python) = crate::support::slack::python_with_slack_sdk() else {
         return;
-    }
+    };
     let ts = now().to_string();
     let body = message("Ev1", CH, "1700000001.000100", "U1", "héllo \"quoted\" ✓").to_string();
     let check = |body: &str, signature: &str| {

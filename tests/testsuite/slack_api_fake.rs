@@ -585,20 +585,9 @@ fn an_official_export_is_served_with_its_files_on_the_fake() {
 /// generator wrote, and a download with its token gets the file, a wrong token the trap.
 #[test]
 fn slack_sdk_reads_a_whole_workspace_from_the_fake() {
-    let python = repo().join(".venv/bin/python");
-    let available = python.exists()
-        && Command::new(&python)
-            .args(["-c", "import slack_sdk"])
-            .status()
-            .is_ok_and(|s| s.success());
-    if !available {
-        assert!(
-            std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
-            "slack_sdk is not installed in .venv (scripts/test installs it)"
-        );
-        eprintln!("skipped: slack_sdk is not installed in .venv (scripts/test installs it)");
+    let Some(python) = crate::support::slack::python_with_slack_sdk() else {
         return;
-    }
+    };
     let (zip, manifest) = synthetic_export(300, 3, 7, false);
     let mut ws = Workspace::from_export(&zip);
     ws.add_emoji("partyparrot", &[1, 2, 3]);

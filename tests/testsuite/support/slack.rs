@@ -98,3 +98,24 @@ pub fn reaction(
                "item": {"type": "message", "channel": channel, "ts": ts}, "event_ts": at}),
     )
 }
+
+/// The Python of `.venv` when Slack's own SDK (`slack_sdk`) is installed there, for the tests
+/// that cross-check against it; `None` (the test is skipped, saying so) without it, unless
+/// `SCROLLBACK_REQUIRE_TOOLS` is set, as in `scripts/test`, which installs it.
+pub fn python_with_slack_sdk() -> Option<std::path::PathBuf> {
+    let python = crate::support::project::repo().join(".venv/bin/python");
+    let available = python.exists()
+        && std::process::Command::new(&python)
+            .args(["-c", "import slack_sdk"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if available {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
+        "slack_sdk is not installed in .venv (scripts/test installs it)"
+    );
+    eprintln!("skipped: slack_sdk is not installed in .venv (scripts/test installs it)");
+    None
+}
