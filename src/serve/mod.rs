@@ -166,8 +166,10 @@ fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
     use crate::slack::token::{TOKEN_VAR, is_configured};
     if !is_configured() {
         tracing::info!(
-            "no {TOKEN_VAR}: what Slack sends while serve is down or unreachable is lost \
-             (with a bot token, serve reads it from the channels' history)"
+            "no {TOKEN_VAR}: what Slack sends while serve is down or unreachable is lost, and \
+             authors are named only from content/users/ and what their messages carry (with a \
+             bot token, serve reads missed messages from the channels' history and looks up \
+             unknown authors)"
         );
         return None;
     }

@@ -59,13 +59,14 @@ impl NameLookups {
     /// Starts the look-up thread when the environment has a token; otherwise says once that
     /// names come only from what messages carry, and returns `None`.
     pub fn start(project_root: &Path) -> Option<NameLookups> {
+        // Without a token serve's start says so once, for this and for catching up.
+        if !crate::slack::token::is_configured() {
+            return None;
+        }
         let client = match SlackClient::from_env(project_root) {
             Ok(client) => client,
             Err(e) => {
-                tracing::info!(
-                    "authors are named from content/users/ and what their messages carry: \
-                     without a usable Slack token unknown ids are not looked up ({e:#})"
-                );
+                tracing::warn!("unknown authors are not looked up: {e:#}");
                 return None;
             }
         };

@@ -1025,6 +1025,9 @@ fn without_a_token_nothing_is_looked_up() {
         author_of(&p, "1700000001.000100").as_deref() == Some("U0EDITOR")
     });
     let log = s.stop();
-    assert!(log.contains("unknown ids are not looked up"), "{log}");
+    assert!(
+        log.contains("authors are named only from content/users/"),
+        "{log}"
+    );
     assert!(!p.exists("content/users/U0EDITOR.json"));
 }
