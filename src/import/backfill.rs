@@ -222,6 +222,14 @@ async fn backfill_chat(
     // the position after it, so a chat of 10,000 threads costs tens of commits, not 10,000.
     // What a stop loses is at most one group's requests.
     let mut group: Vec<Value> = Vec::new();
+    // Commits the group, then saves the position after it: never a position ahead of the tree.
+    let commit_group = |group: &mut Vec<Value>,
+                        position: &mut Position,
+                        report: &mut BackfillReport|
+     -> Result<()> {
+        write_page(project, slug, std::mem::take(group), position, report)?;
+        save(position)
+    };
     while position.threads_done < position.threads.len() {
         let parent = position.threads[position.threads_done].clone();
         let mut params = vec![
@@ -238,14 +246,7 @@ async fn backfill_chat(
             Err(e) if e.code() == Some("thread_not_found") => None,
             Err(e) => {
                 // What the group holds is fetched: keep it before stopping.
-                write_page(
-                    project,
-                    slug,
-                    std::mem::take(&mut group),
-                    &mut position,
-                    report,
-                )?;
-                save(&position)?;
+                commit_group(&mut group, &mut position, report)?;
                 return Err(e.into());
             }
         };
@@ -270,17 +271,10 @@ async fn backfill_chat(
             }
         }
         if group.len() >= REPLIES_PER_COMMIT {
-            write_page(
-                project,
-                slug,
-                std::mem::take(&mut group),
-                &mut position,
-                report,
-            )?;
-            save(&position)?;
+            commit_group(&mut group, &mut position, report)?;
         }
     }
-    write_page(project, slug, group, &mut position, report)?;
+    commit_group(&mut group, &mut position, report)?;
     bar.finish();
     position.complete = true;
     save(&position)?;

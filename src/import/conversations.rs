@@ -72,13 +72,7 @@ fn parse_conversation(
     } else {
         listed_as
     };
-    let text = |key: &str| {
-        obj.get(key)
-            .and_then(|v| v.get("value"))
-            .and_then(Value::as_str)
-            .map(decode_entities)
-            .unwrap_or_default()
-    };
+    let text = |key: &str| topic_text(obj, key);
     let name = obj
         .get("name")
         .and_then(Value::as_str)
@@ -124,6 +118,16 @@ fn int_or_string(v: Option<&Value>) -> i64 {
         Some(Value::String(s)) => s.parse().unwrap_or(0),
         _ => 0,
     }
+}
+
+/// A conversation's `topic` or `purpose` text (`{"value": …}`), entities decoded: read the same
+/// way from an export's channel lists and from the Web API's conversation objects.
+pub fn topic_text(obj: &Map<String, Value>, key: &str) -> String {
+    obj.get(key)
+        .and_then(|v| v.get("value"))
+        .and_then(Value::as_str)
+        .map(decode_entities)
+        .unwrap_or_default()
 }
 
 /// Slack escapes only `&`, `<` and `>` in text.

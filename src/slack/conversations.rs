@@ -9,7 +9,7 @@ use super::SlackClient;
 use super::client::{next_cursor, take_array};
 use super::error::SlackError;
 use crate::content::{ConversationKind, SlackChannelInfo};
-use crate::import::conversations::decode_entities;
+use crate::import::conversations::topic_text;
 
 /// A conversation as Slack describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,13 +25,7 @@ impl Conversation {
     /// Reads a conversation object of conversations.list/info/create.
     pub fn from_json(obj: &Map<String, Value>) -> Option<Conversation> {
         let flag = |key: &str| obj.get(key).and_then(Value::as_bool).unwrap_or(false);
-        let text = |key: &str| {
-            obj.get(key)
-                .and_then(|v| v.get("value"))
-                .and_then(Value::as_str)
-                .map(decode_entities)
-                .unwrap_or_default()
-        };
+        let text = |key: &str| topic_text(obj, key);
         let id = obj.get("id")?.as_str()?.to_owned();
         let kind = if flag("is_im") {
             ConversationKind::Dm
