@@ -37,7 +37,7 @@ const LIMITED_APP_PAGE: usize = 15;
 pub struct BackfillOptions {
     /// Only messages after this instant; everything Slack has when `None`.
     pub since: Option<Ts>,
-    /// A bar with an ETA over the threads (whose number history tells), or nothing.
+    /// Bars with an ETA over history (by the time it spans) and threads, or nothing.
     pub progress: Option<ProgressMode>,
 }
 
@@ -131,9 +131,18 @@ pub async fn backfill(
                 "chat {slug} has no Slack channel id (channel_id in content/channels/{slug}/channel.toml)"
             );
         }
-        backfill_chat(project, client, slug, &channel, options, &mut report)
-            .await
-            .with_context(|| format!("cannot backfill {slug} (Slack conversation {channel})"))?;
+        let created = chat.settings.slack.created;
+        backfill_chat(
+            project,
+            client,
+            slug,
+            &channel,
+            created,
+            options,
+            &mut report,
+        )
+        .await
+        .with_context(|| format!("cannot backfill {slug} (Slack conversation {channel})"))?;
         report.chats += 1;
     }
     report.seconds = started.elapsed().as_secs_f64();
@@ -145,6 +154,7 @@ async fn backfill_chat(
     client: &SlackClient,
     slug: &Slug,
     channel: &str,
+    created: i64,
     options: &BackfillOptions,
     report: &mut BackfillReport,
 ) -> Result<()> {
@@ -173,6 +183,7 @@ async fn backfill_chat(
     };
     let mut known_threads: HashSet<String> = position.threads.iter().cloned().collect();
     let mut warned_limited = false;
+    let mut history_bar = None;
 
     while !position.history_done {
         let mut params = vec![
@@ -201,7 +212,24 @@ async fn backfill_chat(
                 position.threads.push(ts.to_owned());
             }
         }
+        let oldest_on_page = messages
+            .last()
+            .and_then(|m| m.get("ts"))
+            .and_then(Value::as_str)
+            .and_then(|ts| Ts::parse(ts).ok());
         write_page(project, slug, messages, &mut position, report)?;
+        if let (Some(oldest), Some(newest)) = (oldest_on_page, position.newest.as_deref()) {
+            let bar = history_bar.get_or_insert_with(|| {
+                HistorySpan::new(newest, position.since.as_deref(), created).map(|span| {
+                    let mode = options.progress.unwrap_or(ProgressMode::Quiet);
+                    let bar = Progress::fraction(mode, &format!("{slug}: history"), span.seconds());
+                    (span, bar)
+                })
+            });
+            if let Some((span, bar)) = bar {
+                bar.set(span.covered(&oldest));
+            }
+        }
         match more {
             Some(cursor) => position.history_cursor = Some(cursor),
             None => {
@@ -212,6 +240,9 @@ async fn backfill_chat(
         save(&position)?;
     }
 
+    if let Some(Some((span, bar))) = history_bar {
+        bar.set(span.seconds());
+    }
     let bar = Progress::new(
         options.progress.unwrap_or(ProgressMode::Quiet),
         &format!("{slug}: threads"),
@@ -281,6 +312,43 @@ async fn backfill_chat(
     Ok(())
 }
 
+/// The stretch of time history covers, newest first: from the newest message down to `--since`
+/// or the channel's creation. Slack tells no message count without reading it all, so the
+/// history bar (and its ETA) measures seconds of the chat read, not messages.
+#[derive(Debug, Clone, Copy)]
+struct HistorySpan {
+    top: i64,
+    bottom: i64,
+}
+
+/// Whole seconds of a Slack timestamp.
+fn whole_seconds(ts: &str) -> Option<i64> {
+    ts.split('.').next()?.parse().ok()
+}
+
+impl HistorySpan {
+    fn new(newest: &str, since: Option<&str>, created: i64) -> Option<HistorySpan> {
+        let top = whole_seconds(newest)?;
+        let bottom = match since {
+            Some(since) => whole_seconds(since)?,
+            // 0: a chat made without Slack's channel info; no span to measure.
+            None if created > 0 => created,
+            None => return None,
+        };
+        (top > bottom).then_some(HistorySpan { top, bottom })
+    }
+
+    fn seconds(&self) -> u64 {
+        self.top.abs_diff(self.bottom)
+    }
+
+    /// Seconds from the newest message down to `oldest_read`, capped at the span.
+    fn covered(&self, oldest_read: &Ts) -> u64 {
+        let at = whole_seconds(oldest_read.as_str()).unwrap_or(self.bottom);
+        self.top.abs_diff(at.clamp(self.bottom, self.top))
+    }
+}
+
 /// Commits one page of messages: all of it or, on an error, none.
 fn write_page(
     project: &Project,
@@ -332,4 +400,22 @@ fn warn_limited_app(client: &SlackClient, got: usize) {
     let now = Instant::now();
     client.pacer().limit("conversations.history", 1.0, now);
     client.pacer().limit("conversations.replies", 1.0, now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_span_measures_seconds_read_from_the_newest_message_down() {
+        let span = HistorySpan::new("1000.000200", Some("400.000000"), 0).unwrap();
+        assert_eq!(span.seconds(), 600);
+        assert_eq!(span.covered(&Ts::parse("700.000100").unwrap()), 300);
+        // Older than the bottom (clocks differ, or the channel was renamed from an older one).
+        assert_eq!(span.covered(&Ts::parse("100.000000").unwrap()), 600);
+        let by_creation = HistorySpan::new("1000.000200", None, 200).unwrap();
+        assert_eq!(by_creation.seconds(), 800);
+        assert!(HistorySpan::new("1000.000200", None, 0).is_none());
+        assert!(HistorySpan::new("100.000000", Some("400.000000"), 0).is_none());
+    }
 }

@@ -17,11 +17,20 @@ use crate::support::wait::wait_until;
 fn backfill_setup(messages: usize, channels: usize, seed: u64) -> (Project, FakeSlack, Value) {
     let (zip, manifest) = synthetic_export(messages, channels, seed, false);
     let slack = FakeSlack::start(Workspace::from_export(&zip));
+    let p = project_following(&slack, &manifest);
+    (p, slack, manifest)
+}
+
+/// A project with a live chat for each channel of the export, added with the token as a
+/// newsroom would: `channel add` fills the channel's info from Slack.
+fn project_following(slack: &FakeSlack, manifest: &Value) -> Project {
     let p = Project::init();
     for (name, channel) in manifest["channels"].as_object().unwrap() {
-        p.add_live_chat(channel["id"].as_str().unwrap(), name, name);
+        let id = channel["id"].as_str().unwrap();
+        let args = ["channel", "add", id, "--slug", name, "--headline", name];
+        p.ok_env(&args, &env(slack));
     }
-    (p, slack, manifest)
+    p
 }
 
 /// The fake's environment, without tier pacing (a stand-in answers at once).
@@ -95,7 +104,17 @@ fn a_backfill_stopped_by_a_429_storm_goes_on_from_where_it_stopped() {
     slack.set_page_limit(15);
     // The replies of the first thread are refused more often than the client retries.
     slack.rate_limit_after("conversations.replies", 0, 8, 0);
-    let err = p.fails_env(&["backfill", "--all"], &env(&slack));
+    // From a minute before the oldest message: the history bar measures that span.
+    let oldest = (manifest["channels"].as_object().unwrap().values())
+        .flat_map(|c| slack.messages(c["id"].as_str().unwrap()))
+        .filter_map(|m| m["ts"].as_str()?.split('.').next()?.parse::<i64>().ok())
+        .min()
+        .unwrap();
+    let since = jiff::Timestamp::from_second(oldest - 60)
+        .unwrap()
+        .to_string();
+    let backfill = ["backfill", "--all", "--since", since.as_str()];
+    let err = p.fails_env(&backfill, &env(&slack));
     assert!(
         err.contains("keeps rate limiting conversations.replies"),
         "{err}"
@@ -107,19 +126,31 @@ fn a_backfill_stopped_by_a_429_storm_goes_on_from_where_it_stopped() {
     );
     let history_calls = slack.calls("conversations.history");
     assert!(history_calls > 1, "paged by 15");
+    // Without a terminal, the history bar is a line per quarter of the chat's time read.
+    let shown: Vec<u64> = err
+        .lines()
+        .filter_map(|l| {
+            l.split_once(": history: ")?
+                .1
+                .strip_suffix('%')?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert!(
+        !shown.is_empty() && shown.windows(2).all(|w| w[0] < w[1]) && shown[0] < 100,
+        "history progress: {err}"
+    );
 
-    let out = p.ok_env(&["backfill", "--all"], &env(&slack));
+    let out = p.ok_env(&backfill, &env(&slack));
     assert!(out.contains("1 resumed"), "{out}");
     assert_counts(&p, &manifest);
 
     // Resuming read no page of history twice: both runs together asked for as many pages as
     // one uninterrupted backfill of the same workspace.
     let both_runs = slack.calls("conversations.history");
-    let clean = Project::init();
-    for (name, channel) in manifest["channels"].as_object().unwrap() {
-        clean.add_live_chat(channel["id"].as_str().unwrap(), name, name);
-    }
-    clean.ok_env(&["backfill", "--all"], &env(&slack));
+    let clean = project_following(&slack, &manifest);
+    clean.ok_env(&backfill, &env(&slack));
     assert_eq!(
         slack.calls("conversations.history") - both_runs,
         both_runs,
