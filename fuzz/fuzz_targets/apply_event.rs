@@ -78,8 +78,11 @@ fn apply_round(project: &Project, round: &[Callback], parked: &mut Parked) {
     let mut store = project.open_store().expect("the store opens");
     let mut batch = store.begin().expect("a batch");
     let mut applied = Applied::default();
+    // U1 is an editor, so the default reactions (pushpin, star, no_entry_sign) are acts.
+    let reactions = scrollback::config::editors::default_reactions();
+    let policy = scrollback::config::editors::policy(&["U1".to_owned()], &reactions);
     for callback in round {
-        let _ = events::apply(&mut batch, &callback.event, parked, &mut applied);
+        let _ = events::apply(&mut batch, &callback.event, &policy, parked, &mut applied);
     }
     batch.commit().expect("the round commits");
 }

@@ -4,6 +4,7 @@
 //! newsroom's deadline (a misspelt `comment_tag`, say) would publish what should stay private.
 
 pub mod deploy;
+pub mod editors;
 pub mod slack;
 mod toml_file;
 
@@ -54,6 +55,12 @@ pub struct Config {
     /// The Content-Security-Policy of pages (unset: scrollback's, which runs no inline script;
     /// empty: none, for sites that must run inline scripts such as analytics snippets).
     pub content_security_policy: Option<String>,
+    /// Slack user ids of the people who may change chats and messages from Slack (issue 14).
+    pub editors: Vec<String>,
+    /// Slack user groups (`S…`) whose members are editors too (looked up with a token).
+    pub editor_groups: Vec<String>,
+    /// `[reactions]`: emoji an editor reacts with to pin, hide or highlight a message.
+    pub reactions: std::collections::BTreeMap<String, String>,
 }
 
 /// `[live]`: how a live chat's page polls its live feed (`live.json`), and what that feed holds.
@@ -113,6 +120,9 @@ impl Default for Config {
             deploy: DeployConfig::default(),
             slack: SlackConfig::default(),
             content_security_policy: None,
+            editors: Vec::new(),
+            editor_groups: Vec::new(),
+            reactions: editors::default_reactions(),
         }
     }
 }
@@ -160,6 +170,7 @@ impl Config {
         self.time_zone()?;
         self.deploy.validate()?;
         self.slack.validate()?;
+        editors::validate(&self.editors, &self.editor_groups, &self.reactions)?;
         let web = self.base_url.starts_with("https://") || self.base_url.starts_with("http://");
         if !self.base_url.is_empty() && !web {
             bail!(

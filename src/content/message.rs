@@ -1,7 +1,8 @@
 //! One message file: `content/channels/<slug>/messages/<ts>.json`.
 //!
 //! The file keeps the raw Slack message losslessly (`slack`, keys sorted) plus scrollback's own
-//! state: deleted, hidden by an editor, an editor's override text, and earlier versions of the text.
+//! state: deleted, hidden by an editor, an editor's override text, pins and highlights with the
+//! log of editors' acts ([`super::editorial`]), and earlier versions of the text.
 //! Whether a message is comment-tagged is not stored: it is decided at build time from its current
 //! text and the configured tag, so an edit that adds or removes the tag takes effect at once.
 
@@ -29,6 +30,15 @@ pub struct MessageRecord {
     /// Text (Slack mrkdwn) an editor wants published instead of the message's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_text: Option<String>,
+    /// Pinned by an editor: shown above the chat's other messages (issue 14).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub pinned: bool,
+    /// Highlighted by an editor: marked as a key message (issue 14).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub highlighted: bool,
+    /// What editors did to the message, oldest first: its corrections history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub editorial: Vec<super::editorial::EditorialEntry>,
     /// Earlier versions of the text, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<Revision>,
@@ -81,6 +91,9 @@ impl MessageRecord {
             hidden: false,
             held: false,
             override_text: None,
+            pinned: false,
+            highlighted: false,
+            editorial: Vec::new(),
             revisions: Vec::new(),
             changed_ts: None,
             version_event_ts: None,

@@ -9,6 +9,7 @@
 //!   commits them atomically.
 
 pub mod channel;
+pub mod editorial;
 pub mod layout;
 pub mod message;
 pub mod slug;
@@ -19,6 +20,7 @@ pub mod ts;
 pub mod user;
 
 pub use channel::{ChannelSettings, ChatState, ConversationKind, SlackChannelInfo};
+pub use editorial::{Act, EditorialEntry};
 pub use layout::{ContentLayout, ContentPath};
 pub use message::MessageRecord;
 pub use slug::Slug;

@@ -6,9 +6,10 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use super::{Event, Parked};
+use super::editorial::reaction_entry;
+use super::{EditorialPolicy, Event, Parked};
 use crate::build::Change;
-use crate::content::{Batch, Slug, Ts, WriteOutcome};
+use crate::content::{Batch, EditorialEntry, Slug, Ts, WriteOutcome};
 
 /// What applying events changed, for the build.
 #[derive(Debug, Default)]
@@ -34,10 +35,12 @@ fn tracked(batch: &Batch<'_>, channel: &str) -> Option<Slug> {
 }
 
 /// Applies one event to the content tree through `batch`. Events for conversations no chat
-/// tracks change nothing (their conversations are noted in `applied.untracked`).
+/// tracks change nothing (their conversations are noted in `applied.untracked`). An editor's
+/// reaction that `policy` maps to an act is that act, not a public reaction.
 pub fn apply(
     batch: &mut Batch<'_>,
     event: &Event,
+    policy: &EditorialPolicy,
     parked: &mut Parked,
     applied: &mut Applied,
 ) -> Result<()> {
@@ -60,7 +63,7 @@ pub fn apply(
             }
             applied.message(&slug, &ts, outcome);
             apply_topic_notice(batch, &slug, message, applied)?;
-            unpark(batch, &slug, &ts, parked, applied)?;
+            unpark(batch, &slug, &ts, policy, parked, applied)?;
         }
         Event::Changed {
             channel,
@@ -99,7 +102,7 @@ pub fn apply(
                     applied.message(&slug, &ts, outcome);
                 }
             }
-            unpark(batch, &slug, &ts, parked, applied)?;
+            unpark(batch, &slug, &ts, policy, parked, applied)?;
         }
         Event::Deleted {
             channel,
@@ -124,6 +127,18 @@ pub fn apply(
             let Some(slug) = slug_of(batch, channel, applied) else {
                 return Ok(());
             };
+            // Slack's reaction events always carry `event_ts`; without one there is no stable
+            // id for the act, so the reaction stays a reaction.
+            if let (Some(act), Some(at)) = (policy.reaction_act(name, user, *added), at) {
+                let entry = reaction_entry(act, name, user, *added, at);
+                if !apply_act(batch, &slug, ts, entry, applied)? {
+                    tracing::info!(
+                        "an editor's :{name}: on {slug}/{ts}, which has not arrived yet: kept until it does"
+                    );
+                    parked.park(&slug, event.clone());
+                }
+                return Ok(());
+            }
             match batch.react(&slug, ts, name, user, *added, at.as_ref())? {
                 Some(outcome) => applied.message(&slug, ts, outcome),
                 None => {
@@ -165,9 +180,42 @@ pub fn apply(
                 applied.changes.push(Change::User(id));
             }
         }
+        Event::Editorial { channel, ts, entry } => {
+            let Some(slug) = slug_of(batch, channel, applied) else {
+                return Ok(());
+            };
+            if !apply_act(batch, &slug, ts, entry.clone(), applied)? {
+                // Acts come from a message Slack showed the editor: it is in the tree unless
+                // its chat was added after it was posted.
+                tracing::warn!(
+                    "{} of {slug}/{ts}: no such message in content/ (backfill the chat first)",
+                    entry.act.name()
+                );
+            }
+        }
         Event::Ignored { .. } => {}
     }
     Ok(())
+}
+
+/// Applies an editor's act to a stored message; false when the message is not in the tree.
+fn apply_act(
+    batch: &mut Batch<'_>,
+    slug: &Slug,
+    ts: &Ts,
+    entry: EditorialEntry,
+    applied: &mut Applied,
+) -> Result<bool> {
+    let outcome = batch.modify_message(slug, ts, |record| {
+        record.apply_act(entry);
+    })?;
+    match outcome {
+        Some(outcome) => {
+            applied.message(slug, ts, outcome);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
 }
 
 /// `channel_topic`, `channel_purpose` and `channel_name` notices also update the `[slack]` table.
@@ -223,19 +271,30 @@ fn unpark(
     batch: &mut Batch<'_>,
     slug: &Slug,
     ts: &Ts,
+    policy: &EditorialPolicy,
     parked: &mut Parked,
     applied: &mut Applied,
 ) -> Result<()> {
     for event in parked.take(slug, ts) {
-        if let Event::Reaction {
+        let Event::Reaction {
             name,
             user,
             added,
             at,
             ..
         } = &event
-            && let Some(outcome) = batch.react(slug, ts, name, user, *added, at.as_ref())?
-        {
+        else {
+            continue;
+        };
+        if let (Some(act), Some(at)) = (policy.reaction_act(name, user, *added), at) {
+            apply_act(
+                batch,
+                slug,
+                ts,
+                reaction_entry(act, name, user, *added, at),
+                applied,
+            )?;
+        } else if let Some(outcome) = batch.react(slug, ts, name, user, *added, at.as_ref())? {
             applied.message(slug, ts, outcome);
         }
     }

@@ -46,6 +46,13 @@ pub enum Event {
     Archived { channel: String, archived: bool },
     /// `user_change` / `team_join`: the full user object.
     User { user: Map<String, Value> },
+    /// An editor's act on a message, recorded by `serve` itself (never read from a request;
+    /// see [`super::editorial`]).
+    Editorial {
+        channel: String,
+        ts: Ts,
+        entry: crate::content::EditorialEntry,
+    },
     /// A valid event scrollback has no use for (`member_joined_channel`, a reaction to a
     /// file…): acknowledged, not applied.
     Ignored { kind: String },
@@ -242,6 +249,12 @@ pub fn describe(event: &Event) -> String {
         Event::User { user } => format!(
             "user_change {}",
             user.get("id").and_then(Value::as_str).unwrap_or("?")
+        ),
+        Event::Editorial { channel, ts, entry } => format!(
+            "{} of {ts} in {channel} by {} ({})",
+            entry.act.name(),
+            entry.by,
+            entry.via
         ),
         Event::Ignored { kind } => format!("{kind} (ignored)"),
     }

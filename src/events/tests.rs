@@ -25,16 +25,112 @@ fn store_with_a_message(dir: &Path, name: &str) -> (ContentStore, PathBuf) {
     (store, file)
 }
 
-/// Applies `round` in one batch, as the publisher does.
+/// Applies `round` in one batch, as the publisher does, with U0EDITOR as the one editor and the
+/// default reactions.
 fn apply_round(store: &mut ContentStore, round: &[Value]) {
+    apply_round_parking(store, round, &mut Parked::default());
+}
+
+fn apply_round_parking(store: &mut ContentStore, round: &[Value], parked: &mut Parked) {
+    let reactions = crate::config::editors::default_reactions();
+    let policy = crate::config::editors::policy(&["U0EDITOR".to_owned()], &reactions);
     let mut batch = store.begin().unwrap();
-    let mut parked = Parked::default();
     let mut applied = Applied::default();
     for envelope in round {
-        let callback = parse(envelope.as_object().unwrap()).unwrap();
-        apply(&mut batch, &callback.event, &mut parked, &mut applied).unwrap();
+        let callback = parse_recorded(envelope.as_object().unwrap()).unwrap();
+        apply(&mut batch, &callback.event, &policy, parked, &mut applied).unwrap();
     }
     batch.commit().unwrap();
+}
+
+fn reaction(id: &str, name: &str, user: &str, added: bool, ts: &str, at: &str) -> Value {
+    let kind = if added {
+        "reaction_added"
+    } else {
+        "reaction_removed"
+    };
+    json!({"type": "event_callback", "event_id": id, "event": {"type": kind, "user": user,
+        "reaction": name, "item": {"type": "message", "channel": "C1", "ts": ts},
+        "event_ts": at}})
+}
+
+#[test]
+fn an_editors_reaction_in_the_table_is_an_act_and_its_removal_undoes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, file) = store_with_a_message(dir.path(), "content");
+    let ts = "1700000010.000000";
+    let record = applied_twice(
+        &mut store,
+        &file,
+        &[
+            reaction("Ev1", "pushpin", "U0EDITOR", true, ts, "1700000020.000000"),
+            reaction("Ev2", "pushpin", "U0READER", true, ts, "1700000021.000000"),
+            reaction("Ev3", "star", "U0EDITOR", true, ts, "1700000022.000000"),
+            reaction("Ev4", "star", "U0EDITOR", false, ts, "1700000023.000000"),
+        ],
+    );
+    assert!(record.pinned && !record.highlighted);
+    // The editor's pushpin is markup, not a public reaction; the reader's stays one.
+    let reactions = record.slack["reactions"].as_array().unwrap();
+    assert_eq!(reactions.len(), 1);
+    assert_eq!(reactions[0]["users"], json!(["U0READER"]));
+    let acts: Vec<(&str, &str)> = (record.editorial.iter())
+        .map(|e| (e.act.name(), e.via.as_str()))
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("pin", "reaction"),
+            ("highlight", "reaction"),
+            ("unhighlight", "reaction")
+        ]
+    );
+}
+
+#[test]
+fn an_act_recorded_by_serve_applies_once_and_an_editors_early_reaction_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, file) = store_with_a_message(dir.path(), "content");
+    let ts = Ts::parse("1700000010.000000").unwrap();
+    let entry = crate::content::EditorialEntry {
+        id: "EdFIX1".to_owned(),
+        act: crate::content::Act::Edit {
+            text: "corrected".to_owned(),
+        },
+        by: "U0EDITOR".to_owned(),
+        at: Ts::parse("1700000030.000000").unwrap(),
+        via: "shortcut".to_owned(),
+    };
+    let (_, act) = act_envelope("C1", &ts, &entry);
+    let record = applied_twice(&mut store, &file, &[act]);
+    assert_eq!(record.override_text.as_deref(), Some("corrected"));
+    assert_eq!(record.editorial, [entry]);
+
+    // An editor's :no_entry_sign: on a message that has not arrived is kept until it does.
+    let later = "1700000040.000000";
+    let mut parked = Parked::default();
+    let hide = reaction(
+        "Ev5",
+        "no_entry_sign",
+        "U0EDITOR",
+        true,
+        later,
+        "1700000041.000000",
+    );
+    apply_round_parking(&mut store, &[hide], &mut parked);
+    assert_eq!(parked.len(), 1);
+    let message = json!({"type": "event_callback", "event_id": "Ev6", "event": {"type": "message",
+        "channel": "C1", "user": "U1", "text": "late", "ts": later, "event_ts": later}});
+    apply_round_parking(&mut store, &[message], &mut parked);
+    let slug = store.slug_for_channel("C1").unwrap().clone();
+    let late = store
+        .read_message(&slug, &Ts::parse(later).unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(
+        late.hidden && late.slack.get("reactions").is_none(),
+        "{late:?}"
+    );
 }
 
 /// Applies `round` twice, as a crash before the journal position is saved makes the publisher

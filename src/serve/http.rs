@@ -30,7 +30,7 @@ use super::journal::{self, Ack};
 use super::publisher::Status;
 use super::verify::Verifier;
 use crate::deploy::headers::CacheRules;
-use crate::events;
+use crate::events::{self, EditorialPolicy};
 use crate::site_files::response::{Serving, serve_site_file};
 
 /// What the handlers share.
@@ -49,6 +49,8 @@ pub struct App {
     pub csp: Option<String>,
     /// The `Cache-Control` of site files: the deploys' rules.
     pub cache_rules: CacheRules,
+    /// Who may act from Slack (shared with the publisher).
+    pub editorial: EditorialPolicy,
 }
 
 pub fn router(app: Arc<App>) -> Router {

@@ -81,11 +81,14 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let (requests_tx, requests_rx) = mpsc::channel();
     let (entries_tx, entries_rx) = mpsc::channel();
     let applied = Arc::new(AtomicU64::new(recovered.journal.applied()));
+    // Editors, and the reactions that are their acts: read once, at start.
+    let editorial = crate::config::editors::policy(&config.editors, &config.reactions);
     let publisher = Publisher::new(
         project,
         paths,
         status.clone(),
         applied.clone(),
+        editorial.clone(),
         options.on_publish,
     );
     let pending = recovered.pending;
@@ -111,6 +114,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         body_deadline: BODY_DEADLINE,
         csp: config.page_csp().map(str::to_owned),
         cache_rules: CacheRules::new(&config.deploy.cache_control),
+        editorial,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -159,8 +163,6 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     served
 }
 
-/// Says which chats follow which Slack conversations, so a wrong channel id shows at start
-/// rather than as silence when the event comes (issue 12).
 /// The Web API client for catching up, when a token is set.
 fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
     use crate::slack::token::{TOKEN_VAR, is_configured};
@@ -182,6 +184,8 @@ fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
     }
 }
 
+/// Says which chats follow which Slack conversations, so a wrong channel id shows at start
+/// rather than as silence when the event comes (issue 12).
 fn log_followed_chats(store: &crate::content::ContentStore) -> Result<()> {
     let chats = store.load_channels()?;
     if chats.is_empty() {

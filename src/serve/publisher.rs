@@ -26,7 +26,7 @@ use super::names::NameLookups;
 use crate::build::hot_builder::{AfterBuild, Rebuild, RoundTiming, gather_round};
 use crate::build::{BuildReport, Change, HotBuilder};
 use crate::content::{Slug, WriteOutcome};
-use crate::events::{self, Applied, Parked};
+use crate::events::{self, Applied, EditorialPolicy, Parked};
 use crate::file_stamp::Stamp;
 use crate::progress::ProgressMode;
 use crate::project::Project;
@@ -73,6 +73,8 @@ pub struct Publisher {
     unapplied_through: Option<u64>,
     /// Look-ups of unknown users and bots; `None` without a Slack token.
     names: Option<NameLookups>,
+    /// Who may act from Slack, and which reactions are acts.
+    editorial: EditorialPolicy,
 }
 
 impl Publisher {
@@ -81,6 +83,7 @@ impl Publisher {
         paths: Paths,
         status: Arc<Status>,
         applied: Arc<AtomicU64>,
+        editorial: EditorialPolicy,
         on_publish: Option<OnPublish>,
     ) -> Publisher {
         let parked_path = paths.dir.join("parked.json");
@@ -97,6 +100,7 @@ impl Publisher {
             untracked_reported: BTreeSet::new(),
             unapplied_through: None,
             names: NameLookups::start(&project.root),
+            editorial,
         }
     }
 
@@ -217,7 +221,7 @@ impl Publisher {
                 tracing::warn!("journal entry {} holds no event: skipped", entry.seq);
                 continue;
             };
-            match events::parse(envelope) {
+            match events::parse_recorded(envelope) {
                 Ok(callback) => {
                     // Unknown authors of followed chats are looked up off this thread.
                     if let Some(names) = self.names.as_mut()
@@ -226,9 +230,13 @@ impl Publisher {
                     {
                         names.want_from(&callback.event, |id| batch.has_user(id));
                     }
-                    if let Err(e) =
-                        events::apply(&mut batch, &callback.event, &mut self.parked, &mut applied)
-                    {
+                    if let Err(e) = events::apply(
+                        &mut batch,
+                        &callback.event,
+                        &self.editorial,
+                        &mut self.parked,
+                        &mut applied,
+                    ) {
                         // The disk failed (full, read-only, a file where a folder should be):
                         // the whole round waits for it. Anything else is about the event
                         // itself, and retrying would not change it.
