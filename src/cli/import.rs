@@ -1,9 +1,12 @@
-//! `scrollback import PATH [--channels a,b] [--keep-going]`.
+//! `scrollback import PATH [--channels a,b] [--keep-going] [--files [--max-mb N]]`.
 
 use std::path::PathBuf;
 
+use anyhow::bail;
+
 use scrollback::content::ConversationKind;
-use scrollback::human::count;
+use scrollback::human::{bytes, count, seconds};
+use scrollback::import::files::{DEFAULT_MAX_BYTES, keep_export_files};
 use scrollback::import::{ImportOptions, import};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
@@ -21,6 +24,16 @@ pub struct Args {
     /// Refuse an entry that inflates to more than this many MiB (a zip bomb's defence).
     #[arg(long, value_name = "MB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub max_entry_mb: u64,
+    /// Also download the uploads of the export's public channels into content/files/ (with
+    /// their thumbnails), using the `?t=` token an official export's file URLs carry while it is
+    /// valid (no SLACK_BOT_TOKEN needed; the token is never written). Private conversations'
+    /// uploads are left: `scrollback files SLUG` keeps them once the chat is published. The
+    /// import lands first; a file that cannot be kept is named, and the exit status is then 1.
+    #[arg(long)]
+    pub files: bool,
+    /// With --files: the largest file kept, in MiB; larger ones are listed and left on Slack.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_BYTES / 1024 / 1024, requires = "files")]
+    pub max_mb: u64,
 }
 
 pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Result<()> {
@@ -32,6 +45,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
             keep_going: args.keep_going,
             progress: Some(progress),
             max_entry_bytes: args.max_entry_mb << 20,
+            files: args.files,
         },
     )?;
     for skipped in &report.skipped {
@@ -46,7 +60,7 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
         "Imported {} from {} in {}: {}; {}{}",
         count(report.messages, "message", "messages"),
         count(report.conversations, "conversation", "conversations"),
-        scrollback::human::seconds(report.seconds),
+        seconds(report.seconds),
         report.written,
         count(report.users, "user", "users"),
         match report.skipped.len() {
@@ -69,6 +83,50 @@ pub fn run(project: &Project, args: Args, progress: ProgressMode) -> anyhow::Res
             "{what}, off the site: {}. Publish one, once its participants agree, with \
              `scrollback publish SLUG --archived --private`.",
             drafts.join(", ")
+        );
+    }
+    if args.files {
+        keep_files(project, &report.export_files, args.max_mb)?;
+    }
+    Ok(())
+}
+
+/// `--files`, once the import has landed: the uploads, each committed on its own. A file not
+/// kept is a warning naming it; any such file makes the exit status 1 (as `scrollback files`
+/// does), so a script notices that the archive still depends on Slack, while the messages stay
+/// imported (a second run fetches only what is missing).
+fn keep_files(
+    project: &Project,
+    files: &scrollback::import::files::ExportFiles,
+    max_mb: u64,
+) -> anyhow::Result<()> {
+    let runtime = super::talk_back::runtime()?;
+    let max = max_mb.saturating_mul(1024 * 1024);
+    let report = runtime.block_on(keep_export_files(project, files, max))?;
+    for failed in &report.failed {
+        eprintln!("warning: file not kept: {failed}");
+    }
+    println!(
+        "Files of {} in {}: {} downloaded ({}), {} kept before, {} no longer on Slack, {} external{}",
+        count(report.chats, "public channel", "public channels"),
+        seconds(report.seconds),
+        report.downloaded,
+        bytes(report.bytes),
+        report.kept,
+        report.unavailable,
+        report.external,
+        if report.failed.is_empty() {
+            String::new()
+        } else {
+            format!("; {} not kept (above)", report.failed.len())
+        }
+    );
+    if !report.failed.is_empty() {
+        bail!(
+            "the import landed, but {} could not be kept: the pages show them without a link. \
+             Import again while the export's links work, or keep them with a bot token \
+             (files:read): `scrollback files`",
+            count(report.failed.len(), "file", "files")
         );
     }
     Ok(())

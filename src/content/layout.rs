@@ -10,6 +10,10 @@
 //! | `channels/<slug>/messages/<ts>.json` | one message              | `message_file`    | `Message`             |
 //! | `emoji/…`                            | custom emoji             | `emoji_dir`       | `Emoji`               |
 //! | `files/<FILE_ID>/<name>`             | re-hosted uploaded files | `files_dir`       | `UploadedFile`        |
+//! | `files/<FILE_ID>/thumb_<N>.<ext>`    | an image's thumbnails    | `files_dir`       | `UploadedFile`        |
+//! | `files/<FILE_ID>/meta.json`          | their content types      | `files_dir`       | `UploadedFile`        |
+//!
+//! The names inside an upload's folder are [`super::uploads`]'s.
 //!
 //! [`ContentLayout`] builds absolute paths under a project's `content/`; [`relative`] builds the
 //! same paths relative to it (what staging and commit summaries use). What the files hold is

@@ -62,6 +62,12 @@ pub struct MessageRecord {
 /// `file_share` and `file_comment` messages one `file` object. The build shows them and
 /// `scrollback files` keeps them, from this one reading.
 pub fn attached_files(slack: &Value) -> Vec<&Value> {
+    slack.as_object().map(attached_files_in).unwrap_or_default()
+}
+
+/// [`attached_files`] of a message object (`import --files` reads them before the message is
+/// stored).
+pub fn attached_files_in(slack: &Map<String, Value>) -> Vec<&Value> {
     match (slack.get("files"), slack.get("file")) {
         (Some(Value::Array(files)), _) => files.iter().filter(|f| f.is_object()).collect(),
         (_, Some(file @ Value::Object(_))) => vec![file],

@@ -6,7 +6,8 @@
 //!   the rules for ids, names and secrets;
 //! - [`store`]: the one write path (import, events and backfill all write through it), with the
 //!   write rules for chats, messages and users, over [`transaction`], which stages bytes and
-//!   commits them atomically.
+//!   commits them atomically;
+//! - [`uploads`]: the names in a re-hosted upload's folder (`files/<FILE_ID>/`).
 
 pub mod channel;
 pub mod editorial;
@@ -17,6 +18,7 @@ pub mod store;
 pub mod tokens;
 pub mod transaction;
 pub mod ts;
+pub mod uploads;
 pub mod user;
 
 pub use channel::{ChannelSettings, ChatState, ConversationKind, SlackChannelInfo};

@@ -32,6 +32,8 @@ use super::slug::Slug;
 use super::tokens::strip_tokens;
 use super::transaction::{CommitSummary, Transaction, WriteOutcome};
 use super::ts::Ts;
+pub use super::uploads::upload_path;
+use super::uploads::{UploadMeta, meta_path, thumb_path};
 use super::user::{self, UserId};
 use crate::fsio;
 
@@ -203,6 +205,26 @@ impl Batch<'_> {
         self.tx.stage(&rel, bytes, None)
     }
 
+    /// Stages Slack's thumbnail `thumb_<edge>` of an upload, beside it.
+    pub fn put_upload_thumb(
+        &mut self,
+        id: &str,
+        edge: u32,
+        extension: &str,
+        bytes: &[u8],
+    ) -> Result<WriteOutcome> {
+        let rel = relative::files_dir().join(thumb_path(id, edge, extension)?);
+        self.tx.stage(&rel, bytes, None)
+    }
+
+    /// Stages an upload's `meta.json` (its content types), beside it.
+    pub fn put_upload_meta(&mut self, id: &str, meta: &UploadMeta) -> Result<WriteOutcome> {
+        let rel = relative::files_dir().join(meta_path(id)?);
+        let mut bytes = serde_json::to_vec_pretty(meta)?;
+        bytes.push(b'\n');
+        self.tx.stage(&rel, &bytes, None)
+    }
+
     /// Whether a user file exists or is staged.
     pub fn has_user(&mut self, id: &str) -> bool {
         if let Ok(valid) = UserId::parse(id)
@@ -259,38 +281,6 @@ impl Batch<'_> {
             .with_context(|| format!("cannot create {}", channels.display()))?;
         self.tx.commit(list_new_chats)
     }
-}
-
-/// `<FILE_ID>/<name>` of a re-hosted upload, relative to `content/files/`.
-pub fn upload_path(id: &str, name: &str) -> Result<PathBuf> {
-    let valid_id = id.len() >= 2
-        && id.len() <= 32
-        && id.starts_with('F')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if !valid_id {
-        anyhow::bail!("{id:?} is not a Slack file id");
-    }
-    let mut safe: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    safe = safe
-        .trim_start_matches(['.', '-'])
-        .chars()
-        .take(120)
-        .collect();
-    if safe.is_empty() || safe.chars().all(|c| c == '_' || c == '.') {
-        safe = "file".to_owned();
-    }
-    Ok(PathBuf::from(id).join(safe))
 }
 
 #[cfg(test)]

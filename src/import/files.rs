@@ -1,6 +1,8 @@
 //! `scrollback files [SLUG]`: the uploads of published chats (or of one chat) downloaded from
 //! Slack into `content/files/<FILE_ID>/<name>`, so pages show our copies and an archive never
-//! depends on Slack, whose file URLs ask every reader to sign in (issue 13, item 3).
+//! depends on Slack, whose file URLs ask every reader to sign in (issue 13, item 3). Also
+//! `import --files`: the uploads of an export's public channels, with the export's own URL
+//! tokens ([`ExportFiles`]). One upload is kept by [`keep_upload`](super::keep_upload).
 //!
 //! Needs a token with `files:read`. A file already kept is not fetched again; a file Slack no
 //! longer has (deleted, hidden by the free plan's limit) is counted as unavailable and the page
@@ -9,13 +11,15 @@
 //! Each file is committed on its own: a run stopped anywhere keeps what it got, and the next
 //! one fetches only the rest.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::content::message::attached_files;
-use crate::content::store::upload_path;
+use super::keep_upload::{Fetcher, Kept, keep_upload};
+use crate::content::message::{attached_files, attached_files_in};
+use crate::content::tokens::strip_tokens_str;
 use crate::content::{MessageRecord, Slug};
 use crate::project::Project;
 use crate::slack::SlackClient;
@@ -30,6 +34,7 @@ pub struct FilesReport {
     /// Uploads the chats' messages mention.
     pub files: usize,
     pub downloaded: usize,
+    /// Downloaded, thumbnails included.
     pub bytes: u64,
     /// Kept by an earlier run.
     pub kept: usize,
@@ -52,61 +57,110 @@ pub async fn rehost_files(
     let started = Instant::now();
     let mut report = FilesReport::default();
     let layout = project.content_layout();
+    let fetcher = Fetcher::Bot(client.clone());
     for slug in slugs {
         report.chats += 1;
         for file in uploads_of(&layout.messages_dir(slug))? {
-            report.files += 1;
-            let text = |k: &str| file.get(k).and_then(Value::as_str).unwrap_or_default();
-            let id = text("id");
-            if matches!(text("mode"), "tombstone" | "hidden_by_limit")
-                || text("file_access") == "file_not_found"
-            {
-                report.unavailable += 1;
-                continue;
-            }
-            if file.get("is_external").and_then(Value::as_bool) == Some(true) {
-                report.external += 1;
-                continue;
-            }
-            let name = Some(text("name")).filter(|n| !n.is_empty()).unwrap_or(id);
-            let Ok(rel) = upload_path(id, name) else {
-                report
-                    .failed
-                    .push(format!("{slug}: {id:?} is not a Slack file id"));
-                continue;
-            };
-            let folder = layout.files_dir().join(rel.parent().unwrap_or(&rel));
-            if crate::fsio::dir_entries(&folder).is_ok_and(|e| !e.is_empty()) {
-                report.kept += 1;
-                continue;
-            }
-            let url = Some(text("url_private_download"))
-                .filter(|u| !u.is_empty())
-                .unwrap_or(text("url_private"));
-            if url.is_empty() {
-                report.unavailable += 1;
-                continue;
-            }
-            match client.download(url, max_bytes).await {
-                Ok(download) => {
-                    let mut store = project.open_store()?;
-                    let mut batch = store.begin()?;
-                    batch.put_upload(id, name, &download.bytes)?;
-                    batch.commit()?;
-                    report.downloaded += 1;
-                    report.bytes += download.bytes.len() as u64;
-                }
-                Err(e) => report.failed.push(format!("{slug}: {name} ({id}): {e:#}")),
-            }
+            let outcome = keep_upload(project, &fetcher, &file, max_bytes).await?;
+            report.note(slug, &file, outcome);
         }
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
+/// The uploads of an official export's public channels, as the export has them: their URLs
+/// still carry the export's `?t=xoxe-…` token, which is never written anywhere (its `Debug`
+/// shows only a count) and is dropped with this value.
+#[derive(Clone, Default)]
+pub struct ExportFiles {
+    /// (chat, file object), each file once.
+    files: Vec<(Slug, Map<String, Value>)>,
+    ids: HashSet<String>,
+    chats: HashSet<Slug>,
+}
+
+impl std::fmt::Debug for ExportFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ExportFiles({} files)", self.files.len())
+    }
+}
+
+impl ExportFiles {
+    /// Notes the uploads `message` carries, for chat `slug`.
+    pub fn add_message(&mut self, slug: &Slug, message: &Map<String, Value>) {
+        self.chats.insert(slug.clone());
+        for file in attached_files_in(message)
+            .into_iter()
+            .filter_map(Value::as_object)
+        {
+            let id = file.get("id").and_then(Value::as_str).unwrap_or_default();
+            if self.ids.insert(id.to_owned()) {
+                self.files.push((slug.clone(), file.clone()));
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Downloads the uploads of an import's public channels with the export's own URL tokens: the
+/// same limit, checks and one commit per file as `files`.
+pub async fn keep_export_files(
+    project: &Project,
+    files: &ExportFiles,
+    max_bytes: u64,
+) -> Result<FilesReport> {
+    let started = Instant::now();
+    let mut report = FilesReport {
+        chats: files.chats.len(),
+        ..FilesReport::default()
+    };
+    let fetcher = Fetcher::Export(crate::slack::download::http_client()?);
+    for (slug, file) in &files.files {
+        let outcome = keep_upload(project, &fetcher, file, max_bytes).await?;
+        report.note(slug, file, outcome);
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+impl FilesReport {
+    fn note(
+        &mut self,
+        slug: &Slug,
+        file: &Map<String, Value>,
+        outcome: std::result::Result<Kept, String>,
+    ) {
+        self.files += 1;
+        match outcome {
+            Ok(Kept::Downloaded(bytes)) => {
+                self.downloaded += 1;
+                self.bytes += bytes;
+            }
+            Ok(Kept::Before) => self.kept += 1,
+            Ok(Kept::Unavailable) => self.unavailable += 1,
+            Ok(Kept::External) => self.external += 1,
+            Err(why) => {
+                let text = |k: &str| file.get(k).and_then(Value::as_str).unwrap_or_default();
+                let id = text("id");
+                let name = Some(text("name")).filter(|n| !n.is_empty()).unwrap_or(id);
+                let line = format!("{slug}: {name} ({id}): {why}");
+                self.failed.push(strip_tokens_str(&line).unwrap_or(line));
+            }
+        }
+    }
+}
+
 /// The file objects of every message in a chat's `messages/` folder (deleted messages'
 /// uploads are left alone: they are not shown).
-fn uploads_of(dir: &std::path::Path) -> Result<Vec<serde_json::Map<String, Value>>> {
+fn uploads_of(dir: &std::path::Path) -> Result<Vec<Map<String, Value>>> {
     let mut files = Vec::new();
     for entry in crate::fsio::dir_entries(dir)? {
         let path = entry.path();

@@ -10,6 +10,7 @@ pub mod archive;
 pub mod backfill;
 pub mod conversations;
 pub mod files;
+pub mod keep_upload;
 pub mod sync;
 
 use std::collections::{HashMap, HashSet};
@@ -38,6 +39,9 @@ pub struct ImportOptions {
     pub progress: Option<ProgressMode>,
     /// The most one entry of the archive may inflate to.
     pub max_entry_bytes: u64,
+    /// Note the uploads of public channels, with their URLs' export tokens, in
+    /// [`ImportReport::export_files`] (`import --files`).
+    pub files: bool,
 }
 
 impl Default for ImportOptions {
@@ -47,6 +51,7 @@ impl Default for ImportOptions {
             keep_going: false,
             progress: None,
             max_entry_bytes: archive::DEFAULT_MAX_ENTRY_BYTES,
+            files: false,
         }
     }
 }
@@ -64,6 +69,9 @@ pub struct ImportReport {
     /// Entries or messages skipped with `--keep-going`, with the reason.
     pub skipped: Vec<String>,
     pub seconds: f64,
+    /// With [`ImportOptions::files`]: the uploads of the public channels, read before their
+    /// tokens were stripped, for [`files::keep_export_files`].
+    pub export_files: files::ExportFiles,
 }
 
 /// The lists of conversations an export may hold, with the kind each implies.
@@ -217,6 +225,7 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
         let entry = &names[index];
         let slug = &slugs[&c];
         let seen = seen.entry(c).or_default();
+        let note_files = options.files && conversations[c].info.kind == ConversationKind::Public;
         let (staged, loaded) = rayon::join(
             || -> Result<()> {
                 let messages = match current {
@@ -264,6 +273,9 @@ pub fn import(project: &Project, path: &Path, options: &ImportOptions) -> Result
                         && !batch.has_user(&id)
                     {
                         missing_users.entry(id).or_insert(bot);
+                    }
+                    if note_files {
+                        report.export_files.add_message(slug, &message);
                     }
                     valid.push((i, message));
                 }

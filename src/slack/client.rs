@@ -38,12 +38,7 @@ impl SlackClient {
         } else {
             format!("{base}/")
         };
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("scrollback/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .context("cannot start an HTTP client")?;
+        let http = super::download::http_client()?;
         Ok(SlackClient {
             http,
             base,
@@ -181,92 +176,28 @@ impl SlackClient {
     }
 }
 
-/// A file fetched from Slack.
-#[derive(Debug, Clone)]
-pub struct Download {
-    pub bytes: Vec<u8>,
-    /// The `Content-Type` Slack sent, without parameters.
-    pub content_type: String,
-}
+pub use super::download::Download;
 
 impl SlackClient {
     /// Fetches `url` (an emoji image, an upload's `url_private`), at most `max_bytes`. The token
     /// goes along only to the API's own host or, over HTTPS, to `*.slack.com`
     /// (`files.slack.com`): emoji live on a CDN that needs none, and a URL from a message must
-    /// never carry the token elsewhere. Slack answers a file request it does not authorize with
-    /// its login page and status 200: an HTML answer is an error, never a file.
+    /// never carry the token elsewhere. An HTML answer (Slack's login page) is an error, never
+    /// a file ([`super::download::fetch`]).
     pub async fn download(&self, url: &str, max_bytes: u64) -> Result<Download> {
-        let parsed = reqwest::Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
-        if !matches!(parsed.scheme(), "https" | "http") {
-            anyhow::bail!("{url}: only http(s) downloads");
-        }
+        let parsed = reqwest::Url::parse(url).ok();
         let api_host = reqwest::Url::parse(&self.base)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned));
-        let host = parsed.host_str().unwrap_or_default();
-        let trusted = api_host.as_deref() == Some(host)
-            || (parsed.scheme() == "https"
-                && (host == "slack.com" || host.ends_with(".slack.com")));
-        let mut request = self.http.get(parsed.clone());
-        if trusted {
-            request = request.bearer_auth(self.token.secret());
-        }
-        let shown = without_query(&parsed);
-        let mut response = request
-            .send()
-            .await
-            .with_context(|| format!("cannot download {shown}"))?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            anyhow::bail!("cannot download {shown}: HTTP {status}");
-        }
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("application/octet-stream")
-            .split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if content_type == "text/html" {
-            anyhow::bail!(
-                "cannot download {shown}: Slack answered with a web page (its login page), not the file: the token lacks files:read, or the file is not shared where the app can see it"
-            );
-        }
-        if response.content_length().is_some_and(|n| n > max_bytes) {
-            anyhow::bail!(
-                "{shown} is larger than the limit of {}",
-                crate::human::bytes(max_bytes)
-            );
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .with_context(|| format!("the download of {shown} broke off"))?
-        {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() as u64 > max_bytes {
-                anyhow::bail!(
-                    "{shown} is larger than the limit of {}",
-                    crate::human::bytes(max_bytes)
-                );
-            }
-        }
-        Ok(Download {
-            bytes,
-            content_type,
-        })
+        let trusted = parsed.as_ref().is_some_and(|parsed| {
+            let host = parsed.host_str().unwrap_or_default();
+            api_host.as_deref() == Some(host)
+                || (parsed.scheme() == "https"
+                    && (host == "slack.com" || host.ends_with(".slack.com")))
+        });
+        let bearer = trusted.then(|| self.token.secret());
+        super::download::fetch(&self.http, url, bearer, max_bytes).await
     }
-}
-
-/// A URL for messages: its query (official exports put a token in it) left out.
-fn without_query(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    shown.set_query(None);
-    shown.to_string()
 }
 
 /// The cursor of the next page, if there is one (`response_metadata.next_cursor`, `""` at the

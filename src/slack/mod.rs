@@ -6,11 +6,12 @@
 //! tiers ([`pacing`]), waits out a 429 as its `Retry-After` says, and turns `ok: false` into an
 //! error that says what to do ([`error`]). Cursor pagination is [`SlackClient::paginate`].
 //! [`conversations`] finds, reads and creates channels for `channel add`; [`announce`] posts to
-//! a chat's channel.
+//! a chat's channel. [`download`] fetches files (uploads, thumbnails, emoji).
 
 pub mod announce;
 pub mod client;
 pub mod conversations;
+pub mod download;
 pub mod error;
 pub mod pacing;
 pub mod token;

@@ -31,5 +31,6 @@ mod serve_abuse;
 mod serve_deploy;
 mod slack_api_fake;
 mod slack_channels;
+mod slack_files;
 mod slack_web_api;
 mod watch;

@@ -99,10 +99,35 @@ pub struct FileView {
     pub image: Option<String>,
     pub width: Option<u64>,
     pub height: Option<u64>,
+    /// A smaller copy of a re-hosted image to show inline (Slack's `thumb_720` or `thumb_360`,
+    /// kept beside it), linking to `url`; null when none was kept (show `image`).
+    pub thumb: Option<ThumbView>,
     /// False when Slack no longer has the file (deleted, or hidden by the free plan's limit) and
     /// no copy was kept: shown as unavailable, not as a dead link.
     pub available: bool,
 }
+
+/// A thumbnail of a re-hosted image, with its own size.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ThumbView {
+    pub url: String,
+    pub width: u64,
+    pub height: u64,
+}
+
+/// A re-hosted upload as the build found it in `content/files/<FILE_ID>/`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HostedFile {
+    /// The URL of the copy.
+    pub url: String,
+    pub is_image: bool,
+    /// URLs of the thumbnails kept beside it, by edge (`thumb_360` → 360).
+    pub thumbs: std::collections::BTreeMap<u32, String>,
+}
+
+/// Thumbnails pages show, best first: `thumb_720` looks sharp on screens with twice the pixels
+/// at the default theme's size, `thumb_360` elsewhere.
+const SHOWN_THUMBS: [u32; 2] = [720, 360];
 
 /// A published message.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -135,8 +160,8 @@ pub struct ViewContext<'a> {
     pub names: &'a Names,
     pub render: &'a RenderOptions,
     pub tz: &'a jiff::tz::TimeZone,
-    /// Re-hosted files: Slack file id → (URL of the copy, is an image).
-    pub hosted_files: &'a std::collections::HashMap<String, (String, bool)>,
+    /// Re-hosted files by Slack file id.
+    pub hosted_files: &'a std::collections::HashMap<String, HostedFile>,
 }
 
 impl MessageView {
@@ -330,7 +355,7 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
                 .unwrap_or(false);
             // Our own copies are trusted paths; anything from Slack is checked.
             let url = match &hosted {
-                Some((url, _)) => Some(url.clone()),
+                Some(h) => Some(h.url.clone()),
                 None if external => f
                     .get("external_url")
                     .and_then(Value::as_str)
@@ -340,8 +365,22 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
             };
             let image = hosted
                 .as_ref()
-                .filter(|(_, is_image)| *is_image)
-                .map(|(u, _)| u.clone());
+                .filter(|h| h.is_image)
+                .map(|h| h.url.clone());
+            // A thumbnail with its own size, from the file object (`thumb_360_w`, `_h`).
+            let thumb = hosted.as_ref().filter(|h| h.is_image).and_then(|h| {
+                SHOWN_THUMBS.iter().find_map(|edge| {
+                    let size = |axis: &str| {
+                        f.get(format!("thumb_{edge}_{axis}"))
+                            .and_then(Value::as_u64)
+                    };
+                    Some(ThumbView {
+                        url: h.thumbs.get(edge)?.clone(),
+                        width: size("w")?,
+                        height: size("h")?,
+                    })
+                })
+            });
             let name = s("name");
             let title = Some(s("title"))
                 .filter(|t| !t.is_empty())
@@ -359,6 +398,7 @@ fn files(slack: &Value, cx: &ViewContext<'_>, lookup: &TrackingLookup<'_>) -> Ve
                 image,
                 width: f.get("original_w").and_then(Value::as_u64),
                 height: f.get("original_h").and_then(Value::as_u64),
+                thumb,
                 available: hosted.is_some() || !gone,
             }
         })

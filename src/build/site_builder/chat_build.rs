@@ -59,7 +59,7 @@ pub(super) struct ChatJob<'a> {
     pub(super) layout: &'a ContentLayout,
     pub(super) inputs: &'a Inputs,
     pub(super) names: &'a Names,
-    pub(super) hosted: &'a HashMap<String, (String, bool)>,
+    pub(super) hosted: &'a HashMap<String, crate::build::chat::view::HostedFile>,
     pub(super) writer: &'a SiteWriter,
     /// Users, chats, emoji and files that changed in this build.
     pub(super) changed: &'a Deps,

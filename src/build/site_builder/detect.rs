@@ -12,8 +12,10 @@ use super::SiteBuilder;
 use super::chat_build::ChatCache;
 use crate::build::ChangeSet;
 use crate::build::chat::names::{Names, Person};
+use crate::build::chat::view::HostedFile;
 use crate::build::incremental::deps::Deps;
 use crate::build::outputs::urls::{EMOJI_DIR, FILES_DIR};
+use crate::content::uploads::UploadPart;
 use crate::content::{ChannelEntry, ContentLayout, Slug, UserId};
 use crate::file_stamp::Stamp;
 
@@ -156,23 +158,37 @@ impl SiteBuilder {
         };
         let layout = self.project.content_layout();
         let mut emoji = HashMap::new();
-        let mut hosted = HashMap::new();
+        let mut hosted: HashMap<String, HostedFile> = HashMap::new();
         let mut copies = BTreeMap::new();
         for (name, rel, path) in assets_in(&layout.emoji_dir(), EMOJI_DIR)? {
             emoji.insert(name, format!("{}{rel}", inputs.link.from_chat));
             copies.insert(rel, path);
         }
         for (name, rel, path) in assets_in(&layout.files_dir(), FILES_DIR)? {
-            // content/files/<FILE_ID>/<name>
+            // content/files/<FILE_ID>/<name>, thumb_<N>.<ext>, meta.json
             let id = rel.split('/').nth(1).unwrap_or(&name).to_owned();
+            let file_name = rel.rsplit('/').next().unwrap_or_default();
             let url = format!(
                 "{}{}",
                 inputs.link.from_chat,
                 crate::site_files::encode_path(&rel)
             );
-            hosted.insert(id, (url, is_image(&rel)));
+            let entry = hosted.entry(id).or_default();
+            match UploadPart::of(file_name) {
+                // The record of content types stays in content/.
+                UploadPart::Meta => continue,
+                UploadPart::Thumb(edge) => {
+                    entry.thumbs.insert(edge, url);
+                }
+                UploadPart::Original => {
+                    entry.is_image = is_image(&rel);
+                    entry.url = url;
+                }
+            }
             copies.insert(rel, path);
         }
+        // Thumbnails without their upload (a hand-made folder) show nothing.
+        hosted.retain(|_, h| !h.url.is_empty());
         let before_emoji: HashMap<String, String> = if self.names.emoji.is_empty() {
             self.state.emoji.clone().into_iter().collect()
         } else {
@@ -183,7 +199,7 @@ impl SiteBuilder {
                 changed.emoji.insert(name.clone());
             }
         }
-        let before_hosted: HashMap<String, (String, bool)> = if self.hosted.is_empty() {
+        let before_hosted: HashMap<String, HostedFile> = if self.hosted.is_empty() {
             self.state.hosted.clone().into_iter().collect()
         } else {
             std::mem::take(&mut self.hosted)

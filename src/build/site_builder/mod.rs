@@ -25,6 +25,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::chat::names::Names;
+use super::chat::view::HostedFile;
 use super::incremental::deps::Deps;
 use super::incremental::plan::Mode;
 use super::incremental::signature::{Signature, hash};
@@ -52,7 +53,7 @@ pub struct SiteBuilder {
     progress: ProgressMode,
     inputs: Option<Inputs>,
     names: Names,
-    hosted: HashMap<String, (String, bool)>,
+    hosted: HashMap<String, HostedFile>,
     /// Site path → source, for custom emoji and re-hosted files.
     copies: BTreeMap<String, PathBuf>,
     chats: BTreeMap<Slug, ChatCache>,

@@ -176,6 +176,28 @@ impl FakeSlack {
         )
     }
 
+    /// Replaces the token export file URLs must carry: URLs made before now carry one that has
+    /// expired, and get the login page (as Slack answers an export link past its time).
+    pub fn set_export_token(&self, token: &str) {
+        self.state().export_token = token.to_owned();
+    }
+
+    /// `file` (from [`Workspace::add_file`]) as an official export writes it: its URLs on this
+    /// fake, the file's and its thumbnails' each with the export token (`?t=xoxe-…`).
+    pub fn exported_file(&self, file: &Value) -> Value {
+        let state = self.state();
+        let text = file.to_string().replace(workspace::ORIGIN, &state.base);
+        let mut file: Value = serde_json::from_str(&text).unwrap();
+        for (key, value) in file.as_object_mut().unwrap() {
+            let is_url = key.starts_with("url_private")
+                || (key.starts_with("thumb_") && value.as_str().is_some_and(|v| v.contains("://")));
+            if let (true, Some(url)) = (is_url, value.as_str()) {
+                *value = json!(format!("{url}?t={}", state.export_token));
+            }
+        }
+        file
+    }
+
     /// Requests received for `method` ("conversations.history"; "files" for downloads,
     /// "emoji" and "avatars" for images), 429s and errors included.
     pub fn calls(&self, method: &str) -> usize {

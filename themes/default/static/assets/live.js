@@ -454,7 +454,8 @@
     files.forEach(function (f) {
       var li = el("li", "file");
       var url = safeUrl(f.url);
-      var image = safeUrl(f.image);
+      var thumb = f.thumb && safeUrl(f.thumb.url);
+      var image = thumb || safeUrl(f.image);
       if (image) {
         var fig = el("figure");
         var a = el("a");
@@ -462,9 +463,10 @@
         var img = el("img");
         img.src = image;
         img.alt = f.title || "";
-        if (f.width && f.height) {
-          img.width = f.width;
-          img.height = f.height;
+        var size = thumb ? f.thumb : f;
+        if (size.width && size.height) {
+          img.width = size.width;
+          img.height = size.height;
         }
         img.loading = "lazy";
         a.appendChild(img);
