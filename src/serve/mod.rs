@@ -8,7 +8,9 @@
 //!   store, see [`crate::events`]) and rebuilds what they touched with the
 //!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too);
 //! - [`names`]: with a Slack token, a thread that looks up the users and bots the publisher has
-//!   no file for, so live chats show names rather than ids.
+//!   no file for, so live chats show names rather than ids;
+//! - [`uploads`]: with a Slack token, a thread that keeps the uploads of published chats as
+//!   they are shared.
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
@@ -19,6 +21,7 @@ pub mod http;
 pub mod journal;
 pub mod names;
 pub mod publisher;
+pub mod uploads;
 pub mod verify;
 
 use std::net::SocketAddr;
@@ -83,6 +86,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let applied = Arc::new(AtomicU64::new(recovered.journal.applied()));
     // Editors, and the reactions that are their acts: read once, at start.
     let editorial = crate::config::editors::policy(&config.editors, &config.reactions);
+    let slack = slack_client(project);
     let publisher = Publisher::new(
         project,
         paths,
@@ -90,6 +94,9 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         applied.clone(),
         editorial.clone(),
         options.on_publish,
+    )
+    .keeping_uploads(
+        (slack.clone()).and_then(|client| uploads::UploadKeeper::start(project, client)),
     );
     let pending = recovered.pending;
     let publisher = std::thread::Builder::new()
@@ -102,7 +109,6 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .spawn(move || journal::run_writer(journal, requests_rx, entries_tx, &applied))
         .context("cannot start the journal thread")?;
 
-    let slack = slack_client(project);
     let catch_up_journal = requests_tx.clone();
     let app = Arc::new(http::App {
         verifier: options.verifier,

@@ -23,6 +23,7 @@ use anyhow::{Context, Result};
 
 use super::journal::{Entry, Paths};
 use super::names::NameLookups;
+use super::uploads::UploadKeeper;
 use crate::build::hot_builder::{AfterBuild, Rebuild, RoundTiming, gather_round};
 use crate::build::{BuildReport, Change, HotBuilder};
 use crate::content::{Slug, WriteOutcome};
@@ -73,6 +74,7 @@ pub struct Publisher {
     unapplied_through: Option<u64>,
     /// Look-ups of unknown users and bots; `None` without a Slack token.
     names: Option<NameLookups>,
+    uploads: Option<UploadKeeper>,
     /// Who may act from Slack, and which reactions are acts.
     editorial: EditorialPolicy,
 }
@@ -100,8 +102,15 @@ impl Publisher {
             untracked_reported: BTreeSet::new(),
             unapplied_through: None,
             names: NameLookups::start(&project.root),
+            uploads: None,
             editorial,
         }
+    }
+
+    /// Keeps the uploads of published chats as they are shared (with a token).
+    pub fn keeping_uploads(mut self, uploads: Option<UploadKeeper>) -> Publisher {
+        self.uploads = uploads;
+        self
     }
 
     /// Replays `pending` (recorded, not applied before the last stop), builds everything once,
@@ -167,6 +176,7 @@ impl Publisher {
                     self.mark_applied();
                     self.builder.rebuild(&changes);
                     self.publish_names();
+                    self.publish_uploads();
                 }
                 Err(e) => {
                     retry.failed(&e, backlog.len());
@@ -229,6 +239,16 @@ impl Publisher {
                             .is_some_and(|c| batch.slug_for_channel(c).is_some())
                     {
                         names.want_from(&callback.event, |id| batch.has_user(id));
+                    }
+                    if let Some(uploads) = self.uploads.as_mut()
+                        && let events::Event::Message { channel, message }
+                        | events::Event::Changed {
+                            channel, message, ..
+                        } = &callback.event
+                        && let Some(slug) = batch.slug_for_channel(channel).cloned()
+                        && batch.chat_state(&slug).is_ok_and(|s| s.is_published())
+                    {
+                        uploads.want_from(&slug, message);
                     }
                     if let Err(e) = events::apply(
                         &mut batch,
@@ -353,8 +373,23 @@ impl Publisher {
 
     /// Between events: publish looked-up names; retry a failed build; notice chats whose
     /// settings changed.
+    /// Rebuilds the messages whose uploads were kept since the last look.
+    fn publish_uploads(&mut self) {
+        let Some(uploads) = self.uploads.as_mut() else {
+            return;
+        };
+        let kept = uploads.take_kept();
+        if kept.is_empty() {
+            return;
+        }
+        let mut changes = vec![Change::Assets];
+        changes.extend(kept.into_iter().map(|(slug, ts)| Change::Message(slug, ts)));
+        self.builder.rebuild(&changes);
+    }
+
     fn idle(&mut self) {
         self.publish_names();
+        self.publish_uploads();
         if self.builder.is_failing() {
             self.builder.retry_if_failing();
             return;

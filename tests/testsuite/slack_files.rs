@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 
 use crate::support::exports::{mini_export, write_zip};
 use crate::support::project::{Project, snapshot};
-use crate::support::server::Server;
+use crate::support::server::{Server, post_signed};
 use crate::support::slack_api::{Channel, FakeSlack, Workspace, png};
+use crate::support::wait::wait_until;
 
 /// Asserts `secret` is in no file under `root`.
 fn nowhere_under(root: &Path, secret: &str) {
@@ -196,6 +197,64 @@ fn files_keeps_thumbnails_and_content_types() {
     assert!(
         srcs.len() == 1 && srcs[0].ends_with("thumb_360.png"),
         "{srcs:?}"
+    );
+    nowhere_under(p.root(), &slack.token());
+}
+
+/// With a token, `serve` keeps an upload shared in a published chat as the event arrives, and
+/// republishes the message with our copy; an upload in a draft stays in Slack until published.
+#[test]
+fn serve_keeps_uploads_as_they_are_shared() {
+    let (mut ws, files) = workspace_with_uploads();
+    for (id, name) in [("C0DESK001", "desk"), ("C0DRAFT01", "draft")] {
+        ws.channels.push(Channel {
+            id: id.into(),
+            name: name.into(),
+            created: 1_500_000_000,
+            members: vec![ws.bot_user_id.clone()],
+            ..Channel::default()
+        });
+    }
+    let slack = FakeSlack::start(ws);
+    let p = Project::init();
+    p.add_live_chat("C0DESK001", "desk", "Desk");
+    p.ok(&[
+        "channel",
+        "add",
+        "C0DRAFT01",
+        "--slug",
+        "draft",
+        "--headline",
+        "Draft",
+    ]);
+    p.ok(&["unpublish", "draft"]);
+    let mut env = slack.env();
+    env.push(("SCROLLBACK_SLACK_PACING".into(), "off".into()));
+    let s = Server::start_with(&p, &[], &env);
+    let shared = |id: &str, channel: &str, ts: &str, file: &Value| {
+        let body = json!({"type": "event_callback", "event_id": id, "team_id": "T1",
+            "event": {"type": "message", "subtype": "file_share", "channel": channel,
+                "user": "U1", "text": "", "ts": ts, "event_ts": ts,
+                "files": [slack.shared_file(file)]}});
+        let answer = post_signed(&s.addr, body.to_string().as_bytes()).unwrap();
+        assert_eq!(answer.status, 200);
+    };
+    shared("Ev0DRAFT1", "C0DRAFT01", "1520371400.000100", &files[1]);
+    shared("Ev0SHARE1", "C0DESK001", "1520371464.000100", &files[0]);
+    wait_until("the page shows our copy of the chart", || {
+        s.get("/desk/")
+            .text()
+            .contains("files/F0CHART01/thumb_360.png")
+    });
+    assert!(p.exists("content/files/F0CHART01/chart.png"));
+    assert!(
+        !p.exists("content/files/F0REPORT1"),
+        "a draft's upload was kept"
+    );
+    let log = s.stop();
+    assert!(
+        log.contains("kept upload F0CHART01 of desk/1520371464.000100"),
+        "{log}"
     );
     nowhere_under(p.root(), &slack.token());
 }

@@ -182,6 +182,15 @@ impl FakeSlack {
         self.state().export_token = token.to_owned();
     }
 
+    /// `file` (from [`Workspace::add_file`]) as a `file_share` event carries it: its URLs on
+    /// this fake, without a token.
+    pub fn shared_file(&self, file: &Value) -> Value {
+        let text = file
+            .to_string()
+            .replace(workspace::ORIGIN, &self.state().base);
+        serde_json::from_str(&text).unwrap()
+    }
+
     /// `file` (from [`Workspace::add_file`]) as an official export writes it: its URLs on this
     /// fake, the file's and its thumbnails' each with the export token (`?t=xoxe-…`).
     pub fn exported_file(&self, file: &Value) -> Value {
