@@ -9,9 +9,9 @@
 //! The publisher never waits for Slack: `want` only queues, `take_found` only drains. Slack
 //! being down, slow or rate limiting (the client waits out 429s on the look-up thread) delays
 //! names, never events. At start, the ids the live chats' messages already name without a file
-//! are asked for too ([`super::names_in_content`]), through the same queue. Each id is asked once; a failed one is asked again only when an event
-//! brings it back after a growing pause (a minute, doubling, at most a day). Without a token
-//! there is no thread and no look-up at all.
+//! are asked for too ([`super::names_in_content`]), through the same queue. Each id is asked
+//! once; a failed one is asked again only when an event brings it back after a growing pause (a
+//! minute, doubling, at most a day). Without a token there is no thread and no look-up at all.
 
 use std::collections::HashMap;
 use std::sync::mpsc;

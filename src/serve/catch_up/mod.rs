@@ -293,47 +293,14 @@ impl CatchUp {
                 .extend(snapshot.vanished_from_history(&returned, from.micros()));
         }
 
-        // Threads: those history shows changed, and those that were recently active.
-        let covered = |ts: u64| {
-            history
-                .complete_from
-                .as_ref()
-                .is_some_and(|f| ts >= f.micros())
-        };
-        let mut threads: Vec<(u64, Ts)> = Vec::new();
-        let candidates: HashSet<u64> = parents
-            .keys()
-            .copied()
-            .chain(snapshot.parents().into_iter().filter(|p| covered(*p)))
-            .collect();
-        for micros in candidates {
-            let parent = Ts::from_micros(micros);
-            let in_history = parents.get(&micros).copied();
-            let count = in_history
-                .and_then(|m| m.get("reply_count"))
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            let latest = in_history
-                .and_then(|m| m.get("latest_reply"))
-                .and_then(Value::as_str)
-                .and_then(|t| Ts::parse(t).ok())
-                .map(|t| t.micros());
-            let (stored_count, stored_latest) = snapshot.replies_of(&parent);
-            let changed = count != stored_count || latest != stored_latest;
-            let recent = latest.is_some_and(|l| l >= span.recent.micros());
-            if changed || recent {
-                threads.push((latest.unwrap_or(micros), parent));
-            }
-        }
-        threads.sort_by_key(|t| std::cmp::Reverse(t.0));
+        let threads = threads_to_read(&parents, &snapshot, &span, history.complete_from.as_ref());
         if threads.len() > THREADS_PER_ROUND {
             tracing::debug!(
                 "{slug}: {} threads changed, {THREADS_PER_ROUND} read this round",
                 threads.len()
             );
-            threads.truncate(THREADS_PER_ROUND);
         }
-        for (_, parent) in threads {
+        for parent in threads.into_iter().take(THREADS_PER_ROUND) {
             let thread = match slack_read::thread(&self.client, channel, &parent).await {
                 Ok(thread) => thread,
                 Err(e) => {
@@ -374,6 +341,45 @@ impl CatchUp {
             .sort_by_key(|(m, _)| ts_of(m).map_or(0, |t| t.micros()));
         Ok(found)
     }
+}
+
+/// The threads to read again, the most recently active first: those whose parent (in
+/// `parents`, history's thread parents by ts) shows other replies than the tree has, those with
+/// a reply in the recent span, and those the tree has replies of whose parent history, read
+/// completely over it (from `complete_from` on), no longer lists as a thread.
+fn threads_to_read(
+    parents: &HashMap<u64, &Value>,
+    snapshot: &Snapshot,
+    span: &Span,
+    complete_from: Option<&Ts>,
+) -> Vec<Ts> {
+    let covered = |ts: &u64| complete_from.is_some_and(|f| *ts >= f.micros());
+    let candidates: HashSet<u64> = parents
+        .keys()
+        .copied()
+        .chain(snapshot.parents().into_iter().filter(covered))
+        .collect();
+    let mut threads: Vec<(u64, Ts)> = Vec::new();
+    for micros in candidates {
+        let parent = Ts::from_micros(micros);
+        let in_history = parents.get(&micros).copied();
+        let count = in_history
+            .and_then(|m| m.get("reply_count"))
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let latest = in_history
+            .and_then(|m| m.get("latest_reply"))
+            .and_then(Value::as_str)
+            .and_then(|t| Ts::parse(t).ok())
+            .map(|t| t.micros());
+        let changed = (count, latest) != snapshot.replies_of(&parent);
+        let recent = latest.is_some_and(|l| l >= span.recent.micros());
+        if changed || recent {
+            threads.push((latest.unwrap_or(micros), parent));
+        }
+    }
+    threads.sort_by_key(|t| std::cmp::Reverse(t.0));
+    threads.into_iter().map(|(_, parent)| parent).collect()
 }
 
 /// The span of a chat one round reads.
@@ -529,6 +535,57 @@ mod tests {
         assert_ne!(id, event_id("C2", &m("hello")));
         // What the event parser accepts as a Slack event id.
         assert!(id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn threads_are_read_again_when_changed_or_recent_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = |m: Value| {
+            let ts = ts_of(&m).unwrap();
+            let record =
+                crate::content::MessageRecord::new(ts.clone(), m.as_object().unwrap().clone());
+            std::fs::write(dir.path().join(format!("{ts}.json")), record.to_bytes()).unwrap();
+        };
+        let reply = |ts: &str, parent: &str| json!({"ts": ts, "thread_ts": parent, "text": "r"});
+        // Four old threads of one stored reply each, and a recent one.
+        for (parent, r) in [
+            ("10", "11"),
+            ("20", "21"),
+            ("30", "31"),
+            ("40", "41"),
+            ("9000", "9001"),
+        ] {
+            store(json!({"ts": format!("{parent}.000000"), "text": "p"}));
+            store(reply(&format!("{r}.000000"), &format!("{parent}.000000")));
+        }
+        let snapshot = Snapshot::read(dir.path(), &Ts::parse("1.0").unwrap()).unwrap();
+        let parent = |ts: &str, count: u64, latest: &str| json!({"ts": ts, "reply_count": count, "latest_reply": latest});
+        let history = [
+            parent("10.000000", 1, "11.000000"), // unchanged, old: not read
+            parent("20.000000", 2, "25.000000"), // a new reply
+            parent("30.000000", 1, "35.000000"), // one deleted, one added
+            // 40: history lists no replies any more (not a parent here)
+            parent("9000.000000", 1, "9001.000000"), // unchanged but recent
+        ];
+        let parents: HashMap<u64, &Value> = history
+            .iter()
+            .map(|m| (ts_of(m).unwrap().micros(), m))
+            .collect();
+        let span = Span {
+            since: Ts::parse("1.0").unwrap(),
+            recent: Ts::parse("8000.0").unwrap(),
+        };
+        let read = threads_to_read(&parents, &snapshot, &span, Some(&Ts::parse("5.0").unwrap()));
+        let read: Vec<&str> = read.iter().map(Ts::as_str).collect();
+        assert_eq!(read, ["9000.000000", "40.000000", "30.000000", "20.000000"]);
+        // Not judged where history was not read completely.
+        let read = threads_to_read(
+            &parents,
+            &snapshot,
+            &span,
+            Some(&Ts::parse("50.0").unwrap()),
+        );
+        assert!(!read.iter().any(|t| t.as_str() == "40.000000"));
     }
 
     #[test]
