@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
+use super::catch_up::GapSignal;
 use super::journal::{self, Ack};
 use super::publisher::Status;
 use super::verify::Verifier;
@@ -51,6 +52,9 @@ pub struct App {
     pub cache_rules: CacheRules,
     /// Who may act from Slack (shared with the publisher).
     pub editorial: EditorialPolicy,
+    /// Raised when Slack retries an event or says it drops events: the catch-up reads the live
+    /// chats back at once. `None` without a Slack token.
+    pub gaps: Option<Arc<GapSignal>>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -176,6 +180,17 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
                 })
                 .unwrap_or_default();
             let what = events::describe(&callback.event);
+            // Slack failed to deliver this event at least once: others sent meanwhile may be
+            // lost for good once their retries run out.
+            if let (Some(gaps), Some(n)) = (&app.gaps, header("x-slack-retry-num")) {
+                let reason = header("x-slack-retry-reason").unwrap_or("no reason given");
+                gaps.raise(&format!(
+                    "Slack retried event {} (retry {}: {})",
+                    callback.id,
+                    n.chars().take(8).collect::<String>(),
+                    reason.chars().take(40).collect::<String>()
+                ));
+            }
             let (reply, answer) = tokio::sync::oneshot::channel();
             let sent = app.journal.send(journal::Request::Append {
                 id: callback.id.clone(),
@@ -213,6 +228,9 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             tracing::warn!(
                 "Slack says this app is rate limited: events are being dropped on Slack's side"
             );
+            if let Some(gaps) = &app.gaps {
+                gaps.raise("Slack is dropping events (app_rate_limited)");
+            }
             plain(StatusCode::OK, "ok\n")
         }
         other => {

@@ -8,18 +8,21 @@
 //!   store, see [`crate::events`]) and rebuilds what they touched with the
 //!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too);
 //! - [`names`]: with a Slack token, a thread that looks up the users and bots the publisher has
-//!   no file for, so live chats show names rather than ids;
+//!   no file for, so live chats show names rather than ids (and, once at start, those the live
+//!   chats' messages already name: [`names_in_content`]);
 //! - [`uploads`]: with a Slack token, a thread that keeps the uploads of published chats as
 //!   they are shared.
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
-//! channels' history has and the content tree lacks (what Slack sent while `serve` was down).
+//! channels' history has and the content tree lacks (what Slack sent while `serve` was down),
+//! at start, every few minutes, and at once when a retried event says Slack missed us.
 
 pub mod catch_up;
 pub mod http;
 pub mod journal;
 pub mod names;
+pub mod names_in_content;
 pub mod publisher;
 pub mod uploads;
 pub mod verify;
@@ -110,6 +113,11 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .context("cannot start the journal thread")?;
 
     let catch_up_journal = requests_tx.clone();
+    // Slack's retries wake the catch-up at once (only with a token: without one, nothing can be
+    // read back).
+    let gaps = slack
+        .as_ref()
+        .map(|_| Arc::new(catch_up::GapSignal::default()));
     let app = Arc::new(http::App {
         verifier: options.verifier,
         journal: requests_tx,
@@ -121,6 +129,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         csp: config.page_csp().map(str::to_owned),
         cache_rules: CacheRules::new(&config.deploy.cache_control),
         editorial,
+        gaps: gaps.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -138,11 +147,12 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         }
         // What Slack sent while serve was down, from the channels' history (issue 13). The task
         // ends with the runtime; its journal sender with it.
-        if let Some(client) = slack {
+        if let (Some(client), Some(gaps)) = (slack, gaps) {
             tokio::spawn(catch_up::run(
                 catch_up_project,
                 client,
                 catch_up_journal,
+                gaps,
                 catch_up::EVERY,
             ));
         } else {

@@ -8,12 +8,12 @@
 //!
 //! The publisher never waits for Slack: `want` only queues, `take_found` only drains. Slack
 //! being down, slow or rate limiting (the client waits out 429s on the look-up thread) delays
-//! names, never events. Each id is asked once; a failed one is asked again only when an event
-//! brings it back after a growing pause (a minute, doubling, at most a day). Without a token
-//! there is no thread and no look-up at all.
+//! names, never events. At start, the ids the live chats' messages already name without a file
+//! are asked for too ([`super::names_in_content`]), through the same queue. Each id is asked
+//! once; a failed one is asked again only when an event brings it back after a growing pause (a
+//! minute, doubling, at most a day). Without a token there is no thread and no look-up at all.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 use crate::content::user::is_valid_user_id;
 use crate::events::Event;
+use crate::project::Project;
 use crate::slack::{SlackClient, SlackError};
 
 /// What kind of id: they are looked up with different methods.
@@ -53,17 +54,19 @@ pub struct NameLookups {
     asked: HashMap<String, Asked>,
     /// Error codes already reported this run (one warning each, not one per id).
     reported: std::collections::HashSet<String>,
+    /// The ids the content tree names without a file, found once at start.
+    scanned: Option<mpsc::Receiver<Vec<Named>>>,
 }
 
 impl NameLookups {
     /// Starts the look-up thread when the environment has a token; otherwise says once that
     /// names come only from what messages carry, and returns `None`.
-    pub fn start(project_root: &Path) -> Option<NameLookups> {
+    pub fn start(project: &Project) -> Option<NameLookups> {
         // Without a token serve's start says so once, for this and for catching up.
         if !crate::slack::token::is_configured() {
             return None;
         }
-        let client = match SlackClient::from_env(project_root) {
+        let client = match SlackClient::from_env(&project.root) {
             Ok(client) => client,
             Err(e) => {
                 tracing::warn!("unknown authors are not looked up: {e:#}");
@@ -85,13 +88,33 @@ impl NameLookups {
             carried: Vec::new(),
             asked: HashMap::new(),
             reported: Default::default(),
+            scanned: super::names_in_content::scan(project),
         })
     }
 
     /// Notes the ids an applied event brings (authors, bots, reactors, mentions) and queues a
     /// look-up of each one that has no file (`has_file`) and was not asked for already.
-    pub fn want_from(&mut self, event: &Event, mut has_file: impl FnMut(&str) -> bool) {
-        for (id, kind, carried) in ids_in(event) {
+    pub fn want_from(&mut self, event: &Event, has_file: impl FnMut(&str) -> bool) {
+        self.want(ids_in(event), has_file);
+    }
+
+    /// Queues the ids the start-up scan found, once it is done (`has_file` as for events).
+    pub fn want_scanned(&mut self, has_file: impl FnMut(&str) -> bool) {
+        let Some(scanned) = &self.scanned else {
+            return;
+        };
+        match scanned.try_recv() {
+            Ok(batch) => {
+                self.scanned = None;
+                self.want(batch, has_file);
+            }
+            Err(mpsc::TryRecvError::Disconnected) => self.scanned = None,
+            Err(mpsc::TryRecvError::Empty) => {}
+        }
+    }
+
+    fn want(&mut self, named: Vec<Named>, mut has_file: impl FnMut(&str) -> bool) {
+        for (id, kind, carried) in named {
             let failures = match self.asked.get(&id) {
                 None => 0,
                 Some(Asked::Failed { failures, retry_at }) if Instant::now() >= *retry_at => {
@@ -256,10 +279,10 @@ pub fn channel_of(event: &Event) -> Option<&str> {
 
 /// An id an event names, its kind and, for a bot whose message carries its `bot_profile`, the
 /// record made from that.
-type Named = (String, Kind, Option<Map<String, Value>>);
+pub type Named = (String, Kind, Option<Map<String, Value>>);
 
 /// The ids an event names.
-fn ids_in(event: &Event) -> Vec<Named> {
+pub fn ids_in(event: &Event) -> Vec<Named> {
     let mut out = Vec::new();
     let message = match event {
         Event::Message { message, .. } | Event::Changed { message, .. } => message,

@@ -101,7 +101,7 @@ impl Publisher {
             settings: BTreeMap::new(),
             untracked_reported: BTreeSet::new(),
             unapplied_through: None,
-            names: NameLookups::start(&project.root),
+            names: NameLookups::start(project),
             uploads: None,
             editorial,
         }
@@ -330,6 +330,8 @@ impl Publisher {
         let Some(names) = self.names.as_mut() else {
             return;
         };
+        let layout = self.project.content_layout();
+        names.want_scanned(|id| super::names_in_content::has_file(&layout, id));
         let found = names.take_found();
         if found.is_empty() {
             return;

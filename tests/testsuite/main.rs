@@ -27,6 +27,7 @@ mod render_peer_cases;
 mod secrets;
 mod serve;
 mod serve_abuse;
+mod serve_catch_up;
 #[cfg(feature = "s3")]
 mod serve_deploy;
 mod slack_api_fake;

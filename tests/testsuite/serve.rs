@@ -1031,3 +1031,40 @@ fn without_a_token_nothing_is_looked_up() {
     );
     assert!(!p.exists("content/users/U0EDITOR.json"));
 }
+
+/// Authors left as ids from before a token was set (`U0EDITOR`) are looked up when serve
+/// starts with one, without any new event naming them (issue 13, item 4).
+#[test]
+fn ids_already_in_content_are_named_after_a_restart_with_a_token() {
+    let p = live_project();
+    let s = Server::start(&p);
+    assert_eq!(
+        s.post(&message("EvS1", CH, "1700000001.000100", "U0EDITOR", "one")),
+        200
+    );
+    let bot = callback(
+        "EvS2",
+        json!({"type": "message", "subtype": "bot_message", "channel": CH, "bot_id": "B0WIRE",
+               "text": "wire copy", "ts": "1700000002.000100"}),
+    );
+    assert_eq!(s.post(&bot), 200);
+    wait_until("both published under their ids", || {
+        author_of(&p, "1700000001.000100").as_deref() == Some("U0EDITOR")
+            && author_of(&p, "1700000002.000100").is_some()
+    });
+    s.stop();
+
+    let fake = fake_newsroom();
+    let s = Server::start_with(&p, &[], &env_of(&fake));
+    wait_until("the names looked up after the restart", || {
+        author_of(&p, "1700000001.000100").as_deref() == Some("Ada Editor")
+            && author_of(&p, "1700000002.000100").as_deref() == Some("wirebot")
+    });
+    assert_eq!(fake.calls("users.info"), 1, "{:?}", fake.requests());
+    assert_eq!(fake.calls("bots.info"), 1);
+    let log = s.stop();
+    assert!(
+        log.contains("the live chats name 2 ids without a user file"),
+        "{log}"
+    );
+}
