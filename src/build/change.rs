@@ -29,7 +29,7 @@ pub enum Change {
     Chat(Slug),
     /// One message file.
     Message(Slug, Ts),
-    /// Custom emoji or re-hosted files.
+    /// Custom emoji, kept avatars or re-hosted files.
     Assets,
 }
 
@@ -48,7 +48,7 @@ impl std::fmt::Display for Change {
             Change::User(id) => write!(f, "user {id}"),
             Change::Chat(slug) => write!(f, "chat {slug}"),
             Change::Message(slug, ts) => write!(f, "message {slug}/{ts}"),
-            Change::Assets => f.write_str("emoji or files"),
+            Change::Assets => f.write_str("emoji, avatars or files"),
         }
     }
 }
@@ -71,7 +71,7 @@ pub struct ChangeSet {
     pub inputs: bool,
     /// Copy static files again.
     pub statics: bool,
-    /// List custom emoji and re-hosted files again.
+    /// List custom emoji, kept avatars and re-hosted files again.
     pub assets: bool,
     pub users: BTreeSet<String>,
     /// Chats whose settings (or folder) changed.

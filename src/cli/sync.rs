@@ -16,7 +16,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum What {
-    /// Every user of the workspace (users.list) into content/users/; needs users:read.
+    /// Every user of the workspace (users.list) into content/users/, and their avatars into
+    /// content/users/avatars/; needs users:read.
     Users,
     /// Every custom emoji (emoji.list), images included, into content/emoji/; needs emoji:read.
     Emoji,
@@ -55,4 +56,25 @@ fn print(report: &SyncReport, (one, many): (&str, &str)) {
         },
         count(report.requests, "request", "requests"),
     );
+    if let Some(avatars) = &report.avatars {
+        for skipped in &avatars.skipped {
+            eprintln!("skipped {skipped}");
+        }
+        println!(
+            "Avatars of {}: {} downloaded; {}{}{}",
+            count(avatars.users, "user", "users"),
+            avatars.downloaded,
+            avatars.written,
+            if avatars.removed == 0 {
+                String::new()
+            } else {
+                format!("; {} replaced", avatars.removed)
+            },
+            if avatars.skipped.is_empty() {
+                String::new()
+            } else {
+                format!("; {} skipped", avatars.skipped.len())
+            },
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! | Path, relative to `content/`         | What                     | Built by          | Parsed as             |
 //! |--------------------------------------|--------------------------|-------------------|-----------------------|
 //! | `users/<ID>.json`                    | a Slack user object      | `user_file`       | [`ContentPath::User`] |
+//! | `users/avatars/<ID>.<hash>.<ext>`    | a user's kept avatar     | `avatar_file`     | `Avatar`              |
 //! | `channels/<slug>/`                   | a chat's folder          | `chat_dir`        | `ChatFolder`          |
 //! | `channels/<slug>/channel.toml`       | a chat's settings        | `channel_file`    | `ChatSettings`        |
 //! | `channels/<slug>/messages/`          | a chat's messages        | `messages_dir`    | `MessagesFolder`      |
@@ -31,6 +32,7 @@ use super::user::UserId;
 use crate::fsio;
 
 const USERS: &str = "users";
+const AVATARS: &str = "avatars";
 const CHANNELS: &str = "channels";
 const CHANNEL_FILE: &str = "channel.toml";
 const MESSAGES: &str = "messages";
@@ -47,6 +49,15 @@ pub mod relative {
 
     pub fn user_file(id: &UserId) -> PathBuf {
         users_dir().join(format!("{id}.json"))
+    }
+
+    pub fn avatars_dir() -> PathBuf {
+        users_dir().join(AVATARS)
+    }
+
+    /// `users/avatars/<stem>.<extension>`, the stem from [`crate::content::avatar::stem`].
+    pub fn avatar_file(stem: &str, extension: &str) -> PathBuf {
+        avatars_dir().join(format!("{stem}.{extension}"))
     }
 
     pub fn channels_dir() -> PathBuf {
@@ -100,6 +111,10 @@ impl ContentLayout {
 
     pub fn user_file(&self, id: &UserId) -> PathBuf {
         self.root.join(relative::user_file(id))
+    }
+
+    pub fn avatars_dir(&self) -> PathBuf {
+        self.root.join(relative::avatars_dir())
     }
 
     pub fn channels_dir(&self) -> PathBuf {
@@ -169,6 +184,8 @@ pub struct ChatFolderEntry {
 pub enum ContentPath {
     /// `users/<ID>.json`.
     User(UserId),
+    /// `users/avatars` or a kept avatar in it (`<ID>.<hash>.<ext>`).
+    Avatar,
     /// `channels/<slug>`.
     ChatFolder(Slug),
     /// `channels/<slug>/channel.toml`.
@@ -202,6 +219,11 @@ impl ContentPath {
     pub fn parse(rel: &Path) -> Option<ContentPath> {
         let parts = plain_parts(rel)?;
         match parts.as_slice() {
+            [USERS, AVATARS] => Some(ContentPath::Avatar),
+            [USERS, AVATARS, file] => {
+                super::avatar::parse_file_name(file)?;
+                Some(ContentPath::Avatar)
+            }
             [USERS, file] => {
                 let id = UserId::parse(file.strip_suffix(".json")?).ok()?;
                 Some(ContentPath::User(id))
@@ -225,10 +247,11 @@ impl ContentPath {
         }
     }
 
-    /// The path relative to `content/` (for `Emoji` and `UploadedFile`, their folder).
+    /// The path relative to `content/` (for `Avatar`, `Emoji` and `UploadedFile`, their folder).
     pub fn relative(&self) -> PathBuf {
         match self {
             ContentPath::User(id) => relative::user_file(id),
+            ContentPath::Avatar => relative::avatars_dir(),
             ContentPath::ChatFolder(slug) => relative::chat_dir(slug),
             ContentPath::ChatSettings(slug) => relative::channel_file(slug),
             ContentPath::MessagesFolder(slug) => relative::messages_dir(slug),
@@ -275,6 +298,7 @@ mod tests {
         for (built, want) in [
             (layout.users_dir(), "/p/content/users"),
             (layout.user_file(&id), "/p/content/users/U0BMQB6JE.json"),
+            (layout.avatars_dir(), "/p/content/users/avatars"),
             (layout.channels_dir(), "/p/content/channels"),
             (layout.chat_dir(&s), "/p/content/channels/sotu"),
             (
@@ -296,6 +320,10 @@ mod tests {
         assert_eq!(
             relative::message_file(&s, &t),
             Path::new("channels/sotu/messages/1517365800.000100.json")
+        );
+        assert_eq!(
+            relative::avatar_file("U0BMQB6JE.3f9a1c0b7e", "jpg"),
+            Path::new("users/avatars/U0BMQB6JE.3f9a1c0b7e.jpg")
         );
     }
 
@@ -320,6 +348,11 @@ mod tests {
                 "channels/sotu/messages/1517365800.000100.json",
                 ContentPath::Message(s, t),
             ),
+            ("users/avatars", ContentPath::Avatar),
+            (
+                "users/avatars/U0BMQB6JE.3f9a1c0b7e.jpg",
+                ContentPath::Avatar,
+            ),
             ("emoji", ContentPath::Emoji),
             ("emoji/partyparrot.gif", ContentPath::Emoji),
             ("files", ContentPath::UploadedFile),
@@ -334,6 +367,7 @@ mod tests {
         let (s, t) = (slug("sotu-2018"), ts("1.5"));
         for path in [
             ContentPath::User(UserId::parse("USLACKBOT").unwrap()),
+            ContentPath::Avatar,
             ContentPath::ChatFolder(s.clone()),
             ContentPath::ChatSettings(s.clone()),
             ContentPath::MessagesFolder(s.clone()),
@@ -382,6 +416,10 @@ mod tests {
             "channels/sotu/4913",
             "channels/.hidden",
             "users/#U1.json#",
+            "users/avatars/U1.png",
+            "users/avatars/U1.3f9a1c0b7e.svg",
+            "users/avatars/.U1.3f9a1c0b7e.png.tmp",
+            "users/avatars/sub/U1.3f9a1c0b7e.png",
             "emoji/.DS_Store",
             "files/F1/upload.tmp",
             "site/index.html",

@@ -2,13 +2,14 @@
 //! and keep in git. This module knows nothing of HTML or themes.
 //!
 //! - [`layout`]: where every file of the tree is, built from validated ids and parsed back;
-//! - [`message`], [`user`], [`channel`], [`slug`], [`ts`], [`tokens`]: what the files hold, and
-//!   the rules for ids, names and secrets;
+//! - [`message`], [`user`], [`avatar`], [`channel`], [`slug`], [`ts`], [`tokens`]: what the files
+//!   hold, and the rules for ids, names, kept avatars and secrets;
 //! - [`store`]: the one write path (import, events and backfill all write through it), with the
 //!   write rules for chats, messages and users, over [`transaction`], which stages bytes and
 //!   commits them atomically;
 //! - [`uploads`]: the names in a re-hosted upload's folder (`files/<FILE_ID>/`).
 
+pub mod avatar;
 pub mod channel;
 pub mod editorial;
 pub mod layout;

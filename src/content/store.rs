@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
+use super::avatar;
 use super::channel::ChannelSettings;
 use super::layout::{ContentLayout, ContentPath, relative};
 use super::message::MessageRecord;
@@ -194,6 +195,22 @@ impl Batch<'_> {
             anyhow::bail!("emoji {name}: {extension:?} is not an image type scrollback keeps");
         }
         let rel = relative::emoji_dir().join(format!("{name}.{extension}"));
+        self.tx.stage(&rel, bytes, None)
+    }
+
+    /// Stages a user's kept avatar, `content/users/avatars/<ID>.<hash>.<ext>` (`sync users`),
+    /// the hash from the URL it was downloaded from ([`avatar::stem`]).
+    pub fn put_avatar(
+        &mut self,
+        id: &UserId,
+        url: &str,
+        extension: &str,
+        bytes: &[u8],
+    ) -> Result<WriteOutcome> {
+        if !avatar::EXTENSIONS.contains(&extension) {
+            bail!("avatar of {id}: {extension:?} is not an image type scrollback keeps");
+        }
+        let rel = relative::avatar_file(&avatar::stem(id, url), extension);
         self.tx.stage(&rel, bytes, None)
     }
 

@@ -7,6 +7,7 @@
 //! same archive twice changes no byte.
 
 pub mod archive;
+pub mod avatars;
 pub mod backfill;
 pub mod conversations;
 pub mod files;

@@ -3,7 +3,8 @@
 //!
 //! Users come from `users.list`, page by page, and land in one commit: a rename shows on the
 //! next build, and a deactivated user (`deleted: true`) is kept, so their messages keep their
-//! name. Emoji come from `emoji.list`; each image is downloaded into `content/emoji/<name>.<ext>`,
+//! name. Then each user's avatar is kept in `content/users/avatars/` (see [`super::avatars`]).
+//! Emoji come from `emoji.list`; each image is downloaded into `content/emoji/<name>.<ext>`,
 //! an alias (`alias:other`) gets its target's image under its own name, so `:alias:` renders.
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use super::avatars::{AvatarReport, keep_avatars};
 use crate::content::WriteCounts;
 use crate::project::Project;
 use crate::slack::SlackClient;
@@ -28,11 +30,13 @@ pub struct SyncReport {
     pub written: WriteCounts,
     /// Emoji that could not be kept, with why.
     pub skipped: Vec<String>,
+    /// What `sync users` did with avatars.
+    pub avatars: Option<AvatarReport>,
     pub requests: usize,
     pub seconds: f64,
 }
 
-/// Refreshes `content/users/` from `users.list`.
+/// Refreshes `content/users/` from `users.list`, then keeps every user's avatar.
 pub async fn sync_users(project: &Project, client: &SlackClient) -> Result<SyncReport> {
     let started = Instant::now();
     let mut report = SyncReport::default();
@@ -67,6 +71,7 @@ pub async fn sync_users(project: &Project, client: &SlackClient) -> Result<SyncR
         report.written.add(outcome);
     }
     batch.commit()?;
+    report.avatars = Some(keep_avatars(project, client).await?);
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

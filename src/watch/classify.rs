@@ -38,7 +38,7 @@ fn content_change(path: ContentPath) -> Change {
         | ContentPath::ChatSettings(slug)
         | ContentPath::MessagesFolder(slug) => Change::Chat(slug),
         ContentPath::Message(slug, ts) => Change::Message(slug, ts),
-        ContentPath::Emoji | ContentPath::UploadedFile => Change::Assets,
+        ContentPath::Avatar | ContentPath::Emoji | ContentPath::UploadedFile => Change::Assets,
     }
 }
 
@@ -75,6 +75,10 @@ mod tests {
             Some(Change::Assets)
         );
         assert_eq!(kind("/p/content/files/F1/chart.png"), Some(Change::Assets));
+        assert_eq!(
+            kind("/p/content/users/avatars/U0BMQB6JE.3f9a1c0b7e.jpg"),
+            Some(Change::Assets)
+        );
     }
 
     #[test]

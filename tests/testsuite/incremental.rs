@@ -82,8 +82,12 @@ fn random_change_inner(
 ) -> String {
     let files = message_files(p);
     let chats = chats(p);
-    let users: Vec<String> = p.snapshot("content/users").into_keys().collect();
-    match rng.below(14) {
+    let users: Vec<String> = p
+        .snapshot("content/users")
+        .into_keys()
+        .filter(|k| k.ends_with(".json") && !k.contains('/'))
+        .collect();
+    match rng.below(15) {
         0..=2 => {
             // A new message, sometimes a reply in a thread.
             let chat = rng.pick(&chats).clone();
@@ -265,6 +269,38 @@ fn random_change_inner(
                 &replace_line(&text, "page_size = ", &format!("page_size = {size}")),
             );
             format!("page_size {size}")
+        }
+        13 => {
+            // `sync users` keeps an avatar (the one the user file names, so pages show it), or
+            // a superseded copy goes.
+            let kept: Vec<String> = p.snapshot("content/users/avatars").into_keys().collect();
+            if rng.below(3) == 0 && !kept.is_empty() {
+                let name = rng.pick(&kept).clone();
+                let path = p.path(&format!("content/users/avatars/{name}"));
+                std::fs::remove_file(&path).unwrap();
+                removed(&path);
+                return format!("remove avatar {name}");
+            }
+            let u = rng.pick(&users).clone();
+            let id = scrollback::content::UserId::parse(u.trim_end_matches(".json")).unwrap();
+            let user: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(p.path(&format!("content/users/{u}"))).unwrap(),
+            )
+            .unwrap();
+            let Some(stem) =
+                scrollback::content::avatar::wanted_stem(&id, user.as_object().unwrap())
+            else {
+                return format!("no avatar for {u}");
+            };
+            let png = crate::support::slack_api::png(2 + rng.below(5) as u32, 2);
+            let path = p.path(&format!("content/users/avatars/{stem}.png"));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let tmp = path.with_extension("tmp-edit");
+            std::fs::write(&tmp, &png).unwrap();
+            std::fs::rename(&tmp, &path).unwrap();
+            // Bytes, not text: reported to the watcher as `removed` reports a path.
+            removed(&path);
+            format!("keep avatar {stem}")
         }
         _ => "nothing".to_owned(),
     }

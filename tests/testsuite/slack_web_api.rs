@@ -238,6 +238,121 @@ fn sync_users_and_emoji_fill_content_and_renames_show() {
     assert_eq!(&emoji["partyparrot.png"][..4], b"\x89PNG");
 }
 
+/// `sync users` keeps every user's avatar (once: a second sync asks for none and writes
+/// nothing), replaces one whose picture changed, never hands the token to a host that is not
+/// Slack's, and the page shows our copies: a browser loading it asks the stand-in serving Slack's
+/// avatars for nothing (issue 13, item 3).
+#[test]
+fn avatars_are_kept_once_and_pages_show_our_copies() {
+    let (p, slack, _) = backfill_setup(60, 1, 3);
+    p.ok_env(&["backfill", "--all"], &env(&slack));
+    // One person's picture on a host that is not the API's (as Gravatar is not Slack's).
+    let port = slack.addr().rsplit(':').next().unwrap().to_owned();
+    slack.add_user(
+        json!({"id": "U0GRAVATAR", "name": "grav", "real_name": "Gra Vatar",
+        "profile": {"real_name": "Gra Vatar",
+                    "image_72": format!("http://localhost:{port}/avatars/grav_72.png")}}),
+    );
+    let out = p.ok_env(&["sync", "users"], &env(&slack));
+    let kept = p.snapshot("content/users/avatars");
+    let users = p
+        .snapshot("content/users")
+        .keys()
+        .filter(|k| k.ends_with(".json"))
+        .count();
+    assert_eq!(kept.len(), users, "every user has an avatar: {out}");
+    assert!(
+        out.contains(&format!(
+            "Avatars of {users} users: {users} downloaded; {users} new"
+        )),
+        "{out}"
+    );
+    for (name, bytes) in &kept {
+        assert!(name.starts_with('U') && name.ends_with(".png"), "{name}");
+        assert_eq!(&bytes[..4], b"\x89PNG", "{name}");
+    }
+    assert_eq!(slack.calls("avatars"), users);
+    let elsewhere: Vec<_> = slack
+        .avatar_requests()
+        .into_iter()
+        .filter(|(host, _)| host.starts_with("localhost"))
+        .collect();
+    assert_eq!(
+        elsewhere,
+        [(format!("localhost:{port}"), false)],
+        "no token"
+    );
+
+    // Again: nothing asked, nothing written.
+    let before = p.snapshot("content");
+    let out = p.ok_env(&["sync", "users"], &env(&slack));
+    assert!(out.contains("0 downloaded; 0 new, 0 updated"), "{out}");
+    assert_eq!(slack.calls("avatars"), users);
+    assert_eq!(p.snapshot("content"), before);
+
+    // A new picture replaces the old copy.
+    slack.add_user(
+        json!({"id": "U0GRAVATAR", "name": "grav", "real_name": "Gra Vatar",
+        "profile": {"real_name": "Gra Vatar",
+                    "image_72": format!("http://localhost:{port}/avatars/grav_new_72.png")}}),
+    );
+    let out = p.ok_env(&["sync", "users"], &env(&slack));
+    assert!(
+        out.contains("1 downloaded; 1 new") && out.contains("1 replaced"),
+        "{out}"
+    );
+    let grav_files: Vec<String> = p
+        .snapshot("content/users/avatars")
+        .into_keys()
+        .filter(|k| k.starts_with("U0GRAVATAR."))
+        .collect();
+    assert_eq!(grav_files.len(), 1, "{grav_files:?}");
+
+    // The page shows our copies, published beside the re-hosted files.
+    p.build();
+    let page = p.page("site/general/index.html");
+    let srcs = page.attrs("img.avatar", "src");
+    assert!(!srcs.is_empty(), "the page shows avatars");
+    for src in &srcs {
+        let rel = src
+            .strip_prefix("../")
+            .unwrap_or_else(|| panic!("{src} is not our copy"));
+        assert!(rel.starts_with("files/avatars/U"), "{src}");
+        assert!(p.exists(&format!("site/{rel}")), "{src} is published");
+    }
+    let s = Server::start(&p);
+    let mut browser = Browser::launch();
+    let tab = browser.open(&format!("http://{}/general/", s.addr));
+    // A new tab is `about:blank`, complete too, until the page arrives.
+    browser.wait_for(
+        &tab,
+        "location.protocol === 'http:' && document.readyState === 'complete'",
+        "the page",
+    );
+    // Lazy images below the fold load only when scrolled to: load them all, then count.
+    browser.eval(
+        &tab,
+        "document.querySelectorAll('img.avatar').forEach(i => i.loading = 'eager')",
+    );
+    browser.wait_for(
+        &tab,
+        &format!(
+            "Array.from(document.querySelectorAll('img.avatar')).filter(i => i.complete && i.naturalWidth > 0).length === {}",
+            srcs.len()
+        ),
+        "every avatar loaded",
+    );
+    let from_slack = browser.eval(
+        &tab,
+        &format!(
+            "performance.getEntriesByType('resource').map(e => e.name).filter(n => {{ \
+               const u = new URL(n); \
+               return u.port === '{port}' || /(^|\\.)(slack(-edge)?\\.com|gravatar\\.com)$/.test(u.hostname); }})"
+        ),
+    );
+    assert_eq!(from_slack, json!([]), "the page asked Slack");
+}
+
 /// The real 2016 export as Slack would serve it today: a project following its channels,
 /// backfilled from the fake.
 fn backfilled_official() -> (Project, FakeSlack) {
@@ -306,7 +421,12 @@ fn files_are_rehosted_and_the_page_needs_nothing_from_slack() {
             .filter(|h| h.contains("files/F"))
             .count();
         let tab = browser.open(&format!("http://{}/{id}/", s.addr));
-        browser.wait_for(&tab, "document.readyState === 'complete'", "the page");
+        // Not `about:blank`, which is complete too until the page arrives.
+        browser.wait_for(
+            &tab,
+            "location.protocol === 'http:' && document.readyState === 'complete'",
+            "the page",
+        );
         // Link previews of other sites (GitHub, Stack Overflow) may load from their hosts;
         // nothing may come from Slack, nor from the stand-in serving Slack's files.
         let from_slack = browser.eval(

@@ -1,19 +1,23 @@
-//! Names and pictures the build looks up while rendering: users, chats, custom emoji. Read once
-//! from the content tree, so a renamed user shows with the new name everywhere after a rebuild.
+//! Names and pictures the build looks up while rendering: users, their kept avatars, chats,
+//! custom emoji. Read once from the content tree, so a renamed user shows with the new name
+//! everywhere after a rebuild.
 
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
-use crate::content::{ChannelEntry, user};
+use crate::content::{ChannelEntry, UserId, avatar, user};
 use crate::render::{ChannelRef, Lookup};
 
 /// A user as pages show them.
 #[derive(Debug, Clone)]
 pub struct Person {
     pub name: String,
+    /// The avatar URL of the user file (Slack's, mostly: shown only through our copy).
     pub avatar: Option<String>,
+    /// The name of our copy of that avatar, without extension ([`avatar::stem`]).
+    pub avatar_stem: Option<String>,
     pub is_bot: bool,
 }
 
@@ -25,6 +29,8 @@ pub struct Names {
     pub channels: HashMap<String, (String, Option<String>)>,
     /// Custom emoji name → image URL.
     pub emoji: HashMap<String, String>,
+    /// Kept avatar ([`Person::avatar_stem`]) → its URL on the site.
+    pub avatars: HashMap<String, String>,
 }
 
 impl Names {
@@ -55,6 +61,13 @@ impl Names {
             .collect()
     }
 
+    /// The URL of our copy of `person`'s current avatar, when `sync users` kept it.
+    pub fn kept_avatar(&self, person: &Person) -> Option<&str> {
+        self.avatars
+            .get(person.avatar_stem.as_deref()?)
+            .map(String::as_str)
+    }
+
     pub fn add_channels(
         &mut self,
         chats: &[ChannelEntry],
@@ -83,6 +96,9 @@ impl Person {
         Person {
             name: user::display_name(raw).unwrap_or(id).to_owned(),
             avatar: user::avatar_url(raw).map(str::to_owned),
+            avatar_stem: UserId::parse(id)
+                .ok()
+                .and_then(|id| avatar::wanted_stem(&id, raw)),
             is_bot: raw.get("is_bot").and_then(Value::as_bool).unwrap_or(false),
         }
     }

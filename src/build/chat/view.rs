@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::names::Names;
+use super::names::{Names, Person};
 use crate::build::incremental::deps::TrackingLookup;
-use crate::content::{MessageRecord, Ts};
+use crate::content::{MessageRecord, Ts, avatar};
 use crate::locale::Language;
 use crate::locale::calendar::DateStyle;
 use crate::render::{self, RenderOptions, safe_url};
@@ -62,7 +62,9 @@ pub struct UserView {
     /// Slack's user id, or the bot id for bots without a user.
     pub id: String,
     pub name: String,
-    /// An http(s) URL, or null.
+    /// Our copy of the author's picture (`files/avatars/…`, linked as custom emoji are, kept by
+    /// `sync users`), or a picture hosted outside Slack (an integration's own icon), or null:
+    /// never a URL of Slack's or Gravatar's, so a page asks Slack for nothing (issue 13).
     pub avatar: Option<String>,
     pub is_bot: bool,
 }
@@ -278,14 +280,22 @@ fn author(slack: &Value, names: &Names, lookup: &TrackingLookup<'_>) -> UserView
     let icons = slack
         .get("icons")
         .or_else(|| bot_profile.and_then(|b| b.get("icons")));
+    // Slack's pictures only through our copies; others (a webhook's own icon) as they are.
+    let elsewhere = |u: &str| web_url(u).filter(|u| !avatar::is_slack_hosted(u));
+    let kept = |p: &Person| names.kept_avatar(p).map(str::to_owned);
     let avatar = ["image_72", "image_48", "image_64", "image_36"]
         .iter()
         .find_map(|k| str_at(icons.and_then(|i| i.get(*k))))
-        .map(str::to_owned)
-        .or_else(|| known.and_then(|p| p.avatar.clone()))
-        .or_else(|| known_bot.and_then(|p| p.avatar.clone()))
-        .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).map(str::to_owned))
-        .and_then(|u| web_url(&u));
+        .and_then(elsewhere)
+        .or_else(|| known.and_then(kept))
+        .or_else(|| known_bot.and_then(kept))
+        .or_else(|| known.and_then(|p| p.avatar.as_deref()).and_then(elsewhere))
+        .or_else(|| {
+            known_bot
+                .and_then(|p| p.avatar.as_deref())
+                .and_then(elsewhere)
+        })
+        .or_else(|| str_at(profile.and_then(|p| p.get("image_72"))).and_then(elsewhere));
     UserView {
         id: user_id.or(bot_id).unwrap_or("").to_owned(),
         name,

@@ -16,7 +16,7 @@ use crate::file_stamp::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {
@@ -29,6 +29,9 @@ pub struct BuildState {
     /// Chat directory for mentions: channel id → (name, page URL).
     pub channels: BTreeMap<String, (String, Option<String>)>,
     pub emoji: BTreeMap<String, String>,
+    /// Kept avatars: stem → site URL.
+    #[serde(default)]
+    pub avatars: BTreeMap<String, String>,
     pub hosted: BTreeMap<String, crate::build::chat::view::HostedFile>,
     /// Published chats, by slug.
     pub chats: BTreeMap<String, ChatRecord>,

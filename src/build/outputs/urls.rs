@@ -10,9 +10,14 @@ use crate::content::Slug;
 pub const FILES_DIR: &str = "files";
 /// Where custom emoji are published: `emoji/<name>.<ext>`.
 pub const EMOJI_DIR: &str = "emoji";
+/// Where kept avatars are published: `files/avatars/<ID>.<hash>.<ext>`. Under `files/`, which
+/// no chat can be named (a slug `avatars` can), and where no upload can be (their folders are
+/// Slack file ids, `F…`).
+pub const AVATARS_DIR: &str = "files/avatars";
 
-/// Whether a site path is a copy of a Slack upload or a custom emoji. Their names are Slack's (a
-/// file id, an emoji name), not a hash of their bytes: a redacted or replaced file keeps its name.
+/// Whether a site path is a copy of a Slack upload, a kept avatar or a custom emoji. Their names
+/// are Slack's (a file id, an emoji name, a user id and a hash of Slack's URL), not a hash of their
+/// bytes: a redacted or replaced file keeps its name.
 pub fn is_copied_upload(site_path: &str) -> bool {
     [FILES_DIR, EMOJI_DIR].iter().any(|dir| {
         site_path
@@ -93,6 +98,7 @@ mod tests {
     fn uploads_and_emoji_are_known_by_their_folders() {
         assert!(is_copied_upload("files/F0ABCDEF12/chart.3f9a1c0b7e.css"));
         assert!(is_copied_upload("emoji/party.gif"));
+        assert!(is_copied_upload("files/avatars/U0EDITOR.3f9a1c0b7e.jpg"));
         assert!(!is_copied_upload("filesystem/x.png"));
         assert!(!is_copied_upload("assets/files/x.png"));
         assert!(!is_copied_upload("files"));

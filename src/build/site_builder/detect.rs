@@ -1,5 +1,5 @@
 //! Noticing what changed since the last build among the names messages look up: users, chats
-//! (their names and pages, for mentions), custom emoji and re-hosted files. Each refresh updates
+//! (their names and pages, for mentions), custom emoji, kept avatars and re-hosted files. Each refresh updates
 //! the builder's [`Names`] and notes the changed names in a [`Deps`], so only messages that
 //! looked one up are rendered again.
 
@@ -14,9 +14,9 @@ use crate::build::ChangeSet;
 use crate::build::chat::names::{Names, Person};
 use crate::build::chat::view::HostedFile;
 use crate::build::incremental::deps::Deps;
-use crate::build::outputs::urls::{EMOJI_DIR, FILES_DIR};
+use crate::build::outputs::urls::{AVATARS_DIR, EMOJI_DIR, FILES_DIR};
 use crate::content::uploads::UploadPart;
-use crate::content::{ChannelEntry, ContentLayout, Slug, UserId};
+use crate::content::{ChannelEntry, ContentLayout, Slug, UserId, avatar};
 use crate::file_stamp::Stamp;
 
 impl SiteBuilder {
@@ -151,7 +151,8 @@ impl SiteBuilder {
         }
     }
 
-    /// Re-lists custom emoji and re-hosted files; notes what changed.
+    /// Re-lists custom emoji, kept avatars and re-hosted files; notes what changed (a changed
+    /// avatar as its user).
     pub(super) fn refresh_assets(&mut self, changed: &mut Deps) -> Result<()> {
         let Some(inputs) = self.inputs.as_ref() else {
             return Ok(());
@@ -159,9 +160,24 @@ impl SiteBuilder {
         let layout = self.project.content_layout();
         let mut emoji = HashMap::new();
         let mut hosted: HashMap<String, HostedFile> = HashMap::new();
+        let mut avatars = HashMap::new();
         let mut copies = BTreeMap::new();
         for (name, rel, path) in assets_in(&layout.emoji_dir(), EMOJI_DIR)? {
             emoji.insert(name, format!("{}{rel}", inputs.link.from_chat));
+            copies.insert(rel, path);
+        }
+        for (_, rel, path) in assets_in(&layout.avatars_dir(), AVATARS_DIR)? {
+            // Only `<ID>.<hash>.<ext>` right in the folder: what `sync users` writes.
+            let Some(name) = rel
+                .strip_prefix(AVATARS_DIR)
+                .and_then(|r| r.strip_prefix('/'))
+            else {
+                continue;
+            };
+            let Some((_, stem)) = avatar::parse_file_name(name) else {
+                continue;
+            };
+            avatars.insert(stem.to_owned(), format!("{}{rel}", inputs.link.from_chat));
             copies.insert(rel, path);
         }
         for (name, rel, path) in assets_in(&layout.files_dir(), FILES_DIR)? {
@@ -209,7 +225,20 @@ impl SiteBuilder {
                 changed.files.insert(id.clone());
             }
         }
+        let before_avatars: HashMap<String, String> = if self.names.avatars.is_empty() {
+            self.state.avatars.clone().into_iter().collect()
+        } else {
+            std::mem::take(&mut self.names.avatars)
+        };
+        for stem in before_avatars.keys().chain(avatars.keys()) {
+            if before_avatars.get(stem) != avatars.get(stem) {
+                // A stem is `<ID>.<hash>`: the user's messages show it.
+                let id = stem.split('.').next().unwrap_or(stem);
+                changed.users.insert(id.to_owned());
+            }
+        }
         self.names.emoji = emoji;
+        self.names.avatars = avatars;
         self.hosted = hosted;
         self.copies = copies;
         Ok(())

@@ -54,7 +54,7 @@ pub struct SiteBuilder {
     inputs: Option<Inputs>,
     names: Names,
     hosted: HashMap<String, HostedFile>,
-    /// Site path → source, for custom emoji and re-hosted files.
+    /// Site path → source, for custom emoji, kept avatars and re-hosted files.
     copies: BTreeMap<String, PathBuf>,
     chats: BTreeMap<Slug, ChatCache>,
     state: BuildState,
@@ -228,7 +228,7 @@ impl SiteBuilder {
         bar.finish();
 
         // 4. The index, every chat's summary; static files (and their fingerprinted copies), custom
-        // emoji, re-hosted files.
+        // emoji, kept avatars, re-hosted files.
         let mut summaries: Vec<&ChatSummary> = chat_records.values().map(|r| &r.summary).collect();
         summaries.sort_by(|a, b| {
             let live = |s: &ChatSummary| s.header.state != ChatState::Live.as_str();
@@ -281,6 +281,7 @@ impl SiteBuilder {
         self.state.chats = chat_records;
         self.state.channels = self.names.channels.clone().into_iter().collect();
         self.state.emoji = self.names.emoji.clone().into_iter().collect();
+        self.state.avatars = self.names.avatars.clone().into_iter().collect();
         self.state.hosted = self.hosted.clone().into_iter().collect();
         Ok(report)
     }

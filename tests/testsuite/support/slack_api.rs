@@ -80,6 +80,8 @@ struct State {
     requests: Vec<(String, Map<String, Value>)>,
     limits: HashMap<String, RateLimit>,
     failures: HashMap<String, VecDeque<String>>,
+    /// Every avatar request: the host it was sent to, and whether it carried a token.
+    avatar_requests: Vec<(String, bool)>,
 }
 
 #[allow(dead_code)]
@@ -100,6 +102,7 @@ impl FakeSlack {
             token: format!("xoxb-{port}-{nanos:09}-fakebottoken"),
             export_token: format!("xoxe-{port}-{nanos:09}-fakeexporttoken"),
             calls: HashMap::new(),
+            avatar_requests: Vec::new(),
             throttled: HashMap::new(),
             requests: Vec::new(),
             limits: HashMap::new(),
@@ -211,6 +214,12 @@ impl FakeSlack {
     /// "emoji" and "avatars" for images), 429s and errors included.
     pub fn calls(&self, method: &str) -> usize {
         self.state().calls.get(method).copied().unwrap_or(0)
+    }
+
+    /// Every avatar request as (the `Host` it named, whether it carried a token): Slack's CDN
+    /// needs none, and a client must not hand its token to a host that is not Slack's.
+    pub fn avatar_requests(&self) -> Vec<(String, bool)> {
+        self.state().avatar_requests.clone()
     }
 
     /// 429s answered for `method`.
@@ -356,6 +365,13 @@ async fn handle(
     }
     if path.starts_with("/avatars/") {
         *state.calls.entry("avatars".into()).or_default() += 1;
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let token = headers.contains_key(header::AUTHORIZATION);
+        state.avatar_requests.push((host, token));
         let image = files::png(24, 24, files::hash(path.as_bytes()), 0);
         return bytes(StatusCode::OK, "image/png", image);
     }
