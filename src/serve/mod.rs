@@ -8,13 +8,17 @@
 //!   store, see [`crate::events`]) and rebuilds what they touched with the
 //!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too);
 //! - [`names`]: with a Slack token, a thread that looks up the users and bots the publisher has
-//!   no file for, so live chats show names rather than ids.
+//!   no file for, so live chats show names rather than ids;
+//! - [`commands`]: `/scrollback` and `@scrollback` for editors in Slack; [`editor_groups`] keeps
+//!   the editors up to date with the members of `editor_groups`.
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
 //! channels' history has and the content tree lacks (what Slack sent while `serve` was down).
 
 pub mod catch_up;
+pub mod commands;
+pub mod editor_groups;
 pub mod http;
 pub mod journal;
 pub mod names;
@@ -57,6 +61,8 @@ pub struct ServeOptions {
     pub on_publish: Option<OnPublish>,
     /// Called once the socket is bound, with its address (for `--port 0`).
     pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// With `--deploy`: what is deployed, for `/scrollback status`.
+    pub deploys: Option<commands::Deploys>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -114,7 +120,10 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         body_deadline: BODY_DEADLINE,
         csp: config.page_csp().map(str::to_owned),
         cache_rules: CacheRules::new(&config.deploy.cache_control),
-        editorial,
+        editorial: editorial.clone(),
+        project: project.clone(),
+        slack: slack.clone(),
+        deploys: options.deploys,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -142,6 +151,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         } else {
             drop(catch_up_journal);
         }
+        editor_groups::start(app.slack.clone(), &config, editorial);
         // On a signal, stop accepting and finish requests in flight; connections a browser keeps
         // open (keep-alive) get a short grace, not a veto over stopping.
         http_server::run(

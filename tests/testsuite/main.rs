@@ -31,6 +31,7 @@ mod serve_abuse;
 mod serve_deploy;
 mod slack_api_fake;
 mod slack_channels;
+mod slack_commands;
 mod slack_files;
 mod slack_web_api;
 mod watch;
