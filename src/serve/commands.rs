@@ -187,7 +187,7 @@ enum Step {
 enum Job {
     State {
         slug: Slug,
-        settings: ChannelSettings,
+        settings: Box<ChannelSettings>,
         to: ChatState,
         going_public: bool,
         by: String,
@@ -279,7 +279,7 @@ fn decide_now(app: &App, asked: &Asked) -> Step {
                 ack: format!("Making `{slug}` {to}…"),
                 job: Job::State {
                     slug,
-                    settings,
+                    settings: Box::new(settings),
                     to,
                     going_public,
                     by: asked.user.clone(),
@@ -534,7 +534,7 @@ fn usable_response_url(url: &str) -> Option<reqwest::Url> {
     }
     let slack = parsed.scheme() == "https" && parsed.host_str() == Some("hooks.slack.com");
     let local = matches!(parsed.scheme(), "http" | "https") && is_local(&parsed);
-    if !(slack || local) && !url.is_empty() {
+    if !(slack || local || url.is_empty()) {
         tracing::warn!("a slash command's response_url is not Slack's: it is not used");
     }
     (slack || local).then_some(parsed)
@@ -620,6 +620,28 @@ mod tests {
         assert!(!ok("https://user:pw@hooks.slack.com/x"));
         assert!(!ok("https://example.com/x"));
         assert!(!ok(""));
+    }
+
+    #[test]
+    fn the_last_deploy_as_this_serve_knows_it() {
+        assert!(deploys(None).contains("not deployed by this serve"));
+        let (tx, status) = watch::channel(ContinuousStatus::default());
+        let d = Deploys {
+            target: "netlify".into(),
+            status,
+        };
+        assert_eq!(
+            deploys(Some(&d)),
+            "Deploys: to netlify, none yet by this serve."
+        );
+        tx.send_modify(|s| {
+            s.deploys = 2;
+            s.last_at = Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+        });
+        assert_eq!(
+            deploys(Some(&d)),
+            "Deploys: 2 to netlify by this serve, the last at 2023-11-14 22:13:20 UTC."
+        );
     }
 
     #[test]
