@@ -22,6 +22,7 @@ pub mod http_client;
 pub mod http_server;
 pub mod human;
 pub mod import;
+pub mod lifecycle;
 pub mod locale;
 pub mod progress;
 pub mod project;

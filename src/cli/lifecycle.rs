@@ -1,6 +1,7 @@
 //! `scrollback publish SLUG`, `scrollback archive SLUG` and `scrollback unpublish SLUG`: a chat's
 //! life, draft → live → archived, and back to draft. They change only the chat's `state` in `channel.toml` (through the content store);
-//! the next build, or a running `serve` within a second or two, renders the result.
+//! the next build, or a running `serve` within a second or two, renders the result. What each
+//! request comes to is decided in [`scrollback::lifecycle`], which `/scrollback` in Slack shares.
 //!
 //! A private channel, a direct message or a group DM is never made public by accident: from a
 //! draft, publishing one takes `--private`, and the command says what becomes public (issue 12).
@@ -8,9 +9,10 @@
 //! With `[slack] announce = true` and a token, `publish` and `archive` post the chat's URL to its
 //! channel once the new state is saved; a failed post is a warning and the state stands.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use scrollback::content::{ChannelSettings, ChatState, ConversationKind, Slug};
+use scrollback::content::{ChannelSettings, ChatState, Slug};
+use scrollback::lifecycle::{self, Plan, Request};
 use scrollback::project::Project;
 
 use super::talk_back;
@@ -46,17 +48,18 @@ pub struct ArchiveArgs {
 /// are) becomes an archived article, any other a live one.
 pub fn publish(project: &Project, args: PublishArgs) -> Result<()> {
     let (slug, settings) = find(project, &args.slug)?;
-    if settings.state != ChatState::Draft {
-        println!("`{slug}` is already published ({}).", settings.state);
-        return Ok(());
-    }
-    let target = if args.archived || (!args.live && settings.slack.is_archived) {
-        ChatState::Archived
-    } else {
-        ChatState::Live
+    let request = Request::Publish {
+        live: args.live,
+        archived: args.archived,
     };
-    going_public(&slug, &settings, args.private, "publish")?;
-    set_state(project, &slug, target)?;
+    let target = match decide(&slug, &settings, request, args.private, "publish")? {
+        Plan::Already(state) => {
+            println!("`{slug}` is already published ({state}).");
+            return Ok(());
+        }
+        Plan::Change { to, .. } => to,
+    };
+    lifecycle::set_state(project, &slug, target)?;
     println!(
         "`{slug}` is now {target}{}. Run `scrollback build` (a running `serve` picks it up itself).",
         public_note(&settings)
@@ -68,15 +71,14 @@ pub fn publish(project: &Project, args: PublishArgs) -> Result<()> {
 /// `archive`: the event is over; the chat becomes a permanent article (no live updates).
 pub fn archive(project: &Project, args: ArchiveArgs) -> Result<()> {
     let (slug, settings) = find(project, &args.slug)?;
-    if settings.state == ChatState::Archived {
-        println!("`{slug}` is already archived.");
-        return Ok(());
-    }
-    let was_draft = settings.state == ChatState::Draft;
-    if was_draft {
-        going_public(&slug, &settings, args.private, "archive")?;
-    }
-    set_state(project, &slug, ChatState::Archived)?;
+    let was_draft = match decide(&slug, &settings, Request::Archive, args.private, "archive")? {
+        Plan::Already(_) => {
+            println!("`{slug}` is already archived.");
+            return Ok(());
+        }
+        Plan::Change { going_public, .. } => going_public,
+    };
+    lifecycle::set_state(project, &slug, ChatState::Archived)?;
     println!(
         "`{slug}` is now archived{}. Run `scrollback build` (a running `serve` picks it up itself).",
         if was_draft {
@@ -99,11 +101,11 @@ pub struct UnpublishArgs {
 /// deploy (or a running `serve --deploy`) from the deploy target, `--delete` or not.
 pub fn unpublish(project: &Project, args: UnpublishArgs) -> Result<()> {
     let (slug, settings) = find(project, &args.slug)?;
-    if settings.state == ChatState::Draft {
+    if let Plan::Already(_) = decide(&slug, &settings, Request::Unpublish, false, "unpublish")? {
         println!("`{slug}` is already a draft (not on the site).");
         return Ok(());
     }
-    set_state(project, &slug, ChatState::Draft)?;
+    lifecycle::set_state(project, &slug, ChatState::Draft)?;
     println!(
         "`{slug}` is now a draft. The next `scrollback build` removes it from site/ (a running \
          `serve` does it itself), and the next `scrollback deploy` (or `serve --deploy`) from \
@@ -112,54 +114,38 @@ pub fn unpublish(project: &Project, args: UnpublishArgs) -> Result<()> {
     Ok(())
 }
 
-/// Refuses to make a private conversation public without `--private`.
-fn going_public(
+/// What `request` comes to; a private conversation going public without `--private` is refused
+/// with the command that says yes.
+fn decide(
     slug: &Slug,
     settings: &ChannelSettings,
+    request: Request,
     private: bool,
     command: &str,
-) -> Result<()> {
-    let kind = settings.slack.kind;
-    if kind == ConversationKind::Public || private {
-        return Ok(());
+) -> Result<Plan> {
+    match lifecycle::plan(slug, settings, request, private) {
+        Ok(plan) => Ok(plan),
+        Err(refused) => bail!(
+            "{refused} Nothing was changed. If they agreed to that, run `scrollback {command} \
+             {slug} --private`."
+        ),
     }
-    bail!(
-        "`{slug}` is {}: publishing it puts its participants' names and messages on the public \
-         site. Nothing was changed. If they agreed to that, run `scrollback {command} {slug} \
-         --private`.",
-        kind.in_words()
-    )
 }
 
 /// What a newly public private conversation is, said once more when it goes public.
 fn public_note(settings: &ChannelSettings) -> String {
-    match settings.slack.kind {
-        ConversationKind::Public => String::new(),
-        kind => format!(
-            " and public, although it is {} (--private)",
-            kind.in_words()
-        ),
+    match lifecycle::private_kind(settings) {
+        None => String::new(),
+        Some(kind) => format!(" and public, although it is {kind} (--private)"),
     }
 }
 
 fn find(project: &Project, slug: &str) -> Result<(Slug, ChannelSettings)> {
     let slug = Slug::parse(slug)?;
-    let store = project.open_store()?;
-    let entry = store.load_channels()?.into_iter().find(|e| e.slug == slug);
-    match entry {
-        Some(e) => Ok((slug, e.settings)),
+    match lifecycle::chat_by_slug(project, &slug)? {
+        Some(settings) => Ok((slug, settings)),
         None => bail!(
             "there is no chat `{slug}` (no content/channels/{slug}/channel.toml); `scrollback channel add` makes one"
         ),
     }
-}
-
-fn set_state(project: &Project, slug: &Slug, state: ChatState) -> Result<()> {
-    let mut store = project.open_store()?;
-    let mut batch = store.begin()?;
-    batch
-        .set_editorial_key(slug, "state", state.as_str())
-        .with_context(|| format!("cannot change the state of `{slug}`"))?;
-    batch.commit()?;
-    Ok(())
 }

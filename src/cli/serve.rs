@@ -14,6 +14,7 @@ use scrollback::deploy::continuous::{ContinuousDeployer, ContinuousOptions};
 use scrollback::deploy::deployer::{Deployer, Overrides};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
+use scrollback::serve::commands::Deploys;
 use scrollback::serve::{ServeOptions, Verifier};
 
 #[derive(Debug, clap::Args)]
@@ -72,6 +73,10 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             println!("Listening on http://{addr} (Slack's Request URL: https://HOST/slack/events)");
             let _ = std::io::stdout().flush();
         })),
+        deploys: continuous.as_ref().map(|c| Deploys {
+            target: c.target.to_string(),
+            status: c.deployer.status(),
+        }),
     };
     let served = scrollback::serve::run(project, options);
     if let Some(continuous) = continuous {

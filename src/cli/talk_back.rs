@@ -5,12 +5,11 @@
 use anyhow::{Context, Result};
 use tokio::runtime::Runtime;
 
-use scrollback::config::Config;
 use scrollback::content::{ChannelSettings, ChatState, Slug};
+use scrollback::lifecycle::{self, Announce};
 use scrollback::project::Project;
 use scrollback::slack::SlackClient;
-use scrollback::slack::announce::{self, Announcement, Values};
-use scrollback::slack::token::TOKEN_VAR;
+use scrollback::slack::announce::{self, Announcement};
 
 /// A runtime for a command's Web API calls.
 pub fn runtime() -> Result<Runtime> {
@@ -66,13 +65,26 @@ pub fn announce(project: &Project, slug: &Slug, settings: &ChannelSettings, what
             return;
         }
     };
-    if !config.slack.announce {
-        return;
-    }
-    if let Err(e) = announce_with(project, &config, slug, settings, what) {
-        warn(format_args!(
+    let has_token = token_configured();
+    let (channel, text) = match lifecycle::announcement(&config, slug, settings, what, has_token) {
+        Announce::Off => return,
+        Announce::Skipped(why) => return warn(why),
+        Announce::Post { channel, text } => (channel, text),
+    };
+    let client = match optional_client(project) {
+        Ok(Some(client)) => client,
+        Ok(None) => return,
+        Err(e) => {
+            return warn(format_args!(
+                "nothing was posted to the Slack channel of `{slug}`: {e:#}"
+            ));
+        }
+    };
+    match runtime() {
+        Ok(runtime) => post(&runtime, &client, slug, &channel, &text),
+        Err(e) => warn(format_args!(
             "nothing was posted to the Slack channel of `{slug}`: {e:#}"
-        ));
+        )),
     }
 }
 
@@ -83,34 +95,4 @@ pub fn saved_settings(project: &Project, slug: &Slug) -> Result<ChannelSettings>
     entry
         .map(|e| e.settings)
         .with_context(|| format!("content/channels/{slug}/channel.toml disappeared"))
-}
-
-fn announce_with(
-    project: &Project,
-    config: &Config,
-    slug: &Slug,
-    settings: &ChannelSettings,
-    what: Announcement,
-) -> Result<()> {
-    if settings.slack.is_archived {
-        warn(format_args!(
-            "the Slack conversation of `{slug}` is archived: nothing was posted to it"
-        ));
-        return Ok(());
-    }
-    let Some(client) = optional_client(project)? else {
-        warn(format_args!(
-            "[slack] announce is on but {TOKEN_VAR} is not set: nothing was posted to the Slack channel of `{slug}`"
-        ));
-        return Ok(());
-    };
-    let values = Values::new(config, slug, &settings.headline);
-    let Some(text) = announce::render(what.template(&config.slack), &values) else {
-        warn(format_args!(
-            "nothing to post to the Slack channel of `{slug}`: the message is only the chat's URL, and base_url is not set in scrollback.toml"
-        ));
-        return Ok(());
-    };
-    post(&runtime()?, &client, slug, &settings.channel_id, &text);
-    Ok(())
 }

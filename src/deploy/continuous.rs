@@ -68,6 +68,8 @@ pub struct ContinuousStatus {
     pub pending: usize,
     pub in_flight: bool,
     pub last: Option<DeployReport>,
+    /// When the last deploy that succeeded ended (for `/scrollback status`).
+    pub last_at: Option<std::time::SystemTime>,
     /// The last failure, cleared by the next success.
     pub last_error: Option<String>,
     /// Every notification up to this number is deployed.
@@ -271,6 +273,7 @@ async fn run(
                     s.in_flight = false;
                     s.deploys += 1;
                     s.last = Some(report);
+                    s.last_at = Some(std::time::SystemTime::now());
                     s.last_error = None;
                     s.deployed_through = s.deployed_through.max(through);
                     s.pending = pending.len();

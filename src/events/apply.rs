@@ -193,7 +193,8 @@ pub fn apply(
                 );
             }
         }
-        Event::Ignored { .. } => {}
+        // A mention is answered by `serve` when first recorded; its message comes as a `message`.
+        Event::Mention { .. } | Event::Ignored { .. } => {}
     }
     Ok(())
 }

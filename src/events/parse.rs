@@ -53,6 +53,17 @@ pub enum Event {
         ts: Ts,
         entry: crate::content::EditorialEntry,
     },
+    /// `app_mention`: someone wrote to the app (`@scrollback status`). `serve` answers it when it
+    /// is first recorded (never on a retry or a replay); nothing is applied to `content/` (the
+    /// message itself comes as a `message` event).
+    Mention {
+        channel: String,
+        user: String,
+        text: String,
+        ts: Ts,
+        /// The thread it was written in, to answer there.
+        thread_ts: Option<Ts>,
+    },
     /// A valid event scrollback has no use for (`member_joined_channel`, a reaction to a
     /// file…): acknowledged, not applied.
     Ignored { kind: String },
@@ -155,8 +166,40 @@ fn parse_event(e: &Map<String, Value>) -> Result<Event, Malformed> {
             string(&user, "id", &format!("{what}'s user"))?;
             Event::User { user }
         }
+        "app_mention" => parse_mention(e),
         _ => Event::Ignored { kind },
     })
+}
+
+/// A mention to answer; one that is an edit, from a bot (another app's echo), or lacks what an
+/// answer needs is acknowledged and ignored.
+fn parse_mention(e: &Map<String, Value>) -> Event {
+    let what = "the app_mention event";
+    let fields = (|| {
+        Ok::<_, Malformed>((
+            string(e, "channel", what)?,
+            string(e, "user", what)?,
+            string(e, "text", what)?,
+            ts_field(e, "ts", what)?,
+        ))
+    })();
+    match fields {
+        Ok((channel, user, text, ts)) if !e.contains_key("edited") && !e.contains_key("bot_id") => {
+            Event::Mention {
+                channel,
+                user,
+                text,
+                ts,
+                thread_ts: e
+                    .get("thread_ts")
+                    .and_then(Value::as_str)
+                    .and_then(|t| Ts::parse(t).ok()),
+            }
+        }
+        _ => Event::Ignored {
+            kind: "app_mention (edited, from a bot, or incomplete)".to_owned(),
+        },
+    }
 }
 
 /// Keys of a message event that describe the delivery, not the message (exports never have them).
@@ -256,6 +299,7 @@ pub fn describe(event: &Event) -> String {
             entry.by,
             entry.via
         ),
+        Event::Mention { channel, user, .. } => format!("app_mention in {channel} by {user}"),
         Event::Ignored { kind } => format!("{kind} (ignored)"),
     }
 }
@@ -317,6 +361,23 @@ mod tests {
         ))
         .unwrap();
         assert!(matches!(c.event, Event::Ignored { ref kind } if kind == "member_joined_channel"));
+        let c = parse(&envelope(
+            json!({"type": "app_mention", "channel": "C1", "user": "U1", "ts": "2.000100",
+                   "thread_ts": "1.000100", "text": "<@UBOT> status", "event_ts": "2.000100"}),
+        ))
+        .unwrap();
+        assert!(
+            matches!(c.event, Event::Mention { ref text, thread_ts: Some(ref t), .. }
+                if text == "<@UBOT> status" && t.as_str() == "1.000100"),
+            "{c:?}"
+        );
+        // An edit of a mention is not a new request.
+        let c = parse(&envelope(
+            json!({"type": "app_mention", "channel": "C1", "user": "U1", "ts": "2.000100",
+                   "text": "<@UBOT> live", "edited": {"user": "U1", "ts": "3.000000"}}),
+        ))
+        .unwrap();
+        assert!(matches!(c.event, Event::Ignored { .. }), "{c:?}");
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The HTTP side of `serve`: `POST /slack/events`, `GET /healthz`, and `site/` for everything
-//! else.
+//! The HTTP side of `serve`: `POST /slack/events`, `POST /slack/commands` (answered by
+//! [`commands`]), `GET /healthz`, and `site/` for everything else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
 //! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,12 +27,15 @@ use axum::routing::{get, post};
 use serde_json::{Value, json};
 
 use super::catch_up::GapSignal;
+use super::commands;
 use super::journal::{self, Ack};
 use super::publisher::Status;
 use super::verify::Verifier;
 use crate::deploy::headers::CacheRules;
 use crate::events::{self, EditorialPolicy};
+use crate::project::Project;
 use crate::site_files::response::{Serving, serve_site_file};
+use crate::slack::SlackClient;
 
 /// What the handlers share.
 pub struct App {
@@ -55,11 +58,18 @@ pub struct App {
     /// Raised when Slack retries an event or says it drops events: the catch-up reads the live
     /// chats back at once. `None` without a Slack token.
     pub gaps: Option<Arc<GapSignal>>,
+    /// The project, for `/scrollback` (the chats' settings, the configuration).
+    pub project: Project,
+    /// The Web API client when a token is set (answering mentions, announcements).
+    pub slack: Option<SlackClient>,
+    /// What `serve --deploy` has published, for `/scrollback status`.
+    pub deploys: Option<commands::Deploys>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/slack/events", post(slack_events))
+        .route("/slack/commands", post(slack_commands))
         .route("/healthz", get(healthz))
         .fallback(site_file)
         .with_state(app)
@@ -77,27 +87,36 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
     (status, text).into_response()
 }
 
-async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+/// A request's body once it is known to come from Slack: the checks every signed route shares.
+/// What the headers already condemn (too long, unsigned, stale) is refused before the body is
+/// read; the body is read under the size cap and the deadline, a large one only in its turn;
+/// then the signature is checked. `Err` is the refusal to send, already logged.
+async fn read_signed_body(
+    app: &App,
+    route: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, Response> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let too_large = || {
         tracing::warn!(
-            "refused a request to /slack/events: the body is over {} KB",
+            "refused a request to {route}: the body is over {} KB",
             app.max_body / 1024
         );
         plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n")
     };
     let declared = header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.max_body as u64) {
-        return too_large();
+        return Err(too_large());
     }
     let signature = header("x-slack-signature");
     let timestamp = header("x-slack-request-timestamp");
     if let Err(why) = app.verifier.check_headers(signature, timestamp, now) {
-        tracing::warn!("refused an unverified request to /slack/events: {why}");
-        return plain(StatusCode::UNAUTHORIZED, "request not verified\n");
+        tracing::warn!("refused an unverified request to {route}: {why}");
+        return Err(plain(StatusCode::UNAUTHORIZED, "request not verified\n"));
     }
     // Slack's events are a few KB and always say how long they are: those are read at once.
     // A body that says it is large, or does not say, waits for one of a few turns, so stalled
@@ -109,14 +128,14 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             Ok(Ok(turn)) => Some(turn),
             _ => {
                 tracing::warn!(
-                    "refused a request to /slack/events: too many large bodies being read at once"
+                    "refused a request to {route}: too many large bodies being read at once"
                 );
-                return (
+                return Err((
                     StatusCode::SERVICE_UNAVAILABLE,
                     [(header::RETRY_AFTER, "1")],
                     "busy\n",
                 )
-                    .into_response();
+                    .into_response());
             }
         }
     };
@@ -125,19 +144,28 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             .await
         {
             Ok(Ok(bytes)) => bytes,
-            Ok(Err(_)) => return too_large(),
+            Ok(Err(_)) => return Err(too_large()),
             Err(_) => {
                 tracing::warn!(
-                    "refused a request to /slack/events: its body took over {} s to arrive",
+                    "refused a request to {route}: its body took over {} s to arrive",
                     app.body_deadline.as_secs()
                 );
-                return plain(StatusCode::REQUEST_TIMEOUT, "body too slow\n");
+                return Err(plain(StatusCode::REQUEST_TIMEOUT, "body too slow\n"));
             }
         };
     if let Err(why) = app.verifier.check(signature, timestamp, &bytes, now) {
-        tracing::warn!("refused an unverified request to /slack/events: {why}");
-        return plain(StatusCode::UNAUTHORIZED, "request not verified\n");
+        tracing::warn!("refused an unverified request to {route}: {why}");
+        return Err(plain(StatusCode::UNAUTHORIZED, "request not verified\n"));
     }
+    Ok(bytes)
+}
+
+async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let bytes = match read_signed_body(&app, "/slack/events", &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
         Err(e) => {
@@ -206,6 +234,8 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             match answer {
                 Ok(Ack::Recorded(seq)) => {
                     tracing::info!("event {} ({what}) recorded as #{seq}{retry}", callback.id);
+                    // First record only: a retry or a replay never answers again.
+                    commands::answer_if_mention(&app, &callback.event);
                     plain(StatusCode::OK, "ok\n")
                 }
                 Ok(Ack::Duplicate) => {
@@ -241,6 +271,16 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             plain(StatusCode::OK, "ignored\n")
         }
     }
+}
+
+/// `/scrollback …`: a signed form; the answer is [`commands::handle_command`]'s.
+async fn slack_commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
+    let bytes = match read_signed_body(&app, "/slack/commands", &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    let fields = commands::form_fields(&bytes);
+    axum::Json(commands::handle_command(&app, &fields).await).into_response()
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {

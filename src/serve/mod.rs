@@ -11,7 +11,9 @@
 //!   no file for, so live chats show names rather than ids (and, once at start, those the live
 //!   chats' messages already name: [`names_in_content`]);
 //! - [`uploads`]: with a Slack token, a thread that keeps the uploads of published chats as
-//!   they are shared.
+//!   they are shared;
+//! - [`commands`]: `/scrollback` and `@scrollback` for editors in Slack; [`editor_groups`] keeps
+//!   the editors up to date with the members of `editor_groups`.
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
@@ -19,6 +21,8 @@
 //! at start, every few minutes, and at once when a retried event says Slack missed us.
 
 pub mod catch_up;
+pub mod commands;
+pub mod editor_groups;
 pub mod http;
 pub mod journal;
 pub mod names;
@@ -63,6 +67,8 @@ pub struct ServeOptions {
     pub on_publish: Option<OnPublish>,
     /// Called once the socket is bound, with its address (for `--port 0`).
     pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// With `--deploy`: what is deployed, for `/scrollback status`.
+    pub deploys: Option<commands::Deploys>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -128,8 +134,11 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         body_deadline: BODY_DEADLINE,
         csp: config.page_csp().map(str::to_owned),
         cache_rules: CacheRules::new(&config.deploy.cache_control),
-        editorial,
+        editorial: editorial.clone(),
         gaps: gaps.clone(),
+        project: project.clone(),
+        slack: slack.clone(),
+        deploys: options.deploys,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -158,6 +167,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         } else {
             drop(catch_up_journal);
         }
+        editor_groups::start(app.slack.clone(), &config, editorial);
         // On a signal, stop accepting and finish requests in flight; connections a browser keeps
         // open (keep-alive) get a short grace, not a veto over stopping.
         http_server::run(

@@ -110,9 +110,21 @@ impl Verifier {
         let Some(expected) = &self.legacy_token else {
             return Err(Refusal::MissingSignature);
         };
-        let given = serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
+        let json_token = |bytes: &[u8]| {
+            serde_json::from_slice::<serde_json::Value>(bytes)
+                .ok()
+                .and_then(|v| v.get("token").and_then(|t| t.as_str()).map(str::to_owned))
+        };
+        // Events are JSON; commands are forms with a `token` field, interactions forms with
+        // the JSON in `payload`.
+        let given = json_token(body)
+            .or_else(|| {
+                form_urlencoded::parse(body).find_map(|(k, v)| match &*k {
+                    "token" => Some(v.into_owned()),
+                    "payload" => json_token(v.as_bytes()),
+                    _ => None,
+                })
+            })
             .unwrap_or_default();
         if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
             Ok(())
@@ -300,7 +312,10 @@ mod tests {
             legacy.check(None, None, body, 0),
             Err(Refusal::MissingSignature)
         );
+        let form = b"token=legacy123&command=%2Fscrollback&text=status";
+        assert_eq!(token_only.check(None, None, form, 0), Ok(()));
         let wrong = Verifier::new(None, Some("other"));
+        assert_eq!(wrong.check(None, None, form, 0), Err(Refusal::WrongToken));
         assert_eq!(wrong.check(None, None, body, 0), Err(Refusal::WrongToken));
         // A signed request must verify with the secret; the token is no way around it.
         assert_eq!(

@@ -73,6 +73,8 @@ fn advice(code: &str, needed: Option<&str>) -> String {
             "Slack channel names are lowercase letters, digits, `-` and `_`, at most 80 characters".to_owned()
         }
         "user_not_found" | "users_not_found" => "no such user in this workspace: check the ids".to_owned(),
+        "no_such_subteam" | "invalid_usergroup" => "no such user group in this workspace: check the ids in editor_groups (S…)".to_owned(),
+        "paid_teams_only" => "user groups need a paid Slack plan: list the editors in `editors` instead".to_owned(),
         "is_archived" => "the channel is archived in Slack: unarchive it first".to_owned(),
         "invalid_cursor" => "Slack no longer accepts the saved position: run again with a fresh start (delete the state file the error names)".to_owned(),
         "team_access_not_granted" | "access_denied" => "the app is not installed in this workspace: install it from its settings page".to_owned(),

@@ -32,6 +32,7 @@ mod serve_catch_up;
 mod serve_deploy;
 mod slack_api_fake;
 mod slack_channels;
+mod slack_commands;
 mod slack_files;
 mod slack_web_api;
 mod watch;

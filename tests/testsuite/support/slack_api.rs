@@ -8,7 +8,7 @@
 //!   `Authorization: Bearer …` or a `token` parameter (`not_authed`, `invalid_auth`); unknown
 //!   methods (`unknown_method`); `ok:false` answers with status 200.
 //! - auth.test, conversations.list/info/history/replies/create/invite/join, users.list/info,
-//!   bots.info, emoji.list, chat.postMessage, with the errors each names (`channel_not_found`,
+//!   bots.info, emoji.list, chat.postMessage, chat.postEphemeral, usergroups.users.list, with the errors each names (`channel_not_found`,
 //!   `not_in_channel`, `name_taken`, `user_not_found`, `bot_not_found`, `thread_not_found`,
 //!   `invalid_cursor`, …). Details in `slack_api/methods.rs`.
 //! - Cursor pagination with opaque cursors, `has_more`, `next_cursor` "" after the last page,
@@ -21,6 +21,7 @@
 //!   workspace's export token (`?t=xoxe-…`); otherwise Slack's trap, a login page with status
 //!   200; 404 once deleted. Emoji and avatars are served without a token, like Slack's CDN.
 //! - Posting, joining and inviting add messages to the history, as Slack does.
+//! - A slash command's `response_url` (`/commands/…`): what is posted there is kept.
 //!
 //! Not modelled: scopes per token (only `missing_scope` injected with [`FakeSlack::fail_next`]),
 //! tiers and real pacing (429s only when asked), user tokens, Enterprise Grid, `conversations.members`,
@@ -82,6 +83,8 @@ struct State {
     failures: HashMap<String, VecDeque<String>>,
     /// Every avatar request: the host it was sent to, and whether it carried a token.
     avatar_requests: Vec<(String, bool)>,
+    /// What was posted to `/commands/…` (response URLs): (path, JSON body).
+    responses: Vec<(String, Value)>,
 }
 
 #[allow(dead_code)]
@@ -107,6 +110,7 @@ impl FakeSlack {
             requests: Vec::new(),
             limits: HashMap::new(),
             failures: HashMap::new(),
+            responses: Vec::new(),
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -302,6 +306,30 @@ impl FakeSlack {
         self.state().api.posted.clone()
     }
 
+    /// The chat.postEphemeral calls that posted: their parameters (channel, user, text, …).
+    pub fn ephemeral(&self) -> Vec<Value> {
+        self.state().api.ephemeral.clone()
+    }
+
+    /// A user group and its members, for usergroups.users.list.
+    pub fn set_usergroup(&self, id: &str, members: &[&str]) {
+        let members = members.iter().map(|m| (*m).to_owned()).collect();
+        self.state().api.usergroups.insert(id.to_owned(), members);
+    }
+
+    /// A slash command's `response_url` on this fake (`name` tells commands apart).
+    pub fn response_url(&self, name: &str) -> String {
+        format!("http://{}/commands/TFAKETEAM/{name}", self.addr)
+    }
+
+    /// The JSON bodies posted to the response URL named `name`, in order.
+    pub fn responses(&self, name: &str) -> Vec<Value> {
+        let path = format!("/commands/TFAKETEAM/{name}");
+        let state = self.state();
+        let posted = state.responses.iter().filter(|(p, _)| *p == path);
+        posted.map(|(_, body)| body.clone()).collect()
+    }
+
     /// A conversation as conversations.info shows it, plus its `members`; by id or name.
     pub fn conversation(&self, id_or_name: &str) -> Option<Value> {
         let state = self.state();
@@ -350,6 +378,20 @@ async fn handle(
     let path = uri.path();
     if let Some(method) = path.strip_prefix("/api/") {
         return api_call(&mut state, method, &uri, &headers, &body);
+    }
+    if path.starts_with("/commands/") {
+        // A response URL: Slack takes JSON, and no token.
+        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let authorized = headers.contains_key(header::AUTHORIZATION);
+        state.responses.push((path.to_owned(), body));
+        return match authorized {
+            true => bytes(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                b"no token here".to_vec(),
+            ),
+            false => bytes(StatusCode::OK, "text/plain", b"ok".to_vec()),
+        };
     }
     if path.starts_with("/files-pri/") || path.starts_with("/files-tmb/") {
         return download(&mut state, path, uri.query(), &headers);

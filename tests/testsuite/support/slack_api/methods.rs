@@ -30,7 +30,7 @@ type Answer = Result<Value, ApiError>;
 type Params = Map<String, Value>;
 
 /// Every method the fake knows and the scope Slack would name for it in `missing_scope`.
-pub const METHODS: [(&str, &str); 14] = [
+pub const METHODS: [(&str, &str); 16] = [
     ("auth.test", ""),
     ("conversations.list", "channels:read"),
     ("conversations.info", "channels:read"),
@@ -44,12 +44,15 @@ pub const METHODS: [(&str, &str); 14] = [
     ("bots.info", "users:read"),
     ("emoji.list", "emoji:read"),
     ("chat.postMessage", "chat:write"),
+    ("chat.postEphemeral", "chat:write"),
+    ("usergroups.users.list", "usergroups:read"),
     ("files", "files:read"),
 ];
 
 /// The scopes the fake's token has (the `x-oauth-scopes` header, `provided` in errors).
 pub const SCOPES: &str = "channels:read,channels:history,channels:manage,channels:join,\
-groups:read,groups:history,im:history,mpim:history,users:read,emoji:read,chat:write,files:read";
+groups:read,groups:history,im:history,mpim:history,users:read,emoji:read,chat:write,files:read,\
+usergroups:read";
 
 /// The workspace with what the methods need around it.
 #[derive(Debug)]
@@ -61,6 +64,10 @@ pub struct Api {
     pub last_ts: Ts,
     /// Parameters of the chat.postMessage calls that posted.
     pub posted: Vec<Value>,
+    /// Parameters of the chat.postEphemeral calls that posted.
+    pub ephemeral: Vec<Value>,
+    /// User group id → member ids (usergroups.users.list).
+    pub usergroups: std::collections::BTreeMap<String, Vec<String>>,
     created: usize,
 }
 
@@ -71,6 +78,8 @@ impl Api {
             page_limit: 1000,
             last_ts: Ts::default(),
             posted: Vec::new(),
+            ephemeral: Vec::new(),
+            usergroups: Default::default(),
             created: 0,
         }
     }
@@ -91,6 +100,8 @@ impl Api {
             "bots.info" => self.bots_info(p),
             "emoji.list" => Ok(json!({"emoji": self.ws.emoji, "cache_ts": now().as_string()})),
             "chat.postMessage" => self.post_message(p),
+            "chat.postEphemeral" => self.post_ephemeral(p),
+            "usergroups.users.list" => self.usergroup_users(p),
             _ => return None,
         })
     }
@@ -419,6 +430,34 @@ impl Api {
 
     /// Posts as the app's bot, which must be a member (the app has chat:write, not
     /// chat:write.public). `channel` may be an id or a name.
+    fn usergroup_users(&self, p: &Params) -> Answer {
+        let id = required(p, "usergroup")?;
+        match self.usergroups.get(&id) {
+            Some(users) => Ok(json!({"users": users})),
+            None => Err(ApiError::new("no_such_subteam")),
+        }
+    }
+
+    /// A message only `user` sees: in a channel the app and the user are members of; it
+    /// never enters the history.
+    fn post_ephemeral(&mut self, p: &Params) -> Answer {
+        let id = required(p, "channel")?;
+        let user = required(p, "user")?;
+        let channel = self.channel(&id)?;
+        if !channel.members.contains(&self.ws.bot_user_id) {
+            return Err(ApiError::new("not_in_channel"));
+        }
+        if !channel.members.contains(&user) {
+            return Err(ApiError::new("user_not_in_channel"));
+        }
+        if text(p, "text").unwrap_or_default().is_empty() && p.get("blocks").is_none() {
+            return Err(ApiError::new("no_text"));
+        }
+        let ts = self.mint_ts().as_string();
+        self.ephemeral.push(Value::Object(p.clone()));
+        Ok(json!({"message_ts": ts}))
+    }
+
     fn post_message(&mut self, p: &Params) -> Answer {
         let asked = required(p, "channel")?;
         let name = asked.trim_start_matches('#');
