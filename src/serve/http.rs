@@ -1,5 +1,5 @@
-//! The HTTP side of `serve`: `POST /slack/events`, `GET /healthz`, and `site/` for everything
-//! else.
+//! The HTTP side of `serve`: `POST /slack/events`, `POST /slack/interactions`, `GET /healthz`,
+//! and `site/` for everything else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
 //! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
@@ -31,7 +31,9 @@ use super::publisher::Status;
 use super::verify::Verifier;
 use crate::deploy::headers::CacheRules;
 use crate::events::{self, EditorialPolicy};
+use crate::project::Project;
 use crate::site_files::response::{Serving, serve_site_file};
+use crate::slack::SlackClient;
 
 /// What the handlers share.
 pub struct App {
@@ -51,11 +53,16 @@ pub struct App {
     pub cache_rules: CacheRules,
     /// Who may act from Slack (shared with the publisher).
     pub editorial: EditorialPolicy,
+    /// The project, for what interactions read of `content/`.
+    pub project: Project,
+    /// The Web API with the bot token, when one is set (modals, ephemeral answers).
+    pub slack: Option<SlackClient>,
 }
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/slack/events", post(slack_events))
+        .route("/slack/interactions", post(slack_interactions))
         .route("/healthz", get(healthz))
         .fallback(site_file)
         .with_state(app)
@@ -221,6 +228,107 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
                 other.chars().take(40).collect::<String>()
             );
             plain(StatusCode::OK, "ignored\n")
+        }
+    }
+}
+
+/// Reads a request's body once its headers and then its bytes are verified as Slack's, under
+/// the same limits as `/slack/events` (size, deadline, turns for large bodies); the refusal is
+/// the answer to send. (The same steps as [`slack_events`], for the routes added by issue 14.)
+async fn read_signed_body(
+    app: &App,
+    route: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let too_large = || {
+        tracing::warn!(
+            "refused a request to {route}: the body is over {} KB",
+            app.max_body / 1024
+        );
+        plain(StatusCode::PAYLOAD_TOO_LARGE, "body too large\n")
+    };
+    let declared = header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.max_body as u64) {
+        return Err(too_large());
+    }
+    let signature = header("x-slack-signature");
+    let timestamp = header("x-slack-request-timestamp");
+    if let Err(why) = app.verifier.check_headers(signature, timestamp, now) {
+        tracing::warn!("refused an unverified request to {route}: {why}");
+        return Err(plain(StatusCode::UNAUTHORIZED, "request not verified\n"));
+    }
+    let _turn = if declared.is_some_and(|n| n <= SMALL_BODY as u64) {
+        None
+    } else {
+        match tokio::time::timeout(BODY_READ_WAIT, app.large_body_reads.acquire()).await {
+            Ok(Ok(turn)) => Some(turn),
+            _ => {
+                tracing::warn!(
+                    "refused a request to {route}: too many large bodies being read at once"
+                );
+                return Err((
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    "busy\n",
+                )
+                    .into_response());
+            }
+        }
+    };
+    let bytes =
+        match tokio::time::timeout(app.body_deadline, axum::body::to_bytes(body, app.max_body))
+            .await
+        {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => return Err(too_large()),
+            Err(_) => {
+                tracing::warn!(
+                    "refused a request to {route}: its body took over {} s to arrive",
+                    app.body_deadline.as_secs()
+                );
+                return Err(plain(StatusCode::REQUEST_TIMEOUT, "body too slow\n"));
+            }
+        };
+    if let Err(why) = app.verifier.check(signature, timestamp, &bytes, now) {
+        tracing::warn!("refused an unverified request to {route}: {why}");
+        return Err(plain(StatusCode::UNAUTHORIZED, "request not verified\n"));
+    }
+    Ok(bytes)
+}
+
+/// `POST /slack/interactions`: a form with one field, `payload=<JSON>` (message shortcuts,
+/// modal submissions), handled by [`super::interactions`].
+async fn slack_interactions(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let bytes = match read_signed_body(&app, "/slack/interactions", &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    let payload = form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == "payload")
+        .and_then(|(_, value)| serde_json::from_str::<Value>(&value).ok());
+    let Some(payload) = payload else {
+        tracing::warn!("refused a signed interaction without a JSON `payload` field");
+        return plain(StatusCode::BAD_REQUEST, "no payload\n");
+    };
+    match super::interactions::handle_interaction(&app, &payload).await {
+        Ok(Some(answer)) => axum::Json(answer).into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(e @ super::interactions::InteractionError::Malformed(_)) => {
+            tracing::warn!("refused an interaction: {e}");
+            plain(StatusCode::BAD_REQUEST, "malformed interaction\n")
+        }
+        Err(e) => {
+            tracing::error!("an interaction failed: {e}; not acknowledged");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n")
         }
     }
 }

@@ -16,6 +16,7 @@
 
 pub mod catch_up;
 pub mod http;
+pub mod interactions;
 pub mod journal;
 pub mod names;
 pub mod publisher;
@@ -115,6 +116,8 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         csp: config.page_csp().map(str::to_owned),
         cache_rules: CacheRules::new(&config.deploy.cache_control),
         editorial,
+        project: project.clone(),
+        slack: slack.clone(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
