@@ -32,5 +32,6 @@ mod serve_deploy;
 mod slack_api_fake;
 mod slack_channels;
 mod slack_files;
+mod slack_interactions;
 mod slack_web_api;
 mod watch;

@@ -8,7 +8,8 @@
 //!   `Authorization: Bearer …` or a `token` parameter (`not_authed`, `invalid_auth`); unknown
 //!   methods (`unknown_method`); `ok:false` answers with status 200.
 //! - auth.test, conversations.list/info/history/replies/create/invite/join, users.list/info,
-//!   bots.info, emoji.list, chat.postMessage, with the errors each names (`channel_not_found`,
+//!   bots.info, emoji.list, chat.postMessage, chat.postEphemeral, views.open (the view kept for
+//!   the test), with the errors each names (`channel_not_found`,
 //!   `not_in_channel`, `name_taken`, `user_not_found`, `bot_not_found`, `thread_not_found`,
 //!   `invalid_cursor`, …). Details in `slack_api/methods.rs`.
 //! - Cursor pagination with opaque cursors, `has_more`, `next_cursor` "" after the last page,
@@ -21,6 +22,7 @@
 //!   workspace's export token (`?t=xoxe-…`); otherwise Slack's trap, a login page with status
 //!   200; 404 once deleted. Emoji and avatars are served without a token, like Slack's CDN.
 //! - Posting, joining and inviting add messages to the history, as Slack does.
+//! - Response URLs (`/response/<name>`, see [`FakeSlack::response_url`]): JSON bodies recorded.
 //!
 //! Not modelled: scopes per token (only `missing_scope` injected with [`FakeSlack::fail_next`]),
 //! tiers and real pacing (429s only when asked), user tokens, Enterprise Grid, `conversations.members`,
@@ -78,6 +80,8 @@ struct State {
     calls: HashMap<String, usize>,
     throttled: HashMap<String, usize>,
     requests: Vec<(String, Map<String, Value>)>,
+    /// JSON bodies posted to response URLs (`/response/<name>`), with the name.
+    responses: Vec<(String, Value)>,
     limits: HashMap<String, RateLimit>,
     failures: HashMap<String, VecDeque<String>>,
 }
@@ -102,6 +106,7 @@ impl FakeSlack {
             calls: HashMap::new(),
             throttled: HashMap::new(),
             requests: Vec::new(),
+            responses: Vec::new(),
             limits: HashMap::new(),
             failures: HashMap::new(),
         }));
@@ -279,6 +284,27 @@ impl FakeSlack {
             .deleted = true;
     }
 
+    /// The views views.open opened: `{"trigger_id", "view"}` each, `view` parsed.
+    pub fn opened_views(&self) -> Vec<Value> {
+        self.state().api.views.clone()
+    }
+
+    /// The chat.postEphemeral calls that posted: their parameters (channel, user, text).
+    pub fn ephemerals(&self) -> Vec<Value> {
+        self.state().api.ephemeral.clone()
+    }
+
+    /// A `response_url` on the fake, as Slack puts in interactions and slash commands
+    /// (`https://hooks.slack.com/...` at Slack).
+    pub fn response_url(&self, name: &str) -> String {
+        format!("http://{}/response/{name}", self.addr)
+    }
+
+    /// The JSON bodies posted to [`FakeSlack::response_url`]s, in order, with their names.
+    pub fn responses(&self) -> Vec<(String, Value)> {
+        self.state().responses.clone()
+    }
+
     /// The chat.postMessage calls that posted: their parameters (channel, text, …).
     pub fn posted(&self) -> Vec<Value> {
         self.state().api.posted.clone()
@@ -332,6 +358,18 @@ async fn handle(
     let path = uri.path();
     if let Some(method) = path.strip_prefix("/api/") {
         return api_call(&mut state, method, &uri, &headers, &body);
+    }
+    if let Some(name) = path.strip_prefix("/response/") {
+        // Slack's response URLs take JSON and answer "ok".
+        let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+            return bytes(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                b"invalid_payload".to_vec(),
+            );
+        };
+        state.responses.push((name.to_owned(), body));
+        return bytes(StatusCode::OK, "text/plain", b"ok".to_vec());
     }
     if path.starts_with("/files-pri/") || path.starts_with("/files-tmb/") {
         return download(&mut state, path, uri.query(), &headers);

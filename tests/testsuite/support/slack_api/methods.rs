@@ -30,7 +30,7 @@ type Answer = Result<Value, ApiError>;
 type Params = Map<String, Value>;
 
 /// Every method the fake knows and the scope Slack would name for it in `missing_scope`.
-pub const METHODS: [(&str, &str); 14] = [
+pub const METHODS: [(&str, &str); 16] = [
     ("auth.test", ""),
     ("conversations.list", "channels:read"),
     ("conversations.info", "channels:read"),
@@ -44,6 +44,8 @@ pub const METHODS: [(&str, &str); 14] = [
     ("bots.info", "users:read"),
     ("emoji.list", "emoji:read"),
     ("chat.postMessage", "chat:write"),
+    ("chat.postEphemeral", "chat:write"),
+    ("views.open", ""),
     ("files", "files:read"),
 ];
 
@@ -61,6 +63,10 @@ pub struct Api {
     pub last_ts: Ts,
     /// Parameters of the chat.postMessage calls that posted.
     pub posted: Vec<Value>,
+    /// The views views.open opened (the `view` parameter, parsed), with their `trigger_id`.
+    pub views: Vec<Value>,
+    /// Parameters of the chat.postEphemeral calls that posted.
+    pub ephemeral: Vec<Value>,
     created: usize,
 }
 
@@ -71,6 +77,8 @@ impl Api {
             page_limit: 1000,
             last_ts: Ts::default(),
             posted: Vec::new(),
+            views: Vec::new(),
+            ephemeral: Vec::new(),
             created: 0,
         }
     }
@@ -91,6 +99,8 @@ impl Api {
             "bots.info" => self.bots_info(p),
             "emoji.list" => Ok(json!({"emoji": self.ws.emoji, "cache_ts": now().as_string()})),
             "chat.postMessage" => self.post_message(p),
+            "chat.postEphemeral" => self.post_ephemeral(p),
+            "views.open" => self.open_view(p),
             _ => return None,
         })
     }
@@ -119,6 +129,37 @@ impl Api {
                 "elements": [{"type": "rich_text_section",
                               "elements": [{"type": "text", "text": text}]}]}]);
         }
+    }
+
+    /// chat.postEphemeral: a message only `user` sees; not in the history.
+    fn post_ephemeral(&mut self, p: &Params) -> Answer {
+        let channel = required(p, "channel")?;
+        self.readable(&channel)?;
+        let user = required(p, "user")?;
+        let text = required(p, "text")?;
+        self.ephemeral
+            .push(json!({"channel": channel, "user": user, "text": text}));
+        Ok(json!({"message_ts": self.mint_ts().as_string()}))
+    }
+
+    /// views.open: a modal for a `trigger_id` (any non-empty one: the fake cannot tell an
+    /// expired one), with the `view` JSON Slack requires (`type`, `title`, `blocks`).
+    fn open_view(&mut self, p: &Params) -> Answer {
+        let trigger = required(p, "trigger_id")?;
+        let view = match p.get("view") {
+            Some(Value::String(text)) => serde_json::from_str(text).ok(),
+            Some(v @ Value::Object(_)) => Some(v.clone()),
+            _ => None,
+        };
+        let Some(mut view) = view.filter(|v: &Value| {
+            v["type"] == "modal" && v["title"].is_object() && v["blocks"].is_array()
+        }) else {
+            return Err(ApiError::new("invalid_arguments"));
+        };
+        self.views
+            .push(json!({"trigger_id": trigger, "view": view.clone()}));
+        view["id"] = json!(format!("VFAKE{:04}", self.views.len()));
+        Ok(json!({"view": view}))
     }
 
     fn auth_test(&self) -> Value {
