@@ -1,5 +1,6 @@
 //! The HTTP side of `serve`: `POST /slack/events`, `POST /slack/commands` (answered by
-//! [`commands`]), `GET /healthz`, and `site/` for everything else.
+//! [`commands`]), `POST /slack/interactions` (answered by [`super::interactions`]), `GET /healthz`,
+//! and `site/` for everything else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
 //! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
@@ -70,6 +71,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/slack/events", post(slack_events))
         .route("/slack/commands", post(slack_commands))
+        .route("/slack/interactions", post(slack_interactions))
         .route("/healthz", get(healthz))
         .fallback(site_file)
         .with_state(app)
@@ -281,6 +283,38 @@ async fn slack_commands(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     };
     let fields = commands::form_fields(&bytes);
     axum::Json(commands::handle_command(&app, &fields).await).into_response()
+}
+
+/// `POST /slack/interactions`: a form with one field, `payload=<JSON>` (message shortcuts,
+/// modal submissions), handled by [`super::interactions`].
+async fn slack_interactions(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let bytes = match read_signed_body(&app, "/slack/interactions", &headers, body).await {
+        Ok(bytes) => bytes,
+        Err(refusal) => return refusal,
+    };
+    let payload = form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == "payload")
+        .and_then(|(_, value)| serde_json::from_str::<Value>(&value).ok());
+    let Some(payload) = payload else {
+        tracing::warn!("refused a signed interaction without a JSON `payload` field");
+        return plain(StatusCode::BAD_REQUEST, "no payload\n");
+    };
+    match super::interactions::handle_interaction(&app, &payload).await {
+        Ok(Some(answer)) => axum::Json(answer).into_response(),
+        Ok(None) => StatusCode::OK.into_response(),
+        Err(e @ super::interactions::InteractionError::Malformed(_)) => {
+            tracing::warn!("refused an interaction: {e}");
+            plain(StatusCode::BAD_REQUEST, "malformed interaction\n")
+        }
+        Err(e) => {
+            tracing::error!("an interaction failed: {e}; not acknowledged");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n")
+        }
+    }
 }
 
 async fn healthz(State(app): State<Arc<App>>) -> Response {

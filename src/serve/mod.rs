@@ -24,6 +24,7 @@ pub mod catch_up;
 pub mod commands;
 pub mod editor_groups;
 pub mod http;
+pub mod interactions;
 pub mod journal;
 pub mod names;
 pub mod names_in_content;

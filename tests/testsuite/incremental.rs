@@ -120,6 +120,55 @@ fn random_change_inner(
             );
             format!("add {chat}/{ts}")
         }
+        3 | 4 if rng.below(3) == 0 => {
+            // An editor's act (issue 14): a pin, a highlight or a correction, logged with the
+            // editor, whose name the page shows (a rename must re-render it).
+            let f = rng.pick(&files).clone();
+            let path = p.path(&format!("content/channels/{f}"));
+            let mut record: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let editor = rng.pick(&users).trim_end_matches(".json").to_owned();
+            let at = format!("{}.000000", 1_600_000_000 + step);
+            let (flag, act) = match rng.below(3) {
+                0 => ("pinned", "pin"),
+                1 => ("highlighted", "highlight"),
+                _ => ("override_text", "edit"),
+            };
+            let on = record.get(flag).is_none();
+            let value = match flag {
+                "override_text" => serde_json::json!(format!("corrected at step {step}")),
+                _ => serde_json::json!(true),
+            };
+            let map = record.as_object_mut().unwrap();
+            if on {
+                map.insert(flag.to_owned(), value);
+            } else {
+                map.remove(flag);
+            }
+            let act = if on {
+                act.to_owned()
+            } else {
+                format!("un{act}")
+            };
+            let act = if act == "unedit" {
+                "revert".to_owned()
+            } else {
+                act
+            };
+            let mut entry = serde_json::json!({"id": format!("E{step}"), "act": act,
+                "by": editor, "at": at, "via": "shortcut"});
+            if act == "edit" {
+                entry["text"] = map["override_text"].clone();
+            }
+            map.entry("editorial")
+                .or_insert_with(|| serde_json::json!([]))
+                .as_array_mut()
+                .unwrap()
+                .push(entry);
+            map.insert("changed_ts".to_owned(), at.into());
+            write_atomic(&path, &record.to_string());
+            format!("{act} {f} by {editor}")
+        }
         3 | 4 => {
             let f = rng.pick(&files).clone();
             let path = p.path(&format!("content/channels/{f}"));

@@ -34,5 +34,6 @@ mod slack_api_fake;
 mod slack_channels;
 mod slack_commands;
 mod slack_files;
+mod slack_interactions;
 mod slack_web_api;
 mod watch;

@@ -254,6 +254,27 @@ pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
     out.push_str("]}");
 }
 
+/// The published messages editors pinned (replies too, without their thread), oldest first,
+/// each with its JSON: what themes show above a chat's messages.
+pub fn pinned<'a>(tops: &[Top], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageView, &'a str)> {
+    let mut out: Vec<(&Ts, MessageView, &str)> = Vec::new();
+    for ts in tops.iter().flat_map(|t| {
+        // A broadcast reply is both a top and a reply: listed once.
+        std::iter::once(&t.ts).chain(t.replies.iter())
+    }) {
+        if let Some((view, json)) = items.get(ts).and_then(|i| i.view.as_ref())
+            && view.pinned
+            && !out.iter().any(|(t, _, _)| *t == ts)
+        {
+            out.push((ts, view.clone(), json));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(b.0));
+    out.into_iter()
+        .map(|(_, view, json)| (view, json))
+        .collect()
+}
+
 /// The signature of a top-level message with its thread.
 pub fn top_signature(top: &Top, items: &BTreeMap<Ts, Item>) -> u64 {
     let mut sig = Signature::new();

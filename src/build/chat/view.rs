@@ -153,8 +153,47 @@ pub struct MessageView {
     pub thread_ts: Option<String>,
     pub reactions: Vec<ReactionView>,
     pub files: Vec<FileView>,
-    /// Replies, oldest first (top-level messages only).
+    /// Pinned by an editor: shown above the chat's other messages too. Absent when not (the
+    /// feeds gained it within version 1).
+    #[serde(skip_serializing_if = "is_false")]
+    pub pinned: bool,
+    /// Highlighted by an editor as a key message. Absent when not.
+    #[serde(skip_serializing_if = "is_false")]
+    pub highlighted: bool,
+    /// When an editor's text replaced the author's (the latest such edit); absent while the
+    /// author's own text is published.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<TimeView>,
+    /// What editors did to the message, oldest first (its corrections history). Absent when
+    /// nothing.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub editorial: Vec<ActView>,
+    /// Replies, oldest first (top-level messages only). Stays the last field: the build fills
+    /// it into each message's JSON (`messages::nested_json`).
     pub thread: Vec<MessageView>,
+}
+
+/// One editor's act on a message, as templates and feeds see it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ActView {
+    /// `hide`, `show`, `pin`, `unpin`, `highlight`, `unhighlight`, `edit` or `revert`.
+    pub act: String,
+    /// The editor, named as authors are.
+    pub by: EditorView,
+    pub at: TimeView,
+    /// How: `shortcut`, `reaction`, `command`, `mention`.
+    pub via: String,
+}
+
+/// An editor: Slack's user id and name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EditorView {
+    pub id: String,
+    pub name: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// What the build needs to turn records into views.
@@ -220,9 +259,49 @@ impl MessageView {
             } else {
                 files(slack, cx, lookup)
             },
+            pinned: record.pinned && !tombstone,
+            highlighted: record.highlighted && !tombstone,
+            corrected: (record.override_text.is_some() && !tombstone)
+                .then(|| correction_time(record))
+                .map(|ts| TimeView::new(&ts, cx.tz, cx.render.language)),
+            editorial: record
+                .editorial
+                .iter()
+                .map(|e| ActView {
+                    act: e.act.name().to_owned(),
+                    by: EditorView {
+                        id: e.by.clone(),
+                        name: person(&e.by, cx.names, lookup),
+                    },
+                    at: TimeView::new(&e.at, cx.tz, cx.render.language),
+                    via: e.via.clone(),
+                })
+                .collect(),
             thread: Vec::new(),
         }
     }
+}
+
+/// When the published editor's text was set: its latest `edit` in the log, else (a hand edit of
+/// the file) the message's last change, else its own time.
+fn correction_time(record: &MessageRecord) -> Ts {
+    record
+        .editorial
+        .iter()
+        .rev()
+        .find(|e| matches!(e.act, crate::content::Act::Edit { .. }))
+        .map(|e| e.at.clone())
+        .or_else(|| record.changed_ts.clone())
+        .unwrap_or_else(|| record.ts.clone())
+}
+
+/// A person's name from the content tree's user files, or their id.
+fn person(id: &str, names: &Names, lookup: &TrackingLookup<'_>) -> String {
+    lookup.note_user(id);
+    names
+        .people
+        .get(id)
+        .map_or_else(|| id.to_owned(), |p| p.name.clone())
 }
 
 /// A deleted thread parent: Slack replaces it with a `tombstone` so its replies stay.

@@ -160,6 +160,8 @@ pub struct ChatPage<'a> {
     pub chat: &'a ChatHeader,
     pub slug: &'a Slug,
     pub messages: &'a [MessageView],
+    /// Messages editors pinned, from every page (see [`crate::build::chat::messages::pinned`]).
+    pub pinned: &'a [MessageView],
     pub n: usize,
     pub total: usize,
 }
@@ -175,6 +177,7 @@ pub fn render_chat_page(
         chat,
         slug,
         messages,
+        pinned,
         n,
         total,
     } = page;
@@ -191,6 +194,7 @@ pub fn render_chat_page(
     cx.insert("site", site);
     cx.insert("chat", chat);
     cx.insert("messages", messages);
+    cx.insert("pinned", pinned);
     cx.insert("pagination", &pagination(n, total));
     cx.insert(
         "live",

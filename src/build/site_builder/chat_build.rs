@@ -226,6 +226,17 @@ fn render_chat(
         .map(|t| messages::top_signature(t, items))
         .collect();
 
+    // Pinned messages, shown above every page's own (issue 14).
+    let pinned = messages::pinned(&tops, items);
+    let pinned_sig = {
+        let mut sig = Signature::new();
+        for (_, json) in &pinned {
+            sig.push(json);
+        }
+        sig.finish()
+    };
+    let pinned: Vec<_> = pinned.into_iter().map(|(view, _)| view).collect();
+
     // Pages.
     let mut chat_outputs = Vec::with_capacity(total + 4);
     let size = config.page_size.max(1);
@@ -236,6 +247,7 @@ fn render_chat(
             sig.push(&header_json);
             sig.push_u64(n as u64);
             sig.push_u64(total as u64);
+            sig.push_u64(pinned_sig);
             for s in top_sigs.iter().skip((n - 1) * size).take(size) {
                 sig.push_u64(*s);
             }
@@ -265,6 +277,7 @@ fn render_chat(
                         chat: &summary.header,
                         slug,
                         messages: &messages,
+                        pinned: &pinned,
                         n: *n,
                         total,
                     },

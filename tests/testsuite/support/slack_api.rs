@@ -8,7 +8,8 @@
 //!   `Authorization: Bearer …` or a `token` parameter (`not_authed`, `invalid_auth`); unknown
 //!   methods (`unknown_method`); `ok:false` answers with status 200.
 //! - auth.test, conversations.list/info/history/replies/create/invite/join, users.list/info,
-//!   bots.info, emoji.list, chat.postMessage, chat.postEphemeral, usergroups.users.list, with the errors each names (`channel_not_found`,
+//!   bots.info, emoji.list, chat.postMessage, chat.postEphemeral, usergroups.users.list,
+//!   views.open (the view kept for the test), with the errors each names (`channel_not_found`,
 //!   `not_in_channel`, `name_taken`, `user_not_found`, `bot_not_found`, `thread_not_found`,
 //!   `invalid_cursor`, …). Details in `slack_api/methods.rs`.
 //! - Cursor pagination with opaque cursors, `has_more`, `next_cursor` "" after the last page,
@@ -21,7 +22,8 @@
 //!   workspace's export token (`?t=xoxe-…`); otherwise Slack's trap, a login page with status
 //!   200; 404 once deleted. Emoji and avatars are served without a token, like Slack's CDN.
 //! - Posting, joining and inviting add messages to the history, as Slack does.
-//! - A slash command's `response_url` (`/commands/…`): what is posted there is kept.
+//! - Response URLs (`/commands/…`, see [`FakeSlack::response_url`]): JSON bodies recorded; a
+//!   token or a body that is not JSON is refused, as Slack does.
 //!
 //! Not modelled: scopes per token (only `missing_scope` injected with [`FakeSlack::fail_next`]),
 //! tiers and real pacing (429s only when asked), user tokens, Enterprise Grid, `conversations.members`,
@@ -83,7 +85,7 @@ struct State {
     failures: HashMap<String, VecDeque<String>>,
     /// Every avatar request: the host it was sent to, and whether it carried a token.
     avatar_requests: Vec<(String, bool)>,
-    /// What was posted to `/commands/…` (response URLs): (path, JSON body).
+    /// JSON bodies posted to response URLs (`/commands/TFAKETEAM/<name>`), with the name.
     responses: Vec<(String, Value)>,
 }
 
@@ -301,6 +303,16 @@ impl FakeSlack {
             .deleted = true;
     }
 
+    /// The views views.open opened: `{"trigger_id", "view"}` each, `view` parsed.
+    pub fn opened_views(&self) -> Vec<Value> {
+        self.state().api.views.clone()
+    }
+
+    /// The chat.postEphemeral calls that posted: their parameters (channel, user, text).
+    pub fn ephemerals(&self) -> Vec<Value> {
+        self.state().api.ephemeral.clone()
+    }
+
     /// The chat.postMessage calls that posted: their parameters (channel, text, …).
     pub fn posted(&self) -> Vec<Value> {
         self.state().api.posted.clone()
@@ -317,16 +329,16 @@ impl FakeSlack {
         self.state().api.usergroups.insert(id.to_owned(), members);
     }
 
-    /// A slash command's `response_url` on this fake (`name` tells commands apart).
+    /// A `response_url` on the fake, as Slack puts in slash commands and interactions
+    /// (`https://hooks.slack.com/commands/…` at Slack); `name` tells them apart.
     pub fn response_url(&self, name: &str) -> String {
         format!("http://{}/commands/TFAKETEAM/{name}", self.addr)
     }
 
     /// The JSON bodies posted to the response URL named `name`, in order.
     pub fn responses(&self, name: &str) -> Vec<Value> {
-        let path = format!("/commands/TFAKETEAM/{name}");
         let state = self.state();
-        let posted = state.responses.iter().filter(|(p, _)| *p == path);
+        let posted = state.responses.iter().filter(|(n, _)| n == name);
         posted.map(|(_, body)| body.clone()).collect()
     }
 
@@ -379,11 +391,17 @@ async fn handle(
     if let Some(method) = path.strip_prefix("/api/") {
         return api_call(&mut state, method, &uri, &headers, &body);
     }
-    if path.starts_with("/commands/") {
+    if let Some(name) = path.strip_prefix("/commands/TFAKETEAM/") {
         // A response URL: Slack takes JSON, and no token.
-        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let authorized = headers.contains_key(header::AUTHORIZATION);
-        state.responses.push((path.to_owned(), body));
+        let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+            return bytes(
+                StatusCode::BAD_REQUEST,
+                "text/plain",
+                b"invalid_payload".to_vec(),
+            );
+        };
+        state.responses.push((name.to_owned(), body));
         return match authorized {
             true => bytes(
                 StatusCode::BAD_REQUEST,

@@ -30,7 +30,7 @@ type Answer = Result<Value, ApiError>;
 type Params = Map<String, Value>;
 
 /// Every method the fake knows and the scope Slack would name for it in `missing_scope`.
-pub const METHODS: [(&str, &str); 16] = [
+pub const METHODS: [(&str, &str); 17] = [
     ("auth.test", ""),
     ("conversations.list", "channels:read"),
     ("conversations.info", "channels:read"),
@@ -46,6 +46,7 @@ pub const METHODS: [(&str, &str); 16] = [
     ("chat.postMessage", "chat:write"),
     ("chat.postEphemeral", "chat:write"),
     ("usergroups.users.list", "usergroups:read"),
+    ("views.open", ""),
     ("files", "files:read"),
 ];
 
@@ -68,6 +69,8 @@ pub struct Api {
     pub ephemeral: Vec<Value>,
     /// User group id → member ids (usergroups.users.list).
     pub usergroups: std::collections::BTreeMap<String, Vec<String>>,
+    /// The views views.open opened (the `view` parameter, parsed), with their `trigger_id`.
+    pub views: Vec<Value>,
     created: usize,
 }
 
@@ -80,6 +83,7 @@ impl Api {
             posted: Vec::new(),
             ephemeral: Vec::new(),
             usergroups: Default::default(),
+            views: Vec::new(),
             created: 0,
         }
     }
@@ -102,6 +106,7 @@ impl Api {
             "chat.postMessage" => self.post_message(p),
             "chat.postEphemeral" => self.post_ephemeral(p),
             "usergroups.users.list" => self.usergroup_users(p),
+            "views.open" => self.open_view(p),
             _ => return None,
         })
     }
@@ -130,6 +135,26 @@ impl Api {
                 "elements": [{"type": "rich_text_section",
                               "elements": [{"type": "text", "text": text}]}]}]);
         }
+    }
+
+    /// views.open: a modal for a `trigger_id` (any non-empty one: the fake cannot tell an
+    /// expired one), with the `view` JSON Slack requires (`type`, `title`, `blocks`).
+    fn open_view(&mut self, p: &Params) -> Answer {
+        let trigger = required(p, "trigger_id")?;
+        let view = match p.get("view") {
+            Some(Value::String(text)) => serde_json::from_str(text).ok(),
+            Some(v @ Value::Object(_)) => Some(v.clone()),
+            _ => None,
+        };
+        let Some(mut view) = view.filter(|v: &Value| {
+            v["type"] == "modal" && v["title"].is_object() && v["blocks"].is_array()
+        }) else {
+            return Err(ApiError::new("invalid_arguments"));
+        };
+        self.views
+            .push(json!({"trigger_id": trigger, "view": view.clone()}));
+        view["id"] = json!(format!("VFAKE{:04}", self.views.len()));
+        Ok(json!({"view": view}))
     }
 
     fn auth_test(&self) -> Value {

@@ -5,7 +5,8 @@
  * requests; live.jsonp from another origin, for embeds) and applies it: new messages and replies
  * are inserted, edited ones replaced, removed ones taken out, reactions updated. The reader's
  * scroll position is kept; a reader who scrolled away gets a "N new updates" button instead of a
- * jump. Polling slows down while nothing changes and while the tab is hidden.
+ * jump. Polling slows down while nothing changes and while the tab is hidden. The "Pinned" block
+ * above the messages follows editors' pins (a message's `pinned`) as they come and go.
  *
  * Its words come from the page (`data-strings`: the theme's i18n table in the site's language,
  * with plural forms picked by the browser's Intl.PluralRules); with `data-newest-first` the list
@@ -32,6 +33,8 @@
   var language = data.language || document.documentElement.lang || "en";
   var strings = readStrings(data.strings);
   var useJsonp = jsonUrl.origin !== location.origin || !window.fetch;
+  var pinnedBlock = article.querySelector("section.pinned");
+  var pinnedList = pinnedBlock && pinnedBlock.querySelector("ol.pinned-messages");
 
   var state = {
     etag: null,
@@ -41,6 +44,7 @@
     timer: null,
     stopped: false,
     applied: {},     // ts -> the message's JSON as last applied
+    pinned: {},      // ts -> a pinned message's JSON as last shown in the pinned block
     unseen: 0,       // new messages since the reader scrolled away
     firstUnseen: null
   };
@@ -161,6 +165,7 @@
       changed = true;
     });
 
+    if (updatePinned(feed)) changed = true;
     if (!changed) return false;
     if (following) {
       window.scrollTo(0, newestFirst ? 0 : document.documentElement.scrollHeight);
@@ -240,6 +245,76 @@
     }
   }
 
+  // --- the pinned block -----------------------------------------------------------------------
+
+  /* Keeps the block in step with the feed: a message (or reply) that says `pinned` is shown or
+   * replaced there, one that does not (or was removed, or left its thread) is taken out. */
+  function updatePinned(feed) {
+    if (!pinnedList) return false;
+    var changed = false;
+    (feed.removed || []).forEach(function (ts) {
+      changed = unpin(ts) || changed;
+      pinnedReplies(ts).forEach(function (li) { changed = unpin(li.getAttribute("data-ts")) || changed; });
+    });
+    (feed.messages || []).forEach(function (m) {
+      var thread = m.thread || [];
+      var inThread = {};
+      thread.forEach(function (r) { inThread[r.ts] = true; });
+      pinnedReplies(m.ts).forEach(function (li) {
+        var ts = li.getAttribute("data-ts");
+        if (!inThread[ts]) changed = unpin(ts) || changed;
+      });
+      [m].concat(thread).forEach(function (x) {
+        changed = (x.pinned ? pin(x) : unpin(x.ts)) || changed;
+      });
+    });
+    pinnedBlock.hidden = !pinnedList.querySelector("li[data-ts]");
+    return changed;
+  }
+
+  function pinnedItem(ts) {
+    var items = pinnedList.querySelectorAll(":scope > li[data-ts]");
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].getAttribute("data-ts") === String(ts)) return items[i];
+    }
+    return null;
+  }
+
+  function pinnedReplies(parent) {
+    return Array.prototype.filter.call(pinnedList.querySelectorAll(":scope > li[data-thread-ts]"),
+      function (li) { return li.getAttribute("data-thread-ts") === String(parent); });
+  }
+
+  function pin(m) {
+    var json = JSON.stringify(m);
+    if (state.pinned[m.ts] === json) return false;
+    var li = el("li");
+    li.setAttribute("data-ts", m.ts);
+    if (m.thread_ts) li.setAttribute("data-thread-ts", m.thread_ts);
+    li.appendChild(renderMessage(m));
+    var existing = pinnedItem(m.ts);
+    if (existing) {
+      existing.replaceWith(li);
+    } else {
+      var items = pinnedList.querySelectorAll(":scope > li[data-ts]");
+      var before = null;
+      for (var i = 0; i < items.length; i++) {
+        if (key(m.ts) < key(items[i].getAttribute("data-ts"))) { before = items[i]; break; }
+      }
+      pinnedList.insertBefore(li, before);
+    }
+    state.pinned[m.ts] = json;
+    return true;
+  }
+
+  function unpin(ts) {
+    var li = pinnedItem(ts);
+    delete state.pinned[ts];
+    if (!li) return false;
+    li.remove();
+    return true;
+  }
+
   // --- scroll position and the "new updates" button ---------------------------------------------
 
   /* Whether the reader is where new messages appear: the bottom, or the top when newest first. */
@@ -317,6 +392,7 @@
     } catch (e) { /* fall through */ }
     return {
       deleted: "This message was deleted.", edited: "(edited)", replies_label: "Replies",
+      corrected: "Corrected {date}", pinned: "Pinned",
       reactions_label: "Reactions", file_unavailable: "(no longer available)",
       chat_ended: "This chat has ended. Reload the page for its final version.",
       missed_updates: "This page missed some updates while it was away: reload it to see everything.",
@@ -407,7 +483,8 @@
 
   function renderMessage(m) {
     var user = m.user || {};
-    var cls = "message" + (user.is_bot ? " message--bot" : "") + (m.subtype ? " message--" + m.subtype : "");
+    var cls = "message" + (user.is_bot ? " message--bot" : "") + (m.subtype ? " message--" + m.subtype : "") +
+      (m.pinned ? " message--pinned" : "") + (m.highlighted ? " message--highlighted" : "");
     var art = el("article", cls);
     if (m.tombstone) {
       art.appendChild(el("p", "tombstone", word("deleted")));
@@ -439,6 +516,13 @@
     stamp.appendChild(time);
     byline.appendChild(stamp);
     if (m.edited) byline.appendChild(el("span", "edited", word("edited")));
+    if (m.corrected) {
+      var corrected = el("span", "corrected");
+      var when = el("time", null, word("corrected").split("{date}").join(m.corrected.date || ""));
+      when.setAttribute("datetime", m.corrected.iso || "");
+      corrected.appendChild(when);
+      byline.appendChild(corrected);
+    }
     body.appendChild(byline);
     var text = el("div", "text");
     text.innerHTML = m.html || ""; // safe HTML from scrollback's renderer
