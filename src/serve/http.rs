@@ -26,8 +26,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::journal::{self, Ack};
+use super::journal;
 use super::publisher::Status;
+use super::record::{Outcome, record_event};
 use super::verify::Verifier;
 use crate::deploy::headers::CacheRules;
 use crate::events::{self, EditorialPolicy};
@@ -160,13 +161,6 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             }
         },
         "event_callback" => {
-            let callback = match events::parse(envelope) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!("refused an event: {e}");
-                    return plain(StatusCode::BAD_REQUEST, "malformed event\n");
-                }
-            };
             let retry = header("x-slack-retry-num")
                 .map(|n| {
                     format!(
@@ -175,38 +169,10 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
                     )
                 })
                 .unwrap_or_default();
-            let what = events::describe(&callback.event);
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let sent = app.journal.send(journal::Request::Append {
-                id: callback.id.clone(),
-                event: value.clone(),
-                reply,
-            });
-            let answer = match sent {
-                Ok(()) => answer
-                    .await
-                    .unwrap_or_else(|_| Err("the journal stopped".into())),
-                Err(_) => Err("the journal stopped".into()),
-            };
-            match answer {
-                Ok(Ack::Recorded(seq)) => {
-                    tracing::info!("event {} ({what}) recorded as #{seq}{retry}", callback.id);
-                    plain(StatusCode::OK, "ok\n")
-                }
-                Ok(Ack::Duplicate) => {
-                    tracing::info!(
-                        "event {} ({what}) was already recorded: acknowledged again{retry}",
-                        callback.id
-                    );
-                    plain(StatusCode::OK, "ok\n")
-                }
-                Err(e) => {
-                    tracing::error!(
-                        "event {} ({what}) not recorded: {e}; not acknowledged, Slack will retry",
-                        callback.id
-                    );
-                    plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n")
-                }
+            match record_event(&app.journal, value.clone(), &retry).await {
+                Outcome::Recorded => plain(StatusCode::OK, "ok\n"),
+                Outcome::Malformed => plain(StatusCode::BAD_REQUEST, "malformed event\n"),
+                Outcome::NotRecorded => plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n"),
             }
         }
         "app_rate_limited" => {

@@ -8,7 +8,10 @@
 //!   store, see [`crate::events`]) and rebuilds what they touched with the
 //!   [`HotBuilder`](crate::build::HotBuilder) (the long-lived builder `watch` uses too);
 //! - [`names`]: with a Slack token, a thread that looks up the users and bots the publisher has
-//!   no file for, so live chats show names rather than ids.
+//!   no file for, so live chats show names rather than ids;
+//! - [`socket_mode`]: with `--socket-mode`, the same events (and commands and interactions) over
+//!   a WebSocket `serve` opens to Slack; events take the HTTP side's path into the journal
+//!   ([`record`]).
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
@@ -19,6 +22,8 @@ pub mod http;
 pub mod journal;
 pub mod names;
 pub mod publisher;
+pub mod record;
+pub mod socket_mode;
 pub mod verify;
 
 use std::net::SocketAddr;
@@ -57,6 +62,8 @@ pub struct ServeOptions {
     pub on_publish: Option<OnPublish>,
     /// Called once the socket is bound, with its address (for `--port 0`).
     pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+    /// `--socket-mode`: Slack's side over a WebSocket too, opened with this.
+    pub socket_mode: Option<socket_mode::Opener>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -64,6 +71,7 @@ impl std::fmt::Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("addr", &self.addr)
             .field("verifier", &self.verifier)
+            .field("socket_mode", &self.socket_mode.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +131,14 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .context("cannot start the async runtime")?;
     let catch_up_project = project.clone();
     let served = runtime.block_on(async move {
+        // Socket Mode first: a token Slack refuses stops serve before it says it listens.
+        let (stop_links, links_stop) = tokio::sync::watch::channel(false);
+        let links = match options.socket_mode {
+            Some(opener) => {
+                Some(socket_mode::start(opener, app.clone(), socket_handlers(), links_stop).await?)
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .with_context(|| format!("cannot listen on {}", options.addr))?;
@@ -152,6 +168,11 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
             SHUTDOWN_GRACE,
         )
         .await;
+        // The links close after acknowledging what they have recorded.
+        let _ = stop_links.send(true);
+        if let Some(links) = links {
+            let _ = links.await;
+        }
         anyhow::Ok(())
     });
     // The router (and with it the last request sender) is gone: the journal thread ends, then
@@ -161,6 +182,11 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let _ = publisher.join();
     tracing::info!("stopped");
     served
+}
+
+/// What Socket Mode does with slash commands and interactions: the HTTP routes' own handlers.
+fn socket_handlers() -> socket_mode::Handlers {
+    socket_mode::Handlers::NOT_YET
 }
 
 /// The Web API client for catching up, when a token is set.
