@@ -33,4 +33,5 @@ mod slack_api_fake;
 mod slack_channels;
 mod slack_files;
 mod slack_web_api;
+mod socket_mode;
 mod watch;

@@ -91,7 +91,8 @@ impl Session {
                         None => return "the link closed".into(),
                         Some(Err(e)) => return format!("the link failed: {e}"),
                         Some(Ok(Message::Text(text))) => text,
-                        Some(Ok(Message::Close(frame))) => {
+                        // Slack's answer to our close frame needs no line.
+                        Some(Ok(Message::Close(frame))) if closing.is_none() => {
                             let how = frame.map(|f| format!(" ({} {})", f.code, f.reason));
                             tracing::info!(
                                 "Socket Mode: Slack closed link #{number}{}",
