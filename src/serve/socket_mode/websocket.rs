@@ -78,8 +78,27 @@ fn tls() -> Result<TlsConnector> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
     #[test]
     fn tls_is_set_up_without_a_process_default_provider() {
-        assert!(super::tls().is_ok());
+        assert!(tls().is_ok());
+    }
+
+    /// A `wss://` link starts with a TLS handshake (the server here speaks none, so connecting
+    /// fails, as it must, rather than falling back to plain text).
+    #[tokio::test]
+    async fn a_wss_link_speaks_tls_first() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let first_byte = tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.read_u8().await.unwrap()
+        });
+        let link = LinkUrl::parse(&format!("wss://localhost:{port}/link/?ticket=t")).unwrap();
+        assert!(connect(&link).await.is_err());
+        // 0x16: a TLS handshake record (the ClientHello).
+        assert_eq!(first_byte.await.unwrap(), 0x16);
     }
 }
