@@ -46,20 +46,25 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 pub fn check_api_url(api_url: &str, service: &str, token: &str) -> Result<()> {
     let url = reqwest::Url::parse(api_url)
         .with_context(|| format!("{api_url:?} is not a URL for the {service}"))?;
-    let host = url.host_str().unwrap_or_default();
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
         _ => bail!(
             "refusing to send the {token} to {api_url}: the {service} must be https:// (plain http:// only to this machine)"
         ),
     }
+}
+
+/// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `[::1]`): the only place plain
+/// `http://` or `ws://` may carry a token.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

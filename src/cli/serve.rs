@@ -1,5 +1,6 @@
-//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]]`: receives Slack's Events API and
-//! publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
+//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode]`: receives
+//! Slack's Events API (over HTTP, and with `--socket-mode` over a WebSocket `serve` opens to
+//! Slack) and publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -36,17 +37,37 @@ pub struct Args {
     /// `scrollback deploy` first; this sends what each build changes.
     #[arg(long, value_name = "TARGET", num_args = 0..=1, default_missing_value = "")]
     pub deploy: Option<String>,
+    /// Also receive events, slash commands and interactions over Slack's Socket Mode: a
+    /// WebSocket serve opens to Slack, so no public HTTPS endpoint is needed. Needs the
+    /// app-level token (xapp-…, scope connections:write) in SLACK_APP_TOKEN, or a file named
+    /// by SLACK_APP_TOKEN_FILE. The signing secret is then optional: without it, Slack's HTTP
+    /// routes refuse every request.
+    #[arg(long)]
+    pub socket_mode: bool,
 }
 
 pub fn run(project: &Project, args: Args) -> Result<()> {
     let secret = args.signing_secret.filter(|s| !s.trim().is_empty());
     let token = args.verification_token.filter(|s| !s.trim().is_empty());
+    // Socket Mode first: a missing or malformed app-level token is named before anything starts.
+    let socket_mode = if args.socket_mode {
+        Some(scrollback::serve::socket_mode::Opener::from_env(
+            &project.root,
+        )?)
+    } else {
+        None
+    };
     if secret.is_none() && token.is_none() {
-        bail!(
-            "no signing secret: set SLACK_SIGNING_SECRET (the Slack app's Basic Information page) or pass --signing-secret"
+        if socket_mode.is_none() {
+            bail!(
+                "no signing secret: set SLACK_SIGNING_SECRET (the Slack app's Basic Information page) or pass --signing-secret"
+            );
+        }
+        tracing::info!(
+            "no signing secret: Slack's events come over Socket Mode only; /slack/events \
+             refuses every HTTP request (set SLACK_SIGNING_SECRET to take them over HTTP too)"
         );
-    }
-    if secret.is_none() {
+    } else if secret.is_none() {
         tracing::warn!(
             "no signing secret: accepting requests by the legacy verification token only"
         );
@@ -64,19 +85,27 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
         Box::new(move |report: &scrollback::build::BuildReport| deployer.notify_build(report))
             as scrollback::serve::OnPublish
     });
+    let socket_mode_on = socket_mode.is_some();
     let options = ServeOptions {
         addr: SocketAddr::new(args.host, args.port),
         verifier: Verifier::new(secret.as_deref(), token.as_deref()),
         on_publish,
-        on_listening: Some(Box::new(|addr| {
+        on_listening: Some(Box::new(move |addr| {
             // On stdout, so scripts (and tests) can find the port with --port 0.
-            println!("Listening on http://{addr} (Slack's Request URL: https://HOST/slack/events)");
+            if socket_mode_on {
+                println!("Listening on http://{addr} (Slack's events over Socket Mode)");
+            } else {
+                println!(
+                    "Listening on http://{addr} (Slack's Request URL: https://HOST/slack/events)"
+                );
+            }
             let _ = std::io::stdout().flush();
         })),
         deploys: continuous.as_ref().map(|c| Deploys {
             target: c.target.to_string(),
             status: c.deployer.status(),
         }),
+        socket_mode,
     };
     let served = scrollback::serve::run(project, options);
     if let Some(continuous) = continuous {

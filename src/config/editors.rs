@@ -69,7 +69,7 @@ pub fn policy(editors: &[String], reactions: &BTreeMap<String, String>) -> Edito
 }
 
 fn is_slack_id(id: &str, prefixes: &[char]) -> bool {
-    id.len() >= 3
+    id.len() >= 2
         && id.len() <= 24
         && id.starts_with(prefixes)
         && id

@@ -29,8 +29,9 @@ use serde_json::{Value, json};
 
 use super::catch_up::GapSignal;
 use super::commands;
-use super::journal::{self, Ack};
+use super::journal;
 use super::publisher::Status;
+use super::record::{Outcome, record_event};
 use super::verify::Verifier;
 use crate::deploy::headers::CacheRules;
 use crate::events::{self, EditorialPolicy};
@@ -194,13 +195,6 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
             }
         },
         "event_callback" => {
-            let callback = match events::parse(envelope) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!("refused an event: {e}");
-                    return plain(StatusCode::BAD_REQUEST, "malformed event\n");
-                }
-            };
             let retry = header("x-slack-retry-num")
                 .map(|n| {
                     format!(
@@ -209,51 +203,27 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
                     )
                 })
                 .unwrap_or_default();
-            let what = events::describe(&callback.event);
             // Slack failed to deliver this event at least once: others sent meanwhile may be
             // lost for good once their retries run out.
             if let (Some(gaps), Some(n)) = (&app.gaps, header("x-slack-retry-num")) {
                 let reason = header("x-slack-retry-reason").unwrap_or("no reason given");
+                let id = envelope
+                    .get("event_id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
                 gaps.raise(&format!(
                     "Slack retried event {} (retry {}: {})",
-                    callback.id,
+                    id.chars().take(40).collect::<String>(),
                     n.chars().take(8).collect::<String>(),
                     reason.chars().take(40).collect::<String>()
                 ));
             }
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            let sent = app.journal.send(journal::Request::Append {
-                id: callback.id.clone(),
-                event: value.clone(),
-                reply,
-            });
-            let answer = match sent {
-                Ok(()) => answer
-                    .await
-                    .unwrap_or_else(|_| Err("the journal stopped".into())),
-                Err(_) => Err("the journal stopped".into()),
-            };
-            match answer {
-                Ok(Ack::Recorded(seq)) => {
-                    tracing::info!("event {} ({what}) recorded as #{seq}{retry}", callback.id);
-                    // First record only: a retry or a replay never answers again.
-                    commands::answer_if_mention(&app, &callback.event);
-                    plain(StatusCode::OK, "ok\n")
-                }
-                Ok(Ack::Duplicate) => {
-                    tracing::info!(
-                        "event {} ({what}) was already recorded: acknowledged again{retry}",
-                        callback.id
-                    );
-                    plain(StatusCode::OK, "ok\n")
-                }
-                Err(e) => {
-                    tracing::error!(
-                        "event {} ({what}) not recorded: {e}; not acknowledged, Slack will retry",
-                        callback.id
-                    );
-                    plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n")
-                }
+            // A mention is answered on its first record only: never for a retry or a replay.
+            let answer_mention = |event: &events::Event| commands::answer_if_mention(&app, event);
+            match record_event(&app.journal, value.clone(), &retry, answer_mention).await {
+                Outcome::Recorded => plain(StatusCode::OK, "ok\n"),
+                Outcome::Malformed => plain(StatusCode::BAD_REQUEST, "malformed event\n"),
+                Outcome::NotRecorded => plain(StatusCode::INTERNAL_SERVER_ERROR, "not recorded\n"),
             }
         }
         "app_rate_limited" => {

@@ -13,7 +13,10 @@
 //! - [`uploads`]: with a Slack token, a thread that keeps the uploads of published chats as
 //!   they are shared;
 //! - [`commands`]: `/scrollback` and `@scrollback` for editors in Slack; [`editor_groups`] keeps
-//!   the editors up to date with the members of `editor_groups`.
+//!   the editors up to date with the members of `editor_groups`;
+//! - [`socket_mode`]: with `--socket-mode`, the same events (and commands and interactions) over
+//!   a WebSocket `serve` opens to Slack; events take the HTTP side's path into the journal
+//!   ([`record`]).
 //!
 //! Request → verify → journal (fsync) → 200 → publisher (round of events) → store batch →
 //! incremental build → `site/`. With a Slack token, [`catch_up`] feeds the journal what the
@@ -29,6 +32,8 @@ pub mod journal;
 pub mod names;
 pub mod names_in_content;
 pub mod publisher;
+pub mod record;
+pub mod socket_mode;
 pub mod uploads;
 pub mod verify;
 
@@ -70,6 +75,8 @@ pub struct ServeOptions {
     pub on_listening: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
     /// With `--deploy`: what is deployed, for `/scrollback status`.
     pub deploys: Option<commands::Deploys>,
+    /// `--socket-mode`: Slack's side over a WebSocket too, opened with this.
+    pub socket_mode: Option<socket_mode::Opener>,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -77,6 +84,7 @@ impl std::fmt::Debug for ServeOptions {
         f.debug_struct("ServeOptions")
             .field("addr", &self.addr)
             .field("verifier", &self.verifier)
+            .field("socket_mode", &self.socket_mode.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -148,6 +156,14 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         .context("cannot start the async runtime")?;
     let catch_up_project = project.clone();
     let served = runtime.block_on(async move {
+        // Socket Mode first: a token Slack refuses stops serve before it says it listens.
+        let (stop_links, links_stop) = tokio::sync::watch::channel(false);
+        let links = match options.socket_mode {
+            Some(opener) => {
+                Some(socket_mode::start(opener, app.clone(), socket_handlers(), links_stop).await?)
+            }
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
             .with_context(|| format!("cannot listen on {}", options.addr))?;
@@ -179,6 +195,11 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
             SHUTDOWN_GRACE,
         )
         .await;
+        // The links close after acknowledging what they have recorded.
+        let _ = stop_links.send(true);
+        if let Some(links) = links {
+            let _ = links.await;
+        }
         anyhow::Ok(())
     });
     // The router (and with it the last request sender) is gone: the journal thread ends, then
@@ -188,6 +209,28 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let _ = publisher.join();
     tracing::info!("stopped");
     served
+}
+
+/// What Socket Mode does with slash commands and interactions: the HTTP routes' own handlers.
+fn socket_handlers() -> socket_mode::Handlers {
+    socket_mode::Handlers {
+        command: |app, fields| {
+            Box::pin(async move { commands::handle_command(&app, &fields).await })
+        },
+        interaction: |app, payload| {
+            Box::pin(async move {
+                match interactions::handle_interaction(&app, &payload).await {
+                    Ok(answer) => Ok(answer),
+                    // Asking again will not mend it: acknowledged, so Slack stops sending it.
+                    Err(e @ interactions::InteractionError::Malformed(_)) => {
+                        tracing::warn!("refused an interaction over Socket Mode: {e}");
+                        Ok(None)
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            })
+        },
+    }
 }
 
 /// The Web API client for catching up, when a token is set.

@@ -6,9 +6,11 @@
 //! tiers ([`pacing`]), waits out a 429 as its `Retry-After` says, and turns `ok: false` into an
 //! error that says what to do ([`error`]). Cursor pagination is [`SlackClient::paginate`].
 //! [`conversations`] finds, reads and creates channels for `channel add`; [`announce`] posts to
-//! a chat's channel. [`download`] fetches files (uploads, thumbnails, emoji).
+//! a chat's channel. [`download`] fetches files (uploads, thumbnails, emoji). [`app_token`] is
+//! Socket Mode's app-level token (`SLACK_APP_TOKEN`).
 
 pub mod announce;
+pub mod app_token;
 pub mod client;
 pub mod conversations;
 pub mod download;
@@ -16,6 +18,7 @@ pub mod error;
 pub mod pacing;
 pub mod token;
 
+pub use app_token::AppToken;
 pub use client::SlackClient;
 pub use error::SlackError;
 pub use token::BotToken;

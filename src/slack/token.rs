@@ -39,33 +39,8 @@ impl BotToken {
     }
 
     fn from_file(path: &Path, project_root: &Path) -> Result<BotToken> {
-        let abs = std::fs::canonicalize(path)
-            .with_context(|| format!("cannot read {TOKEN_FILE_VAR}={}", path.display()))?;
-        if let Ok(root) = std::fs::canonicalize(project_root)
-            && abs.starts_with(&root)
-        {
-            bail!(
-                "{TOKEN_FILE_VAR}={} is inside the project: keep the token outside it, where no \
-                 commit or deploy can take it",
-                path.display()
-            );
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&abs)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                bail!(
-                    "{TOKEN_FILE_VAR}={} can be read by others (mode {:o}): run `chmod 600 {}`",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                );
-            }
-        }
-        let text = std::fs::read_to_string(&abs)
-            .with_context(|| format!("cannot read {TOKEN_FILE_VAR}={}", path.display()))?;
-        BotToken::parse(text.trim()).with_context(|| format!("in {}", path.display()))
+        let text = read_token_file(TOKEN_FILE_VAR, path, project_root)?;
+        BotToken::parse(&text).with_context(|| format!("in {}", path.display()))
     }
 
     /// Checks the shape: `xox?-` and printable ASCII, so it can go in a header.
@@ -94,6 +69,38 @@ impl BotToken {
             _ => "token",
         }
     }
+}
+
+/// The text of a token file named by `var`, trimmed: refused inside the project (it would be
+/// committed, or published by a misconfigured deploy) and when others can read it.
+pub(crate) fn read_token_file(var: &str, path: &Path, project_root: &Path) -> Result<String> {
+    let abs = std::fs::canonicalize(path)
+        .with_context(|| format!("cannot read {var}={}", path.display()))?;
+    if let Ok(root) = std::fs::canonicalize(project_root)
+        && abs.starts_with(&root)
+    {
+        bail!(
+            "{var}={} is inside the project: keep the token outside it, where no commit or \
+             deploy can take it",
+            path.display()
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&abs)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{var}={} can be read by others (mode {:o}): run `chmod 600 {}`",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    let text = std::fs::read_to_string(&abs)
+        .with_context(|| format!("cannot read {var}={}", path.display()))?;
+    Ok(text.trim().to_owned())
 }
 
 impl std::fmt::Debug for BotToken {

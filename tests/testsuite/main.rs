@@ -36,4 +36,5 @@ mod slack_commands;
 mod slack_files;
 mod slack_interactions;
 mod slack_web_api;
+mod socket_mode;
 mod watch;

@@ -263,8 +263,9 @@ fn shortcuts_hide_show_and_pin_for_editors_only() {
     });
     wait_until("the pinned block on the page", || {
         let page = p.page("site/live/index.html");
-        page.count("section.pinned:not([hidden]) li[data-ts='1700000002.000100'] .message--pinned")
-            == 1
+        page.count(
+            "section.pinned:not(.pinned--empty) li[data-ts='1700000002.000100'] .message--pinned",
+        ) == 1
     });
     let unpin = shortcut(
         "scrollback_pin",
@@ -516,7 +517,7 @@ fn a_shortcut_hides_a_message_from_an_open_live_page() {
     assert_eq!(post(&s, &pin).status, 200);
     browser.wait_for(
         &tab,
-        &format!("!document.querySelector('section.pinned').hidden && document.querySelector('section.pinned li[data-ts=\"{}\"] .text').textContent === 'message 1'", ts(1)),
+        &format!("!document.querySelector('section.pinned').classList.contains('pinned--empty') && document.querySelector('section.pinned li[data-ts=\"{}\"] .text').textContent === 'message 1'", ts(1)),
         "the pinned block",
     );
     let unpin = shortcut(
@@ -530,7 +531,7 @@ fn a_shortcut_hides_a_message_from_an_open_live_page() {
     assert_eq!(post(&s, &unpin).status, 200);
     browser.wait_for(
         &tab,
-        "document.querySelector('section.pinned').hidden && !document.querySelector('section.pinned li')",
+        "document.querySelector('section.pinned').classList.contains('pinned--empty') && !document.querySelector('section.pinned li')",
         "the pinned block emptied",
     );
     assert_eq!(browser.eval(&tab, "window.__marker"), json!("same page"));

@@ -31,6 +31,8 @@ const SCRUB: &[&str] = &[
     "NETLIFY_AUTH_TOKEN",
     "SLACK_BOT_TOKEN",
     "SLACK_BOT_TOKEN_FILE",
+    "SLACK_APP_TOKEN",
+    "SLACK_APP_TOKEN_FILE",
     "SLACK_API_URL",
 ];
 

@@ -57,6 +57,20 @@ impl Server {
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
+        Server::launch(cmd)
+    }
+
+    /// `serve --port 0 --socket-mode` with `env` (the fake's SLACK_API_URL and SLACK_APP_TOKEN)
+    /// and no signing secret, as a newsroom without a public endpoint runs it.
+    pub fn start_socket_mode(p: &Project, env: &[(String, String)]) -> Server {
+        let mut cmd = scrollback(p.root(), &["serve", "--port", "0", "--socket-mode"], env);
+        cmd.env_remove("SLACK_SIGNING_SECRET")
+            .env("SCROLLBACK_LOG", "info");
+        Server::launch(cmd)
+    }
+
+    /// Starts `cmd` (a `serve`), finds its address and waits until its first build is done.
+    fn launch(cmd: std::process::Command) -> Server {
         let process = Process::start(cmd);
         let line = process.wait_line("Listening on http://");
         let (_, rest) = line.split_once("Listening on http://").unwrap();

@@ -24,6 +24,9 @@
 //! - Posting, joining and inviting add messages to the history, as Slack does.
 //! - Response URLs (`/commands/…`, see [`FakeSlack::response_url`]): JSON bodies recorded; a
 //!   token or a body that is not JSON is refused, as Slack does.
+//! - apps.connections.open with an app-level token (`xapp-…`) once Socket Mode is enabled
+//!   ([`FakeSlack::enable_socket_mode`]): the `ws://` URL of a fresh link on the fake Socket Mode
+//!   server (support/slack_socket.rs); `not_allowed_token_type` for the bot token.
 //!
 //! Not modelled: scopes per token (only `missing_scope` injected with [`FakeSlack::fail_next`]),
 //! tiers and real pacing (429s only when asked), user tokens, Enterprise Grid, `conversations.members`,
@@ -87,6 +90,8 @@ struct State {
     avatar_requests: Vec<(String, bool)>,
     /// JSON bodies posted to response URLs (`/commands/TFAKETEAM/<name>`), with the name.
     responses: Vec<(String, Value)>,
+    /// Socket Mode: the app-level token and where links are opened.
+    socket_mode: Option<(String, super::slack_socket::Issuer)>,
 }
 
 #[allow(dead_code)]
@@ -113,6 +118,7 @@ impl FakeSlack {
             limits: HashMap::new(),
             failures: HashMap::new(),
             responses: Vec::new(),
+            socket_mode: None,
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -169,6 +175,31 @@ impl FakeSlack {
         vec![
             ("SLACK_API_URL".into(), self.api_url()),
             ("SLACK_BOT_TOKEN".into(), self.token()),
+        ]
+    }
+
+    /// Turns Socket Mode on: apps.connections.open hands out links to `socket`, for the app-level
+    /// token this returns.
+    pub fn enable_socket_mode(&self, socket: &super::slack_socket::FakeSocketMode) -> String {
+        let mut state = self.state();
+        let port = self.addr.rsplit(':').next().unwrap_or_default();
+        let token = format!("xapp-1-{}-{port}-fakeapptoken", super::slack_socket::APP_ID);
+        state.socket_mode = Some((token.clone(), socket.issuer()));
+        token
+    }
+
+    /// SLACK_API_URL and SLACK_APP_TOKEN (Socket Mode, no bot token), for the binary under test.
+    pub fn socket_mode_env(&self) -> Vec<(String, String)> {
+        let token = self
+            .state()
+            .socket_mode
+            .as_ref()
+            .expect("Socket Mode enabled")
+            .0
+            .clone();
+        vec![
+            ("SLACK_API_URL".into(), self.api_url()),
+            ("SLACK_APP_TOKEN".into(), token),
         ]
     }
 
@@ -477,6 +508,10 @@ fn api_call(
             .body(Body::from(body))
             .unwrap();
     }
+    if method == "apps.connections.open" {
+        let answer = connections_open(state, token.as_deref());
+        return json_answer(state, &answer);
+    }
     let Some(scope) = methods::METHODS
         .iter()
         .find(|(m, _)| *m == method && *m != "files")
@@ -500,6 +535,18 @@ fn api_call(
     }
     let answer = state.api.call(method, &params).expect("a known method");
     json_answer(state, &answer)
+}
+
+/// apps.connections.open: a link for the app-level token (the bot token is the wrong type).
+fn connections_open(state: &State, token: Option<&str>) -> Result<Value, ApiError> {
+    let Some(token) = token else {
+        return error("not_authed");
+    };
+    match &state.socket_mode {
+        Some((app_token, issuer)) if token == app_token => Ok(json!({"url": issuer.issue_url()})),
+        _ if token == state.token => error("not_allowed_token_type"),
+        _ => error("invalid_auth"),
+    }
 }
 
 /// Whether this call of `method` gets a 429, and its Retry-After.

@@ -268,7 +268,7 @@
         changed = (x.pinned ? pin(x) : unpin(x.ts)) || changed;
       });
     });
-    pinnedBlock.hidden = !pinnedList.querySelector("li[data-ts]");
+    pinnedBlock.classList.toggle("pinned--empty", !pinnedList.querySelector("li[data-ts]"));
     return changed;
   }
 
