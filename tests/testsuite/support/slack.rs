@@ -103,10 +103,17 @@ pub fn reaction(
 /// that cross-check against it; `None` (the test is skipped, saying so) without it, unless
 /// `SCROLLBACK_REQUIRE_TOOLS` is set, as in `scripts/test`, which installs it.
 pub fn python_with_slack_sdk() -> Option<std::path::PathBuf> {
+    python_with("slack_sdk")
+}
+
+/// The tests' Python (`.venv`) when it has `module` (scripts/test installs slack_sdk, and moto
+/// with PyYAML); `None` (the test is skipped) without it, unless SCROLLBACK_REQUIRE_TOOLS says
+/// the tools must be there.
+pub fn python_with(module: &str) -> Option<std::path::PathBuf> {
     let python = crate::support::project::repo().join(".venv/bin/python");
     let available = python.exists()
         && std::process::Command::new(&python)
-            .args(["-c", "import slack_sdk"])
+            .args(["-c", &format!("import {module}")])
             .status()
             .is_ok_and(|s| s.success());
     if available {
@@ -114,8 +121,8 @@ pub fn python_with_slack_sdk() -> Option<std::path::PathBuf> {
     }
     assert!(
         std::env::var_os("SCROLLBACK_REQUIRE_TOOLS").is_none(),
-        "slack_sdk is not installed in .venv (scripts/test installs it)"
+        "{module} is not installed in .venv (scripts/test installs it)"
     );
-    eprintln!("skipped: slack_sdk is not installed in .venv (scripts/test installs it)");
+    eprintln!("skipped: {module} is not installed in .venv (scripts/test installs it)");
     None
 }
