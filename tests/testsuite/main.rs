@@ -35,6 +35,7 @@ mod slack_channels;
 mod slack_commands;
 mod slack_files;
 mod slack_interactions;
+mod slack_oauth;
 mod slack_web_api;
 mod socket_mode;
 mod watch;
