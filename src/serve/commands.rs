@@ -52,10 +52,12 @@ pub async fn handle_command(app: &Arc<App>, fields: &Map<String, Value>) -> Valu
             .trim()
             .to_owned()
     };
+    let team = Some(field("team_id")).filter(|t| !t.is_empty());
     let asked = Asked {
         channel: field("channel_id"),
         user: field("user_id"),
         text: field("text"),
+        team,
     };
     if asked.channel.is_empty() || asked.user.is_empty() {
         tracing::warn!("refused a slash command without channel_id or user_id");
@@ -81,7 +83,7 @@ pub async fn handle_command(app: &Arc<App>, fields: &Map<String, Value>) -> Valu
 /// After a mention is first recorded in the journal (never for a retry or a replay): answers it
 /// with the same commands, as a message only its author sees (`chat.postEphemeral`), in its
 /// thread if it was written in one. Returns at once.
-pub fn answer_if_mention(app: &Arc<App>, event: &Event) {
+pub fn answer_if_mention(app: &Arc<App>, team: Option<&str>, event: &Event) {
     let Event::Mention {
         channel,
         user,
@@ -92,9 +94,10 @@ pub fn answer_if_mention(app: &Arc<App>, event: &Event) {
     else {
         return;
     };
-    let Some(client) = app.slack.clone() else {
+    let Some(client) = app.slack_for(team) else {
         tracing::info!(
-            "a mention of the app in {channel} is not answered: answering needs SLACK_BOT_TOKEN"
+            "a mention of the app in {channel} is not answered: answering needs SLACK_BOT_TOKEN \
+             or the workspace's installation"
         );
         return;
     };
@@ -103,6 +106,7 @@ pub fn answer_if_mention(app: &Arc<App>, event: &Event) {
         channel: channel.clone(),
         user: user.clone(),
         text: without_mentions(text),
+        team: team.map(str::to_owned),
     };
     let thread = thread_ts.as_ref().map(|t| t.as_str().to_owned());
     tokio::spawn(async move {
@@ -128,6 +132,8 @@ struct Asked {
     user: String,
     /// What follows `/scrollback` (or the mention).
     text: String,
+    /// The workspace (`team_id`), whose token answers.
+    team: Option<String>,
 }
 
 /// A command as understood.
@@ -191,6 +197,8 @@ enum Job {
         to: ChatState,
         going_public: bool,
         by: String,
+        /// The workspace asking: its token tells the channel.
+        team: Option<String>,
     },
     Headline {
         slug: Slug,
@@ -283,6 +291,7 @@ fn decide_now(app: &App, asked: &Asked) -> Step {
                     to,
                     going_public,
                     by: asked.user.clone(),
+                    team: asked.team.clone(),
                 },
             },
         },
@@ -342,6 +351,7 @@ async fn finish(app: &Arc<App>, job: Job) -> String {
             to,
             going_public,
             by,
+            team,
         } => {
             let project = app.project.clone();
             let s = slug.clone();
@@ -361,7 +371,7 @@ async fn finish(app: &Arc<App>, job: Job) -> String {
                 ChatState::Draft => ": it leaves the site within seconds.",
                 _ => ": the page follows within seconds.",
             });
-            if let Some(note) = announce_change(app, &slug, &settings, to).await {
+            if let Some(note) = announce_change(app, team.as_deref(), &slug, &settings, to).await {
                 text.push_str(&format!("\n{note}"));
             }
             text
@@ -380,6 +390,7 @@ fn failed(slug: &Slug, e: &anyhow::Error) -> String {
 /// With `[slack] announce = true`, tells the chat's channel; a note when that did not happen.
 async fn announce_change(
     app: &App,
+    team: Option<&str>,
     slug: &Slug,
     settings: &ChannelSettings,
     to: ChatState,
@@ -389,13 +400,12 @@ async fn announce_change(
         Ok(c) => c,
         Err(e) => return Some(format!("Nothing was posted to the channel: {e:#}")),
     };
-    let has_token = app.slack.is_some();
-    match lifecycle::announcement(&config, slug, settings, what, has_token) {
+    let client = app.slack_for(team);
+    match lifecycle::announcement(&config, slug, settings, what, client.is_some()) {
         Announce::Off => None,
         Announce::Skipped(why) => Some(escape(&why)),
         Announce::Post { channel, text } => {
-            let client = app.slack.as_ref()?;
-            match announce::post(client, &channel, &text).await {
+            match announce::post(client.as_ref()?, &channel, &text).await {
                 Ok(()) => None,
                 Err(e) => {
                     tracing::warn!("nothing was posted to the Slack channel of `{slug}`: {e}");

@@ -1,6 +1,7 @@
 //! The HTTP side of `serve`: `POST /slack/events`, `POST /slack/commands` (answered by
-//! [`commands`]), `POST /slack/interactions` (answered by [`super::interactions`]), `GET /healthz`,
-//! and `site/` for everything else.
+//! [`commands`]), `POST /slack/interactions` (answered by [`super::interactions`]),
+//! `GET /slack/install` and `GET /slack/oauth/callback` ("Add to Slack", [`super::oauth`]),
+//! `GET /healthz`, and `site/` for everything else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
 //! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
@@ -38,6 +39,7 @@ use crate::events::{self, EditorialPolicy};
 use crate::project::Project;
 use crate::site_files::response::{Serving, serve_site_file};
 use crate::slack::SlackClient;
+use crate::slack::installations::Installations;
 
 /// What the handlers share.
 pub struct App {
@@ -66,6 +68,18 @@ pub struct App {
     pub slack: Option<SlackClient>,
     /// What `serve --deploy` has published, for `/scrollback status`.
     pub deploys: Option<commands::Deploys>,
+    /// The workspaces installed through "Add to Slack", each answered with its own token.
+    pub installations: Arc<Installations>,
+    /// "Add to Slack", when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set.
+    pub oauth: Option<super::oauth::OAuth>,
+}
+
+impl App {
+    /// The Web API client to answer workspace `team` with (its installation's token, else
+    /// SLACK_BOT_TOKEN's). Channel ids are taken as unique across the workspaces served.
+    pub fn slack_for(&self, team: Option<&str>) -> Option<SlackClient> {
+        self.installations.client_for(team)
+    }
 }
 
 pub fn router(app: Arc<App>) -> Router {
@@ -73,6 +87,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/slack/events", post(slack_events))
         .route("/slack/commands", post(slack_commands))
         .route("/slack/interactions", post(slack_interactions))
+        .route("/slack/install", get(super::oauth::install))
+        .route("/slack/oauth/callback", get(super::oauth::callback))
         .route("/healthz", get(healthz))
         .fallback(site_file)
         .with_state(app)
@@ -218,8 +234,11 @@ async fn slack_events(State(app): State<Arc<App>>, headers: HeaderMap, body: Bod
                     reason.chars().take(40).collect::<String>()
                 ));
             }
-            // A mention is answered on its first record only: never for a retry or a replay.
-            let answer_mention = |event: &events::Event| commands::answer_if_mention(&app, event);
+            // A mention is answered on its first record only: never for a retry or a replay;
+            // with the token of the workspace it came from.
+            let team = envelope.get("team_id").and_then(Value::as_str);
+            let answer_mention =
+                |event: &events::Event| commands::answer_if_mention(&app, team, event);
             match record_event(&app.journal, value.clone(), &retry, answer_mention).await {
                 Outcome::Recorded => plain(StatusCode::OK, "ok\n"),
                 Outcome::Malformed => plain(StatusCode::BAD_REQUEST, "malformed event\n"),

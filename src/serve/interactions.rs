@@ -200,7 +200,7 @@ async fn open_editor(
     record: &MessageRecord,
 ) -> Result<(), InteractionError> {
     let trigger = required(payload, &["trigger_id"])?.to_owned();
-    let Some(client) = &app.slack else {
+    let Some(client) = app.slack_for(str_at(payload, &["team", "id"])) else {
         tracing::warn!("cannot open the edit modal: serve has no Slack bot token");
         reply::ephemeral(
             app,

@@ -14,6 +14,10 @@
 //!   they are shared;
 //! - [`commands`]: `/scrollback` and `@scrollback` for editors in Slack; [`editor_groups`] keeps
 //!   the editors up to date with the members of `editor_groups`;
+//! - [`oauth`]: "Add to Slack", with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: installs the app in
+//!   workspaces, whose events, commands and interactions are then answered with their own bot
+//!   token ([`http::App::slack_for`]); catching up, names, uploads and editor groups use
+//!   SLACK_BOT_TOKEN's workspace only;
 //! - [`socket_mode`]: with `--socket-mode`, the same events (and commands and interactions) over
 //!   a WebSocket `serve` opens to Slack; events take the HTTP side's path into the journal
 //!   ([`record`]).
@@ -31,6 +35,7 @@ pub mod interactions;
 pub mod journal;
 pub mod names;
 pub mod names_in_content;
+pub mod oauth;
 pub mod publisher;
 pub mod record;
 pub mod socket_mode;
@@ -105,6 +110,12 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     // Editors, and the reactions that are their acts: read once, at start.
     let editorial = crate::config::editors::policy(&config.editors, &config.reactions);
     let slack = slack_client(project);
+    // The workspaces installed with "Add to Slack", answered with their own tokens; the others
+    // with SLACK_BOT_TOKEN's.
+    let installations = crate::slack::installations::Installations::open(
+        crate::slack::installations::dir(project)?,
+        slack.clone(),
+    );
     let publisher = Publisher::new(
         project,
         paths,
@@ -148,6 +159,8 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         project: project.clone(),
         slack: slack.clone(),
         deploys: options.deploys,
+        installations: Arc::new(installations),
+        oauth: oauth::OAuth::from_env(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -50,10 +50,19 @@ impl SlackClient {
     /// The client the environment describes: `SLACK_BOT_TOKEN` (or `SLACK_BOT_TOKEN_FILE`),
     /// `SLACK_API_URL`, and `SCROLLBACK_SLACK_PACING`.
     pub fn from_env(project_root: &Path) -> Result<SlackClient> {
-        let token = BotToken::from_env(project_root)?;
-        let base = std::env::var("SLACK_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
+        SlackClient::for_token(BotToken::from_env(project_root)?)
+    }
+
+    /// A client with `token` (a workspace's, from its installation) and the rest from the
+    /// environment: `SLACK_API_URL` and `SCROLLBACK_SLACK_PACING`.
+    pub fn for_token(token: BotToken) -> Result<SlackClient> {
         let pacing = std::env::var(PACING_VAR).map_or(true, |v| v != "off");
-        SlackClient::new(&base, token, pacing).context("in SLACK_API_URL")
+        SlackClient::new(&api_url_from_env(), token, pacing).context("in SLACK_API_URL")
+    }
+
+    /// The token this client sends (for [`super::installations`]).
+    pub fn token(&self) -> &BotToken {
+        &self.token
     }
 
     pub fn base_url(&self) -> &str {
@@ -198,6 +207,11 @@ impl SlackClient {
         let bearer = trusted.then(|| self.token.secret());
         super::download::fetch(&self.http, url, bearer, max_bytes).await
     }
+}
+
+/// `SLACK_API_URL`, or Slack's own.
+pub fn api_url_from_env() -> String {
+    std::env::var("SLACK_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned())
 }
 
 /// The cursor of the next page, if there is one (`response_metadata.next_cursor`, `""` at the

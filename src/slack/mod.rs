@@ -8,6 +8,8 @@
 //! [`conversations`] finds, reads and creates channels for `channel add`; [`announce`] posts to
 //! a chat's channel. [`download`] fetches files (uploads, thumbnails, emoji). [`app_token`] is
 //! Socket Mode's app-level token (`SLACK_APP_TOKEN`).
+//! [`installations`] are the workspaces installed through "Add to Slack" ([`oauth`], with the
+//! [`scopes`] it asks for), each with its own bot token.
 
 pub mod announce;
 pub mod app_token;
@@ -15,7 +17,10 @@ pub mod client;
 pub mod conversations;
 pub mod download;
 pub mod error;
+pub mod installations;
+pub mod oauth;
 pub mod pacing;
+pub mod scopes;
 pub mod token;
 
 pub use app_token::AppToken;

@@ -36,6 +36,7 @@ mod slack_commands;
 mod slack_files;
 mod slack_interactions;
 mod slack_manifest;
+mod slack_oauth;
 mod slack_web_api;
 mod socket_mode;
 mod watch;

@@ -1,6 +1,7 @@
 //! Ephemeral answers to an editor (only they see them): a refusal, a confirmation, or why an
 //! act could not be done. Sent through the interaction's `response_url` (no token needed), or
-//! with `chat.postEphemeral` and the bot token when there is no usable `response_url`.
+//! with `chat.postEphemeral` and the bot token of the user's workspace when there is no usable
+//! `response_url`.
 //!
 //! They are sent after Slack has its HTTP answer (spawned), so a slow Slack never makes an
 //! interaction miss its 3-second limit; a failure is a log line, nothing more.
@@ -20,7 +21,7 @@ pub(super) fn ephemeral(app: &Arc<App>, payload: &Value, text: String) {
         .map(str::to_owned);
     let channel = payload["channel"]["id"].as_str().map(str::to_owned);
     let user = payload["user"]["id"].as_str().map(str::to_owned);
-    let slack = app.slack.clone();
+    let slack = app.slack_for(payload["team"]["id"].as_str());
     tokio::spawn(async move {
         let sent = match (response_url, slack, channel, user) {
             (Some(url), _, _, _) => post_response(&url, &text).await,

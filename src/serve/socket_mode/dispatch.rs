@@ -25,8 +25,11 @@ pub async fn dispatch(app: Arc<App>, handlers: Handlers, envelope: Envelope) -> 
     let id = envelope.id.clone();
     match envelope.kind.as_str() {
         "events_api" => {
-            // As over HTTP: a mention is answered on its first record only.
-            let answer_mention = |e: &events::Event| commands::answer_if_mention(&app, e);
+            // As over HTTP: a mention is answered on its first record only, with the token
+            // of the workspace it came from.
+            let team = envelope.payload["team_id"].as_str().map(str::to_owned);
+            let answer_mention =
+                |e: &events::Event| commands::answer_if_mention(&app, team.as_deref(), e);
             event(&app.journal, envelope, answer_mention).await
         }
         "slash_commands" => {

@@ -24,6 +24,9 @@
 //! - Posting, joining and inviting add messages to the history, as Slack does.
 //! - Response URLs (`/commands/…`, see [`FakeSlack::response_url`]): JSON bodies recorded; a
 //!   token or a body that is not JSON is refused, as Slack does.
+//! - OAuth v2 ([`FakeSlack::enable_oauth`], `slack_api/oauth.rs`): codes for approved installs
+//!   and `oauth.v2.access`, whose workspace tokens the other methods then take as well as the
+//!   bot token; which token each call carried is kept ([`FakeSlack::tokens_used`]).
 //! - apps.connections.open with an app-level token (`xapp-…`) once Socket Mode is enabled
 //!   ([`FakeSlack::enable_socket_mode`]): the `ws://` URL of a fresh link on the fake Socket Mode
 //!   server (support/slack_socket.rs); `not_allowed_token_type` for the bot token.
@@ -35,6 +38,7 @@
 
 mod files;
 mod methods;
+mod oauth;
 mod workspace;
 
 use std::collections::{HashMap, VecDeque};
@@ -92,6 +96,10 @@ struct State {
     responses: Vec<(String, Value)>,
     /// Socket Mode: the app-level token and where links are opened.
     socket_mode: Option<(String, super::slack_socket::Issuer)>,
+    /// The app's OAuth side, once [`FakeSlack::enable_oauth`] made it installable.
+    oauth: Option<oauth::OAuthApp>,
+    /// Every authorized API call: its method and the token it carried.
+    tokens_used: Vec<(String, String)>,
 }
 
 #[allow(dead_code)]
@@ -119,6 +127,8 @@ impl FakeSlack {
             failures: HashMap::new(),
             responses: Vec::new(),
             socket_mode: None,
+            oauth: None,
+            tokens_used: Vec::new(),
         }));
         let app = axum::Router::new()
             .fallback(handle)
@@ -334,6 +344,50 @@ impl FakeSlack {
             .deleted = true;
     }
 
+    /// Makes the app installable with OAuth v2 (`oauth.v2.access`) with these credentials.
+    pub fn enable_oauth(&self, client_id: &str, client_secret: &str) {
+        self.state().oauth = Some(oauth::OAuthApp::new(client_id, client_secret));
+    }
+
+    /// What Slack does when `user` approves the install in workspace `team_id`: the code it
+    /// sends the browser back with. `redirect_uri`: the authorize request's, if it named one.
+    pub fn approve_install(
+        &self,
+        team_id: &str,
+        team_name: &str,
+        user: &str,
+        redirect_uri: Option<&str>,
+    ) -> String {
+        let mut state = self.state();
+        let app = state.oauth.as_mut().expect("enable_oauth first");
+        let code = format!("code-{team_id}-{}", app.codes.len() + app.tokens.len() + 1);
+        let grant = oauth::Grant {
+            team_id: team_id.to_owned(),
+            team_name: team_name.to_owned(),
+            user: user.to_owned(),
+            redirect_uri: redirect_uri.map(str::to_owned),
+        };
+        app.codes.insert(code.clone(), grant);
+        code
+    }
+
+    /// The bot tokens `oauth.v2.access` granted to workspace `team_id`.
+    pub fn installed_tokens(&self, team_id: &str) -> Vec<String> {
+        let state = self.state();
+        let Some(app) = &state.oauth else {
+            return Vec::new();
+        };
+        let tokens = app.tokens.iter().filter(|(_, team)| *team == team_id);
+        tokens.map(|(token, _)| token.clone()).collect()
+    }
+
+    /// The tokens the calls of `method` carried, in order.
+    pub fn tokens_used(&self, method: &str) -> Vec<String> {
+        let state = self.state();
+        let used = state.tokens_used.iter().filter(|(m, _)| m == method);
+        used.map(|(_, token)| token.clone()).collect()
+    }
+
     /// The views views.open opened: `{"trigger_id", "view"}` each, `view` parsed.
     pub fn opened_views(&self) -> Vec<Value> {
         self.state().api.views.clone()
@@ -497,6 +551,20 @@ fn api_call(
     // The header wins; a `token` parameter is never recorded either way.
     let param = params.remove("token");
     let token = bearer.or_else(|| param.and_then(|t| t.as_str().map(str::to_owned)));
+    if method == "oauth.v2.access" {
+        *state.calls.entry(method.to_owned()).or_default() += 1;
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let answer = match state.oauth.as_mut() {
+            Some(app) => app.access(&params, authorization, methods::SCOPES),
+            None => error("invalid_client_id"),
+        };
+        // The client secret is never recorded.
+        params.remove("client_secret");
+        state.requests.push((method.to_owned(), params));
+        return json_answer(state, &answer);
+    }
     *state.calls.entry(method.to_owned()).or_default() += 1;
     state.requests.push((method.to_owned(), params.clone()));
     if let Some(retry_after) = throttle(state, method) {
@@ -519,10 +587,13 @@ fn api_call(
     else {
         return json_answer(state, &error("unknown_method"));
     };
+    let installed = |t: &str| (state.oauth.as_ref()).is_some_and(|app| app.tokens.contains_key(t));
     match token {
         None => return json_answer(state, &error("not_authed")),
-        Some(t) if t != state.token => return json_answer(state, &error("invalid_auth")),
-        Some(_) => {}
+        Some(t) if t != state.token && !installed(&t) => {
+            return json_answer(state, &error("invalid_auth"));
+        }
+        Some(t) => state.tokens_used.push((method.to_owned(), t)),
     }
     if let Some(failure) = state.failures.get_mut(method).and_then(VecDeque::pop_front) {
         let mut e = ApiError::new(&failure);
