@@ -109,13 +109,24 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
     let applied = Arc::new(AtomicU64::new(recovered.journal.applied()));
     // Editors, and the reactions that are their acts: read once, at start.
     let editorial = crate::config::editors::policy(&config.editors, &config.reactions);
-    let slack = slack_client(project);
     // The workspaces installed with "Add to Slack", answered with their own tokens; the others
     // with SLACK_BOT_TOKEN's.
     let installations = crate::slack::installations::Installations::open(
         crate::slack::installations::dir(project)?,
-        slack.clone(),
+        slack_client(project),
     );
+    // Catching up, names, uploads and editor groups: SLACK_BOT_TOKEN's workspace, or the one
+    // installed with "Add to Slack".
+    let slack = installations.background_client();
+    if slack.is_none() {
+        tracing::info!(
+            "no {}: what Slack sends while serve is down or unreachable is lost, and authors \
+             are named only from content/users/ and what their messages carry (with a bot \
+             token, serve reads missed messages from the channels' history and looks up \
+             unknown authors)",
+            crate::slack::token::TOKEN_VAR
+        );
+    }
     let publisher = Publisher::new(
         project,
         paths,
@@ -124,6 +135,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         editorial.clone(),
         options.on_publish,
     )
+    .looking_up_names(slack.clone())
     .keeping_uploads(
         (slack.clone()).and_then(|client| uploads::UploadKeeper::start(project, client)),
     );
@@ -248,14 +260,7 @@ fn socket_handlers() -> socket_mode::Handlers {
 
 /// The Web API client for catching up, when a token is set.
 fn slack_client(project: &Project) -> Option<crate::slack::SlackClient> {
-    use crate::slack::token::{TOKEN_VAR, is_configured};
-    if !is_configured() {
-        tracing::info!(
-            "no {TOKEN_VAR}: what Slack sends while serve is down or unreachable is lost, and \
-             authors are named only from content/users/ and what their messages carry (with a \
-             bot token, serve reads missed messages from the channels' history and looks up \
-             unknown authors)"
-        );
+    if !crate::slack::token::is_configured() {
         return None;
     }
     match crate::slack::SlackClient::from_env(&project.root) {

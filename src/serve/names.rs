@@ -59,14 +59,10 @@ pub struct NameLookups {
 }
 
 impl NameLookups {
-    /// Starts the look-up thread when the environment has a token; otherwise says once that
-    /// names come only from what messages carry, and returns `None`.
-    pub fn start(project: &Project) -> Option<NameLookups> {
-        // Without a token serve's start says so once, for this and for catching up.
-        if !crate::slack::token::is_configured() {
-            return None;
-        }
-        let client = match SlackClient::from_env(&project.root) {
+    /// Starts the look-up thread with `serve`'s client for background work; `None` without
+    /// one (serve's start says once what that costs).
+    pub fn start(project: &Project, client: Option<SlackClient>) -> Option<NameLookups> {
+        let client = match client?.for_own_runtime() {
             Ok(client) => client,
             Err(e) => {
                 tracing::warn!("unknown authors are not looked up: {e:#}");

@@ -31,6 +31,7 @@ use crate::events::{self, Applied, EditorialPolicy, Parked};
 use crate::file_stamp::Stamp;
 use crate::progress::ProgressMode;
 use crate::project::Project;
+use crate::slack::SlackClient;
 
 /// Called after every build with its report (`report.written` and `report.removed` name the
 /// site paths that changed): the seam for deploying each change as it is published.
@@ -101,10 +102,16 @@ impl Publisher {
             settings: BTreeMap::new(),
             untracked_reported: BTreeSet::new(),
             unapplied_through: None,
-            names: NameLookups::start(project),
+            names: None,
             uploads: None,
             editorial,
         }
+    }
+
+    /// Looks up unknown authors with `client` (with a token).
+    pub fn looking_up_names(mut self, client: Option<SlackClient>) -> Publisher {
+        self.names = NameLookups::start(&self.project, client);
+        self
     }
 
     /// Keeps the uploads of published chats as they are shared (with a token).

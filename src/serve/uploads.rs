@@ -32,6 +32,13 @@ pub struct UploadKeeper {
 impl UploadKeeper {
     /// Starts the download thread with the client `serve` made from its token.
     pub fn start(project: &Project, client: SlackClient) -> Option<UploadKeeper> {
+        let client = match client.for_own_runtime() {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::warn!("uploads will not be kept as they are shared: {e:#}");
+                return None;
+            }
+        };
         let (requests, wanted) = mpsc::channel();
         let (done, kept) = mpsc::channel();
         let project = project.clone();

@@ -47,6 +47,17 @@ impl SlackClient {
         })
     }
 
+    /// The same client (token, API, shared pacing) with a connection pool of its own, for a
+    /// thread that runs its own async runtime. A pooled connection belongs to the runtime that
+    /// opened it: a thread whose runtime sits idle between requests (the name look-ups) would
+    /// leave another thread's request on that connection waiting for ever.
+    pub fn for_own_runtime(&self) -> Result<SlackClient> {
+        Ok(SlackClient {
+            http: super::download::http_client()?,
+            ..self.clone()
+        })
+    }
+
     /// The client the environment describes: `SLACK_BOT_TOKEN` (or `SLACK_BOT_TOKEN_FILE`),
     /// `SLACK_API_URL`, and `SCROLLBACK_SLACK_PACING`.
     pub fn from_env(project_root: &Path) -> Result<SlackClient> {

@@ -176,6 +176,34 @@ impl Installations {
         self.default.as_ref()
     }
 
+    /// The client for `serve`'s background work (catching up, names, uploads, editor groups),
+    /// which follows chats rather than requests: `SLACK_BOT_TOKEN`'s, else the one installed
+    /// workspace's. With several installations and no `SLACK_BOT_TOKEN`, none (said once):
+    /// chats do not record their workspace yet.
+    pub fn background_client(&self) -> Option<SlackClient> {
+        if let Some(default) = &self.default {
+            return Some(default.clone());
+        }
+        let teams = self.teams.read().unwrap_or_else(|e| e.into_inner());
+        match teams.len() {
+            0 => None,
+            1 => teams.values().next().map(|(installation, client)| {
+                tracing::info!(
+                    "catching up, names and uploads with the installation in {} ({})",
+                    installation.team_name,
+                    installation.team_id
+                );
+                client.clone()
+            }),
+            n => {
+                tracing::warn!(
+                    "{n} workspaces installed and no SLACK_BOT_TOKEN: serve does not catch up                      with Slack's history, look up names or keep uploads (set SLACK_BOT_TOKEN to                      the token of the workspace whose chats it follows)"
+                );
+                None
+            }
+        }
+    }
+
     /// The bot token for `team`: its installation's, else `SLACK_BOT_TOKEN`.
     pub fn token_for(&self, team: &str) -> Option<BotToken> {
         self.client_for(Some(team)).map(|c| c.token().clone())

@@ -54,7 +54,12 @@ fn slack() -> FakeSlack {
 
 /// `serve` with the fake's API and bot token and the app's client credentials.
 fn start(p: &Project, slack: &FakeSlack) -> Server {
+    start_with_bot_token(p, slack, true)
+}
+
+fn start_with_bot_token(p: &Project, slack: &FakeSlack, bot_token: bool) -> Server {
     let mut env = slack.env();
+    env.retain(|(k, _)| bot_token || k != "SLACK_BOT_TOKEN");
     env.extend([
         ("SCROLLBACK_SLACK_PACING".into(), "off".into()),
         ("SLACK_CLIENT_ID".into(), CLIENT_ID.into()),
@@ -424,4 +429,38 @@ fn installed_workspaces_are_answered_with_their_own_token_kept_private() {
             assert!(!text.contains(secret), "{secret} in {}", path.display());
         }
     }
+}
+
+/// A newsroom that installs with "Add to Slack" and sets no SLACK_BOT_TOKEN: its one
+/// installation does serve's background work, so what Slack got while serve was down still
+/// reaches the site.
+#[test]
+fn the_one_installed_workspace_is_caught_up_with_without_a_bot_token() {
+    let p = project();
+    let slack = slack();
+    let s = start_with_bot_token(&p, &slack, false);
+    assert!(s.log().contains("no SLACK_BOT_TOKEN"), "{}", s.log());
+    install(&s, &slack, "T0NEWS01", "Newsroom");
+    s.stop();
+
+    let ts = format!("{}.000100", now());
+    slack.add_message(
+        CH,
+        json!({"type": "message", "user": EDITOR, "text": "sent while serve was down", "ts": ts}),
+    );
+    let s = start_with_bot_token(&p, &slack, false);
+    wait_until("the missed message on the site", || {
+        s.get("/live/").text().contains("sent while serve was down")
+    });
+    let log = s.stop();
+    assert!(
+        log.contains("catching up, names and uploads with the installation in Newsroom (T0NEWS01)"),
+        "{log}"
+    );
+    let token = slack.installed_tokens("T0NEWS01");
+    let used = slack.tokens_used("conversations.history");
+    assert!(
+        !used.is_empty() && used.iter().all(|t| token.contains(t)),
+        "history was read with the installation's token"
+    );
 }
