@@ -41,7 +41,11 @@ fn main() -> anyhow::Result<()> {
         "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
     std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
     let change = [Change::Message(slug.clone(), ts.clone())];
-    show("new message, watch/serve", timed(|| hot.build(&change))?);
+    show(
+        "new message, watch/serve",
+        timed(|| hot.build(&change))?,
+        &project,
+    );
     std::fs::remove_file(&path)?;
     hot.build(&change)?;
     std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
@@ -49,6 +53,7 @@ fn main() -> anyhow::Result<()> {
     show(
         "new message, cold build",
         timed(|| cold.build(&[Change::Everything]))?,
+        &project,
     );
     std::fs::remove_file(&path)?;
     hot.build(&change)?;
@@ -62,8 +67,14 @@ fn main() -> anyhow::Result<()> {
             let text = std::fs::read_to_string(p).ok()?;
             let v: serde_json::Value = serde_json::from_str(&text).ok()?;
             let thread = &v["slack"]["thread_ts"];
+            let said = v["slack"]["text"].as_str().unwrap_or("").trim_start();
+            // Published as it is, so the edit changes its text, not whether it shows.
             let plain = v["slack"]["subtype"].is_null()
-                && (thread.is_null() || *thread == v["slack"]["ts"]);
+                && (thread.is_null() || *thread == v["slack"]["ts"])
+                && v["deleted"].is_null()
+                && v["hidden"].is_null()
+                && !said.starts_with("&lt;#&gt;")
+                && !said.starts_with("<#>");
             plain.then(|| (p.clone(), text, v))
         })
         .expect("a plain top-level message after the middle");
@@ -78,6 +89,7 @@ fn main() -> anyhow::Result<()> {
     show(
         "edit in the middle, watch/serve",
         timed(|| hot.build(&change))?,
+        &project,
     );
     std::fs::write(&path, &before)?;
     hot.build(&change)?;
@@ -86,6 +98,7 @@ fn main() -> anyhow::Result<()> {
     show(
         "edit in the middle, cold build",
         timed(|| cold.build(&[Change::Everything]))?,
+        &project,
     );
     std::fs::write(&path, &before)?;
     hot.build(&change)?;
@@ -100,13 +113,21 @@ fn timed(
     Ok((t.elapsed().as_secs_f64(), report))
 }
 
-fn show(what: &str, (seconds, report): (f64, BuildReport)) {
-    let site = report.written.iter().map(|w| w.as_str());
+fn show(what: &str, (seconds, report): (f64, BuildReport), project: &Project) {
+    let site = project.root.join("site");
+    let files: Vec<String> = report
+        .written
+        .iter()
+        .map(|w| {
+            let kb = std::fs::metadata(site.join(w)).map_or(0, |m| m.len()) / 1024;
+            format!("{w} ({kb} KB)")
+        })
+        .collect();
     println!(
         "{what}: {:.1} ms, {} bytes written in {} files: {}",
         seconds * 1000.0,
         report.bytes_written,
         report.written.len(),
-        site.collect::<Vec<_>>().join(" ")
+        files.join(", ")
     );
 }
