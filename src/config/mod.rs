@@ -48,6 +48,8 @@ pub struct Config {
     pub extra: toml::Table,
     /// How live pages follow a live chat.
     pub live: LiveFeedConfig,
+    /// `[feeds]`: which feeds each chat publishes besides the paged feed (docs/feeds.md).
+    pub feeds: FeedsConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
     /// `[slack]`: what scrollback posts to a chat's Slack channel (off by default).
@@ -76,6 +78,22 @@ pub struct LiveFeedConfig {
     pub messages: usize,
     /// The JSONP callback of `live.jsonp` (a JavaScript identifier).
     pub callback: String,
+}
+
+/// `[feeds]`: the paged feed (version 2) is always published; the whole-chat `feed.json`
+/// (version 1) is kept for embedders who rely on it, at a cost that grows with the chat.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedsConfig {
+    /// Whether each chat also publishes `feed.json`/`feed.jsonp` (the whole chat, rewritten on
+    /// every change). On by default so existing embeds keep working after an upgrade.
+    pub whole_chat: bool,
+}
+
+impl Default for FeedsConfig {
+    fn default() -> Self {
+        FeedsConfig { whole_chat: true }
+    }
 }
 
 impl Default for LiveFeedConfig {
@@ -117,6 +135,7 @@ impl Default for Config {
             .to_vec(),
             extra: toml::Table::new(),
             live: LiveFeedConfig::default(),
+            feeds: FeedsConfig::default(),
             deploy: DeployConfig::default(),
             slack: SlackConfig::default(),
             content_security_policy: None,
@@ -323,6 +342,8 @@ mod tests {
                 "[slack]\nlive = \"at {URL}\"\npublished = \"{uri}\"",
                 "published",
             ),
+            ("[feeds]\nwhole_chat = \"yes\"", "whole_chat"),
+            ("[feeds]\nwhole = false", "whole"),
             ("[deploy]\ntarget = \"ftp://x\"", "target"),
             ("[deploy]\ntarget = \"s3://\"", "target"),
             ("[deploy]\nendpoint = \"localhost:9000\"", "endpoint"),
@@ -343,6 +364,13 @@ mod tests {
             let err = format!("{:#}", Config::parse(text).unwrap_err());
             assert!(err.contains(key), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn whole_chat_feed_is_on_unless_turned_off() {
+        assert!(Config::parse("").unwrap().feeds.whole_chat);
+        let c = Config::parse("[feeds]\nwhole_chat = false\n").unwrap();
+        assert!(!c.feeds.whole_chat);
     }
 
     #[test]

@@ -91,7 +91,8 @@ pub fn plan(local: Vec<LocalFile>, remote: &[RemoteFile], options: PlanOptions) 
 }
 
 /// The chats the target serves and `site/` no longer has: top-level folders with a `feed.json`
-/// on the target and nothing in `site/`. An unpublished chat (a DM published by mistake, say)
+/// or a `feed-index.json` (the paged feed's head, there whatever `[feeds] whole_chat` says) on
+/// the target and nothing in `site/`. An unpublished chat (a DM published by mistake, say)
 /// must leave the target on the next deploy, `--delete` or not (issue 12); the delete guard
 /// still stops a mass deletion.
 fn withdrawn_chats<'a>(remote: &'a [RemoteFile], local: &BTreeSet<String>) -> BTreeSet<&'a str> {
@@ -101,7 +102,11 @@ fn withdrawn_chats<'a>(remote: &'a [RemoteFile], local: &BTreeSet<String>) -> BT
         .collect();
     remote
         .iter()
-        .filter_map(|r| r.path.strip_suffix("/feed.json"))
+        .filter_map(|r| {
+            r.path
+                .strip_suffix("/feed.json")
+                .or_else(|| r.path.strip_suffix("/feed-index.json"))
+        })
         .filter(|folder| !folder.contains('/') && !local_folders.contains(folder))
         .collect()
 }
@@ -219,6 +224,18 @@ mod tests {
         );
         // Files that are not a chat's stay without --delete.
         assert_eq!(p.stale, 3);
+
+        // A chat that publishes only the paged feed (`[feeds] whole_chat = false`) too.
+        let remotes = vec![
+            remote("dm/index.html", "d"),
+            remote("dm/feed-index.json", "h"),
+            remote("dm/feed-page-1.json", "p"),
+        ];
+        let p = plan(Vec::new(), &remotes, PlanOptions::default());
+        assert_eq!(
+            p.deletes,
+            ["dm/feed-index.json", "dm/feed-page-1.json", "dm/index.html"]
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
 use super::http::App;
+use crate::build::outputs::feed_files::FeedFile;
 use crate::content::{ChannelSettings, ChatState, Slug};
 use crate::deploy::continuous::ContinuousStatus;
 use crate::events::Event;
@@ -456,7 +457,8 @@ fn status(app: &App, slug: &Slug, settings: &ChannelSettings, editor: bool) -> S
     lines.join("\n")
 }
 
-/// `channel.message_count` of the chat's built feed.
+/// `channel.message_count` of the chat's built feed head (small, and published whatever
+/// `[feeds] whole_chat` says).
 fn published_count(app: &App, slug: &Slug) -> Option<u64> {
     #[derive(serde::Deserialize)]
     struct Feed {
@@ -466,7 +468,8 @@ fn published_count(app: &App, slug: &Slug) -> Option<u64> {
     struct FeedChannel {
         message_count: u64,
     }
-    let bytes = std::fs::read(app.site.join(slug.as_str()).join("feed.json")).ok()?;
+    let head = FeedFile::HeadJson.path(slug);
+    let bytes = std::fs::read(app.site.join(head)).ok()?;
     serde_json::from_slice::<Feed>(&bytes)
         .ok()
         .map(|f| f.channel.message_count)

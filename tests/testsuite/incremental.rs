@@ -370,11 +370,17 @@ fn replace_line(text: &str, prefix: &str, line: &str) -> String {
 }
 
 fn run(seed: u64, steps: usize, hot: bool) {
+    run_with(seed, steps, hot, "");
+}
+
+/// [`run`], with more settings at the end of `scrollback.toml` (tables only: after them, a
+/// top-level key would land in the last table).
+fn run_with(seed: u64, steps: usize, hot: bool, settings: &str) {
     let (zip, _) = synthetic_export(300, 3, 11, false);
     let p = Project::init();
     p.write(
         "scrollback.toml",
-        "page_size = 5\ntimezone = \"Europe/Paris\"\n",
+        &format!("page_size = 5\ntimezone = \"Europe/Paris\"\n{settings}"),
     );
     p.import(&zip);
     // One chat is live from the start, so live feeds and live pages are always in the mix.
@@ -482,6 +488,23 @@ fn watch_rebuilds_equal_full_builds_seed_3() {
     run(0x0123456789abcdef, 40, true);
 }
 
+/// The paged feed alone (`feed.json` off), where nothing else rewrites a chat's whole feed.
+#[test]
+fn paged_feed_only_builds_equal_full_builds() {
+    run_with(
+        0x5851f42d4c957f2d,
+        30,
+        false,
+        "[feeds]\nwhole_chat = false\n",
+    );
+    run_with(
+        0x14057b7ef767814f,
+        30,
+        true,
+        "[feeds]\nwhole_chat = false\n",
+    );
+}
+
 fn rendered(out: &str) -> usize {
     let at = out.find(" rendered").unwrap_or_else(|| panic!("{out}"));
     let digits: String = out[..at]
@@ -510,7 +533,8 @@ fn changes_re_render_only_what_depends_on_them() {
 
     assert_eq!(rendered(&p.ok(&["build"])), 0, "nothing changed");
 
-    // A new message at the end of a chat: its last page, its two feeds, the index.
+    // A new message at the end of a chat: its last page, its two whole feeds, its newest feed
+    // page (JSON and JSONP) and feed head (the same), the index.
     let chat = &chats[0];
     let record = serde_json::json!({"ts": "1900000000.000001", "slack": {"type": "message", "user": "U00001000", "text": "breaking", "ts": "1900000000.000001"}});
     write_atomic(
@@ -519,7 +543,7 @@ fn changes_re_render_only_what_depends_on_them() {
         )),
         &record.to_string(),
     );
-    assert_eq!(rendered(&p.ok(&["build"])), 4);
+    assert_eq!(rendered(&p.ok(&["build"])), 8);
 
     // CSS: copied under its plain and its new fingerprinted name; every page links the new
     // name (pages and the index), the feeds stay.
@@ -583,8 +607,8 @@ fn changes_re_render_only_what_depends_on_them() {
     let user = serde_json::json!({"id": "UZZZ", "name": "zed", "profile": {"display_name": "Zed Renamed"}});
     write_atomic(&p.path("content/users/UZZZ.json"), &user.to_string());
     let out = p.ok(&["build"]);
-    // Their message's page and the chat's feeds.
-    assert_eq!(rendered(&out), 3, "{out}");
+    // Their message's page and the chat's feeds: the whole chat's, the page's, the head.
+    assert_eq!(rendered(&out), 7, "{out}");
     assert!(
         p.read(&format!("site/{chat}/feed.json"))
             .contains("Zed Renamed")
@@ -594,9 +618,13 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    // Pages, the index, two feeds per chat, two static files (style.css, live.js) and their
-    // fingerprinted copies.
-    assert_eq!(rendered(&out), all_pages + 1 + 2 * chats.len() + 4, "{out}");
+    // Pages, the index, two whole feeds and two heads per chat, two feed pages per page, two
+    // static files (style.css, live.js) and their fingerprinted copies.
+    assert_eq!(
+        rendered(&out),
+        3 * all_pages + 1 + 4 * chats.len() + 4,
+        "{out}"
+    );
     assert_eq!(p.snapshot("site"), before);
 }
 

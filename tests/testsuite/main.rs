@@ -16,6 +16,7 @@ mod deploy_netlify;
 #[cfg(feature = "s3")]
 mod deploy_s3;
 mod faults;
+mod feed_pages;
 mod import;
 mod incremental;
 mod languages;

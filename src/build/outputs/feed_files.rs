@@ -1,13 +1,16 @@
 //! Which files of `site/` are feeds: the one list the build names them from and the cache rules
 //! read, so a feed the build writes can never miss the feeds' short lifetime (`live.jsonp` once
 //! did, and embeds lagged minutes behind).
+//!
+//! Every feed sits in its chat's folder, one folder deep like the chat's pages, so the relative
+//! links in message HTML (`../emoji/…`) resolve the same from every feed and every page.
 
 use crate::content::Slug;
 
 /// A feed file of a chat, at `<slug>/<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FeedFile {
-    /// `feed.json`: the whole chat.
+    /// `feed.json`: the whole chat (feed version 1, behind `[feeds] whole_chat`).
     Json,
     /// `feed.jsonp`: the same, for pages on other origins.
     Jsonp,
@@ -15,24 +18,40 @@ pub enum FeedFile {
     LiveJson,
     /// `live.jsonp`: the same, for pages on other origins.
     LiveJsonp,
+    /// `feed-index.json`: the head of the paged feed (version 2), listing its pages.
+    HeadJson,
+    /// `feed-index.jsonp`: the same, for pages on other origins.
+    HeadJsonp,
+    /// `feed-page-N.json`: page N (1-based) of the paged feed, as page N of the HTML.
+    PageJson(usize),
+    /// `feed-page-N.jsonp`: the same, for pages on other origins.
+    PageJsonp(usize),
 }
 
 impl FeedFile {
-    /// Every feed the build writes.
-    pub const ALL: [FeedFile; 4] = [
+    /// One feed of every kind the build writes (page 1 stands for every page).
+    pub const ALL: [FeedFile; 8] = [
         FeedFile::Json,
         FeedFile::Jsonp,
         FeedFile::LiveJson,
         FeedFile::LiveJsonp,
+        FeedFile::HeadJson,
+        FeedFile::HeadJsonp,
+        FeedFile::PageJson(1),
+        FeedFile::PageJsonp(1),
     ];
 
     /// Its file name in the chat's folder.
-    pub fn name(self) -> &'static str {
+    pub fn name(self) -> String {
         match self {
-            FeedFile::Json => "feed.json",
-            FeedFile::Jsonp => "feed.jsonp",
-            FeedFile::LiveJson => "live.json",
-            FeedFile::LiveJsonp => "live.jsonp",
+            FeedFile::Json => "feed.json".to_owned(),
+            FeedFile::Jsonp => "feed.jsonp".to_owned(),
+            FeedFile::LiveJson => "live.json".to_owned(),
+            FeedFile::LiveJsonp => "live.jsonp".to_owned(),
+            FeedFile::HeadJson => "feed-index.json".to_owned(),
+            FeedFile::HeadJsonp => "feed-index.jsonp".to_owned(),
+            FeedFile::PageJson(n) => format!("feed-page-{n}.json"),
+            FeedFile::PageJsonp(n) => format!("feed-page-{n}.jsonp"),
         }
     }
 
@@ -48,7 +67,26 @@ impl FeedFile {
         if folder.is_empty() || name.contains('/') {
             return None;
         }
-        FeedFile::ALL.into_iter().find(|f| f.name() == name)
+        if let Some(page) = name.strip_prefix("feed-page-") {
+            let (n, jsonp) = match page.strip_suffix(".jsonp") {
+                Some(n) => (n, true),
+                None => (page.strip_suffix(".json")?, false),
+            };
+            // Only the build's own spelling: digits, no leading zero, from 1.
+            if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let n: usize = n.parse().ok()?;
+            return Some(if jsonp {
+                FeedFile::PageJsonp(n)
+            } else {
+                FeedFile::PageJson(n)
+            });
+        }
+        FeedFile::ALL
+            .into_iter()
+            .filter(|f| !matches!(f, FeedFile::PageJson(_) | FeedFile::PageJsonp(_)))
+            .find(|f| f.name() == name)
     }
 }
 
@@ -63,12 +101,26 @@ mod tests {
             assert_eq!(FeedFile::of(&feed.path(&slug)), Some(feed));
         }
         assert_eq!(FeedFile::of("sotu/live.jsonp"), Some(FeedFile::LiveJsonp));
+        assert_eq!(
+            FeedFile::of("sotu/feed-page-44.jsonp"),
+            Some(FeedFile::PageJsonp(44))
+        );
+        assert_eq!(
+            FeedFile::of("sotu/feed-index.json"),
+            Some(FeedFile::HeadJson)
+        );
         for other in [
             "feed.json",
             "/feed.json",
             "a/b/feed.json",
             "sotu/feed.json.bak",
             "sotu/index.html",
+            "sotu/feed-page-.json",
+            "sotu/feed-page-0.json",
+            "sotu/feed-page-01.json",
+            "sotu/feed-page-1.html",
+            "sotu/feed-page-x.json",
+            "a/b/feed-page-1.json",
         ] {
             assert_eq!(FeedFile::of(other), None, "{other}");
         }

@@ -1,7 +1,8 @@
 //! What the build writes into `site/`, and the one writer that writes it.
 //!
 //! - [`pages`]: the index and each chat's paginated pages (tera templates, minified);
-//! - [`feeds`]: `feed.json` and `feed.jsonp` (docs/feeds.md);
+//! - [`feeds`]: `feed.json` and `feed.jsonp`, the whole chat (feed version 1, docs/feeds.md);
+//! - [`feed_pages`]: the paged feed, `feed-page-N.json` and its head `feed-index.json` (version 2);
 //! - [`live_feed`]: `live.json`/`live.jsonp`, the small document live pages poll;
 //! - [`feed_files`]: which files are feeds (the one list the cache rules read too);
 //! - [`fingerprint`]: the content-hashed names of style sheets and scripts;
@@ -10,6 +11,7 @@
 //! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
 
 pub mod feed_files;
+pub mod feed_pages;
 pub mod feeds;
 pub mod fingerprint;
 pub mod live_feed;

@@ -149,8 +149,8 @@ struct LiveView {
     interval_ms: u64,
     max_interval_ms: u64,
     /// The live feed, relative to the chat's pages.
-    json: &'static str,
-    jsonp: &'static str,
+    json: String,
+    jsonp: String,
     /// The JSONP callback.
     callback: String,
 }

@@ -19,6 +19,7 @@ use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, fil
 use crate::build::incremental::signature::Signature;
 use crate::build::incremental::state::ChatRecord;
 use crate::build::outputs::feed_files::FeedFile;
+use crate::build::outputs::feed_pages::{self, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::chat_page_path;
@@ -238,7 +239,7 @@ fn render_chat(
     let pinned: Vec<_> = pinned.into_iter().map(|(view, _)| view).collect();
 
     // Pages.
-    let mut chat_outputs = Vec::with_capacity(total + 4);
+    let mut chat_outputs = Vec::with_capacity(3 * total + 6);
     let size = config.page_size.max(1);
     let page_sigs: Vec<(usize, String, u64)> = (1..=total)
         .map(|n| {
@@ -287,7 +288,9 @@ fn render_chat(
             .collect()
     };
 
-    // Feeds: the whole chat, assembled from each message's JSON, while the pages render.
+    // Feed version 1, the whole chat, when the config keeps it: assembled from each message's
+    // JSON while the pages render.
+    let whole_chat = config.feeds.whole_chat;
     let mut sig = Signature::new();
     sig.push_u64(inputs.global);
     sig.push(serde_json::to_vec(&summary)?);
@@ -317,20 +320,87 @@ fn render_chat(
             writer.put(&jsonp_path, &jsonp)?,
         )))
     };
-    let (rendered, feeds_written) = rayon::join(render_pages, write_feeds);
+
+    // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
+    let paged = PagedFeed {
+        header: &summary.header,
+        tops: &tops,
+        items,
+        top_sigs: &top_sigs,
+        size,
+    };
+    let entries = paged.entries();
+    let feed_pages: Vec<(String, String, u64)> = entries
+        .iter()
+        .map(|e| {
+            let sig = Signature::new()
+                .with(inputs.global.to_le_bytes())
+                .with(&e.version)
+                .finish();
+            (
+                FeedFile::PageJson(e.page).path(slug),
+                FeedFile::PageJsonp(e.page).path(slug),
+                sig,
+            )
+        })
+        .collect();
+    let write_feed_pages = || -> Vec<Result<Option<(bool, bool)>>> {
+        entries
+            .par_iter()
+            .zip(&feed_pages)
+            .map(|(e, (json_path, jsonp_path, sig))| {
+                if log_ref.is_current(json_path, *sig) && log_ref.is_current(jsonp_path, *sig) {
+                    return Ok(None);
+                }
+                let json = paged.page_json(e.page);
+                let jsonp = feeds::jsonp(&config.feed_callback, &json);
+                Ok(Some((
+                    writer.put(json_path, &json)?,
+                    writer.put(jsonp_path, &jsonp)?,
+                )))
+            })
+            .collect()
+    };
+    let (rendered, (feeds_written, pages_written)) = rayon::join(render_pages, || {
+        rayon::join(
+            || whole_chat.then(write_feeds).transpose(),
+            write_feed_pages,
+        )
+    });
 
     for ((_, path, sig), wrote) in page_sigs.iter().zip(rendered) {
         log.record(path, *sig, wrote?);
         chat_outputs.push(path.clone());
     }
-    let feeds_written = feeds_written?;
-    log.record(&json_path, feed_sig, feeds_written.map(|(json, _)| json));
-    log.record(&jsonp_path, feed_sig, feeds_written.map(|(_, jsonp)| jsonp));
-    chat_outputs.push(json_path);
-    chat_outputs.push(jsonp_path);
+    if let Some(feeds_written) = feeds_written? {
+        log.record(&json_path, feed_sig, feeds_written.map(|(json, _)| json));
+        log.record(&jsonp_path, feed_sig, feeds_written.map(|(_, jsonp)| jsonp));
+        chat_outputs.push(json_path);
+        chat_outputs.push(jsonp_path);
+    }
+    for ((json_path, jsonp_path, sig), wrote) in feed_pages.into_iter().zip(pages_written) {
+        let wrote = wrote?;
+        log.record(&json_path, sig, wrote.map(|(json, _)| json));
+        log.record(&jsonp_path, sig, wrote.map(|(_, jsonp)| jsonp));
+        chat_outputs.push(json_path);
+        chat_outputs.push(jsonp_path);
+    }
+    let live = cache.entry.settings.state == ChatState::Live;
+    let head = feed_pages::head_json(&summary, size, &entries, Siblings { whole_chat, live });
+    let head_jsonp = feeds::jsonp(&config.feed_callback, &head);
+    let head_sig = Signature::new()
+        .with(inputs.global.to_le_bytes())
+        .with(&head)
+        .finish();
+    let head_path = FeedFile::HeadJson.path(slug);
+    let head_jsonp_path = FeedFile::HeadJsonp.path(slug);
+    log.put(&head_path, head_sig, move || Ok(head))?;
+    log.put(&head_jsonp_path, head_sig, move || Ok(head_jsonp))?;
+    chat_outputs.push(head_path);
+    chat_outputs.push(head_jsonp_path);
 
     // The live feed, while the chat is live: small, so live pages can poll it.
-    if cache.entry.settings.state == ChatState::Live {
+    if live {
         let live = live_feed::live_json(&summary, &tops, items, &config.live);
         let live_jsonp = feeds::jsonp(&config.live.callback, &live);
         let sig = Signature::new()

@@ -1,0 +1,133 @@
+//! What one new message and one edited message cost in the biggest chat of a built project
+//! (issue 15: constant work per message however long the chat): rebuild time, bytes written to
+//! `site/` and which files, for the long-lived builder of `watch` and `serve` and for a cold
+//! `build`. Run by `scripts/bench-live-scale` on live chats of 1k, 10k and 100k messages.
+//! Changes are undone at the end.
+//!
+//! Usage: live_scale_bench PROJECT_DIR   (after `scrollback -C PROJECT_DIR build`)
+
+use std::time::Instant;
+
+use scrollback::build::{BuildReport, Change, Mode, SiteBuilder};
+use scrollback::content::{Slug, Ts};
+use scrollback::progress::ProgressMode;
+use scrollback::project::Project;
+
+fn main() -> anyhow::Result<()> {
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: live_scale_bench PROJECT_DIR");
+    let project = Project::new(std::fs::canonicalize(&dir)?);
+    let store = project.open_store()?;
+    let chats = store.load_channels()?;
+    let slug: Slug = chats
+        .iter()
+        .filter(|c| c.settings.state.is_published())
+        .max_by_key(|c| {
+            std::fs::read_dir(store.layout().messages_dir(&c.slug))
+                .map(|d| d.count())
+                .unwrap_or(0)
+        })
+        .map(|c| c.slug.clone())
+        .expect("a published chat");
+    let layout = store.layout();
+    let mut hot = SiteBuilder::new(&project, Mode::LongLived, ProgressMode::Quiet);
+    hot.build(&[Change::Everything])?;
+
+    // (a) One new message at the end of the chat.
+    let ts = Ts::parse("1999999999.000001")?;
+    let path = layout.message_file(&slug, &ts);
+    let record = serde_json::json!({"ts": ts.as_str(), "slack": {"type": "message", "user": "U00001000",
+        "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
+    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    let change = [Change::Message(slug.clone(), ts.clone())];
+    show(
+        "new message, watch/serve",
+        timed(|| hot.build(&change))?,
+        &project,
+    );
+    std::fs::remove_file(&path)?;
+    hot.build(&change)?;
+    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    let mut cold = SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet);
+    show(
+        "new message, cold build",
+        timed(|| cold.build(&[Change::Everything]))?,
+        &project,
+    );
+    std::fs::remove_file(&path)?;
+    hot.build(&change)?;
+
+    // (b) One edited top-level message in the middle of the chat.
+    let files = scrollback::build::chat::messages::list_messages(&layout.messages_dir(&slug))?;
+    let middle = files
+        .values()
+        .skip(files.len() / 2)
+        .find_map(|p| {
+            let text = std::fs::read_to_string(p).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+            let thread = &v["slack"]["thread_ts"];
+            let said = v["slack"]["text"].as_str().unwrap_or("").trim_start();
+            // Published as it is, so the edit changes its text, not whether it shows.
+            let plain = v["slack"]["subtype"].is_null()
+                && (thread.is_null() || *thread == v["slack"]["ts"])
+                && v["deleted"].is_null()
+                && v["hidden"].is_null()
+                && !said.starts_with("&lt;#&gt;")
+                && !said.starts_with("<#>");
+            plain.then(|| (p.clone(), text, v))
+        })
+        .expect("a plain top-level message after the middle");
+    let (path, before, mut v) = middle;
+    let ts = Ts::parse(v["ts"].as_str().unwrap_or_default())?;
+    v["slack"]["text"] = "Corrected by the desk.".into();
+    if let Some(m) = v["slack"].as_object_mut() {
+        m.remove("blocks");
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&v)?)?;
+    let change = [Change::Message(slug.clone(), ts)];
+    show(
+        "edit in the middle, watch/serve",
+        timed(|| hot.build(&change))?,
+        &project,
+    );
+    std::fs::write(&path, &before)?;
+    hot.build(&change)?;
+    std::fs::write(&path, serde_json::to_vec_pretty(&v)?)?;
+    let mut cold = SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet);
+    show(
+        "edit in the middle, cold build",
+        timed(|| cold.build(&[Change::Everything]))?,
+        &project,
+    );
+    std::fs::write(&path, &before)?;
+    hot.build(&change)?;
+    Ok(())
+}
+
+fn timed(
+    build: impl FnOnce() -> anyhow::Result<BuildReport>,
+) -> anyhow::Result<(f64, BuildReport)> {
+    let t = Instant::now();
+    let report = build()?;
+    Ok((t.elapsed().as_secs_f64(), report))
+}
+
+fn show(what: &str, (seconds, report): (f64, BuildReport), project: &Project) {
+    let site = project.root.join("site");
+    let files: Vec<String> = report
+        .written
+        .iter()
+        .map(|w| {
+            let kb = std::fs::metadata(site.join(w)).map_or(0, |m| m.len()) / 1024;
+            format!("{w} ({kb} KB)")
+        })
+        .collect();
+    println!(
+        "{what}: {:.1} ms, {} bytes written in {} files: {}",
+        seconds * 1000.0,
+        report.bytes_written,
+        report.written.len(),
+        files.join(", ")
+    );
+}
