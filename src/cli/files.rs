@@ -5,7 +5,7 @@
 use anyhow::{Result, bail};
 
 use scrollback::content::Slug;
-use scrollback::human::{bytes, count, seconds};
+use scrollback::human::count;
 use scrollback::import::files::{DEFAULT_MAX_BYTES, rehost_files};
 use scrollback::project::Project;
 use scrollback::slack::SlackClient;
@@ -43,21 +43,7 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
     for failed in &report.failed {
         eprintln!("not kept: {failed}");
     }
-    println!(
-        "Files of {} in {}: {} downloaded ({}), {} kept before, {} no longer on Slack, {} external{}",
-        count(report.chats, "chat", "chats"),
-        seconds(report.seconds),
-        report.downloaded,
-        bytes(report.bytes),
-        report.kept,
-        report.unavailable,
-        report.external,
-        if report.failed.is_empty() {
-            String::new()
-        } else {
-            format!("; {} not kept (above)", report.failed.len())
-        }
-    );
+    println!("{}", report.summary(&count(report.chats, "chat", "chats")));
     if !report.failed.is_empty() {
         bail!(
             "{} could not be kept: the pages show them without a link until a run keeps them",

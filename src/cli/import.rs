@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use scrollback::content::ConversationKind;
-use scrollback::human::{bytes, count, seconds};
+use scrollback::human::{count, seconds};
 use scrollback::import::files::{DEFAULT_MAX_BYTES, keep_export_files};
 use scrollback::import::{ImportOptions, import};
 use scrollback::progress::ProgressMode;
@@ -107,19 +107,8 @@ fn keep_files(
         eprintln!("warning: file not kept: {failed}");
     }
     println!(
-        "Files of {} in {}: {} downloaded ({}), {} kept before, {} no longer on Slack, {} external{}",
-        count(report.chats, "public channel", "public channels"),
-        seconds(report.seconds),
-        report.downloaded,
-        bytes(report.bytes),
-        report.kept,
-        report.unavailable,
-        report.external,
-        if report.failed.is_empty() {
-            String::new()
-        } else {
-            format!("; {} not kept (above)", report.failed.len())
-        }
+        "{}",
+        report.summary(&count(report.chats, "public channel", "public channels"))
     );
     if !report.failed.is_empty() {
         bail!(

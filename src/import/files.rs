@@ -132,6 +132,24 @@ pub async fn keep_export_files(
 }
 
 impl FilesReport {
+    /// The closing line of `files` and `import --files`; `of` says whose files ("3 chats").
+    pub fn summary(&self, of: &str) -> String {
+        let failed = if self.failed.is_empty() {
+            String::new()
+        } else {
+            format!("; {} not kept (above)", self.failed.len())
+        };
+        format!(
+            "Files of {of} in {}: {} downloaded ({}), {} kept before, {} no longer on Slack, {} external{failed}",
+            crate::human::seconds(self.seconds),
+            self.downloaded,
+            crate::human::bytes(self.bytes),
+            self.kept,
+            self.unavailable,
+            self.external,
+        )
+    }
+
     fn note(
         &mut self,
         slug: &Slug,

@@ -288,19 +288,7 @@ async fn record_act(
 ) -> Result<(), InteractionError> {
     let what = format!("{} of {channel}/{ts} by {}", entry.act.name(), entry.by);
     let (id, envelope) = act_envelope(channel, ts, &entry);
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let sent = app.journal.send(journal::Request::Append {
-        id: id.clone(),
-        event: envelope,
-        reply,
-    });
-    let answer = match sent {
-        Ok(()) => answer
-            .await
-            .unwrap_or_else(|_| Err("the journal stopped".into())),
-        Err(_) => Err("the journal stopped".into()),
-    };
-    match answer {
+    match journal::append(&app.journal, id.clone(), envelope).await {
         Ok(Ack::Recorded(seq)) => {
             tracing::info!("editor's act {id} ({what}) recorded as #{seq}");
             Ok(())

@@ -46,19 +46,7 @@ pub async fn record_event(
         }
     };
     let what = events::describe(&callback.event);
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let sent = journal.send(journal::Request::Append {
-        id: callback.id.clone(),
-        event: envelope,
-        reply,
-    });
-    let answer = match sent {
-        Ok(()) => answer
-            .await
-            .unwrap_or_else(|_| Err("the journal stopped".into())),
-        Err(_) => Err("the journal stopped".into()),
-    };
-    match answer {
+    match journal::append(journal, callback.id.clone(), envelope).await {
         Ok(Ack::Recorded(seq)) => {
             tracing::info!("event {} ({what}) recorded as #{seq}{note}", callback.id);
             first_time(&callback.event);

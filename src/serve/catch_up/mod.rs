@@ -164,7 +164,7 @@ fn say(caught: &Caught, reach: Reach) {
 }
 
 fn journal_stopped(e: &anyhow::Error) -> bool {
-    e.to_string().contains("the journal stopped")
+    e.to_string().contains(journal::STOPPED)
 }
 
 /// The catch-up task's state.
@@ -492,19 +492,11 @@ async fn append(
         "event_time": jiff::Timestamp::now().as_second(),
         "event": event,
     });
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    journal
-        .send(journal::Request::Append {
-            id,
-            event: envelope,
-            reply,
-        })
-        .map_err(|_| anyhow::anyhow!("the journal stopped"))?;
-    match answer.await {
-        Ok(Ok(Ack::Recorded(_))) => Ok(true),
-        Ok(Ok(Ack::Duplicate)) => Ok(false),
-        Ok(Err(e)) => anyhow::bail!("the journal refused a caught-up event: {e}"),
-        Err(_) => anyhow::bail!("the journal stopped"),
+    match journal::append(journal, id, envelope).await {
+        Ok(Ack::Recorded(_)) => Ok(true),
+        Ok(Ack::Duplicate) => Ok(false),
+        Err(e) if e == journal::STOPPED => anyhow::bail!("{}", journal::STOPPED),
+        Err(e) => anyhow::bail!("the journal refused a caught-up event: {e}"),
     }
 }
 

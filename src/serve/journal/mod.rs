@@ -116,6 +116,23 @@ pub enum Request {
     },
 }
 
+/// The message every caller gets when the journal's thread is gone (serve is stopping).
+pub const STOPPED: &str = "the journal stopped";
+
+/// Asks the journal's thread to record `event` under `id`: the answer comes once it is on disk
+/// (or why not). The one way events, editors' acts and caught-up messages are recorded.
+pub async fn append(
+    journal: &mpsc::Sender<Request>,
+    id: String,
+    event: Value,
+) -> Result<Ack, String> {
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    if journal.send(Request::Append { id, event, reply }).is_err() {
+        return Err(STOPPED.into());
+    }
+    answer.await.unwrap_or_else(|_| Err(STOPPED.into()))
+}
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Seen {
     /// The last sequence number the journal held when it was emptied.
