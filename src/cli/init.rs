@@ -30,6 +30,10 @@ comment_tag = "<#>"
 feed_callback = "scrollbackFeed"
 # Top-level messages per chat page.
 page_size = 200
+# Slack member ids of the people who may run chats from Slack (/scrollback, the message
+# shortcuts, [reactions]); nobody by default. editor_groups adds Slack user groups ("S…").
+# editors = ["U0123ABCD"]
+# editor_groups = ["S0123ABCD"]
 
 # Values for the theme's templates (site.extra.*), overriding the theme's theme.toml.
 [extra]
@@ -43,6 +47,17 @@ max_interval = 30
 messages = 50
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
+
+# Emoji an editor reacts with to pin, hide or highlight a message (removing it undoes it).
+# [reactions]
+# pushpin = "pin"
+# no_entry_sign = "hide"
+# star = "highlight"
+
+# feed.json (the whole chat, rewritten on every message) beside the paged feed (feed-index.json,
+# feed-page-N.json); turn it off for long live chats: docs/feeds.md says what it costs.
+# [feeds]
+# whole_chat = true
 
 # What scrollback posts to a chat's Slack channel (needs SLACK_BOT_TOKEN, with chat:write).
 # `channel add --create` posts `intro` (unless --no-intro); with announce = true, a chat going
@@ -100,6 +115,23 @@ pub fn run(root: Option<&Path>, args: Args) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The commented-out `[reactions]` and `[feeds]` tables are the defaults.
+    #[test]
+    fn the_starter_config_shows_the_editorial_and_feed_defaults() {
+        let tables: String = (STARTER_CONFIG.lines())
+            .filter_map(|l| l.strip_prefix("# "))
+            .skip_while(|l| *l != "[reactions]")
+            .take_while(|l| !l.is_empty() && !l.starts_with("feed.json"))
+            .chain(["[feeds]", "whole_chat = true"])
+            .collect::<Vec<_>>()
+            .join("\n");
+        let shown = scrollback::config::Config::parse(&tables).unwrap();
+        let defaults = scrollback::config::Config::default();
+        assert_eq!(shown.reactions, defaults.reactions);
+        assert_eq!(shown.feeds.whole_chat, defaults.feeds.whole_chat);
+        assert!(STARTER_CONFIG.contains("# [feeds]\n# whole_chat = true\n"));
+    }
 
     /// The starter file is valid, and what it shows commented out is the default.
     #[test]
