@@ -44,7 +44,7 @@ pub fn parse_file_name(name: &str) -> Option<(UserId, &str)> {
     Some((UserId::parse(id).ok()?, stem))
 }
 
-/// The extension for an image type kept as an avatar.
+/// The extension for an image type scrollback keeps (avatars, custom emoji).
 pub fn extension_of(content_type: &str) -> Option<&'static str> {
     Some(match content_type {
         "image/png" => "png",

@@ -115,7 +115,8 @@ pub async fn sync_emoji(project: &Project, client: &SlackClient) -> Result<SyncR
         if !downloaded.contains_key(&url) {
             match client.download(&url, MAX_EMOJI_BYTES).await {
                 Ok(d) => {
-                    let Some(extension) = image_extension(&d.content_type) else {
+                    let Some(extension) = crate::content::avatar::extension_of(&d.content_type)
+                    else {
                         report
                             .skipped
                             .push(format!("{name}: {} is not an image", d.content_type));
@@ -143,15 +144,4 @@ pub async fn sync_emoji(project: &Project, client: &SlackClient) -> Result<SyncR
     batch.commit()?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
-}
-
-/// The file extension of an image type scrollback keeps.
-fn image_extension(content_type: &str) -> Option<&'static str> {
-    Some(match content_type {
-        "image/png" => "png",
-        "image/gif" => "gif",
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        _ => return None,
-    })
 }

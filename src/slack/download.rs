@@ -46,7 +46,7 @@ pub async fn fetch(
         bail!("{shown}: only http(s) downloads");
     }
     let carries_secret = bearer.is_some() || strip_tokens_str(url).is_some();
-    if carries_secret && parsed.scheme() == "http" && !is_loopback(&parsed) {
+    if carries_secret && parsed.scheme() == "http" && !crate::http_client::is_loopback(&parsed) {
         bail!("refusing to download {shown}: its token would travel over plain http");
     }
     let mut request = http.get(parsed.clone());
@@ -102,17 +102,6 @@ pub async fn fetch(
         bytes,
         content_type,
     })
-}
-
-/// Whether the URL's host is this machine.
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A URL for messages: its query (official exports put a token in it) left out.
