@@ -47,6 +47,8 @@ max_interval = 30
 messages = 50
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
+# How many of the newest messages a live chat's address opens on (its numbered pages stay).
+latest = 50
 
 # Emoji an editor reacts with to pin, hide or highlight a message (removing it undoes it).
 # [reactions]
@@ -58,6 +60,7 @@ callback = "scrollbackLive"
 # feed-page-N.json); turn it off for long live chats: docs/feeds.md says what it costs.
 # [feeds]
 # whole_chat = true
+# page_size = 50
 
 # What scrollback posts to a chat's Slack channel (needs SLACK_BOT_TOKEN, with chat:write).
 # `channel add --create` posts `intro` (unless --no-intro); with announce = true, a chat going
@@ -123,14 +126,15 @@ mod tests {
             .filter_map(|l| l.strip_prefix("# "))
             .skip_while(|l| *l != "[reactions]")
             .take_while(|l| !l.is_empty() && !l.starts_with("feed.json"))
-            .chain(["[feeds]", "whole_chat = true"])
+            .chain(["[feeds]", "whole_chat = true", "page_size = 50"])
             .collect::<Vec<_>>()
             .join("\n");
         let shown = scrollback::config::Config::parse(&tables).unwrap();
         let defaults = scrollback::config::Config::default();
         assert_eq!(shown.reactions, defaults.reactions);
         assert_eq!(shown.feeds.whole_chat, defaults.feeds.whole_chat);
-        assert!(STARTER_CONFIG.contains("# [feeds]\n# whole_chat = true\n"));
+        assert_eq!(shown.feeds.page_size, defaults.feeds.page_size);
+        assert!(STARTER_CONFIG.contains("# [feeds]\n# whole_chat = true\n# page_size = 50\n"));
     }
 
     /// The starter file is valid, and what it shows commented out is the default.

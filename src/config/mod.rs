@@ -78,6 +78,9 @@ pub struct LiveFeedConfig {
     pub messages: usize,
     /// The JSONP callback of `live.jsonp` (a JavaScript identifier).
     pub callback: String,
+    /// Top-level messages a live chat's address (`<slug>/index.html`) shows: its latest, so a
+    /// reader given the chat's link lands on what is happening (issue 15).
+    pub latest: usize,
 }
 
 /// `[feeds]`: the paged feed (version 2) is always published; the whole-chat `feed.json`
@@ -88,11 +91,18 @@ pub struct FeedsConfig {
     /// Whether each chat also publishes `feed.json`/`feed.jsonp` (the whole chat, rewritten on
     /// every change). On by default so existing embeds keep working after an upgrade.
     pub whole_chat: bool,
+    /// Top-level places per feed page (`feed-page-N.json`). Smaller than the HTML's pages: a
+    /// new message rewrites the newest feed page twice (JSON and JSONP), and feed readers fetch
+    /// what changed, so a small page keeps a message's cost low (issue 15).
+    pub page_size: usize,
 }
 
 impl Default for FeedsConfig {
     fn default() -> Self {
-        FeedsConfig { whole_chat: true }
+        FeedsConfig {
+            whole_chat: true,
+            page_size: 50,
+        }
     }
 }
 
@@ -103,6 +113,7 @@ impl Default for LiveFeedConfig {
             max_interval: 30.0,
             messages: 50,
             callback: "scrollbackLive".to_owned(),
+            latest: 50,
         }
     }
 }
@@ -175,6 +186,18 @@ impl Config {
         }
         if !(1..=10_000).contains(&self.page_size) {
             bail!("page_size = {} must be between 1 and 10000", self.page_size);
+        }
+        if !(1..=10_000).contains(&self.feeds.page_size) {
+            bail!(
+                "[feeds] page_size = {} must be between 1 and 10000",
+                self.feeds.page_size
+            );
+        }
+        if !(1..=10_000).contains(&self.live.latest) {
+            bail!(
+                "[live] latest = {} must be between 1 and 10000",
+                self.live.latest
+            );
         }
         if let Some(policy) = &self.content_security_policy
             && !policy.chars().all(|c| c == ' ' || c.is_ascii_graphic())

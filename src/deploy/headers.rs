@@ -7,7 +7,7 @@
 //!
 //! | path | `Cache-Control` | why |
 //! |---|---|---|
-//! | a feed ([`FeedFile`]: `*/feed-index.json`, `*/feed-page-N.json`, `*/feed.json`, `*/live.json` and their `.jsonp`) | [`FEED_CACHE`] | a reader's next poll must see new messages, JSON and JSONP alike |
+//! | a feed ([`FeedFile`]: `*/feed-index.json`, `*/feed-index-G.json`, `*/feed-page-N.json`, `*/feed.json`, `*/live.json` and their `.jsonp`) | [`FEED_CACHE`] | a reader's next poll must see new messages, JSON and JSONP alike |
 //! | `**.html` | [`HTML_CACHE`] | edits and new pages show within a minute |
 //! | `files/**`, `emoji/**` | [`ASSET_CACHE`] | named by Slack (a file id, an emoji name), not by content: a redacted upload must reach readers |
 //! | a fingerprinted style sheet or script (`assets/style.3f9a1c0b7e.css`) | [`FINGERPRINTED_CACHE`] | its name changes with its bytes |

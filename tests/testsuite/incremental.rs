@@ -618,11 +618,16 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    // Pages, the index, two whole feeds and two heads per chat, two feed pages per page, two
-    // static files (style.css, live.js) and their fingerprinted copies.
+    // Pages, the index, two whole feeds and two heads per chat, every feed page (JSON and
+    // JSONP), two static files (style.css, live.js) and their fingerprinted copies.
+    let feed_pages = p
+        .snapshot("site")
+        .keys()
+        .filter(|k| k.contains("/feed-page-"))
+        .count();
     assert_eq!(
         rendered(&out),
-        3 * all_pages + 1 + 4 * chats.len() + 4,
+        all_pages + 1 + 4 * chats.len() + feed_pages + 4,
         "{out}"
     );
     assert_eq!(p.snapshot("site"), before);

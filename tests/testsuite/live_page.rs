@@ -449,3 +449,105 @@ fn newest_first_live_pages_put_new_messages_on_top() {
     );
     s.stop();
 }
+
+/// The `data-ts` of a tab's top-level messages, in page order.
+const TOPS: &str =
+    "[...document.querySelectorAll('ol.messages > li[data-ts]')].map(li => li.dataset.ts)";
+
+/// Issue 15, requirement 5: a live chat's address opens on its latest messages and follows the
+/// chat; the newest numbered page follows it through a page boundary, losing and repeating
+/// nothing; reloaded, the address shows the latest again, with the page list intact.
+#[test]
+fn a_live_chats_address_opens_on_its_latest_messages_and_follows_through_a_page_boundary() {
+    let mut browser = Browser::launch();
+    let p = Project::init();
+    let config = p.read("scrollback.toml");
+    p.write(
+        "scrollback.toml",
+        &config
+            .replace(
+                "interval = 3\nmax_interval = 30",
+                "interval = 0.5\nmax_interval = 2",
+            )
+            .replace("latest = 50", "latest = 3")
+            .replace("page_size = 200", "page_size = 5"),
+    );
+    p.add_live_chat(CH, "live", "Live page");
+    let s = Server::start(&p);
+    for n in 0..7 {
+        let text = format!("m{n}");
+        assert_eq!(
+            s.post(&message(&format!("EvA{n}"), CH, &ts(n * 10), "U1", &text)),
+            200
+        );
+    }
+    wait_until("two pages", || {
+        std::fs::read_to_string(p.path("site/live/page-2.html")).is_ok_and(|f| f.contains(&ts(60)))
+    });
+
+    // The address: the latest three messages, following, with the way back to the start.
+    let landing = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&landing, "window.scrollbackLivePage", "the live script");
+    browser.wait_for(
+        &landing,
+        &format!(
+            "JSON.stringify({TOPS}) === '{}'",
+            json!([ts(40), ts(50), ts(60)])
+        ),
+        "the latest three messages",
+    );
+    assert_eq!(
+        browser.eval(
+            &landing,
+            "document.querySelector('.from-beginning a').getAttribute('href')"
+        ),
+        "page-1.html"
+    );
+    assert_eq!(
+        browser.eval(
+            &landing,
+            "document.querySelector('.pagination [aria-current=page]').textContent"
+        ),
+        "Latest"
+    );
+    // The newest numbered page follows the chat too.
+    let newest = browser.open(&format!("http://{}/live/page-2.html", s.addr));
+    browser.wait_for(&newest, "window.scrollbackLivePage", "the live script");
+
+    // Page 2 fills (m7..m9) and page 3 starts (m10..m12): both tabs show every message once.
+    for n in 7..13 {
+        let text = format!("m{n}");
+        s.post(&message(&format!("EvB{n}"), CH, &ts(n * 10), "U1", &text));
+        for tab in [&landing, &newest] {
+            browser.wait_for(tab, &format!("!!{}", item(&ts(n * 10))), &text);
+        }
+    }
+    let on_landing: Vec<String> = (4..13).map(|n| ts(n * 10)).collect();
+    assert_eq!(browser.eval(&landing, TOPS), json!(on_landing));
+    let on_newest: Vec<String> = (5..13).map(|n| ts(n * 10)).collect();
+    assert_eq!(browser.eval(&newest, TOPS), json!(on_newest));
+
+    // Reloaded: the latest three again, and the pages as cut.
+    // (Pages are cached for a minute, as deploys serve them: a new address skips the cache.)
+    let again = browser.open(&format!("http://{}/live/?again", s.addr));
+    browser.wait_for(
+        &again,
+        &format!(
+            "JSON.stringify({TOPS}) === '{}'",
+            json!([ts(100), ts(110), ts(120)])
+        ),
+        "the latest three messages after the boundary",
+    );
+    let page = |n: u64| p.read(&format!("site/live/page-{n}.html"));
+    assert!(page(2).contains(&ts(90)) && !page(2).contains(&format!("data-ts=\"{}\"", ts(100))));
+    assert!(page(3).contains(&ts(100)) && page(3).contains(&ts(120)));
+    assert!(page(1).contains(&ts(0)) && page(1).contains(&ts(40)));
+    s.stop();
+
+    // Archived, the address reads from the beginning: it is page 1, which keeps its own address.
+    p.ok(&["archive", "live"]);
+    p.build();
+    assert_eq!(p.read("site/live/index.html"), page(1));
+    assert!(page(1).contains(&format!("data-ts=\"{}\"", ts(0))));
+    assert!(!page(1).contains("from-beginning"));
+}

@@ -69,6 +69,11 @@ pub struct Item {
     pub parent: Option<Ts>,
     /// A reply also sent to the channel.
     pub broadcast: bool,
+    /// Whether the message keeps a place in its chat's pages even while not shown: published,
+    /// deleted (a tombstone) or hidden by an editor. Pages are cut by these places, so a
+    /// deletion or a hide empties a place instead of moving every later message back one
+    /// (issue 15). Comment-tagged, held and membership messages never had a public place.
+    pub holds_place: bool,
     /// When it last changed, as far as its record tells (microseconds; see
     /// [`MessageRecord::activity`]): orders the live feed.
     pub activity: u64,
@@ -102,6 +107,7 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let visibility = visibility(&record, config);
     let parent = record.thread_ts().filter(|t| *t != record.ts);
     let broadcast = record.subtype() == Some("thread_broadcast");
+    let holds_place = visibility != Visibility::Unpublished || record.hidden;
     let activity = record.activity();
     // The store strips tokens on the way in; a tree written by an older version (or edited by
     // hand) may still hold some, and none may reach the site.
@@ -119,6 +125,7 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     Ok(Item {
         parent,
         broadcast,
+        holds_place,
         activity,
         ts: record.ts,
         stamp: Stamp::of(&meta),
@@ -159,6 +166,9 @@ pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
 pub struct Top {
     pub ts: Ts,
     pub replies: Vec<Ts>,
+    /// Its place among the chat's top-level places (see [`Item::holds_place`]), from 0: what
+    /// cuts pages.
+    pub place: usize,
 }
 
 /// A chat's published structure.
@@ -167,6 +177,8 @@ pub struct Structure {
     pub tops: Vec<Top>,
     /// Published messages, replies included (tombstones and broadcast copies excluded).
     pub count: usize,
+    /// Top-level places, shown or not: pages are cut by them.
+    pub places: usize,
 }
 
 /// Threads the items of a chat.
@@ -204,6 +216,19 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
         }
     }
     tops.sort();
+    // Places, in ts order: every top-level message that holds one. Tops are a subset.
+    let mut place_of: HashMap<&Ts, usize> = HashMap::new();
+    for item in items.values() {
+        let top_level = match &item.parent {
+            None => true,
+            Some(parent) => item.broadcast || !items.contains_key(parent),
+        };
+        if top_level && item.holds_place {
+            let next = place_of.len();
+            place_of.insert(&item.ts, next);
+        }
+    }
+    let places = place_of.len();
     let tops = tops
         .into_iter()
         .map(|ts| Top {
@@ -213,9 +238,14 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
             } else {
                 Vec::new()
             },
+            place: place_of.get(ts).copied().unwrap_or(0),
         })
         .collect();
-    Structure { tops, count }
+    Structure {
+        tops,
+        count,
+        places,
+    }
 }
 
 /// A top-level message's view with its thread, for templates.

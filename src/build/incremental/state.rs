@@ -16,7 +16,7 @@ use crate::file_stamp::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.
-const FORMAT: u32 = 4;
+const FORMAT: u32 = 5;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {

@@ -22,7 +22,12 @@ pub enum FeedFile {
     HeadJson,
     /// `feed-index.jsonp`: the same, for pages on other origins.
     HeadJsonp,
-    /// `feed-page-N.json`: page N (1-based) of the paged feed, as page N of the HTML.
+    /// `feed-index-G.json`: the pages of an older group of pages (1-based), listed apart so
+    /// the head stays small however long the chat grows.
+    GroupJson(usize),
+    /// `feed-index-G.jsonp`: the same, for pages on other origins.
+    GroupJsonp(usize),
+    /// `feed-page-N.json`: page N (1-based) of the paged feed.
     PageJson(usize),
     /// `feed-page-N.jsonp`: the same, for pages on other origins.
     PageJsonp(usize),
@@ -30,13 +35,15 @@ pub enum FeedFile {
 
 impl FeedFile {
     /// One feed of every kind the build writes (page 1 stands for every page).
-    pub const ALL: [FeedFile; 8] = [
+    pub const ALL: [FeedFile; 10] = [
         FeedFile::Json,
         FeedFile::Jsonp,
         FeedFile::LiveJson,
         FeedFile::LiveJsonp,
         FeedFile::HeadJson,
         FeedFile::HeadJsonp,
+        FeedFile::GroupJson(1),
+        FeedFile::GroupJsonp(1),
         FeedFile::PageJson(1),
         FeedFile::PageJsonp(1),
     ];
@@ -50,6 +57,8 @@ impl FeedFile {
             FeedFile::LiveJsonp => "live.jsonp".to_owned(),
             FeedFile::HeadJson => "feed-index.json".to_owned(),
             FeedFile::HeadJsonp => "feed-index.jsonp".to_owned(),
+            FeedFile::GroupJson(n) => format!("feed-index-{n}.json"),
+            FeedFile::GroupJsonp(n) => format!("feed-index-{n}.jsonp"),
             FeedFile::PageJson(n) => format!("feed-page-{n}.json"),
             FeedFile::PageJsonp(n) => format!("feed-page-{n}.jsonp"),
         }
@@ -67,25 +76,43 @@ impl FeedFile {
         if folder.is_empty() || name.contains('/') {
             return None;
         }
-        if let Some(page) = name.strip_prefix("feed-page-") {
-            let (n, jsonp) = match page.strip_suffix(".jsonp") {
+        let numbered = |prefix: &str| -> Option<(usize, bool)> {
+            let rest = name.strip_prefix(prefix)?;
+            let (n, jsonp) = match rest.strip_suffix(".jsonp") {
                 Some(n) => (n, true),
-                None => (page.strip_suffix(".json")?, false),
+                None => (rest.strip_suffix(".json")?, false),
             };
             // Only the build's own spelling: digits, no leading zero, from 1.
-            if n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
+            if n.is_empty() || n.starts_with('0') || !n.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            let n: usize = n.parse().ok()?;
+            Some((n.parse().ok()?, jsonp))
+        };
+        if let Some((n, jsonp)) = numbered("feed-page-") {
             return Some(if jsonp {
                 FeedFile::PageJsonp(n)
             } else {
                 FeedFile::PageJson(n)
             });
         }
+        if let Some((n, jsonp)) = numbered("feed-index-") {
+            return Some(if jsonp {
+                FeedFile::GroupJsonp(n)
+            } else {
+                FeedFile::GroupJson(n)
+            });
+        }
         FeedFile::ALL
             .into_iter()
-            .filter(|f| !matches!(f, FeedFile::PageJson(_) | FeedFile::PageJsonp(_)))
+            .filter(|f| {
+                !matches!(
+                    f,
+                    FeedFile::PageJson(_)
+                        | FeedFile::PageJsonp(_)
+                        | FeedFile::GroupJson(_)
+                        | FeedFile::GroupJsonp(_)
+                )
+            })
             .find(|f| f.name() == name)
     }
 }
@@ -109,6 +136,10 @@ mod tests {
             FeedFile::of("sotu/feed-index.json"),
             Some(FeedFile::HeadJson)
         );
+        assert_eq!(
+            FeedFile::of("sotu/feed-index-3.jsonp"),
+            Some(FeedFile::GroupJsonp(3))
+        );
         for other in [
             "feed.json",
             "/feed.json",
@@ -121,6 +152,9 @@ mod tests {
             "sotu/feed-page-1.html",
             "sotu/feed-page-x.json",
             "a/b/feed-page-1.json",
+            "sotu/feed-index-.json",
+            "sotu/feed-index-01.json",
+            "sotu/feed-index-1.html",
         ] {
             assert_eq!(FeedFile::of(other), None, "{other}");
         }

@@ -1,9 +1,9 @@
 //! Feed version 2: a chat's feed in pages, so one new message rewrites one small page and the
 //! head instead of the whole chat (issue 15).
 //!
-//! Page N holds the same top-level messages (threads inside their parent) as page N of the
-//! chat's HTML, so pages never move: a new message lands on the newest page, and an edit,
-//! reaction or deletion touches only the page that holds the message. The head
+//! Pages are cut by top-level places like the HTML's ([`Paging`]), with their own, smaller size
+//! (`[feeds] page_size`), so pages never move: a new message lands on the newest page, and an
+//! edit, reaction or deletion touches only the page that holds the message. The head
 //! (`feed-index.json`) lists every page with its counts, its first and last ts and a version that
 //! changes whenever the page does, so a reader refetches only the pages that changed. The shape
 //! is a public interface documented in docs/feeds.md; JSONP wraps the same JSON
@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::feed_files::FeedFile;
-use super::pages::{ChatHeader, ChatSummary, page_count};
+use super::pages::{ChatHeader, ChatSummary};
 use crate::build::chat::messages::{self, Item, Top};
+use crate::build::chat::paging::Paging;
 use crate::build::incremental::signature::Signature;
 use crate::content::Ts;
 
@@ -25,7 +26,7 @@ pub const PAGED_FEED_VERSION: u32 = 2;
 /// A page as the head lists it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PageEntry {
-    /// 1-based, as `feed-page-N.json` and the HTML's `page-N.html`.
+    /// 1-based, as in `feed-page-N.json`.
     pub page: usize,
     /// Top-level messages on the page.
     pub messages: usize,
@@ -45,35 +46,28 @@ pub struct PagedFeed<'a> {
     pub items: &'a BTreeMap<Ts, Item>,
     /// Each top's [`messages::top_signature`], in the order of `tops`.
     pub top_sigs: &'a [u64],
-    /// Top-level messages per page (`page_size`).
-    pub size: usize,
+    /// The feed's pages (cut with `[feeds] page_size`).
+    pub paging: &'a Paging,
 }
 
 impl PagedFeed<'_> {
-    fn size(&self) -> usize {
-        self.size.max(1)
-    }
-
     /// The tops of page `n`.
     fn page_tops(&self, n: usize) -> &[Top] {
-        let start = ((n - 1) * self.size()).min(self.tops.len());
-        let end = (start + self.size()).min(self.tops.len());
-        &self.tops[start..end]
+        &self.tops[self.paging.range(n)]
     }
 
     /// Every page, as the head lists it (an empty chat has one empty page, like its HTML).
     pub fn entries(&self) -> Vec<PageEntry> {
-        (1..=page_count(self.tops.len(), self.size))
+        (1..=self.paging.count())
             .map(|n| {
                 let tops = self.page_tops(n);
                 let shown: Vec<&Top> = tops.iter().filter(|t| self.view_json(&t.ts)).collect();
-                let start = (n - 1) * self.size();
                 let mut sig = Signature::new();
                 sig.push_u64(u64::from(PAGED_FEED_VERSION));
                 sig.push(&self.header.id);
                 sig.push(&self.header.slug);
                 sig.push_u64(n as u64);
-                for s in self.top_sigs.iter().skip(start).take(tops.len()) {
+                for s in &self.top_sigs[self.paging.range(n)] {
                     sig.push_u64(*s);
                 }
                 PageEntry {
@@ -132,22 +126,103 @@ pub struct Siblings {
     pub live: bool,
 }
 
+/// Pages listed per group: the head lists the newest group's pages and one line per older
+/// group, each of which `feed-index-G.json` lists, so a new message rewrites a head of a few KB
+/// however many pages the chat has (issue 15).
+pub const PAGES_PER_GROUP: usize = 100;
+
+/// An older group of pages, as the head lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupEntry {
+    /// 1-based, as in `feed-index-G.json`.
+    pub group: usize,
+    pub first_page: usize,
+    pub last_page: usize,
+    pub first_ts: Option<String>,
+    pub last_ts: Option<String>,
+    /// Changes whenever a page of the group does.
+    pub version: String,
+}
+
+/// The paged feed's index: `entries` (every page) cut into groups.
+pub struct Groups<'a> {
+    entries: &'a [PageEntry],
+}
+
+impl<'a> Groups<'a> {
+    pub fn new(entries: &'a [PageEntry]) -> Groups<'a> {
+        Groups { entries }
+    }
+
+    /// How many groups there are (at least one).
+    pub fn count(&self) -> usize {
+        self.entries.len().div_ceil(PAGES_PER_GROUP).max(1)
+    }
+
+    /// The pages of group `g` (1-based).
+    pub fn pages(&self, g: usize) -> &'a [PageEntry] {
+        let start = ((g - 1) * PAGES_PER_GROUP).min(self.entries.len());
+        let end = (start + PAGES_PER_GROUP).min(self.entries.len());
+        &self.entries[start..end]
+    }
+
+    /// Groups before the newest, whose pages the head does not list itself.
+    pub fn older(&self) -> Vec<GroupEntry> {
+        (1..self.count())
+            .map(|g| {
+                let pages = self.pages(g);
+                let mut sig = Signature::new();
+                for p in pages {
+                    sig.push(&p.version);
+                }
+                GroupEntry {
+                    group: g,
+                    first_page: pages.first().map_or(0, |p| p.page),
+                    last_page: pages.last().map_or(0, |p| p.page),
+                    first_ts: pages.iter().find_map(|p| p.first_ts.clone()),
+                    last_ts: pages.iter().rev().find_map(|p| p.last_ts.clone()),
+                    version: format!("{:016x}", sig.finish()),
+                }
+            })
+            .collect()
+    }
+
+    /// The JSON of older group `g`, `feed-index-G.json`:
+    /// `{"version":2,"generator":"scrollback","channel":{"id","slug"},"group":g,"pages":[…]}`.
+    pub fn group_json(&self, header: &ChatHeader, g: usize) -> Vec<u8> {
+        let doc = serde_json::json!({
+            "version": PAGED_FEED_VERSION,
+            "generator": "scrollback",
+            "channel": { "id": header.id, "slug": header.slug },
+            "group": g,
+            "pages": self.pages(g),
+        });
+        let mut out = serde_json::to_vec(&doc).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
+}
+
 #[derive(Serialize)]
 struct Head<'a> {
     version: u32,
     generator: &'static str,
     channel: &'a ChatSummary,
     page_size: usize,
+    page_count: usize,
+    pages_per_group: usize,
+    groups: Vec<GroupEntry>,
     pages: &'a [PageEntry],
     whole_chat: Option<String>,
     live: Option<String>,
 }
 
-/// The JSON of the head, `feed-index.json`: the chat's metadata and its pages.
+/// The JSON of the head, `feed-index.json`: the chat's metadata, its older groups of pages and
+/// the newest group's pages.
 pub fn head_json(
     summary: &ChatSummary,
     page_size: usize,
-    pages: &[PageEntry],
+    groups: &Groups<'_>,
     siblings: Siblings,
 ) -> Vec<u8> {
     let head = Head {
@@ -155,7 +230,10 @@ pub fn head_json(
         generator: "scrollback",
         channel: summary,
         page_size: page_size.max(1),
-        pages,
+        page_count: groups.entries.len(),
+        pages_per_group: PAGES_PER_GROUP,
+        groups: groups.older(),
+        pages: groups.pages(groups.count()),
         whole_chat: siblings.whole_chat.then(|| FeedFile::Json.name()),
         live: siblings.live.then(|| FeedFile::LiveJson.name()),
     };

@@ -182,6 +182,7 @@ mod tests {
             visibility,
             parent: parent.map(|p| Ts::parse(p).unwrap()),
             broadcast: false,
+            holds_place: visibility != Visibility::Unpublished,
             activity,
             view,
             deps: Deps::default(),

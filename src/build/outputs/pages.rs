@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::feed_files::FeedFile;
-use super::urls::{chat_page_link, chat_page_path};
+use super::urls::{Landing, chat_page_canonical, chat_page_link};
 use crate::build::chat::view::{MessageView, TimeView};
 use crate::build::theme::{Theme, template_error};
 use crate::config::Config;
@@ -95,8 +95,14 @@ impl ChatHeader {
 /// Links between the pages of one chat.
 #[derive(Debug, Clone, Serialize)]
 pub struct Pagination {
+    /// The page shown; on a live chat's landing, the newest page (so a theme that follows the
+    /// chat on its newest page follows it there too).
     pub current: usize,
     pub total: usize,
+    /// This is a live chat's landing: its latest messages, not a numbered page.
+    pub latest: bool,
+    /// A live chat's landing, linked from its numbered pages (`None` for other chats).
+    pub latest_url: Option<String>,
     pub prev_url: Option<String>,
     pub next_url: Option<String>,
     pub pages: Vec<PageLink>,
@@ -107,28 +113,67 @@ pub struct PageLink {
     pub number: usize,
     pub url: String,
     pub current: bool,
+    /// Pages are left out between the previous link and this one.
+    pub gap_before: bool,
 }
 
-/// How many pages `tops` top-level messages fill (threads stay with their parent). An empty
-/// chat still has one page.
-pub fn page_count(tops: usize, size: usize) -> usize {
-    tops.div_ceil(size.max(1)).max(1)
+/// Pages linked by number on either side of the current one.
+const NEAR: usize = 2;
+
+/// The pages a page links by number: the first, the ones near it and, unless the chat is live,
+/// the last. A live chat's pages link "Latest" instead of the last page, so a page is rendered
+/// again when a page starts only if the new one is near it: one new message never rewrites
+/// every page of a long chat (issue 15).
+fn listed(current: usize, total: usize, landing: Landing) -> Vec<usize> {
+    let near = current.saturating_sub(NEAR).max(1)..=(current + NEAR).min(total);
+    let last = (landing == Landing::FirstPage).then_some(total);
+    let pages: std::collections::BTreeSet<usize> =
+        std::iter::once(1).chain(near).chain(last).collect();
+    pages.into_iter().collect()
 }
 
-pub fn pagination(current: usize, total: usize) -> Pagination {
+/// What numbered page `n` of `total` shows of the chat's other pages: equal keys, equal links.
+/// (`total` itself, once further than [`NEAR`] pages on, is not part of it on a live chat.)
+pub fn pagination_key(n: usize, total: usize, landing: Landing) -> (Vec<usize>, bool) {
+    (listed(n, total, landing), n == total)
+}
+
+/// The links of numbered page `current` of `total`.
+pub fn pagination(current: usize, total: usize, landing: Landing) -> Pagination {
+    let mut previous = 0;
     Pagination {
         current,
         total,
-        prev_url: (current > 1).then(|| chat_page_link(current - 1)),
-        next_url: (current < total).then(|| chat_page_link(current + 1)),
-        pages: (1..=total)
-            .map(|n| PageLink {
-                number: n,
-                url: chat_page_link(n),
-                current: n == current,
+        latest: false,
+        latest_url: (landing == Landing::Latest).then(|| "./".to_owned()),
+        prev_url: (current > 1).then(|| chat_page_link(current - 1, landing)),
+        next_url: (current < total).then(|| chat_page_link(current + 1, landing)),
+        pages: listed(current, total, landing)
+            .into_iter()
+            .map(|n| {
+                let gap_before = previous != 0 && n > previous + 1;
+                previous = n;
+                PageLink {
+                    number: n,
+                    url: chat_page_link(n, landing),
+                    current: n == current,
+                    gap_before,
+                }
             })
             .collect(),
     }
+}
+
+/// The links of a live chat's landing: every page, none current, and "earlier" to the page
+/// holding the message just before the ones it shows.
+pub fn latest_pagination(total: usize, earlier: Option<usize>) -> Pagination {
+    let mut p = pagination(total, total, Landing::Latest);
+    p.latest = true;
+    p.prev_url = earlier.map(|n| chat_page_link(n, Landing::Latest));
+    for link in &mut p.pages {
+        link.current = false;
+    }
+    p
 }
 
 /// Facts about the page being rendered, as `page` in templates.
@@ -155,6 +200,16 @@ struct LiveView {
     callback: String,
 }
 
+/// Which view of a chat a page is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageKind {
+    /// Numbered page `n`.
+    Numbered(usize),
+    /// A live chat's landing: its latest messages; `earlier` is the page holding the message
+    /// just before them (`None` when they start at the chat's beginning).
+    Latest { earlier: Option<usize> },
+}
+
 /// What a chat page is rendered from.
 pub struct ChatPage<'a> {
     pub chat: &'a ChatHeader,
@@ -162,26 +217,34 @@ pub struct ChatPage<'a> {
     pub messages: &'a [MessageView],
     /// Messages editors pinned, from every page (see [`crate::build::chat::messages::pinned`]).
     pub pinned: &'a [MessageView],
-    pub n: usize,
+    pub kind: PageKind,
     pub total: usize,
+    pub landing: Landing,
 }
 
-/// Renders one page of a chat. Returns its site-relative path and bytes.
+/// Renders one page of a chat.
 pub fn render_chat_page(
     theme: &Theme,
     site: &SiteView,
     config: &Config,
     page: ChatPage<'_>,
-) -> anyhow::Result<(String, Vec<u8>)> {
+) -> anyhow::Result<Vec<u8>> {
     let ChatPage {
         chat,
         slug,
         messages,
         pinned,
-        n,
+        kind,
         total,
+        landing,
     } = page;
-    let path = chat_page_path(slug, n);
+    let (pagination, canonical) = match kind {
+        PageKind::Numbered(n) => (
+            pagination(n, total, landing),
+            chat_page_canonical(slug, n, landing),
+        ),
+        PageKind::Latest { earlier } => (latest_pagination(total, earlier), format!("{slug}/")),
+    };
     let description = if chat.description.trim().is_empty() {
         messages
             .first()
@@ -195,7 +258,7 @@ pub fn render_chat_page(
     cx.insert("chat", chat);
     cx.insert("messages", messages);
     cx.insert("pinned", pinned);
-    cx.insert("pagination", &pagination(n, total));
+    cx.insert("pagination", &pagination);
     cx.insert(
         "live",
         &LiveView {
@@ -209,19 +272,13 @@ pub fn render_chat_page(
     cx.insert(
         "page",
         &PageView {
-            title: if n > 1 {
-                page_title(theme, &chat.headline, n)
-            } else {
-                chat.headline.clone()
+            title: match kind {
+                PageKind::Numbered(n) if n > 1 => page_title(theme, &chat.headline, n),
+                _ => chat.headline.clone(),
             },
             description,
-            canonical_url: (!config.base_url.is_empty()).then(|| {
-                format!(
-                    "{}/{}",
-                    config.base_url(),
-                    path.trim_end_matches("index.html")
-                )
-            }),
+            canonical_url: (!config.base_url.is_empty())
+                .then(|| format!("{}/{canonical}", config.base_url())),
             root: "../".to_owned(),
         },
     );
@@ -229,7 +286,7 @@ pub fn render_chat_page(
         .tera
         .render("chat.html", &cx)
         .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
-    Ok((path, finish(theme, html)))
+    Ok(finish(theme, html))
 }
 
 /// Renders the index of chats.
@@ -317,11 +374,53 @@ mod tests {
 
     #[test]
     fn pagination_links() {
-        let p = pagination(2, 3);
+        let p = pagination(2, 3, Landing::FirstPage);
         assert_eq!(p.prev_url.as_deref(), Some("./"));
         assert_eq!(p.next_url.as_deref(), Some("page-3.html"));
         assert_eq!(p.pages.len(), 3);
         assert!(p.pages[1].current);
+        assert_eq!(p.latest_url, None);
+        assert!(p.pages.iter().all(|l| !l.gap_before));
+        // A live chat's first page is page-1.html: its address shows the latest messages.
+        let p = pagination(2, 3, Landing::Latest);
+        assert_eq!(p.prev_url.as_deref(), Some("page-1.html"));
+        assert_eq!(p.latest_url.as_deref(), Some("./"));
+    }
+
+    #[test]
+    fn long_chats_link_the_first_nearby_and_last_pages() {
+        let numbers = |p: &Pagination| p.pages.iter().map(|l| l.number).collect::<Vec<_>>();
+        let p = pagination(10, 44, Landing::FirstPage);
+        assert_eq!(numbers(&p), [1, 8, 9, 10, 11, 12, 44]);
+        let gaps: Vec<bool> = p.pages.iter().map(|l| l.gap_before).collect();
+        assert_eq!(gaps, [false, true, false, false, false, false, true]);
+        // A live chat links "Latest", not its last page: page 10 stays as it is while pages
+        // past 12 start.
+        let p = pagination(10, 44, Landing::Latest);
+        assert_eq!(numbers(&p), [1, 8, 9, 10, 11, 12]);
+        assert_eq!(
+            pagination_key(10, 13, Landing::Latest),
+            pagination_key(10, 44, Landing::Latest)
+        );
+        assert_ne!(
+            pagination_key(10, 11, Landing::Latest),
+            pagination_key(10, 12, Landing::Latest)
+        );
+        assert_ne!(
+            pagination_key(10, 10, Landing::Latest),
+            pagination_key(10, 11, Landing::Latest)
+        );
+    }
+
+    #[test]
+    fn the_latest_view_links_nearby_pages_and_marks_none() {
+        let p = latest_pagination(3, Some(2));
+        assert_eq!(p.pages.len(), 3);
+        assert!(p.latest);
+        assert_eq!(p.current, 3);
+        assert_eq!(p.prev_url.as_deref(), Some("page-2.html"));
+        assert_eq!(p.next_url, None);
+        assert!(p.pages.iter().all(|l| !l.current));
     }
 
     #[test]

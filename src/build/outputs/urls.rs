@@ -4,7 +4,7 @@
 //! feeds, so message HTML, rendered once, links correctly from all of them with `../`. When the
 //! config has a `base_url`, links are absolute instead, so feeds embedded elsewhere work too.
 
-use crate::content::Slug;
+use crate::content::{ChatState, Slug};
 
 /// Where re-hosted Slack uploads are published: `files/<FILE_ID>/<name>`.
 pub const FILES_DIR: &str = "files";
@@ -26,21 +26,51 @@ pub fn is_copied_upload(site_path: &str) -> bool {
     })
 }
 
-/// Site-relative path of page `n` (1-based) of a chat.
-pub fn chat_page_path(slug: &Slug, n: usize) -> String {
-    if n <= 1 {
-        format!("{slug}/index.html")
-    } else {
-        format!("{slug}/page-{n}.html")
+/// Where a chat's readers land (issue 15): a live chat's address opens on its latest messages,
+/// which follow the chat; any other chat reads from its first page, like an article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Landing {
+    /// `index.html` is page 1 (a copy of `page-1.html`, whose canonical address it is).
+    FirstPage,
+    /// `index.html` shows the newest messages; every page, the first too, is `page-N.html`.
+    Latest,
+}
+
+impl Landing {
+    pub fn of(state: ChatState) -> Landing {
+        if state == ChatState::Live {
+            Landing::Latest
+        } else {
+            Landing::FirstPage
+        }
     }
 }
 
-/// Link from one page of a chat to page `n` of the same chat.
-pub fn chat_page_link(n: usize) -> String {
-    if n <= 1 {
+/// Site-relative path of page `n` (1-based) of a chat. Every page has one, page 1 too, so a
+/// link made while a chat was live still works once it is archived.
+pub fn chat_page_path(slug: &Slug, n: usize) -> String {
+    format!("{slug}/page-{}.html", n.max(1))
+}
+
+/// Site-relative path of the page a chat's address opens (see [`Landing`]).
+pub fn chat_landing_path(slug: &Slug) -> String {
+    format!("{slug}/index.html")
+}
+
+/// Link from one page of a chat to page `n` of the same chat: its canonical address.
+pub fn chat_page_link(n: usize, landing: Landing) -> String {
+    if n <= 1 && landing == Landing::FirstPage {
         "./".to_owned()
     } else {
-        format!("page-{n}.html")
+        format!("page-{}.html", n.max(1))
+    }
+}
+
+/// Site-relative canonical path of page `n` (what [`chat_page_link`] names).
+pub fn chat_page_canonical(slug: &Slug, n: usize, landing: Landing) -> String {
+    match chat_page_link(n, landing).as_str() {
+        "./" => format!("{slug}/"),
+        link => format!("{slug}/{link}"),
     }
 }
 
@@ -85,8 +115,19 @@ mod tests {
     #[test]
     fn pages_stay_one_folder_deep() {
         let s = Slug::parse("sotu").unwrap();
-        assert_eq!(chat_page_path(&s, 1), "sotu/index.html");
+        assert_eq!(chat_page_path(&s, 1), "sotu/page-1.html");
         assert_eq!(chat_page_path(&s, 3), "sotu/page-3.html");
+        assert_eq!(chat_landing_path(&s), "sotu/index.html");
+        // Page 1's canonical address is the chat's unless the chat is live.
+        assert_eq!(chat_page_canonical(&s, 1, Landing::FirstPage), "sotu/");
+        assert_eq!(
+            chat_page_canonical(&s, 1, Landing::Latest),
+            "sotu/page-1.html"
+        );
+        assert_eq!(
+            chat_page_canonical(&s, 2, Landing::FirstPage),
+            "sotu/page-2.html"
+        );
         assert_eq!(LinkBase::new("").chat_from_chat(&s), "../sotu/");
         assert_eq!(
             LinkBase::new("https://x.org/c/").chat_from_chat(&s),

@@ -13,16 +13,17 @@ use super::record::OutputLog;
 use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Structure, Visibility};
 use crate::build::chat::names::Names;
+use crate::build::chat::paging::Paging;
 use crate::build::chat::view::ViewContext;
 use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
 use crate::build::incremental::signature::Signature;
 use crate::build::incremental::state::ChatRecord;
 use crate::build::outputs::feed_files::FeedFile;
-use crate::build::outputs::feed_pages::{self, PagedFeed, Siblings};
-use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
+use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
+use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
 use crate::build::outputs::site_writer::SiteWriter;
-use crate::build::outputs::urls::chat_page_path;
+use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
 use crate::content::{ChannelEntry, ChatState, ContentLayout, Ts};
 use crate::file_stamp::Stamp;
@@ -200,7 +201,11 @@ fn render_chat(
     let config = &inputs.config;
     let slug = &cache.entry.slug;
     let items = &cache.items;
-    let Structure { tops, count } = messages::structure(items);
+    let Structure {
+        tops,
+        count,
+        places,
+    } = messages::structure(items);
     let first = tops
         .iter()
         .filter_map(|t| items.get(&t.ts)?.view.as_ref())
@@ -208,7 +213,9 @@ fn render_chat(
         .map(|(v, _)| v.time.clone());
     let url = format!("{}{}/", inputs.link.from_root, slug);
     let header = ChatHeader::new(&cache.entry, first, url);
-    let total = pages::page_count(tops.len(), config.page_size);
+    let paging = Paging::cut(&tops, places, config.page_size);
+    let total = paging.count();
+    let landing = Landing::of(cache.entry.settings.state);
     let newest = items
         .values()
         .rev()
@@ -238,39 +245,68 @@ fn render_chat(
     };
     let pinned: Vec<_> = pinned.into_iter().map(|(view, _)| view).collect();
 
-    // Pages.
+    // Pages: every numbered page, and the chat's address (page 1's copy, or while live its
+    // latest messages).
     let mut chat_outputs = Vec::with_capacity(3 * total + 6);
-    let size = config.page_size.max(1);
-    let page_sigs: Vec<(usize, String, u64)> = (1..=total)
+    let mut page_outs: Vec<PageOut> = (1..=total)
         .map(|n| {
+            let mut paths = vec![chat_page_path(slug, n)];
+            if n == 1 && landing == Landing::FirstPage {
+                paths.push(chat_landing_path(slug));
+            }
+            PageOut {
+                kind: PageKind::Numbered(n),
+                tops: paging.range(n),
+                paths,
+            }
+        })
+        .collect();
+    if landing == Landing::Latest {
+        let start = tops.len().saturating_sub(config.live.latest.max(1));
+        page_outs.push(PageOut {
+            kind: PageKind::Latest {
+                earlier: start.checked_sub(1).map(|i| paging.page_of(i)),
+            },
+            tops: start..tops.len(),
+            paths: vec![chat_landing_path(slug)],
+        });
+    }
+    let page_sigs: Vec<u64> = page_outs
+        .iter()
+        .map(|out| {
             let mut sig = Signature::new();
             sig.push_u64(context);
             sig.push(&header_json);
-            sig.push_u64(n as u64);
-            sig.push_u64(total as u64);
+            sig.push(format!("{:?}", out.kind));
+            match out.kind {
+                // Only what the page shows of the others (a live chat's old pages stay).
+                PageKind::Numbered(n) => {
+                    sig.push(format!("{:?}", pages::pagination_key(n, total, landing)))
+                }
+                PageKind::Latest { .. } => sig.push_u64(total as u64),
+            }
             sig.push_u64(pinned_sig);
-            for s in top_sigs.iter().skip((n - 1) * size).take(size) {
+            for s in &top_sigs[out.tops.clone()] {
                 sig.push_u64(*s);
             }
-            (n, chat_page_path(slug, n), sig.finish())
+            sig.finish()
         })
         .collect();
     let writer = job.writer;
     let log_ref = &*log;
-    let render_pages = || -> Vec<Result<Option<bool>>> {
-        page_sigs
+    let render_pages = || -> Vec<Result<Vec<Option<bool>>>> {
+        page_outs
             .par_iter()
-            .map(|(n, path, sig)| {
-                if log_ref.is_current(path, *sig) {
-                    return Ok(None);
+            .zip(&page_sigs)
+            .map(|(out, sig)| {
+                if out.paths.iter().all(|p| log_ref.is_current(p, *sig)) {
+                    return Ok(vec![None; out.paths.len()]);
                 }
-                let messages: Vec<_> = tops
+                let messages: Vec<_> = tops[out.tops.clone()]
                     .iter()
-                    .skip((n - 1) * size)
-                    .take(size)
                     .filter_map(|t| messages::nested_view(t, items))
                     .collect();
-                let (path, bytes) = pages::render_chat_page(
+                let bytes = pages::render_chat_page(
                     &inputs.theme,
                     &inputs.site,
                     config,
@@ -279,11 +315,15 @@ fn render_chat(
                         slug,
                         messages: &messages,
                         pinned: &pinned,
-                        n: *n,
+                        kind: out.kind,
                         total,
+                        landing,
                     },
                 )?;
-                Ok(Some(writer.put(&path, &bytes)?))
+                out.paths
+                    .iter()
+                    .map(|p| Ok(Some(writer.put(p, &bytes)?)))
+                    .collect()
             })
             .collect()
     };
@@ -322,12 +362,13 @@ fn render_chat(
     };
 
     // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
+    let feed_paging = Paging::cut(&tops, places, config.feeds.page_size);
     let paged = PagedFeed {
         header: &summary.header,
         tops: &tops,
         items,
         top_sigs: &top_sigs,
-        size,
+        paging: &feed_paging,
     };
     let entries = paged.entries();
     let feed_pages: Vec<(String, String, u64)> = entries
@@ -368,9 +409,11 @@ fn render_chat(
         )
     });
 
-    for ((_, path, sig), wrote) in page_sigs.iter().zip(rendered) {
-        log.record(path, *sig, wrote?);
-        chat_outputs.push(path.clone());
+    for ((out, sig), wrote) in page_outs.iter().zip(&page_sigs).zip(rendered) {
+        for (path, wrote) in out.paths.iter().zip(wrote?) {
+            log.record(path, *sig, wrote);
+            chat_outputs.push(path.clone());
+        }
     }
     if let Some(feeds_written) = feeds_written? {
         log.record(&json_path, feed_sig, feeds_written.map(|(json, _)| json));
@@ -386,7 +429,30 @@ fn render_chat(
         chat_outputs.push(jsonp_path);
     }
     let live = cache.entry.settings.state == ChatState::Live;
-    let head = feed_pages::head_json(&summary, size, &entries, Siblings { whole_chat, live });
+    let groups = Groups::new(&entries);
+    for group in groups.older() {
+        let sig = Signature::new()
+            .with(inputs.global.to_le_bytes())
+            .with(&summary.header.id)
+            .with(&group.version)
+            .finish();
+        let g = group.group;
+        let json = FeedFile::GroupJson(g).path(slug);
+        let jsonp = FeedFile::GroupJsonp(g).path(slug);
+        let doc = || groups.group_json(&summary.header, g);
+        log.put(&json, sig, || Ok(doc()))?;
+        log.put(&jsonp, sig, || {
+            Ok(feeds::jsonp(&config.feed_callback, &doc()))
+        })?;
+        chat_outputs.push(json);
+        chat_outputs.push(jsonp);
+    }
+    let head = feed_pages::head_json(
+        &summary,
+        config.feeds.page_size,
+        &groups,
+        Siblings { whole_chat, live },
+    );
     let head_jsonp = feeds::jsonp(&config.feed_callback, &head);
     let head_sig = Signature::new()
         .with(inputs.global.to_le_bytes())
@@ -427,6 +493,15 @@ fn render_chat(
         summary,
         outputs: chat_outputs,
     })
+}
+
+/// One HTML output of a chat: a numbered page or its latest messages, at one or two paths (page
+/// 1 of a chat that is not live is also its address).
+struct PageOut {
+    kind: PageKind,
+    /// Which of the chat's tops it shows.
+    tops: std::ops::Range<usize>,
+    paths: Vec<String>,
 }
 
 /// The stamp of each listed message file (`None`: gone since it was listed), read in parallel.
