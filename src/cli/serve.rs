@@ -44,6 +44,11 @@ pub struct Args {
     /// routes refuse every request.
     #[arg(long)]
     pub socket_mode: bool,
+    /// How many live pages may follow their chat by push (server-sent events from
+    /// /_scrollback/live/SLUG) at once; past that, pages poll live.json as they do behind a CDN.
+    /// 0 turns push off.
+    #[arg(long, value_name = "N", default_value_t = scrollback::serve::push::DEFAULT_MAX_STREAMS)]
+    pub push_streams: usize,
 }
 
 pub fn run(project: &Project, args: Args) -> Result<()> {
@@ -106,6 +111,7 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             status: c.deployer.status(),
         }),
         socket_mode,
+        push_streams: args.push_streams,
     };
     let served = scrollback::serve::run(project, options);
     if let Some(continuous) = continuous {
