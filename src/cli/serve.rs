@@ -1,5 +1,5 @@
-//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode] [--push-streams N]`: receives
-//! Slack's Events API (over HTTP, and with `--socket-mode` over a WebSocket `serve` opens to
+//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode]
+//! [--push-streams N]`: receives Slack's Events API (over HTTP, and with `--socket-mode` over a WebSocket `serve` opens to
 //! Slack) and publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
 
 use std::io::Write;
