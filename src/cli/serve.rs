@@ -1,6 +1,7 @@
 //! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode]
-//! [--push-streams N]`: receives Slack's Events API (over HTTP, and with `--socket-mode` over a WebSocket `serve` opens to
-//! Slack) and publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
+//! [--push-streams N]`: receives Slack's Events API (over HTTP, and with `--socket-mode` over a
+//! WebSocket `serve` opens to Slack) and publishes live (to site/, and with `--deploy` to S3 or
+//! Netlify as well; to live pages it hosts by push).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
