@@ -1,6 +1,7 @@
-//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode]`: receives
-//! Slack's Events API (over HTTP, and with `--socket-mode` over a WebSocket `serve` opens to
-//! Slack) and publishes live (to site/, and with `--deploy` to S3 or Netlify as well).
+//! `scrollback serve [--port N] [--host ADDR] [--deploy [TARGET]] [--socket-mode]
+//! [--push-streams N]`: receives Slack's Events API (over HTTP, and with `--socket-mode` over a
+//! WebSocket `serve` opens to Slack) and publishes live (to site/, and with `--deploy` to S3 or
+//! Netlify as well; to live pages it hosts by push).
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -44,6 +45,11 @@ pub struct Args {
     /// routes refuse every request.
     #[arg(long)]
     pub socket_mode: bool,
+    /// How many live pages may follow their chat by push (server-sent events from
+    /// /_scrollback/live/SLUG) at once; past that, pages poll live.json as they do behind a CDN.
+    /// 0 turns push off.
+    #[arg(long, value_name = "N", default_value_t = scrollback::serve::push::DEFAULT_MAX_STREAMS)]
+    pub push_streams: usize,
 }
 
 pub fn run(project: &Project, args: Args) -> Result<()> {
@@ -106,6 +112,7 @@ pub fn run(project: &Project, args: Args) -> Result<()> {
             status: c.deployer.status(),
         }),
         socket_mode,
+        push_streams: args.push_streams,
     };
     let served = scrollback::serve::run(project, options);
     if let Some(continuous) = continuous {

@@ -1,7 +1,8 @@
 //! The HTTP side of `serve`: `POST /slack/events`, `POST /slack/commands` (answered by
 //! [`commands`]), `POST /slack/interactions` (answered by [`super::interactions`]),
 //! `GET /slack/install` and `GET /slack/oauth/callback` ("Add to Slack", [`super::oauth`]),
-//! `GET /healthz`, and `site/` for everything else.
+//! `GET /healthz`, `GET /_scrollback/live/<slug>` (live pages' push stream, [`super::push`]),
+//! and `site/` for everything else.
 //!
 //! Every answer about an event is decided here, before anything is applied: 413 for a body over
 //! the limit, 401 for a request Slack did not sign, 408 for a body that does not arrive in time,
@@ -72,6 +73,8 @@ pub struct App {
     pub installations: Arc<Installations>,
     /// "Add to Slack", when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set.
     pub oauth: Option<super::oauth::OAuth>,
+    /// Live pages' push streams (fed by the publisher).
+    pub push: Arc<super::push::LivePush>,
 }
 
 impl App {
@@ -90,6 +93,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/slack/install", get(super::oauth::install))
         .route("/slack/oauth/callback", get(super::oauth::callback))
         .route("/healthz", get(healthz))
+        .route(super::push::ROUTE, get(super::push::stream))
+        .route(super::push::RESERVED, get(reserved))
         .fallback(site_file)
         .with_state(app)
 }
@@ -315,11 +320,21 @@ async fn healthz(State(app): State<Arc<App>>) -> Response {
         "builds": s.builds.load(Ordering::Relaxed),
         "last_build_ms": s.last_build_ms.load(Ordering::Relaxed),
         "build_failing": s.failing.load(Ordering::Relaxed),
+        "push_streams": app.push.open_streams(),
+        "live_polls": app.push.polls(),
     });
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
+/// `/_scrollback/…` but the push stream: serve's own, never a file of `site/`.
+async fn reserved() -> Response {
+    plain(StatusCode::NOT_FOUND, "not found\n")
+}
+
 async fn site_file(State(app): State<Arc<App>>, request: Request) -> Response {
+    if request.uri().path().ends_with("/live.json") {
+        app.push.note_poll();
+    }
     serve_site_file(
         &app.site,
         request.method(),

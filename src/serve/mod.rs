@@ -18,6 +18,8 @@
 //!   workspaces, whose events, commands and interactions are then answered with their own bot
 //!   token ([`http::App::slack_for`]); catching up, names, uploads and editor groups use
 //!   SLACK_BOT_TOKEN's workspace only;
+//! - [`push`]: live pages `serve` hosts follow their chat by server-sent events, each build's
+//!   new `live.json` pushed as it is published (pages elsewhere poll it);
 //! - [`socket_mode`]: with `--socket-mode`, the same events (and commands and interactions) over
 //!   a WebSocket `serve` opens to Slack; events take the HTTP side's path into the journal
 //!   ([`record`]).
@@ -37,6 +39,7 @@ pub mod names;
 pub mod names_in_content;
 pub mod oauth;
 pub mod publisher;
+pub mod push;
 pub mod record;
 pub mod socket_mode;
 pub mod uploads;
@@ -82,6 +85,8 @@ pub struct ServeOptions {
     pub deploys: Option<commands::Deploys>,
     /// `--socket-mode`: Slack's side over a WebSocket too, opened with this.
     pub socket_mode: Option<socket_mode::Opener>,
+    /// `--push-streams`: live pages' push streams open at once at most (0: none, pages poll).
+    pub push_streams: usize,
 }
 
 impl std::fmt::Debug for ServeOptions {
@@ -90,6 +95,7 @@ impl std::fmt::Debug for ServeOptions {
             .field("addr", &self.addr)
             .field("verifier", &self.verifier)
             .field("socket_mode", &self.socket_mode.is_some())
+            .field("push_streams", &self.push_streams)
             .finish_non_exhaustive()
     }
 }
@@ -127,13 +133,20 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
             crate::slack::token::TOKEN_VAR
         );
     }
+    // Every stream ends when serve stops, so open pages never hold it up.
+    let (stop_push, push_stop) = tokio::sync::watch::channel(false);
+    let push = Arc::new(push::LivePush::new(
+        project.site_dir(),
+        options.push_streams,
+        push_stop,
+    ));
     let publisher = Publisher::new(
         project,
         paths,
         status.clone(),
         applied.clone(),
         editorial.clone(),
-        options.on_publish,
+        Some(push::publishing(push.clone(), options.on_publish)),
     )
     .looking_up_names(slack.clone())
     .keeping_uploads(
@@ -173,6 +186,7 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
         deploys: options.deploys,
         installations: Arc::new(installations),
         oauth: oauth::OAuth::from_env(),
+        push,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -216,7 +230,10 @@ pub fn run(project: &Project, options: ServeOptions) -> Result<()> {
             listener,
             http::router(app),
             http_server::Limits::DEFAULT,
-            shutdown_signal(),
+            async move {
+                shutdown_signal().await;
+                let _ = stop_push.send(true);
+            },
             SHUTDOWN_GRACE,
         )
         .await;

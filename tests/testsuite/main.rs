@@ -31,6 +31,7 @@ mod serve_abuse;
 mod serve_catch_up;
 #[cfg(feature = "s3")]
 mod serve_deploy;
+mod serve_push;
 mod slack_api_fake;
 mod slack_channels;
 mod slack_commands;

@@ -50,7 +50,19 @@ impl Server {
         extra_args: &[&str],
         extra_env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)],
     ) -> Server {
-        let mut cmd = scrollback(p.root(), &["serve", "--port", "0"], NO_ENV);
+        Server::start_on(p, 0, extra_args, extra_env)
+    }
+
+    /// `serve --port PORT` (a restart on the port pages already have open) with more arguments
+    /// and environment.
+    pub fn start_on(
+        p: &Project,
+        port: u16,
+        extra_args: &[&str],
+        extra_env: &[(impl AsRef<OsStr>, impl AsRef<OsStr>)],
+    ) -> Server {
+        let port = port.to_string();
+        let mut cmd = scrollback(p.root(), &["serve", "--port", &port], NO_ENV);
         cmd.args(extra_args)
             .env("SLACK_SIGNING_SECRET", SECRET)
             .env("SCROLLBACK_LOG", "info");

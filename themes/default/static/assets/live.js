@@ -8,6 +8,12 @@
  * jump. Polling slows down while nothing changes and while the tab is hidden. The "Pinned" block
  * above the messages follows editors' pins (a message's `pinned`) as they come and go.
  *
+ * Where `scrollback serve` hosts the page, the same documents are pushed instead (`data-push`: a
+ * stream of server-sent events, each one the chat's live.json as just published), and nothing is
+ * polled while the stream is open. A CDN or static host answers 404 there: the page polls as
+ * above. When an open stream drops, the page polls at once and tries the stream again, a little
+ * later each time. Both paths go through apply(), which is idempotent by ts.
+ *
  * Its words come from the page (`data-strings`: the theme's i18n table in the site's language,
  * with plural forms picked by the browser's Intl.PluralRules); with `data-newest-first` the list
  * reads newest first and new messages go on top.
@@ -33,6 +39,7 @@
   var language = data.language || document.documentElement.lang || "en";
   var strings = readStrings(data.strings);
   var useJsonp = jsonUrl.origin !== location.origin || !window.fetch;
+  var pushUrl = data.push && !useJsonp && window.EventSource ? new URL(data.push, location.href) : null;
   var pinnedBlock = article.querySelector("section.pinned");
   var pinnedList = pinnedBlock && pinnedBlock.querySelector("ol.pinned-messages");
 
@@ -46,14 +53,23 @@
     applied: {},     // ts -> the message's JSON as last applied
     pinned: {},      // ts -> a pinned message's JSON as last shown in the pinned block
     unseen: 0,       // new messages since the reader scrolled away
-    firstUnseen: null
+    firstUnseen: null,
+    epoch: 0         // bumped when a push stream opens: polls sent before it are stale
+  };
+
+  var push = {
+    source: null,
+    open: false,     // a stream is open: nothing is polled
+    opened: false,   // a stream opened once: this server pushes, so a dropped one is retried
+    retry: base,
+    timer: null
   };
 
   // --- polling ---------------------------------------------------------------------------------
 
   function schedule(ms) {
     clearTimeout(state.timer);
-    if (!state.stopped) state.timer = setTimeout(poll, ms);
+    if (!state.stopped && !push.open) state.timer = setTimeout(poll, ms);
   }
 
   function next(changed) {
@@ -66,8 +82,10 @@
     var headers = {};
     if (state.etag) headers["If-None-Match"] = state.etag;
     if (state.modified) headers["If-Modified-Since"] = state.modified;
+    var epoch = state.epoch;
     fetch(jsonUrl.href, { cache: "no-store", headers: headers, credentials: "same-origin" })
       .then(function (response) {
+        if (epoch !== state.epoch) return null;
         if (response.status === 304) return null;
         if (response.status === 404) { ended(); return null; }
         if (!response.ok) throw new Error("HTTP " + response.status);
@@ -75,8 +93,8 @@
         state.modified = response.headers.get("Last-Modified");
         return response.json();
       })
-      .then(function (feed) { next(feed ? apply(feed) : false); },
-            function () { next(false); });
+      .then(function (feed) { if (epoch === state.epoch) next(feed ? apply(feed) : false); },
+            function () { if (epoch === state.epoch) next(false); });
   }
 
   /* JSONP: a script tag calling the configured callback. The URL changes once per interval so
@@ -113,7 +131,50 @@
   function ended() {
     state.stopped = true;
     clearTimeout(state.timer);
+    closePush();
     status(word("chat_ended"));
+  }
+
+  // --- push ------------------------------------------------------------------------------------
+
+  function connect() {
+    push.timer = null;
+    if (!pushUrl || state.stopped) return;
+    var source = new EventSource(pushUrl.href);
+    push.source = source;
+    source.onopen = function () {
+      push.open = true;
+      push.opened = true;
+      push.retry = base;
+      // The stream's first document is the current one: a poll under way has nothing newer.
+      state.epoch++;
+      clearTimeout(state.timer);
+    };
+    source.onmessage = function (event) {
+      var feed;
+      try { feed = JSON.parse(event.data); } catch (e) { return; }
+      apply(feed);
+    };
+    source.onerror = function () {
+      var wasOpen = push.open;
+      closePush();
+      // Never opened: no push here (a CDN, a static host, or too many streams); polling runs.
+      if (!push.opened || state.stopped) return;
+      if (wasOpen) {
+        state.delay = base;
+        schedule(0);
+      }
+      // Again a little later each time (with jitter, so pages do not all come back at once).
+      push.timer = setTimeout(connect, push.retry * (1 + Math.random() / 2));
+      push.retry = Math.min(push.retry * 2, slowest);
+    };
+  }
+
+  function closePush() {
+    if (push.source) push.source.close();
+    push.source = null;
+    push.open = false;
+    clearTimeout(push.timer);
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -618,6 +679,7 @@
   // Scroll anchoring is done here, message by message; the browser's own would fight it.
   document.documentElement.style.overflowAnchor = "none";
   // For debugging and tests (not the JSONP callback, which may be called scrollbackLive).
-  window.scrollbackLivePage = { poll: function () { schedule(0); }, state: state };
+  window.scrollbackLivePage = { poll: function () { schedule(0); }, state: state, push: push };
   schedule(0);
+  connect();
 })();
