@@ -169,7 +169,8 @@ impl SiteBuilder {
         let mut changed = Deps::default();
         self.refresh_users(set, &mut changed)?;
         self.refresh_chats(set, &mut changed)?;
-        if set.everything || set.assets {
+        // Their URLs start with the config's `base_url`: a config change may change them all.
+        if set.everything || set.assets || global != previous_global {
             self.refresh_assets(&mut changed)?;
         }
 
