@@ -35,6 +35,16 @@ pub fn chat_page_path(slug: &Slug, n: usize) -> String {
     }
 }
 
+/// The absolute URL of the page at site path `path`, `base_url` without a trailing `/`: a
+/// folder's `index.html` is the folder (`https://x.org/c/sotu/`), as the pages' canonical links
+/// name it.
+pub fn page_url(base_url: &str, path: &str) -> String {
+    format!(
+        "{base_url}/{}",
+        path.strip_suffix("index.html").unwrap_or(path)
+    )
+}
+
 /// Link from one page of a chat to page `n` of the same chat.
 pub fn chat_page_link(n: usize) -> String {
     if n <= 1 {
@@ -88,6 +98,18 @@ mod tests {
         assert_eq!(chat_page_path(&s, 1), "sotu/index.html");
         assert_eq!(chat_page_path(&s, 3), "sotu/page-3.html");
         assert_eq!(LinkBase::new("").chat_from_chat(&s), "../sotu/");
+        assert_eq!(
+            page_url("https://x.org/c", "sotu/index.html"),
+            "https://x.org/c/sotu/"
+        );
+        assert_eq!(
+            page_url("https://x.org/c", "index.html"),
+            "https://x.org/c/"
+        );
+        assert_eq!(
+            page_url("https://x.org/c", "sotu/page-3.html"),
+            "https://x.org/c/sotu/page-3.html"
+        );
         assert_eq!(
             LinkBase::new("https://x.org/c/").chat_from_chat(&s),
             "https://x.org/c/sotu/"

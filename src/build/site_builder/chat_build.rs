@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
 use crate::build::ChangeSet;
@@ -17,7 +18,7 @@ use crate::build::chat::view::ViewContext;
 use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
 use crate::build::incremental::signature::Signature;
-use crate::build::incremental::state::ChatRecord;
+use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary};
@@ -66,6 +67,8 @@ pub(super) struct ChatJob<'a> {
     pub(super) changed: &'a Deps,
     pub(super) set: &'a ChangeSet,
     pub(super) mode: Mode,
+    /// Write the chat's sitemaps and Atom feed (the site has a `base_url`; not a preview).
+    pub(super) discover: bool,
 }
 
 /// Brings one published chat's pages and feeds up to date and returns its record.
@@ -415,6 +418,21 @@ fn render_chat(
         chat_outputs.push(live_jsonp_path);
     }
 
+    // Sitemaps and the Atom feed, from the pages just listed.
+    let discovery = if job.discover {
+        let chat = ChatPages {
+            slug,
+            header: &summary.header,
+            tops: &tops,
+            items,
+            size,
+            pages: page_sigs.iter().map(|(n, p, _)| (*n, p.as_str())).collect(),
+        };
+        discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)?
+    } else {
+        ChatDiscovery::default()
+    };
+
     let mut deps = Deps::default();
     for item in items.values() {
         deps.extend(&item.deps);
@@ -426,6 +444,7 @@ fn render_chat(
         context,
         summary,
         outputs: chat_outputs,
+        discovery,
     })
 }
 
