@@ -22,8 +22,8 @@ pub const SITE_FILE: &str = "sitemap-site.xml";
 /// The protocol's limit of URLs in one sitemap, and of sitemaps in one index.
 pub const PROTOCOL_LIMIT: usize = 50_000;
 /// URLs per child sitemap: far under [`PROTOCOL_LIMIT`], so the file a new message rewrites
-/// stays small (about 55 KB) however long its chat.
-pub const URLS_PER_FILE: usize = 500;
+/// stays small (at most about 22 KB) however long its chat.
+pub const URLS_PER_FILE: usize = 200;
 
 const XMLNS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
@@ -102,7 +102,7 @@ pub fn urlset(urls: &[SitemapUrl]) -> Vec<u8> {
 }
 
 /// The `<sitemapindex>` of `sitemaps`, whose paths are relative to `base_url` (no trailing `/`).
-/// Past [`PROTOCOL_LIMIT`] children (25 million URLs of [`URLS_PER_FILE`]), search engines read
+/// Past [`PROTOCOL_LIMIT`] children (10 million URLs of [`URLS_PER_FILE`]), search engines read
 /// only the first ones: a warning says so.
 pub fn index(base_url: &str, sitemaps: &[SitemapRef]) -> Vec<u8> {
     if sitemaps.len() > PROTOCOL_LIMIT {
