@@ -20,6 +20,8 @@ pub struct BuildReport {
     pub removed: Vec<String>,
     pub bytes_written: u64,
     pub seconds: f64,
+    /// What the build left out and why, said once per build (printed after the summary).
+    pub notes: Vec<&'static str>,
 }
 
 impl BuildReport {
@@ -33,6 +35,7 @@ impl BuildReport {
         self.unchanged += part.unchanged;
         self.removed.extend(part.removed);
         self.bytes_written += part.bytes_written;
+        self.notes.extend(part.notes);
     }
 
     /// Whether the build changed anything in `site/`.
@@ -48,7 +51,7 @@ impl BuildReport {
 }
 
 /// "Built 3 chats (1200 messages) in 1.21 s: 40 rendered, 2 files written, 38 unchanged, 0
-/// removed".
+/// removed", then each note on a line of its own.
 impl fmt::Display for BuildReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -62,7 +65,11 @@ impl fmt::Display for BuildReport {
             self.written.len(),
             self.unchanged,
             self.removed.len(),
-        )
+        )?;
+        for note in &self.notes {
+            write!(f, "\n{note}")?;
+        }
+        Ok(())
     }
 }
 

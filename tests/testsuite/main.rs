@@ -15,6 +15,7 @@ mod deploy_live;
 mod deploy_netlify;
 #[cfg(feature = "s3")]
 mod deploy_s3;
+mod discoverability;
 mod faults;
 mod feed_pages;
 mod import;

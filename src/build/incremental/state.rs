@@ -11,12 +11,14 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::deps::Deps;
+use crate::build::outputs::atom::EntryKey;
 use crate::build::outputs::pages::ChatSummary;
+use crate::build::outputs::sitemap::SitemapRef;
 use crate::file_stamp::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.
-const FORMAT: u32 = 5;
+const FORMAT: u32 = 6;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {
@@ -55,6 +57,18 @@ pub struct ChatRecord {
     pub summary: ChatSummary,
     /// Its outputs, site-relative.
     pub outputs: Vec<String>,
+    /// What the site's sitemap index and Atom feed take from it.
+    pub discovery: ChatDiscovery,
+}
+
+/// What the site-wide sitemap index and Atom feed need from a chat, so a chat that did not
+/// change is not read again for them. Empty without a `base_url`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChatDiscovery {
+    /// Its child sitemaps.
+    pub sitemaps: Vec<SitemapRef>,
+    /// The entries of its `atom.xml`, in order (newest first).
+    pub entries: Vec<EntryKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,9 +7,12 @@
 //! - [`feed_files`]: which files are feeds (the one list the cache rules read too);
 //! - [`fingerprint`]: the content-hashed names of style sheets and scripts;
 //! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
+//! - [`sitemap`], [`robots`], [`atom`]: what makes the site findable (they need a `base_url`),
+//!   with [`xml`] for their escaping and dates;
 //! - [`urls`]: where outputs live in `site/` and how pages link to each other;
 //! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
 
+pub mod atom;
 pub mod feed_files;
 pub mod feed_pages;
 pub mod feeds;
@@ -17,5 +20,8 @@ pub mod fingerprint;
 pub mod live_feed;
 pub mod markdown;
 pub mod pages;
+pub mod robots;
 pub mod site_writer;
+pub mod sitemap;
 pub mod urls;
+pub mod xml;

@@ -46,6 +46,16 @@ impl Landing {
     }
 }
 
+/// The absolute URL of the page at site path `path`, `base_url` without a trailing `/`: a
+/// folder's `index.html` is the folder (`https://x.org/c/sotu/`), as the pages' canonical links
+/// name it.
+pub fn page_url(base_url: &str, path: &str) -> String {
+    format!(
+        "{base_url}/{}",
+        path.strip_suffix("index.html").unwrap_or(path)
+    )
+}
+
 /// Site-relative path of page `n` (1-based) of a chat. Every page has one, page 1 too, so a
 /// link made while a chat was live still works once it is archived.
 pub fn chat_page_path(slug: &Slug, n: usize) -> String {
@@ -129,6 +139,18 @@ mod tests {
             "sotu/page-2.html"
         );
         assert_eq!(LinkBase::new("").chat_from_chat(&s), "../sotu/");
+        assert_eq!(
+            page_url("https://x.org/c", "sotu/index.html"),
+            "https://x.org/c/sotu/"
+        );
+        assert_eq!(
+            page_url("https://x.org/c", "index.html"),
+            "https://x.org/c/"
+        );
+        assert_eq!(
+            page_url("https://x.org/c", "sotu/page-3.html"),
+            "https://x.org/c/sotu/page-3.html"
+        );
         assert_eq!(
             LinkBase::new("https://x.org/c/").chat_from_chat(&s),
             "https://x.org/c/sotu/"

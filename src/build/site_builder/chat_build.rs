@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rayon::prelude::*;
 
+use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
 use crate::build::ChangeSet;
@@ -18,7 +19,7 @@ use crate::build::chat::view::ViewContext;
 use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
 use crate::build::incremental::signature::Signature;
-use crate::build::incremental::state::ChatRecord;
+use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
@@ -67,6 +68,8 @@ pub(super) struct ChatJob<'a> {
     pub(super) changed: &'a Deps,
     pub(super) set: &'a ChangeSet,
     pub(super) mode: Mode,
+    /// Write the chat's sitemaps and Atom feed (the site has a `base_url`; not a preview).
+    pub(super) discover: bool,
 }
 
 /// Brings one published chat's pages and feeds up to date and returns its record.
@@ -481,6 +484,21 @@ fn render_chat(
         chat_outputs.push(live_jsonp_path);
     }
 
+    // Sitemaps and the Atom feed, from the pages just listed.
+    let discovery = if job.discover {
+        let chat = ChatPages {
+            slug,
+            header: &summary.header,
+            tops: &tops,
+            items,
+            paging: &paging,
+            landing,
+        };
+        discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)?
+    } else {
+        ChatDiscovery::default()
+    };
+
     let mut deps = Deps::default();
     for item in items.values() {
         deps.extend(&item.deps);
@@ -492,6 +510,7 @@ fn render_chat(
         context,
         summary,
         outputs: chat_outputs,
+        discovery,
     })
 }
 

@@ -6,7 +6,8 @@
 //!    names messages may have looked up ([`Deps`]);
 //! 3. `chat_build`: bring each published chat's pages and feeds up to date, side by side,
 //!    deciding what to read and keep with [`plan`](crate::build::incremental::plan);
-//! 4. here: the index and the static files, then prune what is no longer produced and keep the
+//! 4. here: the index, the site's sitemap, robots.txt and Atom feed (`discovery`, which also
+//!    writes each chat's), and the static files, then prune what is no longer produced and keep the
 //!    new state for the next build.
 //!
 //! Outputs go through `record::OutputLog`, which renders an output only when its signature
@@ -14,6 +15,7 @@
 
 mod chat_build;
 mod detect;
+mod discovery;
 mod inputs;
 mod record;
 
@@ -169,7 +171,8 @@ impl SiteBuilder {
         let mut changed = Deps::default();
         self.refresh_users(set, &mut changed)?;
         self.refresh_chats(set, &mut changed)?;
-        if set.everything || set.assets {
+        // Their URLs start with the config's `base_url`: a config change may change them all.
+        if set.everything || set.assets || global != previous_global {
             self.refresh_assets(&mut changed)?;
         }
 
@@ -204,6 +207,7 @@ impl SiteBuilder {
             changed: &changed,
             set,
             mode: self.mode,
+            discover: !target.drafts && !inputs.config.base_url().is_empty(),
         };
         // Chats build side by side: each has stretches that run on one thread (listing its
         // folder, threading, assembling its feeds) that the other chats' work fills.
@@ -244,6 +248,8 @@ impl SiteBuilder {
             let owned: Vec<ChatSummary> = summaries.iter().map(|s| (*s).clone()).collect();
             pages::render_index(&inputs.theme, &inputs.site, &inputs.config, &owned)
         })?;
+        let note = discovery::site_outputs(inputs, &self.target, &chat_records, &mut log)?;
+        log.report.notes.extend(note);
         for (rel, source) in &inputs.theme.static_files {
             let bytes = source.read()?;
             log.put(rel, hash(&bytes), || Ok(bytes.clone()))?;
