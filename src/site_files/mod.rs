@@ -116,6 +116,9 @@ pub fn content_type(path: &str) -> String {
         "application/javascript".to_owned()
     } else if lower.ends_with(".json") {
         "application/json".to_owned()
+    } else if lower == "atom.xml" || lower.ends_with("/atom.xml") {
+        // The site's and each chat's Atom feed (issue 16): feed readers look at the type.
+        "application/atom+xml".to_owned()
     } else if lower.ends_with(".webmanifest") {
         "application/manifest+json".to_owned()
     } else {
@@ -198,6 +201,14 @@ mod tests {
     #[test]
     fn content_types_have_a_charset_for_text() {
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type("sotu/atom.xml"),
+            "application/atom+xml; charset=utf-8"
+        );
+        assert_eq!(
+            content_type("atom.xml"),
+            "application/atom+xml; charset=utf-8"
+        );
         assert_eq!(
             content_type("a/feed.json"),
             "application/json; charset=utf-8"
