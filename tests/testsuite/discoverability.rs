@@ -231,7 +231,7 @@ fn atom_entries(text: &str) -> (String, Vec<Entry>) {
             title,
         });
     }
-    assert!(entries.len() <= 50);
+    assert!(entries.len() <= scrollback::build::outputs::atom::ENTRIES);
     let newest = entries.iter().map(|e| e.updated.clone()).max();
     assert_eq!(
         Some(updated.clone()),
@@ -357,7 +357,10 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
     for slug in &slugs {
         let text = p.read(&format!("site/{slug}/atom.xml"));
         let (_, entries) = atom_entries(&text);
-        let expected: Vec<String> = newest_tops(&p, slug).into_iter().take(50).collect();
+        let expected: Vec<String> = newest_tops(&p, slug)
+            .into_iter()
+            .take(scrollback::build::outputs::atom::ENTRIES)
+            .collect();
         let got: Vec<String> = entries
             .iter()
             .map(|e| e.link.rsplit_once('#').unwrap().1.to_owned())
@@ -399,14 +402,17 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
         }
     }
 
-    // The site's feed: the newest 50 across the chats, the same entries.
+    // The site's feed: the newest entries across the chats, the same entries.
     let (_, site) = atom_entries(&p.read("site/atom.xml"));
     let by_ts = |e: &Entry| {
         let ts = e.id.rsplit('/').next().unwrap().to_owned();
         scrollback::content::Ts::parse(&ts).unwrap().micros()
     };
     all_entries.sort_by_key(|e| std::cmp::Reverse(by_ts(e)));
-    assert_eq!(site.len(), 50.min(all_entries.len()));
+    assert_eq!(
+        site.len(),
+        scrollback::build::outputs::atom::ENTRIES.min(all_entries.len())
+    );
     assert_eq!(site, all_entries[..site.len()].to_vec());
 }
 

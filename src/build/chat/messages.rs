@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 
 use super::view::{MessageView, ViewContext, is_tombstone};
 use crate::build::incremental::deps::{Deps, TrackingLookup};
-use crate::build::incremental::signature::Signature;
+use crate::build::incremental::signature::{Signature, hash};
 use crate::config::Config;
 use crate::content::tokens::{strip_tokens, strip_tokens_in};
 use crate::content::{MessageRecord, Ts};
@@ -79,6 +79,10 @@ pub struct Item {
     pub activity: u64,
     /// The view (without its thread) and its JSON, for published messages and tombstones.
     pub view: Option<(MessageView, String)>,
+    /// The hash of that JSON, taken once when the file is read: every build signs every page
+    /// from its messages, and hashing a long chat's JSON each time cost more than the rest of a
+    /// rebuild (issue 15).
+    pub json_hash: Option<u64>,
     pub deps: Deps,
 }
 
@@ -122,7 +126,9 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
         let json = serde_json::to_string(&view).unwrap_or_default();
         (view, json)
     });
+    let json_hash = view.as_ref().map(|(_, json)| hash(json.as_bytes()));
     Ok(Item {
+        json_hash,
         parent,
         broadcast,
         holds_place,
@@ -309,8 +315,8 @@ pub fn pinned<'a>(tops: &[Top], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageVi
 pub fn top_signature(top: &Top, items: &BTreeMap<Ts, Item>) -> u64 {
     let mut sig = Signature::new();
     for ts in std::iter::once(&top.ts).chain(top.replies.iter()) {
-        if let Some((_, json)) = items.get(ts).and_then(|i| i.view.as_ref()) {
-            sig.push(json);
+        if let Some(h) = items.get(ts).and_then(|i| i.json_hash) {
+            sig.push_u64(h);
         }
     }
     sig.finish()

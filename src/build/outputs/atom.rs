@@ -17,8 +17,9 @@ use super::xml::{escape, escape_into, text_into, utc};
 use crate::build::chat::view::MessageView;
 use crate::content::Ts;
 
-/// Entries per feed.
-pub const ENTRIES: usize = 50;
+/// Entries per feed: enough for a reader polling every few minutes, and small, as every new
+/// message rewrites its chat's feed and the site's (issue 15 keeps a message's cost under 300 KB).
+pub const ENTRIES: usize = 25;
 /// The site's feed, at the top of the site; each chat's is `<slug>/atom.xml`.
 pub const FILE: &str = "atom.xml";
 /// The longest entry title, in characters, before it is cut at a word.

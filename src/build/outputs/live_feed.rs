@@ -184,6 +184,9 @@ mod tests {
             broadcast: false,
             holds_place: visibility != Visibility::Unpublished,
             activity,
+            json_hash: view
+                .as_ref()
+                .map(|(_, j)| crate::build::incremental::signature::hash(j.as_bytes())),
             view,
             deps: Deps::default(),
         }

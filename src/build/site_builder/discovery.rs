@@ -63,10 +63,12 @@ impl ChatPages<'_> {
     /// (page 1 of a chat that is not live is the chat's address).
     fn canonical_pages(&self) -> Vec<(usize, String)> {
         let total = self.paging.count();
+        // The address last: it changes with every message, as the newest page does, so both
+        // sit in the last child sitemap and a new message rewrites only that one.
         let landing = (self.landing == Landing::Latest).then(|| (total, format!("{}/", self.slug)));
-        landing
-            .into_iter()
-            .chain((1..=total).map(|n| (n, chat_page_canonical(self.slug, n, self.landing))))
+        (1..=total)
+            .map(|n| (n, chat_page_canonical(self.slug, n, self.landing)))
+            .chain(landing)
             .collect()
     }
 }
