@@ -4,7 +4,9 @@
 //! chat) and comment-tagged messages, and membership notices, never reach a page or a feed. Each message file becomes an
 //! [`Item`] (rendered once, kept while it does not change); [`structure`] threads the items.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -194,8 +196,11 @@ pub struct Structure {
 /// tree at all are shown at the top level. A `thread_broadcast` also shows at the top level,
 /// as Slack shows it in the channel. Tombstones show only when some reply is published.
 pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
-    let mut replies: HashMap<&Ts, Vec<Ts>> = HashMap::new();
-    let mut tops: Vec<&Ts> = Vec::new();
+    // Runs over the whole chat on every build: Fx hashing and one merge instead of a map of
+    // places keep it to a small share of a rebuild (issue 15).
+    let mut replies: FxHashMap<&Ts, Vec<Ts>> = FxHashMap::default();
+    // Each top, and whether it is a thread's parent (a broadcast reply is not).
+    let mut tops: Vec<(&Ts, bool)> = Vec::new();
     let mut count = 0;
     for item in items.values() {
         if item.visibility != Visibility::Published {
@@ -208,49 +213,57 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
                 Some(_) => {
                     replies.entry(parent).or_default().push(item.ts.clone());
                     if item.broadcast {
-                        tops.push(&item.ts);
+                        tops.push((&item.ts, false));
                     }
                 }
-                None => tops.push(&item.ts),
+                None => tops.push((&item.ts, false)),
             },
-            None => tops.push(&item.ts),
+            None => tops.push((&item.ts, true)),
         }
     }
     for item in items.values() {
         if item.visibility == Visibility::Tombstone && replies.contains_key(&item.ts) {
-            tops.push(&item.ts);
+            tops.push((&item.ts, item.parent.is_none()));
         }
     }
-    tops.sort();
-    // Places, in ts order: every top-level message that holds one. Tops are a subset.
-    let mut place_of: HashMap<&Ts, usize> = HashMap::new();
-    for item in items.values() {
-        let top_level = match &item.parent {
-            None => true,
-            Some(parent) => item.broadcast || !items.contains_key(parent),
-        };
-        if top_level && item.holds_place {
-            let next = place_of.len();
-            place_of.insert(&item.ts, next);
-        }
-    }
-    let places = place_of.len();
+    tops.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Places, in ts order: every top-level message that holds one. Tops are a subset, in the
+    // same order, so one merge numbers them.
+    let mut holders = items
+        .values()
+        .filter(|item| {
+            item.holds_place
+                && match &item.parent {
+                    None => true,
+                    Some(parent) => item.broadcast || !items.contains_key(parent),
+                }
+        })
+        .map(|item| &item.ts)
+        .enumerate();
+    let mut places = 0;
     let tops = tops
         .into_iter()
-        .map(|ts| Top {
-            ts: ts.clone(),
-            replies: if items[ts].parent.is_none() {
-                replies.remove(ts).unwrap_or_default()
-            } else {
-                Vec::new()
-            },
-            place: place_of.get(ts).copied().unwrap_or(0),
+        .map(|(ts, parent)| {
+            let place = holders
+                .by_ref()
+                .find(|(_, holder)| *holder == ts)
+                .map_or(places, |(place, _)| place);
+            places = place + 1;
+            Top {
+                ts: ts.clone(),
+                replies: if parent {
+                    replies.remove(ts).unwrap_or_default()
+                } else {
+                    Vec::new()
+                },
+                place,
+            }
         })
         .collect();
     Structure {
         tops,
         count,
-        places,
+        places: places + holders.count(),
     }
 }
 

@@ -22,10 +22,19 @@ pub struct Deps {
 
 impl Deps {
     pub fn extend(&mut self, other: &Deps) {
-        self.users.extend(other.users.iter().cloned());
-        self.channels.extend(other.channels.iter().cloned());
-        self.emoji.extend(other.emoji.iter().cloned());
-        self.files.extend(other.files.iter().cloned());
+        // A chat's deps are the union of its messages' on every build: names it already has
+        // (nearly all of them) are not copied again.
+        fn union(into: &mut BTreeSet<String>, from: &BTreeSet<String>) {
+            for name in from {
+                if !into.contains(name) {
+                    into.insert(name.clone());
+                }
+            }
+        }
+        union(&mut self.users, &other.users);
+        union(&mut self.channels, &other.channels);
+        union(&mut self.emoji, &other.emoji);
+        union(&mut self.files, &other.files);
     }
 
     /// Whether anything this depends on is among `changed`.

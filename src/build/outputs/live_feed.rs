@@ -12,7 +12,9 @@
 //! `changed_ts` events record), so the live feed, like every output, is a function of the inputs:
 //! an incremental build and a full build give the same bytes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::feeds::FEED_VERSION;
 use super::pages::ChatSummary;
@@ -39,14 +41,14 @@ pub fn live_json(
 ) -> Vec<u8> {
     // A thread is as recent as its most recent reply, published or not (a removed reply must
     // reach pages through its parent's new thread).
-    let mut thread_activity: HashMap<&Ts, u64> = HashMap::new();
+    let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
     for item in items.values() {
         if let Some(parent) = &item.parent {
             let a = thread_activity.entry(parent).or_default();
             *a = (*a).max(item.activity);
         }
     }
-    let shown: BTreeSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
+    let shown: FxHashSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
     let mut candidates: Vec<(u64, &Ts, Candidate<'_>)> = Vec::new();
     for top in tops {
         let own = items.get(&top.ts).map_or(0, |i| i.activity);
@@ -157,7 +159,7 @@ mod tests {
             timezone: jiff::tz::TimeZone::UTC,
             language: crate::locale::Language::English,
         };
-        let hosted = HashMap::new();
+        let hosted = std::collections::HashMap::new();
         let cx = ViewContext {
             names: &names,
             render: &render,
