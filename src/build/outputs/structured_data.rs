@@ -139,7 +139,7 @@ fn message_url(facts: &PageFacts<'_>, m: &MessageView) -> Option<String> {
 }
 
 /// The newest message on the page (by its time, then its ts), replies included.
-fn newest<'a>(messages: &'a [MessageView]) -> Option<&'a MessageView> {
+fn newest(messages: &[MessageView]) -> Option<&MessageView> {
     flatten(messages).max_by(|a, b| (a.time.epoch, &a.ts).cmp(&(b.time.epoch, &b.ts)))
 }
 
