@@ -42,4 +42,5 @@ mod slack_manifest;
 mod slack_oauth;
 mod slack_web_api;
 mod socket_mode;
+mod structured_data;
 mod watch;

@@ -587,7 +587,7 @@ fn draft_live_archived() {
     p.ok(&["archive", "prep"]);
     wait_until("the live feed to go", || !p.exists("site/prep/live.json"));
     let page = p.page("site/prep/index.html");
-    assert_eq!(page.count("script"), 0);
+    assert_eq!(page.count("script:not([type='application/ld+json'])"), 0);
     assert_eq!(page.count(".live-follow"), 0);
     assert_eq!(page.text(".closing-note em"), "reading");
     assert_eq!(page.count("meta[property='og:title']"), 1);

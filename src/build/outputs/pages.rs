@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use tera::Context;
 
 use super::feed_files::FeedFile;
+use super::structured_data::{PageFacts, card_image, chat_page_json_ld};
 use super::urls::{Landing, chat_page_canonical, chat_page_link};
 use crate::build::chat::view::{MessageView, TimeView};
 use crate::build::theme::{Theme, template_error};
@@ -185,6 +186,12 @@ struct PageView {
     canonical_url: Option<String>,
     /// Relative path from this page to the top of the site: `""` or `../`.
     root: String,
+    /// The image of the page's social cards, absolute, or none (chat pages only).
+    image: Option<String>,
+    /// `og:locale`: the site's language as `ll` or `ll_CC`.
+    locale: String,
+    /// The page's JSON-LD, escaped for a `<script>` element (chat pages only; empty elsewhere).
+    json_ld: String,
 }
 
 /// How the page of a live chat follows it, as `live` in templates (from the config's `[live]`).
@@ -253,6 +260,19 @@ pub fn render_chat_page(
     } else {
         truncate(&chat.description, 300)
     };
+    let canonical_url =
+        (!config.base_url.is_empty()).then(|| format!("{}/{canonical}", config.base_url()));
+    let chat_url = (!config.base_url.is_empty()).then(|| format!("{}/{slug}/", config.base_url()));
+    let image = card_image(chat, messages, config.base_url());
+    let json_ld = chat_page_json_ld(&PageFacts {
+        chat,
+        messages,
+        description: &description,
+        site_title: &site.title,
+        page_url: canonical_url.as_deref(),
+        chat_url: chat_url.as_deref(),
+        image: image.as_deref(),
+    });
     let mut cx = Context::new();
     cx.insert("site", site);
     cx.insert("chat", chat);
@@ -277,9 +297,11 @@ pub fn render_chat_page(
                 _ => chat.headline.clone(),
             },
             description,
-            canonical_url: (!config.base_url.is_empty())
-                .then(|| format!("{}/{canonical}", config.base_url())),
+            canonical_url,
             root: "../".to_owned(),
+            image,
+            locale: og_locale(&site.language),
+            json_ld,
         },
     );
     let html = theme
@@ -306,6 +328,9 @@ pub fn render_index(
             description: site.description.clone(),
             canonical_url: (!config.base_url.is_empty()).then(|| format!("{}/", config.base_url())),
             root: String::new(),
+            image: None,
+            locale: og_locale(&site.language),
+            json_ld: String::new(),
         },
     );
     let html = theme
@@ -328,6 +353,11 @@ fn page_title(theme: &Theme, headline: &str, n: usize) -> String {
         .then(|| words.get("page_title", &args).ok())
         .flatten()
         .unwrap_or_else(|| format!("{headline} (page {n})"))
+}
+
+/// OpenGraph writes locales `en_US`: the site's `en-US` with an underscore.
+fn og_locale(language: &str) -> String {
+    language.trim().replace('-', "_")
 }
 
 fn truncate(s: &str, max: usize) -> String {
