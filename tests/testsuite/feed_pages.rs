@@ -20,11 +20,7 @@ fn project_of(messages: usize, toml: &str) -> (Project, Vec<String>) {
     let p = Project::init();
     p.write("scrollback.toml", toml);
     p.import(&zip);
-    let mut chats: Vec<String> = std::fs::read_dir(p.path("content/channels"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    chats.sort();
+    let chats = p.chats();
     let path = format!("content/channels/{}/channel.toml", chats[0]);
     let text = p.read(&path);
     p.write(

@@ -42,15 +42,6 @@ fn message_files(p: &Project) -> Vec<String> {
         .collect()
 }
 
-fn chats(p: &Project) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(p.path("content/channels"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    out.sort();
-    out
-}
-
 /// One random change; returns what it did (for the failure message) and the paths it touched
 /// (as a file watcher would report them).
 fn random_change(p: &Project, rng: &mut Rng, step: usize) -> (String, Vec<std::path::PathBuf>) {
@@ -81,7 +72,7 @@ fn random_change_inner(
     removed: &dyn Fn(&Path),
 ) -> String {
     let files = message_files(p);
-    let chats = chats(p);
+    let chats = p.chats();
     let users: Vec<String> = p
         .snapshot("content/users")
         .into_keys()
@@ -397,7 +388,7 @@ fn run_with(seed: u64, steps: usize, hot: bool, settings: &str) {
     );
     p.import(&zip);
     // One chat is live from the start, so live feeds and live pages are always in the mix.
-    let first = chats(&p)[0].clone();
+    let first = p.chats()[0].clone();
     let path = p.path(&format!("content/channels/{first}/channel.toml"));
     let text = std::fs::read_to_string(&path).unwrap();
     write_atomic(
@@ -546,7 +537,7 @@ fn changes_re_render_only_what_depends_on_them() {
     let p = Project::init();
     p.write("scrollback.toml", "page_size = 20\n");
     p.import(&zip).build();
-    let chats = chats(&p);
+    let chats = p.chats();
     let pages = |chat: &str| {
         p.snapshot(&format!("site/{chat}"))
             .keys()

@@ -43,14 +43,7 @@ const EMBED: &str = r#"<!doctype html>
 fn the_live_page_follows_the_chat_without_a_reload() {
     let mut browser = Browser::launch();
     let p = Project::init();
-    let config = p.read("scrollback.toml");
-    p.write(
-        "scrollback.toml",
-        &config.replace(
-            "interval = 3\nmax_interval = 30",
-            "interval = 0.5\nmax_interval = 2",
-        ),
-    );
+    p.poll_fast();
     p.add_live_chat(CH, "live", "Live page");
     let s = Server::start(&p);
     let long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor \
@@ -461,17 +454,10 @@ const TOPS: &str =
 fn a_live_chats_address_opens_on_its_latest_messages_and_follows_through_a_page_boundary() {
     let mut browser = Browser::launch();
     let p = Project::init();
-    let config = p.read("scrollback.toml");
-    p.write(
-        "scrollback.toml",
-        &config
-            .replace(
-                "interval = 3\nmax_interval = 30",
-                "interval = 0.5\nmax_interval = 2",
-            )
-            .replace("latest = 50", "latest = 3")
-            .replace("page_size = 200", "page_size = 5"),
-    );
+    p.poll_fast().edit_config(|c| {
+        c.replace("latest = 50", "latest = 3")
+            .replace("page_size = 200", "page_size = 5")
+    });
     p.add_live_chat(CH, "live", "Live page");
     let s = Server::start(&p);
     for n in 0..7 {

@@ -26,14 +26,7 @@ fn ts(n: u64) -> String {
 /// tests are quick whichever path the page takes.
 fn live_project() -> Project {
     let p = Project::init();
-    let config = p.read("scrollback.toml");
-    p.write(
-        "scrollback.toml",
-        &config.replace(
-            "interval = 3\nmax_interval = 30",
-            "interval = 0.5\nmax_interval = 2",
-        ),
-    );
+    p.poll_fast();
     p.add_live_chat(CH, "live", "Live push");
     p
 }

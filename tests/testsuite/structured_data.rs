@@ -33,15 +33,6 @@ fn project(base_url: bool) -> Project {
     p
 }
 
-fn slugs(p: &Project) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(p.path("content/channels"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    out.sort();
-    out
-}
-
 fn edit_channel(p: &Project, slug: &str, edit: impl Fn(String) -> String) {
     let path = format!("content/channels/{slug}/channel.toml");
     let text = p.read(&path);
@@ -204,7 +195,7 @@ fn check_page(p: &Project, rel: &str, with_base: bool) -> Value {
 #[test]
 fn archived_chats_are_discussions_and_live_ones_live_blogs() {
     let p = project(true);
-    let chats = slugs(&p);
+    let chats = p.chats();
     let live = &chats[0];
     edit_channel(&p, live, |t| {
         t.replace("state = \"archived\"", "state = \"live\"")
@@ -282,7 +273,7 @@ fn archived_chats_are_discussions_and_live_ones_live_blogs() {
 #[test]
 fn a_chat_image_makes_large_cards_with_absolute_urls() {
     let p = project(true);
-    let chats = slugs(&p);
+    let chats = p.chats();
     let chat = &chats[1];
     edit_channel(&p, chat, |t| {
         let mut lines: Vec<String> = t
@@ -324,7 +315,7 @@ fn a_chat_image_makes_large_cards_with_absolute_urls() {
 #[test]
 fn without_base_url_the_json_ld_has_no_urls_and_cards_no_image() {
     let p = project(false);
-    let chats = slugs(&p);
+    let chats = p.chats();
     edit_channel(&p, &chats[0], |t| {
         t.replace("state = \"archived\"", "state = \"live\"")
     });

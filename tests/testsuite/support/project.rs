@@ -162,6 +162,37 @@ impl Project {
         self
     }
 
+    /// Rewrites `scrollback.toml` with `edit`, which must change it (a pattern the starter config
+    /// no longer has fails here, not later in a confusing way).
+    pub fn edit_config(&self, edit: impl FnOnce(&str) -> String) -> &Self {
+        let before = self.read("scrollback.toml");
+        let after = edit(&before);
+        assert_ne!(before, after, "the config edit changed nothing");
+        self.write("scrollback.toml", &after);
+        self
+    }
+
+    /// Live pages poll every 0.5 s (at most every 2 s) instead of the starter's 3 and 30, so
+    /// browser tests do not wait on the reader's schedule.
+    pub fn poll_fast(&self) -> &Self {
+        self.edit_config(|c| {
+            c.replace(
+                "interval = 3\nmax_interval = 30",
+                "interval = 0.5\nmax_interval = 2",
+            )
+        })
+    }
+
+    /// The chats in `content/channels/`, by folder name, sorted.
+    pub fn chats(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(self.path("content/channels"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        out.sort();
+        out
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
