@@ -59,6 +59,17 @@ fn port(s: &Server) -> u16 {
     s.addr.rsplit(':').next().unwrap().parse().unwrap()
 }
 
+/// Opens the live chat's address and waits until its push stream is open.
+fn open_pushed(browser: &mut Browser, s: &Server) -> Tab {
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(
+        &tab,
+        "window.scrollbackLivePage && window.scrollbackLivePage.push.open",
+        "the push stream to open",
+    );
+    tab
+}
+
 /// Waits until the page shows top-level message `ts` with text `text`.
 fn wait_shown(browser: &mut Browser, tab: &Tab, ts: &str, text: &str) {
     browser.wait_for(
@@ -86,12 +97,7 @@ fn a_new_message_reaches_an_open_page_by_push_not_by_polling() {
     let s = Server::start(&p);
     post_messages(&p, &s, 0..5);
 
-    let tab = browser.open(&format!("http://{}/live/", s.addr));
-    browser.wait_for(
-        &tab,
-        "window.scrollbackLivePage && window.scrollbackLivePage.push.open",
-        "the push stream to open",
-    );
+    let tab = open_pushed(&mut browser, &s);
     wait_shown(&mut browser, &tab, &ts(4), "m4");
     assert_eq!(s.health()["push_streams"], 1);
 
@@ -137,12 +143,7 @@ fn a_dropped_stream_falls_back_to_polling_and_comes_back() {
     let p = live_project();
     let s = Server::start(&p);
     post_messages(&p, &s, 0..3);
-    let tab = browser.open(&format!("http://{}/live/", s.addr));
-    browser.wait_for(
-        &tab,
-        "window.scrollbackLivePage && window.scrollbackLivePage.push.open",
-        "the push stream to open",
-    );
+    let tab = open_pushed(&mut browser, &s);
     wait_shown(&mut browser, &tab, &ts(2), "m2");
 
     // Acknowledged just before serve stops: published by this serve (it finishes what is

@@ -26,7 +26,7 @@ use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, Page
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
-use crate::content::{ChannelEntry, ChatState, ContentLayout, Ts};
+use crate::content::{ChannelEntry, ChatState, ContentLayout, Slug, Ts};
 use crate::file_stamp::Stamp;
 
 /// A chat as the builder keeps it between builds.
@@ -440,15 +440,14 @@ fn render_chat(
             .with(&group.version)
             .finish();
         let g = group.group;
-        let json = FeedFile::GroupJson(g).path(slug);
-        let jsonp = FeedFile::GroupJsonp(g).path(slug);
-        let doc = || groups.group_json(&summary.header, g);
-        log.put(&json, sig, || Ok(doc()))?;
-        log.put(&jsonp, sig, || {
-            Ok(feeds::jsonp(&config.feed_callback, &doc()))
+        let pair = FeedPair {
+            json: FeedFile::GroupJson(g),
+            jsonp: FeedFile::GroupJsonp(g),
+            callback: &config.feed_callback,
+        };
+        pair.put(slug, sig, log, &mut chat_outputs, || {
+            groups.group_json(&summary.header, g)
         })?;
-        chat_outputs.push(json);
-        chat_outputs.push(jsonp);
     }
     let head = feed_pages::head_json(
         &summary,
@@ -456,32 +455,30 @@ fn render_chat(
         &groups,
         Siblings { whole_chat, live },
     );
-    let head_jsonp = feeds::jsonp(&config.feed_callback, &head);
     let head_sig = Signature::new()
         .with(inputs.global.to_le_bytes())
         .with(&head)
         .finish();
-    let head_path = FeedFile::HeadJson.path(slug);
-    let head_jsonp_path = FeedFile::HeadJsonp.path(slug);
-    log.put(&head_path, head_sig, move || Ok(head))?;
-    log.put(&head_jsonp_path, head_sig, move || Ok(head_jsonp))?;
-    chat_outputs.push(head_path);
-    chat_outputs.push(head_jsonp_path);
+    let pair = FeedPair {
+        json: FeedFile::HeadJson,
+        jsonp: FeedFile::HeadJsonp,
+        callback: &config.feed_callback,
+    };
+    pair.put(slug, head_sig, log, &mut chat_outputs, || head.clone())?;
 
     // The live feed, while the chat is live: small, so live pages can poll it.
     if live {
         let live = live_feed::live_json(&summary, &tops, items, &config.live);
-        let live_jsonp = feeds::jsonp(&config.live.callback, &live);
         let sig = Signature::new()
             .with(inputs.global.to_le_bytes())
             .with(&live)
             .finish();
-        let live_path = FeedFile::LiveJson.path(slug);
-        let live_jsonp_path = FeedFile::LiveJsonp.path(slug);
-        log.put(&live_path, sig, move || Ok(live))?;
-        log.put(&live_jsonp_path, sig, move || Ok(live_jsonp))?;
-        chat_outputs.push(live_path);
-        chat_outputs.push(live_jsonp_path);
+        let pair = FeedPair {
+            json: FeedFile::LiveJson,
+            jsonp: FeedFile::LiveJsonp,
+            callback: &config.live.callback,
+        };
+        pair.put(slug, sig, log, &mut chat_outputs, || live.clone())?;
     }
 
     // Sitemaps and the Atom feed, from the pages just listed.
@@ -512,6 +509,35 @@ fn render_chat(
         outputs: chat_outputs,
         discovery,
     })
+}
+
+/// A feed document and its JSONP copy, written under one signature.
+struct FeedPair<'a> {
+    json: FeedFile,
+    jsonp: FeedFile,
+    /// The JSONP callback.
+    callback: &'a str,
+}
+
+impl FeedPair<'_> {
+    /// Writes both files of the pair when `sig` changed (`doc` makes the JSON, only then), and
+    /// lists them among the chat's outputs.
+    fn put(
+        &self,
+        slug: &Slug,
+        sig: u64,
+        log: &mut OutputLog<'_>,
+        outputs: &mut Vec<String>,
+        doc: impl Fn() -> Vec<u8>,
+    ) -> Result<()> {
+        let json = self.json.path(slug);
+        let jsonp = self.jsonp.path(slug);
+        log.put(&json, sig, || Ok(doc()))?;
+        log.put(&jsonp, sig, || Ok(feeds::jsonp(self.callback, &doc())))?;
+        outputs.push(json);
+        outputs.push(jsonp);
+        Ok(())
+    }
 }
 
 /// One HTML output of a chat: a numbered page or its latest messages, at one or two paths (page
