@@ -25,6 +25,13 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     replace(path, bytes, Durability::Synced, PRIVATE)
 }
 
+/// [`write_atomic`] without the sync, for caches made again from `content/` when they are lost
+/// (the incremental build's chat indexes): a power loss may leave the old file or none, never a
+/// torn one.
+pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, Durability::Unsynced, PUBLIC)
+}
+
 /// Modes of files written: the content tree and the site are for everyone to read.
 const PUBLIC: u32 = 0o644;
 const PRIVATE: u32 = 0o600;

@@ -17,6 +17,8 @@ pub struct BuildTarget {
     pub dir: PathBuf,
     /// What the last build into `dir` produced, for the next incremental build.
     pub state: PathBuf,
+    /// The chats' indexes (`incremental::chat_index`), beside the state.
+    pub index: PathBuf,
     /// Build draft chats too (a preview, never published).
     pub drafts: bool,
 }
@@ -27,6 +29,7 @@ impl BuildTarget {
         BuildTarget {
             dir: project.site_dir(),
             state: project.cache_dir().join("build-state.json"),
+            index: project.cache_dir().join("build-index"),
             drafts: false,
         }
     }
@@ -36,6 +39,7 @@ impl BuildTarget {
         BuildTarget {
             dir: project.cache_dir().join("preview"),
             state: project.cache_dir().join("preview-state.json"),
+            index: project.cache_dir().join("preview-index"),
             drafts: true,
         }
     }
@@ -60,6 +64,7 @@ mod tests {
         assert!(preview.includes(ChatState::Draft) && preview.includes(ChatState::Live));
         assert_ne!(site.dir, preview.dir);
         assert_ne!(site.state, preview.state);
+        assert_ne!(site.index, preview.index);
         assert!(!preview.dir.starts_with(&site.dir));
     }
 }

@@ -663,3 +663,80 @@ fn many_seeds() {
         run_with(seed, 40, i % 2 == 0, settings);
     }
 }
+
+/// A cold `build` after one new message reads the new file and the messages on the outputs it
+/// renders again, not the rest of the chat (issue 15): an old message file is replaced by bytes
+/// that are not JSON, with its size, inode and modification time kept, and the build neither
+/// reads it nor fails; the outputs equal a clean build's. A build from nothing reads the chat
+/// whole, and then the damage is found and named.
+#[test]
+fn a_cold_build_after_one_new_message_reads_only_what_it_renders() {
+    let (zip, _) = synthetic_export(400, 1, 5, false);
+    let p = Project::init();
+    p.write(
+        "scrollback.toml",
+        "page_size = 5\nbase_url = \"https://news.example\"\n[feeds]\nwhole_chat = false\npage_size = 5\n",
+    );
+    p.import(&zip);
+    let chat = &p.chats()[0];
+    let toml = format!("content/channels/{chat}/channel.toml");
+    let settings = p
+        .read(&toml)
+        .replace("state = \"archived\"", "state = \"live\"");
+    p.write(&toml, &settings);
+    p.build();
+    assert!(p.exists(&format!(".scrollback/build-index/{chat}.bin")));
+
+    // The third top-level message: not the chat's first (its header shows that one's time),
+    // on page 1, which a new message does not change.
+    let messages = p.path(&format!("content/channels/{chat}/messages"));
+    let mut files: Vec<_> = std::fs::read_dir(&messages)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let tops: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+            v["slack"]["thread_ts"].is_null() && v["slack"]["subtype"].is_null()
+        })
+        .collect();
+    let old = tops[2].clone();
+    let original = std::fs::read(&old).unwrap();
+    let meta = std::fs::metadata(&old).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&old).unwrap();
+    std::io::Write::write_all(&mut &file, &vec![b'#'; original.len()]).unwrap();
+    file.set_modified(meta.modified().unwrap()).unwrap();
+    drop(file);
+    let ino = |m: &std::fs::Metadata| std::os::unix::fs::MetadataExt::ino(m);
+    assert_eq!(ino(&std::fs::metadata(&old).unwrap()), ino(&meta));
+
+    let record = serde_json::json!({"ts": "1900000000.000001", "slack": {"type": "message", "user": "U00001000", "text": "breaking", "ts": "1900000000.000001"}});
+    write_atomic(
+        &messages.join("1900000000.000001.json"),
+        &record.to_string(),
+    );
+    p.build();
+    assert!(
+        p.read(&format!("site/{chat}/index.html"))
+            .contains("breaking")
+    );
+    let incremental = p.snapshot("site");
+
+    // A build that reads the chat whole (no state, no index) finds the damage and names it.
+    std::fs::remove_dir_all(p.path(".scrollback")).unwrap();
+    let err = p.fails(&["build"]);
+    let name = old.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        err.contains(&name) && err.contains("not a valid message file"),
+        "{err}"
+    );
+
+    // Mended, and built from nothing: the same bytes as the build that read one file.
+    std::fs::write(&old, &original).unwrap();
+    std::fs::remove_dir_all(p.path("site")).unwrap();
+    p.build();
+    assert_eq!(p.snapshot("site"), incremental);
+}

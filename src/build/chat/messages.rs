@@ -20,7 +20,7 @@ use crate::content::{MessageRecord, Ts};
 use crate::file_stamp::Stamp;
 
 /// How a message appears on the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Visibility {
     Published,
     /// Deleted, but its replies are published: shown as "This message was deleted."
@@ -85,7 +85,28 @@ pub struct Item {
     /// from its messages, and hashing a long chat's JSON each time cost more than the rest of a
     /// rebuild (issue 15).
     pub json_hash: Option<u64>,
+    /// Pinned by an editor (published messages only): shown above every page.
+    pub pinned: bool,
+    /// When its view last changed (its time, last edit or correction; Unix seconds), for the
+    /// sitemaps' `lastmod`. `None` without a view.
+    pub updated: Option<i64>,
     pub deps: Deps,
+    /// Restored from the chat index (`incremental::chat_index`) without reading its file: every
+    /// field above but `view` and `deps` is known. A cold build reads the file only when an
+    /// output it renders shows the message (issue 15).
+    pub from_index: bool,
+}
+
+impl Item {
+    /// Whether the message has a view (published, or a tombstone), read or not yet.
+    pub fn has_view(&self) -> bool {
+        self.visibility != Visibility::Unpublished
+    }
+
+    /// Whether its view must still be read from its file before an output shows it.
+    pub fn view_pending(&self) -> bool {
+        self.from_index && self.has_view()
+    }
 }
 
 /// Reads and renders one message file.
@@ -131,6 +152,9 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
     let json_hash = view.as_ref().map(|(_, json)| hash(json.as_bytes()));
     Ok(Item {
         json_hash,
+        pinned: view.as_ref().is_some_and(|(v, _)| v.pinned),
+        updated: view.as_ref().map(|(v, _)| v.updated()),
+        from_index: false,
         parent,
         broadcast,
         holds_place,
@@ -303,24 +327,28 @@ pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
     out.push_str("]}");
 }
 
-/// The published messages editors pinned (replies too, without their thread), oldest first,
-/// each with its JSON: what themes show above a chat's messages.
-pub fn pinned<'a>(tops: &[Top], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageView, &'a str)> {
-    let mut out: Vec<(&Ts, MessageView, &str)> = Vec::new();
-    for ts in tops.iter().flat_map(|t| {
-        // A broadcast reply is both a top and a reply: listed once.
-        std::iter::once(&t.ts).chain(t.replies.iter())
-    }) {
-        if let Some((view, json)) = items.get(ts).and_then(|i| i.view.as_ref())
-            && view.pinned
-            && !out.iter().any(|(t, _, _)| *t == ts)
-        {
-            out.push((ts, view.clone(), json));
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(b.0));
-    out.into_iter()
-        .map(|(_, view, json)| (view, json))
+/// The published messages editors pinned (replies too, without their thread), oldest first:
+/// what themes show above a chat's messages. From what the chat index keeps, so a cold build
+/// knows which views to read.
+pub fn pinned_ts(tops: &[Top], items: &BTreeMap<Ts, Item>) -> Vec<Ts> {
+    let mut out: Vec<Ts> = tops
+        .iter()
+        .flat_map(|t| std::iter::once(&t.ts).chain(&t.replies))
+        .filter(|ts| items.get(ts).is_some_and(|i| i.pinned))
+        .cloned()
+        .collect();
+    // A broadcast reply is both a top and a reply: listed once.
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The views of the [`pinned_ts`] messages, each with its JSON.
+pub fn pinned<'a>(pinned: &[Ts], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageView, &'a str)> {
+    pinned
+        .iter()
+        .filter_map(|ts| items.get(ts)?.view.as_ref())
+        .map(|(view, json)| (view.clone(), json.as_str()))
         .collect()
 }
 

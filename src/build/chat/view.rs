@@ -206,6 +206,22 @@ pub struct ViewContext<'a> {
 }
 
 impl MessageView {
+    /// When the message last changed: its last edit or correction, else its time (Unix
+    /// seconds). What Atom's `updated` and the sitemaps' `lastmod` say.
+    pub fn updated(&self) -> i64 {
+        let edited = self
+            .edited
+            .as_deref()
+            .and_then(|t| Ts::parse(t).ok())
+            .map(|t| t.seconds());
+        let corrected = self.corrected.as_ref().map(|t| t.epoch);
+        [Some(self.time.epoch), edited, corrected]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The view of a record whose Slack message is `slack` (moved out of the record by the
     /// caller: the renderer takes a `Value`, and cloning every message would cost a tenth of a
     /// build); every name it looks up is noted in `lookup`.

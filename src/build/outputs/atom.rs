@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use super::xml::{escape, escape_into, text_into, utc};
 use crate::build::chat::view::MessageView;
-use crate::content::Ts;
 
 /// Entries per feed: enough for a reader polling every few minutes, and small, as every new
 /// message rewrites its chat's feed and the site's (issue 15 keeps a message's cost under 300 KB).
@@ -54,21 +53,6 @@ pub struct EntryChat<'a> {
     pub id: &'a str,
     pub slug: &'a str,
     pub headline: &'a str,
-}
-
-/// When a message last changed: its last edit or correction, else its time (Unix seconds).
-pub fn updated(view: &MessageView) -> i64 {
-    let edited = view
-        .edited
-        .as_deref()
-        .and_then(|t| Ts::parse(t).ok())
-        .map(|t| t.seconds());
-    let corrected = view.corrected.as_ref().map(|t| t.epoch);
-    [Some(view.time.epoch), edited, corrected]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
 }
 
 /// The tag URI authority for a site: `base_url`'s host, without port or user.
@@ -156,7 +140,7 @@ pub fn entry(authority: &str, chat: &EntryChat<'_>, view: &MessageView, link: &s
     out.push_str("\"/><published>");
     out.push_str(&utc(view.time.epoch));
     out.push_str("</published><updated>");
-    out.push_str(&utc(updated(view)));
+    out.push_str(&utc(view.updated()));
     out.push_str("</updated><content type=\"html\">");
     text_into(&view.html, &mut out);
     out.push_str("</content></entry>");
@@ -218,6 +202,7 @@ pub fn entries_of(feed: &str) -> Vec<&str> {
 mod tests {
     use super::*;
     use crate::build::chat::view::{TimeView, UserView};
+    use crate::content::Ts;
 
     fn view(ts: &str, text: &str) -> MessageView {
         let t = Ts::parse(ts).unwrap();
@@ -275,15 +260,15 @@ mod tests {
     #[test]
     fn updated_is_the_last_edit_or_the_time() {
         let mut v = view("1520348645.000100", "hi");
-        assert_eq!(updated(&v), 1_520_348_645);
+        assert_eq!(v.updated(), 1_520_348_645);
         v.edited = Some("1520349000.000000".to_owned());
-        assert_eq!(updated(&v), 1_520_349_000);
+        assert_eq!(v.updated(), 1_520_349_000);
         v.corrected = Some(TimeView::new(
             &Ts::parse("1520350000.000000").unwrap(),
             &jiff::tz::TimeZone::UTC,
             crate::locale::Language::from_tag_or_english("en"),
         ));
-        assert_eq!(updated(&v), 1_520_350_000);
+        assert_eq!(v.updated(), 1_520_350_000);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl PagedFeed<'_> {
     }
 
     fn view_json(&self, ts: &Ts) -> bool {
-        self.items.get(ts).is_some_and(|i| i.view.is_some())
+        self.items.get(ts).is_some_and(Item::has_view)
     }
 
     /// The JSON of page `n`:

@@ -27,62 +27,99 @@ pub const LIVE_BUDGET: usize = 48 * 1024;
 /// At most this many removed ts are listed.
 const MAX_REMOVED: usize = 500;
 
-enum Candidate<'a> {
-    Shown(&'a Top),
-    Removed(&'a Ts),
+/// A message the live feed may take, most recently active first.
+enum Candidate {
+    /// A top-level message the pages show (its index among the chat's tops).
+    Shown(usize),
+    /// A top-level message they no longer show.
+    Removed(Ts),
+}
+
+/// Every message the live feed may take, in the order it takes them: made from what the chat
+/// index keeps (ts, parents, activity), so a cold build knows which threads to read before it
+/// assembles the feed (issue 15).
+pub struct Candidates {
+    /// (activity, candidate), most recent first; ties by ts, newest first, so the order never
+    /// depends on anything else.
+    list: Vec<(u64, Candidate)>,
+}
+
+impl Candidates {
+    pub fn new(tops: &[Top], items: &BTreeMap<Ts, Item>) -> Candidates {
+        // A thread is as recent as its most recent reply, published or not (a removed reply
+        // must reach pages through its parent's new thread).
+        let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
+        for item in items.values() {
+            if let Some(parent) = &item.parent {
+                let a = thread_activity.entry(parent).or_default();
+                *a = (*a).max(item.activity);
+            }
+        }
+        let shown: FxHashSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
+        let mut keyed: Vec<(u64, u64, Candidate)> = Vec::with_capacity(tops.len());
+        for (index, top) in tops.iter().enumerate() {
+            let own = items.get(&top.ts).map_or(0, |i| i.activity);
+            let thread = if top.replies.is_empty() {
+                0
+            } else {
+                thread_activity.get(&top.ts).copied().unwrap_or(0)
+            };
+            keyed.push((own.max(thread), top.ts.micros(), Candidate::Shown(index)));
+        }
+        for item in items.values() {
+            // What a page may show at the top level but this build does not: unpublished
+            // messages, tombstones without replies, unpublished broadcasts.
+            let top_level = match &item.parent {
+                None => true,
+                Some(parent) => item.broadcast || !items.contains_key(parent),
+            };
+            if top_level && !shown.contains(&item.ts) {
+                let activity = item
+                    .activity
+                    .max(thread_activity.get(&item.ts).copied().unwrap_or(0));
+                keyed.push((
+                    activity,
+                    item.ts.micros(),
+                    Candidate::Removed(item.ts.clone()),
+                ));
+            }
+        }
+        keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+        Candidates {
+            list: keyed.into_iter().map(|(a, _, c)| (a, c)).collect(),
+        }
+    }
+
+    /// The tops (by index) whose threads the feed may show: the first `limits.messages + 1`
+    /// shown candidates (one more than it keeps: the one that tells it is full).
+    pub fn may_show(&self, limits: &LiveFeedConfig) -> impl Iterator<Item = usize> + '_ {
+        self.list
+            .iter()
+            .filter_map(|(_, c)| match c {
+                Candidate::Shown(index) => Some(*index),
+                Candidate::Removed(_) => None,
+            })
+            .take(limits.messages.saturating_add(1))
+    }
 }
 
 /// The JSON of a live chat's live feed.
 pub fn live_json(
     chat: &ChatSummary,
+    candidates: &Candidates,
     tops: &[Top],
     items: &BTreeMap<Ts, Item>,
     limits: &LiveFeedConfig,
 ) -> Vec<u8> {
-    // A thread is as recent as its most recent reply, published or not (a removed reply must
-    // reach pages through its parent's new thread).
-    let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
-    for item in items.values() {
-        if let Some(parent) = &item.parent {
-            let a = thread_activity.entry(parent).or_default();
-            *a = (*a).max(item.activity);
-        }
-    }
-    let shown: FxHashSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
-    let mut candidates: Vec<(u64, &Ts, Candidate<'_>)> = Vec::new();
-    for top in tops {
-        let own = items.get(&top.ts).map_or(0, |i| i.activity);
-        let thread = if top.replies.is_empty() {
-            0
-        } else {
-            thread_activity.get(&top.ts).copied().unwrap_or(0)
-        };
-        candidates.push((own.max(thread), &top.ts, Candidate::Shown(top)));
-    }
-    for item in items.values() {
-        // What a page may show at the top level but this build does not: unpublished messages,
-        // tombstones without replies, unpublished broadcasts.
-        let top_level = match &item.parent {
-            None => true,
-            Some(parent) => item.broadcast || !items.contains_key(parent),
-        };
-        if top_level && !shown.contains(&item.ts) {
-            let activity = item
-                .activity
-                .max(thread_activity.get(&item.ts).copied().unwrap_or(0));
-            candidates.push((activity, &item.ts, Candidate::Removed(&item.ts)));
-        }
-    }
-    // Most recent first; ties by ts, newest first, so the order never depends on anything else.
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(a.1)));
-
+    let candidates = &candidates.list;
     let mut messages: Vec<(&Ts, String)> = Vec::new();
     let mut removed: Vec<&Ts> = Vec::new();
     let mut bytes = 0usize;
     let mut since: Option<u64> = None;
-    for (activity, _, candidate) in &candidates {
+    for (activity, candidate) in candidates {
         match candidate {
-            Candidate::Shown(top) => {
+            Candidate::Shown(index) => {
+                let top = &tops[*index];
                 let mut json = String::new();
                 messages::nested_json(top, items, &mut json);
                 if json.is_empty() {
@@ -190,7 +227,10 @@ mod tests {
                 .as_ref()
                 .map(|(_, j)| crate::build::incremental::signature::hash(j.as_bytes())),
             view,
+            pinned: false,
+            updated: None,
             deps: Deps::default(),
+            from_index: false,
         }
     }
 
@@ -243,9 +283,14 @@ mod tests {
             messages: 2,
             ..LiveFeedConfig::default()
         };
-        let json: serde_json::Value =
-            serde_json::from_slice(&live_json(&summary(), &structure.tops, &items, &limits))
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&live_json(
+            &summary(),
+            &Candidates::new(&structure.tops, &items),
+            &structure.tops,
+            &items,
+            &limits,
+        ))
+        .unwrap();
         let ts: Vec<&str> = json["messages"]
             .as_array()
             .unwrap()
@@ -258,5 +303,14 @@ mod tests {
         assert_eq!(json["removed"], serde_json::json!(["4.000000"]));
         // 3 (reply at 9) and 5 were taken; 2 did not fit: the feed reaches back to it.
         assert_eq!(json["since"], 2_000_000);
+
+        // What a cold build reads before assembling it: those two, and the one that told it
+        // was full (the removed 4 needs no view).
+        let candidates = Candidates::new(&structure.tops, &items);
+        let may_show: Vec<&str> = candidates
+            .may_show(&limits)
+            .map(|i| structure.tops[i].ts.as_str())
+            .collect();
+        assert_eq!(may_show, ["3.000000", "5.000000", "2.000000"]);
     }
 }

@@ -3,7 +3,7 @@
 //! then read, thread and render its pages, feeds and live feed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -16,6 +16,7 @@ use crate::build::chat::messages::{self, Item, Structure, Visibility};
 use crate::build::chat::names::Names;
 use crate::build::chat::paging::Paging;
 use crate::build::chat::view::ViewContext;
+use crate::build::incremental::chat_index::{ChatIndex, index_path};
 use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
 use crate::build::incremental::signature::Signature;
@@ -37,6 +38,9 @@ pub(super) struct ChatCache {
     /// Rendered messages (only while loaded).
     pub(super) items: BTreeMap<Ts, Item>,
     pub(super) loaded: bool,
+    /// The files signature of the chat index last written from memory (long-lived builders
+    /// write it when they save the state).
+    pub(super) indexed: Option<u64>,
 }
 
 impl ChatCache {
@@ -46,6 +50,7 @@ impl ChatCache {
             settings,
             items: BTreeMap::new(),
             loaded: false,
+            indexed: None,
         }
     }
 
@@ -70,6 +75,8 @@ pub(super) struct ChatJob<'a> {
     pub(super) mode: Mode,
     /// Write the chat's sitemaps and Atom feed (the site has a `base_url`; not a preview).
     pub(super) discover: bool,
+    /// Where the chats' indexes are kept (`BuildTarget::index`).
+    pub(super) index_dir: &'a Path,
 }
 
 /// Brings one published chat's pages and feeds up to date and returns its record.
@@ -80,20 +87,40 @@ pub(super) fn build_chat(
     log: &mut OutputLog<'_>,
 ) -> Result<ChatRecord> {
     let inputs = job.inputs;
-    let slug = &cache.entry.slug;
+    let slug = &cache.entry.slug.clone();
     let was_in_memory = cache.loaded;
+
+    let context = {
+        let mut sig = inputs.chat_page_context();
+        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
+        sig.finish()
+    };
+    let lookups_changed = !job.changed.is_empty()
+        && match &previous {
+            Some(p) if !was_in_memory => p.deps.touches(job.changed),
+            _ => cache.items.values().any(|i| i.deps.touches(job.changed)),
+        };
 
     // The facts: a listing with stamps, or the files the caller named.
     let listed = plan::must_list(was_in_memory, job.set.everything);
+    // A cold build starts from the chat's index, if the last build left one for the files its
+    // record signs: then only the files that changed are read (issue 15). Not when a name
+    // messages looked up changed: the index does not say which messages did.
+    let restored = match &previous {
+        Some(p) if listed && !was_in_memory && job.mode == Mode::Cold && !lookups_changed => {
+            ChatIndex::load(&index_path(job.index_dir, slug.as_str()), p.files)
+        }
+        _ => None,
+    };
     let plan = if listed {
         let stamps = stamp_all(messages::list_messages(&job.layout.messages_dir(slug))?);
-        let memory: Option<BTreeMap<Ts, Stamp>> = was_in_memory.then(|| {
-            cache
-                .items
-                .iter()
-                .map(|(t, i)| (t.clone(), i.stamp))
-                .collect()
-        });
+        let known = if was_in_memory {
+            Some(&cache.items)
+        } else {
+            restored.as_ref()
+        };
+        let memory: Option<BTreeMap<Ts, Stamp>> =
+            known.map(|items| items.iter().map(|(t, i)| (t.clone(), i.stamp)).collect());
         plan::plan_listed(memory.as_ref(), previous.as_ref().map(|p| p.files), &stamps)
     } else {
         let named: Vec<(Ts, bool)> = job
@@ -107,16 +134,6 @@ pub(super) fn build_chat(
         plan::plan_named(&named)
     };
 
-    let context = {
-        let mut sig = inputs.chat_page_context();
-        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
-        sig.finish()
-    };
-    let lookups_changed = !job.changed.is_empty()
-        && match &previous {
-            Some(p) if !was_in_memory => p.deps.touches(job.changed),
-            _ => cache.items.values().any(|i| i.deps.touches(job.changed)),
-        };
     let keep = plan::may_keep(KeepFacts {
         mode: job.mode,
         was_in_memory,
@@ -139,9 +156,18 @@ pub(super) fn build_chat(
         return Ok(p);
     }
 
+    // Names looked up by the messages the index kept without reading: the last record's.
+    let known_deps = match (&restored, previous) {
+        (Some(_), Some(p)) => p.deps,
+        _ => Deps::default(),
+    };
+    if let Some(items) = restored {
+        cache.items = items;
+    }
     log.report.messages_rendered += read_changed(job, cache, plan, lookups_changed)?;
-    let record = render_chat(job, cache, context, log)?;
+    let record = render_chat(job, cache, context, known_deps, log)?;
     if job.mode == Mode::Cold {
+        ChatIndex::of(&cache.items).save(&index_path(job.index_dir, slug.as_str()))?;
         cache.unload();
     }
     Ok(record)
@@ -194,36 +220,52 @@ fn read_changed(
 }
 
 /// Renders a chat that is in memory: its pages, feeds and (while live) live feed.
+///
+/// Messages restored from the chat index have no view yet: everything is first signed from what
+/// the index keeps, then only the views the outputs to render show are read (issue 15).
+/// `known_deps`: the names the last build's messages looked up, for those never read.
 fn render_chat(
     job: ChatJob<'_>,
-    cache: &ChatCache,
+    cache: &mut ChatCache,
     context: u64,
+    known_deps: Deps,
     log: &mut OutputLog<'_>,
 ) -> Result<ChatRecord> {
     let inputs = job.inputs;
     let config = &inputs.config;
-    let slug = &cache.entry.slug;
-    let items = &cache.items;
+    let slug = &cache.entry.slug.clone();
     let Structure {
         tops,
         count,
         places,
-    } = messages::structure(items);
-    let first = tops
+    } = messages::structure(&cache.items);
+
+    // What every output shows: the first and newest published messages, and pinned ones.
+    let published = |i: &&Item| i.visibility == Visibility::Published;
+    let first_ts = tops
         .iter()
-        .filter_map(|t| items.get(&t.ts)?.view.as_ref())
-        .find(|(v, _)| !v.tombstone)
-        .map(|(v, _)| v.time.clone());
+        .filter_map(|t| cache.items.get(&t.ts))
+        .find(published)
+        .map(|i| i.ts.clone());
+    let newest_ts = cache
+        .items
+        .values()
+        .rev()
+        .find(published)
+        .map(|i| i.ts.clone());
+    let pinned_ts = messages::pinned_ts(&tops, &cache.items);
+    let shared = first_ts.iter().chain(&newest_ts).chain(&pinned_ts);
+    log.report.messages_rendered += read_views(job, slug, &mut cache.items, shared)?;
+
+    let items = &cache.items;
+    let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_ref());
+    let first = view_of(&first_ts).map(|(v, _)| v.time.clone());
     let url = format!("{}{}/", inputs.link.from_root, slug);
     let header = ChatHeader::new(&cache.entry, first, url);
     let paging = Paging::cut(&tops, places, config.page_size);
     let total = paging.count();
     let landing = Landing::of(cache.entry.settings.state);
-    let newest = items
-        .values()
-        .rev()
-        .filter(|i| i.visibility == Visibility::Published)
-        .find_map(|i| i.view.as_ref());
+    let newest = view_of(&newest_ts);
     let summary = ChatSummary {
         header,
         message_count: count,
@@ -238,15 +280,13 @@ fn render_chat(
         .collect();
 
     // Pinned messages, shown above every page's own (issue 14).
-    let pinned = messages::pinned(&tops, items);
     let pinned_sig = {
         let mut sig = Signature::new();
-        for (_, json) in &pinned {
+        for (_, json) in messages::pinned(&pinned_ts, items) {
             sig.push(json);
         }
         sig.finish()
     };
-    let pinned: Vec<_> = pinned.into_iter().map(|(view, _)| view).collect();
 
     // Pages: every numbered page, and the chat's address (page 1's copy, or while live its
     // latest messages).
@@ -295,14 +335,92 @@ fn render_chat(
             sig.finish()
         })
         .collect();
+    let pages_current: Vec<bool> = page_outs
+        .iter()
+        .zip(&page_sigs)
+        .map(|(out, sig)| out.paths.iter().all(|p| log.is_current(p, *sig)))
+        .collect();
+
+    // Feed version 1, the whole chat, when the config keeps it.
+    let whole_chat = config.feeds.whole_chat;
+    let mut sig = Signature::new();
+    sig.push_u64(inputs.global);
+    sig.push(serde_json::to_vec(&summary)?);
+    for s in &top_sigs {
+        sig.push_u64(*s);
+    }
+    let feed_sig = sig.finish();
+    let json_path = FeedFile::Json.path(slug);
+    let jsonp_path = FeedFile::Jsonp.path(slug);
+    let feeds_current =
+        log.is_current(&json_path, feed_sig) && log.is_current(&jsonp_path, feed_sig);
+
+    // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
+    let feed_paging = Paging::cut(&tops, places, config.feeds.page_size);
+    let entries = PagedFeed {
+        header: &summary.header,
+        tops: &tops,
+        items,
+        top_sigs: &top_sigs,
+        paging: &feed_paging,
+    }
+    .entries();
+    let feed_pages: Vec<(String, String, u64, bool)> = entries
+        .iter()
+        .map(|e| {
+            let sig = Signature::new()
+                .with(inputs.global.to_le_bytes())
+                .with(&e.version)
+                .finish();
+            let json = FeedFile::PageJson(e.page).path(slug);
+            let jsonp = FeedFile::PageJsonp(e.page).path(slug);
+            let current = log.is_current(&json, sig) && log.is_current(&jsonp, sig);
+            (json, jsonp, sig, current)
+        })
+        .collect();
+    let live = cache.entry.settings.state == ChatState::Live;
+    let candidates = live.then(|| live_feed::Candidates::new(&tops, items));
+
+    // Read the views the outputs to render show, and nothing else.
+    let mut wanted: Vec<usize> = Vec::new();
+    for (out, current) in page_outs.iter().zip(&pages_current) {
+        if !current {
+            wanted.extend(out.tops.clone());
+        }
+    }
+    if whole_chat && !feeds_current {
+        wanted.extend(0..tops.len());
+    }
+    for (e, (.., current)) in entries.iter().zip(&feed_pages) {
+        if !current {
+            wanted.extend(feed_paging.range(e.page));
+        }
+    }
+    if let Some(candidates) = &candidates {
+        wanted.extend(candidates.may_show(&config.live));
+    }
+    if job.discover {
+        wanted.extend(discovery::atom_tops(&tops, items));
+    }
+    wanted.sort_unstable();
+    wanted.dedup();
+    let wanted_ts = wanted
+        .iter()
+        .flat_map(|&i| std::iter::once(&tops[i].ts).chain(&tops[i].replies));
+    log.report.messages_rendered += read_views(job, slug, &mut cache.items, wanted_ts)?;
+
+    let items = &cache.items;
+    let pinned: Vec<_> = messages::pinned(&pinned_ts, items)
+        .into_iter()
+        .map(|(view, _)| view)
+        .collect();
     let writer = job.writer;
-    let log_ref = &*log;
     let render_pages = || -> Vec<Result<Vec<Option<bool>>>> {
         page_outs
             .par_iter()
-            .zip(&page_sigs)
-            .map(|(out, sig)| {
-                if out.paths.iter().all(|p| log_ref.is_current(p, *sig)) {
+            .zip(&pages_current)
+            .map(|(out, current)| {
+                if *current {
                     return Ok(vec![None; out.paths.len()]);
                 }
                 let messages: Vec<_> = tops[out.tops.clone()]
@@ -331,20 +449,7 @@ fn render_chat(
             .collect()
     };
 
-    // Feed version 1, the whole chat, when the config keeps it: assembled from each message's
-    // JSON while the pages render.
-    let whole_chat = config.feeds.whole_chat;
-    let mut sig = Signature::new();
-    sig.push_u64(inputs.global);
-    sig.push(serde_json::to_vec(&summary)?);
-    for s in &top_sigs {
-        sig.push_u64(*s);
-    }
-    let feed_sig = sig.finish();
-    let json_path = FeedFile::Json.path(slug);
-    let jsonp_path = FeedFile::Jsonp.path(slug);
-    let feeds_current =
-        log_ref.is_current(&json_path, feed_sig) && log_ref.is_current(&jsonp_path, feed_sig);
+    // The whole chat's feed, assembled from each message's JSON while the pages render.
     let write_feeds = || -> Result<Option<(bool, bool)>> {
         if feeds_current {
             return Ok(None);
@@ -363,9 +468,6 @@ fn render_chat(
             writer.put(&jsonp_path, &jsonp)?,
         )))
     };
-
-    // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
-    let feed_paging = Paging::cut(&tops, places, config.feeds.page_size);
     let paged = PagedFeed {
         header: &summary.header,
         tops: &tops,
@@ -373,27 +475,12 @@ fn render_chat(
         top_sigs: &top_sigs,
         paging: &feed_paging,
     };
-    let entries = paged.entries();
-    let feed_pages: Vec<(String, String, u64)> = entries
-        .iter()
-        .map(|e| {
-            let sig = Signature::new()
-                .with(inputs.global.to_le_bytes())
-                .with(&e.version)
-                .finish();
-            (
-                FeedFile::PageJson(e.page).path(slug),
-                FeedFile::PageJsonp(e.page).path(slug),
-                sig,
-            )
-        })
-        .collect();
     let write_feed_pages = || -> Vec<Result<Option<(bool, bool)>>> {
         entries
             .par_iter()
             .zip(&feed_pages)
-            .map(|(e, (json_path, jsonp_path, sig))| {
-                if log_ref.is_current(json_path, *sig) && log_ref.is_current(jsonp_path, *sig) {
+            .map(|(e, (json_path, jsonp_path, _, current))| {
+                if *current {
                     return Ok(None);
                 }
                 let json = paged.page_json(e.page);
@@ -424,14 +511,13 @@ fn render_chat(
         chat_outputs.push(json_path);
         chat_outputs.push(jsonp_path);
     }
-    for ((json_path, jsonp_path, sig), wrote) in feed_pages.into_iter().zip(pages_written) {
+    for ((json_path, jsonp_path, sig, _), wrote) in feed_pages.into_iter().zip(pages_written) {
         let wrote = wrote?;
         log.record(&json_path, sig, wrote.map(|(json, _)| json));
         log.record(&jsonp_path, sig, wrote.map(|(_, jsonp)| jsonp));
         chat_outputs.push(json_path);
         chat_outputs.push(jsonp_path);
     }
-    let live = cache.entry.settings.state == ChatState::Live;
     let groups = Groups::new(&entries);
     for group in groups.older() {
         let sig = Signature::new()
@@ -467,8 +553,8 @@ fn render_chat(
     pair.put(slug, head_sig, log, &mut chat_outputs, || head.clone())?;
 
     // The live feed, while the chat is live: small, so live pages can poll it.
-    if live {
-        let live = live_feed::live_json(&summary, &tops, items, &config.live);
+    if let Some(candidates) = &candidates {
+        let live = live_feed::live_json(&summary, candidates, &tops, items, &config.live);
         let sig = Signature::new()
             .with(inputs.global.to_le_bytes())
             .with(&live)
@@ -496,7 +582,7 @@ fn render_chat(
         ChatDiscovery::default()
     };
 
-    let mut deps = Deps::default();
+    let mut deps = known_deps;
     for item in items.values() {
         deps.extend(&item.deps);
     }
@@ -509,6 +595,48 @@ fn render_chat(
         outputs: chat_outputs,
         discovery,
     })
+}
+
+/// Reads the views of `wanted` messages that the chat index restored without one (a cold
+/// build); returns how many it read. An item keeps the stamp the index gave it: a file that
+/// changed since it was listed is read again by the next build.
+fn read_views<'t>(
+    job: ChatJob<'_>,
+    slug: &Slug,
+    items: &mut BTreeMap<Ts, Item>,
+    wanted: impl Iterator<Item = &'t Ts>,
+) -> Result<usize> {
+    let mut pending: Vec<(Ts, Stamp)> = wanted
+        .filter_map(|ts| items.get(ts).filter(|i| i.view_pending()))
+        .map(|i| (i.ts.clone(), i.stamp))
+        .collect();
+    // A broadcast reply is both a top and a reply.
+    pending.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    pending.dedup_by(|a, b| a.0 == b.0);
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let inputs = job.inputs;
+    let cx = ViewContext {
+        names: job.names,
+        render: &inputs.render,
+        tz: &inputs.tz,
+        hosted_files: job.hosted,
+    };
+    let read: Vec<Item> = pending
+        .par_iter()
+        .map(|(ts, stamp)| {
+            let mut item =
+                messages::load_item(&job.layout.message_file(slug, ts), &inputs.config, &cx)?;
+            item.stamp = *stamp;
+            Ok(item)
+        })
+        .collect::<Result<_>>()?;
+    let count = read.len();
+    for item in read {
+        items.insert(item.ts.clone(), item);
+    }
+    Ok(count)
 }
 
 /// A feed document and its JSONP copy, written under one signature.

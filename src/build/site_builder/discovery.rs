@@ -19,7 +19,6 @@ use super::record::OutputLog;
 use crate::build::BuildTarget;
 use crate::build::chat::messages::{Item, Top, Visibility};
 use crate::build::chat::paging::Paging;
-use crate::build::chat::view::MessageView;
 use crate::build::incremental::signature::{Signature, hash};
 use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::atom::{self, EntryChat, EntryKey, FeedHead};
@@ -44,12 +43,14 @@ pub(super) struct ChatPages<'a> {
 }
 
 impl ChatPages<'_> {
-    /// The views on page `n`: its top-level messages and their replies.
-    fn views_on(&self, n: usize) -> impl Iterator<Item = &MessageView> {
+    /// When the newest change among the messages on page `n` (its top-level messages and their
+    /// replies) was: from what the chat index keeps, without their views.
+    fn updated_on(&self, n: usize) -> Option<i64> {
         self.tops[self.paging.range(n)]
             .iter()
             .flat_map(|t| std::iter::once(&t.ts).chain(&t.replies))
-            .filter_map(|ts| self.items.get(ts)?.view.as_ref().map(|(v, _)| v))
+            .filter_map(|ts| self.items.get(ts)?.updated)
+            .max()
     }
 
     /// The canonical site path of the page that shows the top-level message at `index`: its
@@ -73,6 +74,24 @@ impl ChatPages<'_> {
     }
 }
 
+/// The tops (by index) a chat's `atom.xml` shows: its newest published top-level messages, newest
+/// first (no tombstones).
+pub(super) fn atom_tops<'a>(
+    tops: &'a [Top],
+    items: &'a BTreeMap<Ts, Item>,
+) -> impl Iterator<Item = usize> + 'a {
+    tops.iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, top)| {
+            items
+                .get(&top.ts)
+                .is_some_and(|i| i.visibility == Visibility::Published)
+        })
+        .map(|(index, _)| index)
+        .take(atom::ENTRIES)
+}
+
 /// Writes a chat's child sitemaps and `atom.xml` (adding them to `outputs`); returns what the
 /// site's sitemap index and feed take from it.
 pub(super) fn chat_outputs(
@@ -90,7 +109,7 @@ pub(super) fn chat_outputs(
         .iter()
         .map(|(n, path)| SitemapUrl {
             loc: page_url(base, path),
-            lastmod: chat.views_on(*n).map(atom::updated).max(),
+            lastmod: chat.updated_on(*n),
         })
         .collect();
     for (reference, bytes) in
@@ -109,21 +128,16 @@ pub(super) fn chat_outputs(
         headline: &chat.header.headline,
     };
     let mut entries = Vec::new();
-    for (index, top) in chat.tops.iter().enumerate().rev() {
-        if entries.len() == atom::ENTRIES {
-            break;
-        }
-        let Some(item) = chat.items.get(&top.ts) else {
-            continue;
-        };
-        let (Visibility::Published, Some((view, _))) = (item.visibility, item.view.as_ref()) else {
+    for index in atom_tops(chat.tops, chat.items) {
+        let top = &chat.tops[index];
+        let Some((view, _)) = chat.items.get(&top.ts).and_then(|i| i.view.as_ref()) else {
             continue;
         };
         let link = format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor);
         entries.push(atom::entry(&authority, &from, view, &link));
         discovery.entries.push(EntryKey {
             ts: top.ts.micros(),
-            updated: atom::updated(view),
+            updated: view.updated(),
         });
     }
     let chat_url = format!("{base}/{}/", chat.slug);

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use super::chat::names::Names;
 use super::chat::view::HostedFile;
+use super::incremental::chat_index::{self, ChatIndex, index_path};
 use super::incremental::deps::Deps;
 use super::incremental::plan::Mode;
 use super::incremental::signature::{Signature, hash};
@@ -138,8 +139,22 @@ impl SiteBuilder {
         Ok(report)
     }
 
-    /// Writes what the builder knows to `.scrollback/`, for the next cold build.
+    /// Writes what the builder knows to `.scrollback/`, for the next cold build: the state, and
+    /// the index of each chat in memory that changed since its index was written (a cold build
+    /// writes its own as it builds each chat).
     pub fn save_state(&mut self) -> Result<()> {
+        let dir = &self.target.index;
+        for (slug, cache) in &mut self.chats {
+            let Some(record) = self.state.chats.get(slug.as_str()) else {
+                continue;
+            };
+            if cache.loaded && cache.indexed != Some(record.files) {
+                let index = ChatIndex::of(&cache.items);
+                index.save(&index_path(dir, slug.as_str()))?;
+                cache.indexed = Some(index.files());
+            }
+        }
+        chat_index::prune(dir, |slug| self.state.chats.contains_key(slug))?;
         self.state.save(&self.target.state)
     }
 
@@ -208,6 +223,7 @@ impl SiteBuilder {
             set,
             mode: self.mode,
             discover: !target.drafts && !inputs.config.base_url().is_empty(),
+            index_dir: &target.index,
         };
         // Chats build side by side: each has stretches that run on one thread (listing its
         // folder, threading, assembling its feeds) that the other chats' work fills.
