@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
+use super::threads::{self, ChatThreads};
 use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Structure, Visibility};
 use crate::build::chat::names::Names;
@@ -107,10 +108,14 @@ pub(super) fn build_chat(
         plan::plan_named(&named)
     };
 
-    let context = {
-        let mut sig = inputs.chat_page_context();
-        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
-        sig.finish()
+    let settings = toml::to_string(&cache.entry.settings).unwrap_or_default();
+    let context = Contexts {
+        pages: {
+            let mut sig = inputs.chat_page_context();
+            sig.push(&settings);
+            sig.finish()
+        },
+        threads: threads::context(inputs, &settings),
     };
     let lookups_changed = !job.changed.is_empty()
         && match &previous {
@@ -123,7 +128,9 @@ pub(super) fn build_chat(
         listed,
         files_changed: plan.files_changed,
         lookups_changed,
-        same_context: previous.as_ref().is_some_and(|p| p.context == context),
+        same_context: previous
+            .as_ref()
+            .is_some_and(|p| p.context == context.record()),
     });
     let keep = match keep {
         Keep::Yes => true,
@@ -197,9 +204,10 @@ fn read_changed(
 fn render_chat(
     job: ChatJob<'_>,
     cache: &ChatCache,
-    context: u64,
+    contexts: Contexts,
     log: &mut OutputLog<'_>,
 ) -> Result<ChatRecord> {
+    let context = contexts.pages;
     let inputs = job.inputs;
     let config = &inputs.config;
     let slug = &cache.entry.slug;
@@ -307,7 +315,7 @@ fn render_chat(
                 }
                 let messages: Vec<_> = tops[out.tops.clone()]
                     .iter()
-                    .filter_map(|t| messages::nested_view(t, items))
+                    .filter_map(|t| threads::linked(inputs, t, items))
                     .collect();
                 let bytes = pages::render_chat_page(
                     &inputs.theme,
@@ -481,6 +489,25 @@ fn render_chat(
         pair.put(slug, sig, log, &mut chat_outputs, || live.clone())?;
     }
 
+    // Each thread's own page.
+    let thread_pages = threads::build(
+        inputs,
+        writer,
+        log,
+        &ChatThreads {
+            slug,
+            header: &summary.header,
+            header_json: &header_json,
+            tops: &tops,
+            items,
+            top_sigs: &top_sigs,
+            paging: &paging,
+            landing,
+        },
+        contexts.threads,
+        &mut chat_outputs,
+    )?;
+
     // Sitemaps and the Atom feed, from the pages just listed.
     let discovery = if job.discover {
         let chat = ChatPages {
@@ -490,6 +517,7 @@ fn render_chat(
             items,
             paging: &paging,
             landing,
+            threads: &thread_pages,
         };
         discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)?
     } else {
@@ -504,11 +532,28 @@ fn render_chat(
         settings: cache.settings,
         files: files_signature(items.values().map(|i| (&i.ts, i.stamp))),
         deps,
-        context,
+        context: contexts.record(),
         summary,
         outputs: chat_outputs,
         discovery,
     })
+}
+
+/// What a chat's pages and its thread pages are rendered from besides their messages.
+#[derive(Debug, Clone, Copy)]
+struct Contexts {
+    pages: u64,
+    threads: u64,
+}
+
+impl Contexts {
+    /// The chat's record keeps one signature of both: a change of either renders the chat.
+    fn record(self) -> u64 {
+        Signature::new()
+            .with(self.pages.to_le_bytes())
+            .with(self.threads.to_le_bytes())
+            .finish()
+    }
 }
 
 /// A feed document and its JSONP copy, written under one signature.
