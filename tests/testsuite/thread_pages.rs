@@ -325,10 +325,9 @@ fn a_reader_goes_from_the_chat_to_a_thread_and_back_to_its_parent() {
         &format!("document.querySelector('li#{a} .thread-link').href"),
         "the thread's link on the chat page",
     );
-    browser.eval(
-        &tab,
-        &format!("document.querySelector('li#{a} .thread-link').click()"),
-    );
+    // Each link is followed in a tab of its own, as the browser resolved it (a click would
+    // navigate the tab under the DevTools call that made it).
+    let tab = browser.open(link.as_str().unwrap());
     browser.wait_for(
         &tab,
         &format!("location.href === {link} && document.readyState === 'complete'"),
@@ -351,7 +350,12 @@ fn a_reader_goes_from_the_chat_to_a_thread_and_back_to_its_parent() {
     );
     assert_eq!(kind, "DiscussionForumPosting");
     // Back: the chat page that shows the parent, scrolled to it.
-    browser.eval(&tab, "document.querySelector('.thread-back a').click()");
+    let back = browser.wait_for(
+        &tab,
+        "document.querySelector('.thread-back a').href",
+        "the link back",
+    );
+    let tab = browser.open(back.as_str().unwrap());
     let landed = browser.wait_for(
         &tab,
         &format!(
