@@ -40,6 +40,10 @@ pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/message.html"),
     ),
     (
+        "templates/thread.html",
+        include_str!("../../themes/default/templates/thread.html"),
+    ),
+    (
         "templates/pagination.html",
         include_str!("../../themes/default/templates/pagination.html"),
     ),

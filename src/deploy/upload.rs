@@ -22,16 +22,20 @@ pub fn order_uploads(uploads: &mut [(LocalFile, UploadReason)]) {
 /// The wave a file is published in: every file of a wave is in place before the next wave
 /// starts, so what a page needs is there before the page, and the index (which links to the
 /// chats) comes last.
-/// 0: assets (style sheets, emoji, uploads); 1: feeds; 2: further chat pages (`page-N.html`);
-/// 3: other HTML (a chat's first page links to its further pages); 4: the site's `index.html`.
+/// 0: assets (style sheets, emoji, uploads); 1: feeds; 2: thread pages (`thread-<ts>.html`:
+/// chat pages link them, so a new reply's new thread page is there before the link); 3: further
+/// chat pages (`page-N.html`); 4: other HTML (a chat's first page links to its further pages);
+/// 5: the site's `index.html`.
 pub fn publish_rank(path: &str) -> u8 {
     let name = path.rsplit('/').next().unwrap_or(path);
     if path == "index.html" {
-        4
-    } else if name.ends_with(".html") && name.starts_with("page-") {
+        5
+    } else if name.ends_with(".html") && name.starts_with("thread-") {
         2
-    } else if name.ends_with(".html") {
+    } else if name.ends_with(".html") && name.starts_with("page-") {
         3
+    } else if name.ends_with(".html") {
+        4
     } else if FeedFile::of(path).is_some() {
         1
     } else {
@@ -99,6 +103,9 @@ mod tests {
     #[test]
     fn ranks() {
         assert!(publish_rank("assets/x.css") < publish_rank("c/feed.jsonp"));
+        assert!(publish_rank("c/feed.json") < publish_rank("c/thread-1-000100.html"));
+        assert!(publish_rank("c/thread-1-000100.html") < publish_rank("c/page-2.html"));
+        assert!(publish_rank("c/thread-1-000100.html") < publish_rank("c/index.html"));
         assert!(publish_rank("c/feed.json") < publish_rank("c/page-2.html"));
         assert!(publish_rank("c/page-9.html") < publish_rank("c/index.html"));
         assert!(publish_rank("c/index.html") < publish_rank("index.html"));

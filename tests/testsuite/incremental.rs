@@ -102,7 +102,13 @@ fn random_change_inner(
                     .unwrap()
                     .trim_end_matches(".json")
                     .to_owned();
-                slack["thread_ts"] = parent.into();
+                slack["thread_ts"] = parent.clone().into();
+                let record = serde_json::json!({"ts": ts, "slack": slack});
+                write_atomic(
+                    &p.path(&format!("content/channels/{chat}/messages/{ts}.json")),
+                    &record.to_string(),
+                );
+                return format!("reply {chat}/{ts} to {parent}");
             }
             let record = serde_json::json!({"ts": ts, "slack": slack});
             write_atomic(
@@ -215,6 +221,10 @@ fn random_change_inner(
                 (
                     "index.html",
                     "<p class=\"index-step\">{{ chats | length }}</p>",
+                ),
+                (
+                    "thread.html",
+                    "<p class=\"thread-step\">{{ thread.replies }}</p>",
                 ),
                 ("base.html", "<!-- base -->"),
             ]);
@@ -397,6 +407,15 @@ fn run_with(seed: u64, steps: usize, hot: bool, settings: &str) {
     );
     p.build();
     assert!(p.exists(&format!("site/{first}/live.json")));
+    // Thread pages are in the comparison: the export has threads, and the random changes add
+    // replies (a third of new messages), delete parents and comment-tag replies.
+    let thread_pages = |p: &Project| {
+        p.snapshot("site")
+            .into_keys()
+            .filter(|k| k.contains("/thread-"))
+            .count()
+    };
+    assert!(thread_pages(&p) > 0, "no thread pages to compare");
     let mut rng = Rng(seed);
     let mut history = Vec::new();
     // The long-running builder of `watch` and `serve`, fed what the watcher would report.
@@ -468,6 +487,11 @@ fn run_with(seed: u64, steps: usize, hot: bool, settings: &str) {
             );
         }
     }
+    // Replies (new threads' pages, changed ones) were among the changes compared.
+    assert!(
+        history.iter().any(|did| did.contains("reply ")),
+        "seed {seed}: no reply in {history:#?}"
+    );
 }
 
 #[test]
@@ -538,13 +562,16 @@ fn changes_re_render_only_what_depends_on_them() {
     p.write("scrollback.toml", "page_size = 20\n");
     p.import(&zip).build();
     let chats = p.chats();
-    let pages = |chat: &str| {
+    // A chat's pages, or its thread pages (`thread-<ts>.html`).
+    let html = |chat: &str, threads: bool| {
         p.snapshot(&format!("site/{chat}"))
             .keys()
-            .filter(|k| k.ends_with(".html"))
+            .filter(|k| k.ends_with(".html") && k.starts_with("thread-") == threads)
             .count()
     };
-    let all_pages: usize = chats.iter().map(|c| pages(c)).sum();
+    let all_pages: usize = chats.iter().map(|c| html(c, false)).sum();
+    let all_threads: usize = chats.iter().map(|c| html(c, true)).sum();
+    assert!(all_threads > 0);
 
     assert_eq!(rendered(&p.ok(&["build"])), 0, "nothing changed");
 
@@ -568,7 +595,7 @@ fn changes_re_render_only_what_depends_on_them() {
         &(std::fs::read_to_string(&css).unwrap() + "\nbody{color:#111}"),
     );
     let out = p.ok(&["build"]);
-    assert_eq!(rendered(&out), 2 + all_pages + 1, "{out}");
+    assert_eq!(rendered(&out), 2 + all_pages + all_threads + 1, "{out}");
     // A site without `asset()` in its templates: copied, nothing rendered.
     for name in ["base.html", "chat.html"] {
         let path = p.path(&format!("themes/default/templates/{name}"));
@@ -587,7 +614,7 @@ fn changes_re_render_only_what_depends_on_them() {
     let out = p.ok(&["build"]);
     assert_eq!(rendered(&out), 2, "{out}");
 
-    // chat.html: every chat page, not the index and not the feeds.
+    // chat.html: every chat page, not the thread pages, the index or the feeds.
     let chat_html = p.path("themes/default/templates/chat.html");
     write_atomic(
         &chat_html,
@@ -597,7 +624,18 @@ fn changes_re_render_only_what_depends_on_them() {
     );
     assert_eq!(rendered(&p.ok(&["build"])), all_pages);
 
-    // base.html: every page, the index too.
+    // thread.html: every thread page, nothing else.
+    let thread_html = p.path("themes/default/templates/thread.html");
+    write_atomic(
+        &thread_html,
+        &std::fs::read_to_string(&thread_html).unwrap().replace(
+            "<h1 class=\"thread-title\">",
+            "<h1 class=\"thread-title thread-step\">",
+        ),
+    );
+    assert_eq!(rendered(&p.ok(&["build"])), all_threads);
+
+    // base.html: every page, thread pages and the index too.
     let base = p.path("themes/default/templates/base.html");
     write_atomic(
         &base,
@@ -605,7 +643,7 @@ fn changes_re_render_only_what_depends_on_them() {
             .unwrap()
             .replace("{{ t(key=\"skip_to_content\") }}", "Skip to the chat"),
     );
-    assert_eq!(rendered(&p.ok(&["build"])), all_pages + 1);
+    assert_eq!(rendered(&p.ok(&["build"])), all_pages + all_threads + 1);
 
     // A user's new name: the chats they appear in, nothing else.
     let user = serde_json::json!({"id": "UZZZ", "name": "zed", "profile": {"display_name": "Zed"}});
@@ -633,7 +671,7 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    // Pages, the index, two whole feeds and two heads per chat, every feed page (JSON and
+    // Pages, thread pages, the index, two whole feeds and two heads per chat, every feed page (JSON and
     // JSONP), two static files (style.css, live.js) and their fingerprinted copies.
     let feed_pages = p
         .snapshot("site")
@@ -642,7 +680,7 @@ fn changes_re_render_only_what_depends_on_them() {
         .count();
     assert_eq!(
         rendered(&out),
-        all_pages + 1 + 4 * chats.len() + feed_pages + 4,
+        all_pages + all_threads + 1 + 4 * chats.len() + feed_pages + 4,
         "{out}"
     );
     assert_eq!(p.snapshot("site"), before);

@@ -43,4 +43,5 @@ mod slack_oauth;
 mod slack_web_api;
 mod socket_mode;
 mod structured_data;
+mod thread_pages;
 mod watch;

@@ -39,12 +39,14 @@ fn edit_channel(p: &Project, slug: &str, edit: impl Fn(String) -> String) {
     p.write(&path, &edit(text));
 }
 
-/// Every chat page in `site/`: `<slug>/index.html` and `<slug>/page-N.html`.
+/// Every chat page in `site/`: `<slug>/index.html` and `<slug>/page-N.html` (thread pages,
+/// `thread-<ts>.html`, have their own tests in `thread_pages`).
 fn chat_pages(p: &Project, slug: &str) -> Vec<String> {
     let pages: Vec<String> = p
         .snapshot("site")
         .into_keys()
         .filter(|k| k.starts_with(&format!("{slug}/")) && k.ends_with(".html"))
+        .filter(|k| !k.contains("/thread-"))
         .collect();
     assert!(!pages.is_empty(), "{slug}: no pages");
     pages

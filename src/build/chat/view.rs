@@ -168,6 +168,11 @@ pub struct MessageView {
     /// nothing.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub editorial: Vec<ActView>,
+    /// The thread's own page (`thread-….html`, beside the chat's pages), on chat pages only,
+    /// for a parent with published replies; absent elsewhere and in the feeds (the view's JSON
+    /// is made before it is set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_url: Option<String>,
     /// Replies, oldest first (top-level messages only). Stays the last field: the build fills
     /// it into each message's JSON (`messages::nested_json`).
     pub thread: Vec<MessageView>,
@@ -293,6 +298,7 @@ impl MessageView {
                     via: e.via.clone(),
                 })
                 .collect(),
+            thread_url: None,
             thread: Vec::new(),
         }
     }

@@ -232,6 +232,7 @@ mod tests {
             highlighted: false,
             corrected: None,
             editorial: Vec::new(),
+            thread_url: None,
             thread: Vec::new(),
         }
     }

@@ -9,7 +9,9 @@
 //! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
 //! - [`sitemap`], [`robots`], [`atom`]: what makes the site findable (they need a `base_url`),
 //!   with [`xml`] for their escaping and dates;
-//! - [`structured_data`]: a chat page's JSON-LD (schema.org) and its social card's image;
+//! - [`structured_data`]: a chat or thread page's JSON-LD (schema.org) and its social card's
+//!   image;
+//! - [`thread_pages`]: a thread's own page (its parent and replies), `thread-<ts>.html`;
 //! - [`urls`]: where outputs live in `site/` and how pages link to each other;
 //! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
 
@@ -25,5 +27,6 @@ pub mod robots;
 pub mod site_writer;
 pub mod sitemap;
 pub mod structured_data;
+pub mod thread_pages;
 pub mod urls;
 pub mod xml;

@@ -179,19 +179,20 @@ pub fn latest_pagination(total: usize, earlier: Option<usize>) -> Pagination {
 
 /// Facts about the page being rendered, as `page` in templates.
 #[derive(Debug, Clone, Serialize)]
-struct PageView {
-    title: String,
-    description: String,
+pub(super) struct PageView {
+    pub(super) title: String,
+    pub(super) description: String,
     /// The page's absolute URL when the config has a `base_url`.
-    canonical_url: Option<String>,
+    pub(super) canonical_url: Option<String>,
     /// Relative path from this page to the top of the site: `""` or `../`.
-    root: String,
-    /// The image of the page's social cards, absolute, or none (chat pages only).
-    image: Option<String>,
+    pub(super) root: String,
+    /// The image of the page's social cards, absolute, or none (chat and thread pages only).
+    pub(super) image: Option<String>,
     /// `og:locale`: the site's language as `ll` or `ll_CC`.
-    locale: String,
-    /// The page's JSON-LD, escaped for a `<script>` element (chat pages only; empty elsewhere).
-    json_ld: String,
+    pub(super) locale: String,
+    /// The page's JSON-LD, escaped for a `<script>` element (chat and thread pages; empty
+    /// elsewhere).
+    pub(super) json_ld: String,
 }
 
 /// How the page of a live chat follows it, as `live` in templates (from the config's `[live]`).
@@ -356,11 +357,11 @@ fn page_title(theme: &Theme, headline: &str, n: usize) -> String {
 }
 
 /// OpenGraph writes locales `en_US`: the site's `en-US` with an underscore.
-fn og_locale(language: &str) -> String {
+pub(super) fn og_locale(language: &str) -> String {
     language.trim().replace('-', "_")
 }
 
-fn truncate(s: &str, max: usize) -> String {
+pub(super) fn truncate(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= max {
         return s;
@@ -390,7 +391,7 @@ pub fn minify_cfg() -> minify_html::Cfg {
 
 /// The page's bytes: rendered from pre-minified templates, or minified now if a template
 /// could not be minified as a template.
-fn finish(theme: &Theme, html: String) -> Vec<u8> {
+pub(super) fn finish(theme: &Theme, html: String) -> Vec<u8> {
     if theme.minify_output {
         minify(&html)
     } else {

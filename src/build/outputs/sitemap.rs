@@ -5,7 +5,7 @@
 //! Why always an index: a new message changes one URL's `lastmod` (its page's). With one big
 //! `urlset` that would rewrite, and a deploy upload, a file listing every page of the site; with
 //! an index it rewrites one child of at most [`URLS_PER_FILE`] URLs and one line of the index.
-//! Each kind of URL (a chat's pages; later its thread pages) is numbered in its own files, in
+//! Each kind of URL (a chat's pages, its thread pages) is numbered in its own files, in
 //! the order new ones appear, so new URLs of one kind never shift another kind's files. A
 //! child sitemap may only list URLs under its own folder (the protocol's rule), which a chat's
 //! are.
@@ -42,12 +42,15 @@ pub struct SitemapUrl {
 pub enum UrlKind {
     /// The chat's pages (`index.html`, `page-N.html`).
     Pages,
+    /// Its threads' pages (`thread-<ts>.html`).
+    Threads,
 }
 
 impl UrlKind {
     fn name(self) -> &'static str {
         match self {
             UrlKind::Pages => "pages",
+            UrlKind::Threads => "threads",
         }
     }
 }

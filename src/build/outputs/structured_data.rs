@@ -91,6 +91,23 @@ pub fn card_image(chat: &ChatHeader, messages: &[MessageView], base_url: &str) -
         .map(str::to_owned)
 }
 
+/// The image of a thread page's social cards: the parent's own first re-hosted image, else
+/// what [`card_image`] finds for the whole thread (the chat's image, then the replies').
+pub fn thread_card_image(
+    chat: &ChatHeader,
+    thread: &[MessageView],
+    base_url: &str,
+) -> Option<String> {
+    thread
+        .first()
+        .into_iter()
+        .flat_map(|parent| &parent.files)
+        .filter_map(|f| f.image.as_deref())
+        .find(|u| is_absolute(u))
+        .map(str::to_owned)
+        .or_else(|| card_image(chat, thread, base_url))
+}
+
 fn is_absolute(url: &str) -> bool {
     url.starts_with("https://") || url.starts_with("http://")
 }
@@ -134,8 +151,8 @@ fn person(name: &str) -> Value {
     json!({"@type": "Person", "name": name})
 }
 
-fn message_url(facts: &PageFacts<'_>, m: &MessageView) -> Option<String> {
-    facts.page_url.map(|u| format!("{u}#{}", m.anchor))
+fn message_url(page_url: Option<&str>, m: &MessageView) -> Option<String> {
+    page_url.map(|u| format!("{u}#{}", m.anchor))
 }
 
 /// The newest message on the page (by its time, then its ts), replies included.
@@ -201,7 +218,7 @@ fn live_blog(facts: &PageFacts<'_>) -> Map<String, Value> {
             update.insert("articleBody".into(), text.into());
             update.insert("datePublished".into(), m.time.iso.clone().into());
             update.insert("author".into(), person(&m.user.name));
-            if let Some(url) = message_url(facts, m) {
+            if let Some(url) = message_url(facts.page_url, m) {
                 update.insert("url".into(), url.into());
             }
             Some(Value::Object(update))
@@ -237,12 +254,12 @@ fn forum_posting(facts: &PageFacts<'_>) -> Map<String, Value> {
             break;
         }
         let mut replies = Vec::new();
-        let parent = comment(facts, m, &mut budget);
+        let parent = comment(facts.page_url, m, &mut budget);
         for r in &m.thread {
             if budget == 0 {
                 break;
             }
-            replies.extend(comment(facts, r, &mut budget));
+            replies.extend(comment(facts.page_url, r, &mut budget));
         }
         match parent {
             Some(mut parent) => {
@@ -262,8 +279,39 @@ fn forum_posting(facts: &PageFacts<'_>) -> Map<String, Value> {
     doc
 }
 
+/// The JSON-LD document of a thread's page, escaped for a `<script>` element: a
+/// `DiscussionForumPosting` that is the parent message itself (its author, its text, its time;
+/// `headline` the page's title) at the thread page's URL, with every published reply as a
+/// `Comment`. `facts.messages` is the parent alone, its replies in `thread`; a thread page is
+/// the one place its whole discussion is, so no reply is left out.
+pub fn thread_page_json_ld(facts: &PageFacts<'_>, title: &str) -> String {
+    let Some(parent) = facts.messages.first() else {
+        return String::new();
+    };
+    let mut doc = common(facts, "DiscussionForumPosting", facts.page_url);
+    doc.insert("headline".into(), headline(title).into());
+    doc.insert(
+        "text".into(),
+        said(parent).unwrap_or_else(|| title.to_owned()).into(),
+    );
+    doc.insert("author".into(), person(&parent.user.name));
+    doc.insert("datePublished".into(), parent.time.iso.clone().into());
+    let mut budget = usize::MAX;
+    let comments: Vec<Value> = parent
+        .thread
+        .iter()
+        .filter_map(|r| comment(facts.page_url, r, &mut budget))
+        .map(Value::Object)
+        .collect();
+    doc.insert("commentCount".into(), comments.len().into());
+    if !comments.is_empty() {
+        doc.insert("comment".into(), comments.into());
+    }
+    script_safe(&Value::Object(doc).to_string())
+}
+
 fn comment(
-    facts: &PageFacts<'_>,
+    page_url: Option<&str>,
     m: &MessageView,
     budget: &mut usize,
 ) -> Option<Map<String, Value>> {
@@ -274,7 +322,7 @@ fn comment(
     c.insert("text".into(), text.into());
     c.insert("author".into(), person(&m.user.name));
     c.insert("datePublished".into(), m.time.iso.clone().into());
-    if let Some(url) = message_url(facts, m) {
+    if let Some(url) = message_url(page_url, m) {
         c.insert("url".into(), url.into());
     }
     Some(c)
@@ -353,6 +401,7 @@ mod tests {
             highlighted: false,
             corrected: None,
             editorial: vec![],
+            thread_url: None,
             thread: vec![],
         }
     }
@@ -443,6 +492,42 @@ mod tests {
         // Only the page's messages: nothing else is named.
         let all = doc.to_string();
         assert_eq!(all.matches("\"Comment\"").count(), 3);
+    }
+
+    #[test]
+    fn a_thread_page_is_its_parents_discussion_with_every_reply() {
+        let chat = header("archived");
+        let mut parent = message(1000, "Who won </script> the debate?");
+        parent.user.name = "Bea".into();
+        parent.thread = (0..50)
+            .map(|i| message(1001 + i, &format!("reply {i}")))
+            .collect();
+        let messages = [parent];
+        let mut f = facts(&chat, &messages, true);
+        f.page_url = Some("https://x.org/sotu/thread-1000-000100.html");
+        let out = thread_page_json_ld(&f, "Who won the debate?");
+        assert!(!out.contains('<'), "{out}");
+        let doc = parse(&out);
+        assert_eq!(doc["@type"], "DiscussionForumPosting");
+        assert_eq!(doc["headline"], "Who won the debate?");
+        assert_eq!(doc["text"], "Who won </script> the debate?");
+        assert_eq!(doc["author"]["@type"], "Person");
+        assert_eq!(doc["author"]["name"], "Bea");
+        assert_eq!(doc["datePublished"], time(1000).iso);
+        assert_eq!(doc["dateModified"], time(1050).iso);
+        assert_eq!(doc["url"], "https://x.org/sotu/thread-1000-000100.html");
+        assert_eq!(doc["mainEntityOfPage"], doc["url"]);
+        let comments = doc["comment"].as_array().unwrap();
+        assert_eq!(comments.len(), 50, "no cap on a thread's own page");
+        assert_eq!(doc["commentCount"], 50);
+        assert_eq!(comments[0]["text"], "reply 0");
+        assert_eq!(
+            comments[0]["url"],
+            "https://x.org/sotu/thread-1000-000100.html#m1001-000100"
+        );
+        // Without a base_url: no URLs at all.
+        let out = thread_page_json_ld(&facts(&chat, &messages, false), "t");
+        assert!(!out.contains("\"url\""), "{out}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! feeds, so message HTML, rendered once, links correctly from all of them with `../`. When the
 //! config has a `base_url`, links are absolute instead, so feeds embedded elsewhere work too.
 
-use crate::content::{ChatState, Slug};
+use crate::content::{ChatState, Slug, Ts};
 
 /// Where re-hosted Slack uploads are published: `files/<FILE_ID>/<name>`.
 pub const FILES_DIR: &str = "files";
@@ -84,6 +84,26 @@ pub fn chat_page_canonical(slug: &Slug, n: usize, landing: Landing) -> String {
     }
 }
 
+/// A thread's page, as linked from its chat's pages (they share a folder): `thread-` and the
+/// parent's ts with `.` as `-`, as in its anchor (`thread-1520348645-000100.html`). Made of
+/// the ts alone, so it stays when pages shift, the chat is renamed or the parent is edited; one
+/// folder deep like every chat page, so the messages' HTML (rendered once, linking `../`) is
+/// right on it too.
+pub fn thread_page_link(parent: &Ts) -> String {
+    format!("thread-{}.html", parent.as_str().replace('.', "-"))
+}
+
+/// Site-relative path (and canonical path) of a thread's page.
+pub fn thread_page_path(slug: &Slug, parent: &Ts) -> String {
+    format!("{slug}/{}", thread_page_link(parent))
+}
+
+/// Link from a thread's page (or any page of the chat) to a message on numbered page `n`: the
+/// page's canonical address and the message's anchor.
+pub fn message_link(n: usize, landing: Landing, anchor: &str) -> String {
+    format!("{}#{anchor}", chat_page_link(n, landing))
+}
+
 /// How links from chat pages and feeds reach the top of the site.
 #[derive(Debug, Clone)]
 pub struct LinkBase {
@@ -154,6 +174,34 @@ mod tests {
         assert_eq!(
             LinkBase::new("https://x.org/c/").chat_from_chat(&s),
             "https://x.org/c/sotu/"
+        );
+    }
+
+    #[test]
+    fn thread_pages_sit_beside_the_chat_pages_named_by_their_parent() {
+        let s = Slug::parse("sotu").unwrap();
+        let ts = Ts::parse("1520348645.000100").unwrap();
+        assert_eq!(thread_page_link(&ts), "thread-1520348645-000100.html");
+        assert_eq!(
+            thread_page_path(&s, &ts),
+            "sotu/thread-1520348645-000100.html"
+        );
+        // The anchor and the page name carry the same ts.
+        assert_eq!(
+            format!("thread-{}.html", &ts.anchor()[1..]),
+            thread_page_link(&ts)
+        );
+        assert_eq!(
+            message_link(1, Landing::FirstPage, "m1-000100"),
+            "./#m1-000100"
+        );
+        assert_eq!(
+            message_link(1, Landing::Latest, "m1-000100"),
+            "page-1.html#m1-000100"
+        );
+        assert_eq!(
+            message_link(3, Landing::FirstPage, "m1-000100"),
+            "page-3.html#m1-000100"
         );
     }
 

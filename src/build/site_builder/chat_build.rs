@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
+use super::threads::{self, ChatThreads};
 use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Structure, Visibility};
 use crate::build::chat::names::Names;
@@ -90,10 +91,14 @@ pub(super) fn build_chat(
     let slug = &cache.entry.slug.clone();
     let was_in_memory = cache.loaded;
 
-    let context = {
-        let mut sig = inputs.chat_page_context();
-        sig.push(toml::to_string(&cache.entry.settings).unwrap_or_default());
-        sig.finish()
+    let settings = toml::to_string(&cache.entry.settings).unwrap_or_default();
+    let context = Contexts {
+        pages: {
+            let mut sig = inputs.chat_page_context();
+            sig.push(&settings);
+            sig.finish()
+        },
+        threads: threads::context(inputs, &settings),
     };
     let lookups_changed = !job.changed.is_empty()
         && match &previous {
@@ -140,7 +145,9 @@ pub(super) fn build_chat(
         listed,
         files_changed: plan.files_changed,
         lookups_changed,
-        same_context: previous.as_ref().is_some_and(|p| p.context == context),
+        same_context: previous
+            .as_ref()
+            .is_some_and(|p| p.context == context.record()),
     });
     let keep = match keep {
         Keep::Yes => true,
@@ -227,10 +234,11 @@ fn read_changed(
 fn render_chat(
     job: ChatJob<'_>,
     cache: &mut ChatCache,
-    context: u64,
+    contexts: Contexts,
     known_deps: Deps,
     log: &mut OutputLog<'_>,
 ) -> Result<ChatRecord> {
+    let context = contexts.pages;
     let inputs = job.inputs;
     let config = &inputs.config;
     let slug = &cache.entry.slug.clone();
@@ -402,6 +410,22 @@ fn render_chat(
     if job.discover {
         wanted.extend(discovery::atom_tops(&tops, items));
     }
+    let thread_plan = threads::plan(
+        inputs,
+        log,
+        &ChatThreads {
+            slug,
+            header: &summary.header,
+            header_json: &header_json,
+            tops: &tops,
+            items,
+            top_sigs: &top_sigs,
+            paging: &paging,
+            landing,
+        },
+        contexts.threads,
+    );
+    wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
     wanted.sort_unstable();
     wanted.dedup();
     let wanted_ts = wanted
@@ -425,7 +449,7 @@ fn render_chat(
                 }
                 let messages: Vec<_> = tops[out.tops.clone()]
                     .iter()
-                    .filter_map(|t| messages::nested_view(t, items))
+                    .filter_map(|t| threads::linked(inputs, t, items))
                     .collect();
                 let bytes = pages::render_chat_page(
                     &inputs.theme,
@@ -567,6 +591,25 @@ fn render_chat(
         pair.put(slug, sig, log, &mut chat_outputs, || live.clone())?;
     }
 
+    // Each thread's own page.
+    let thread_pages = threads::build(
+        inputs,
+        writer,
+        log,
+        &ChatThreads {
+            slug,
+            header: &summary.header,
+            header_json: &header_json,
+            tops: &tops,
+            items,
+            top_sigs: &top_sigs,
+            paging: &paging,
+            landing,
+        },
+        thread_plan,
+        &mut chat_outputs,
+    )?;
+
     // Sitemaps and the Atom feed, from the pages just listed.
     let discovery = if job.discover {
         let chat = ChatPages {
@@ -576,6 +619,7 @@ fn render_chat(
             items,
             paging: &paging,
             landing,
+            threads: &thread_pages,
         };
         discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)?
     } else {
@@ -590,7 +634,7 @@ fn render_chat(
         settings: cache.settings,
         files: files_signature(items.values().map(|i| (&i.ts, i.stamp))),
         deps,
-        context,
+        context: contexts.record(),
         summary,
         outputs: chat_outputs,
         discovery,
@@ -637,6 +681,23 @@ fn read_views<'t>(
         items.insert(item.ts.clone(), item);
     }
     Ok(count)
+}
+
+/// What a chat's pages and its thread pages are rendered from besides their messages.
+#[derive(Debug, Clone, Copy)]
+struct Contexts {
+    pages: u64,
+    threads: u64,
+}
+
+impl Contexts {
+    /// The chat's record keeps one signature of both: a change of either renders the chat.
+    fn record(self) -> u64 {
+        Signature::new()
+            .with(self.pages.to_le_bytes())
+            .with(self.threads.to_le_bytes())
+            .finish()
+    }
 }
 
 /// A feed document and its JSONP copy, written under one signature.

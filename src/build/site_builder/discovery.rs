@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 
 use super::inputs::Inputs;
 use super::record::OutputLog;
+use super::threads::ThreadListing;
 use crate::build::BuildTarget;
 use crate::build::chat::messages::{Item, Top, Visibility};
 use crate::build::chat::paging::Paging;
@@ -40,6 +41,8 @@ pub(super) struct ChatPages<'a> {
     /// The chat's HTML pages, as the build cuts them.
     pub(super) paging: &'a Paging,
     pub(super) landing: Landing,
+    /// Its thread pages, in the order threads began.
+    pub(super) threads: &'a [ThreadListing],
 }
 
 impl ChatPages<'_> {
@@ -112,12 +115,23 @@ pub(super) fn chat_outputs(
             lastmod: chat.updated_on(*n),
         })
         .collect();
-    for (reference, bytes) in
-        sitemap::chat_files(chat.slug, UrlKind::Pages, &urls, sitemap::URLS_PER_FILE)
-    {
-        log.put(&reference.path, hash(&bytes), move || Ok(bytes))?;
-        outputs.push(reference.path.clone());
-        discovery.sitemaps.push(reference);
+    // Each thread page, changed when its thread last did.
+    let threads: Vec<SitemapUrl> = chat
+        .threads
+        .iter()
+        .map(|t| SitemapUrl {
+            loc: page_url(base, &t.path),
+            lastmod: t.lastmod,
+        })
+        .collect();
+    for (kind, urls) in [(UrlKind::Pages, urls), (UrlKind::Threads, threads)] {
+        for (reference, bytes) in
+            sitemap::chat_files(chat.slug, kind, &urls, sitemap::URLS_PER_FILE)
+        {
+            log.put(&reference.path, hash(&bytes), move || Ok(bytes))?;
+            outputs.push(reference.path.clone());
+            discovery.sitemaps.push(reference);
+        }
     }
 
     // The newest published top-level messages, newest first (no tombstones).

@@ -7,6 +7,7 @@ use crate::build::assets::uses_assets;
 use crate::build::incremental::deps::template_closure;
 use crate::build::incremental::signature::Signature;
 use crate::build::outputs::pages::SiteView;
+use crate::build::outputs::thread_pages::TEMPLATE as THREAD_TEMPLATE;
 use crate::build::outputs::urls::LinkBase;
 use crate::build::theme::Theme;
 use crate::build::translations;
@@ -28,10 +29,15 @@ pub(super) struct Inputs {
     pub(super) chat_templates: u64,
     /// The index's templates.
     pub(super) index_templates: u64,
+    /// The thread pages' templates (`thread.html` and what it uses).
+    pub(super) thread_templates: u64,
+    /// Whether the theme has `thread.html`: without it, no thread pages.
+    pub(super) thread_pages: bool,
     /// Whether the chat pages' templates call `asset()` (their pages then change with the
     /// static files' fingerprinted names).
     pub(super) chat_uses_assets: bool,
     pub(super) index_uses_assets: bool,
+    pub(super) thread_uses_assets: bool,
 }
 
 impl Inputs {
@@ -42,6 +48,18 @@ impl Inputs {
         sig.push_u64(self.global);
         sig.push_u64(self.chat_templates);
         if self.chat_uses_assets {
+            sig.push_u64(self.theme.assets.signature());
+        }
+        sig
+    }
+
+    /// What a chat's thread pages are rendered from besides their chat and thread, as
+    /// [`Self::chat_page_context`] is for its pages.
+    pub(super) fn thread_page_context(&self) -> Signature {
+        let mut sig = Signature::new();
+        sig.push_u64(self.global);
+        sig.push_u64(self.thread_templates);
+        if self.thread_uses_assets {
             sig.push_u64(self.theme.assets.signature());
         }
         sig
@@ -105,6 +123,9 @@ impl Inputs {
         Ok(Inputs {
             chat_uses_assets: uses_assets("chat.html"),
             index_uses_assets: uses_assets("index.html"),
+            thread_uses_assets: uses_assets(THREAD_TEMPLATE),
+            thread_templates: templates_sig(THREAD_TEMPLATE),
+            thread_pages: theme.templates.contains_key(THREAD_TEMPLATE),
             render: RenderOptions {
                 timezone: tz.clone(),
                 language: crate::locale::Language::from_tag_or_english(&config.language),

@@ -18,6 +18,7 @@ mod detect;
 mod discovery;
 mod inputs;
 mod record;
+mod threads;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
