@@ -316,6 +316,18 @@ fn random_change_inner(
                 write_atomic(&path, &text);
                 return format!("base_url {}", if on { "off" } else { "on" });
             }
+            // A site with small search segments sometimes turns search off and on: the index
+            // and the search page go and come. (No draw without them, as above.)
+            if text.contains("segment_size = ") && rng.below(3) == 0 {
+                let on = !text.contains("enabled = false");
+                let text = if on {
+                    text.replace("[search]\n", "[search]\nenabled = false\n")
+                } else {
+                    text.replace("enabled = false\n", "")
+                };
+                write_atomic(&path, &text);
+                return format!("search {}", if on { "off" } else { "on" });
+            }
             let size = [3, 5, 8, 200][rng.below(4)];
             write_atomic(
                 &path,
@@ -507,6 +519,15 @@ fn paged_feed_only_builds_equal_full_builds() {
         true,
         "[feeds]\nwhole_chat = false\n",
     );
+}
+
+/// The search index in segments of 20 places (several per chat, so a new message, an edit or a
+/// new page size meets old and new segments), search sometimes turned off and on.
+#[test]
+fn search_index_builds_equal_full_builds() {
+    let search = "[search]\nsegment_size = 20\n";
+    run_with(0x3c6ef372fe94f82b, 30, false, search);
+    run_with(0xa54ff53a5f1d36f1, 30, true, search);
 }
 
 /// A `base_url` (before any table): the sitemaps, `robots.txt` and Atom feeds are built too.

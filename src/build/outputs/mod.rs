@@ -9,6 +9,7 @@
 //! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
 //! - [`sitemap`], [`robots`], [`atom`]: what makes the site findable (they need a `base_url`),
 //!   with [`xml`] for their escaping and dates;
+//! - [`search`]: the static search index and its manifest (docs/search.md);
 //! - [`structured_data`]: a chat page's JSON-LD (schema.org) and its social card's image;
 //! - [`urls`]: where outputs live in `site/` and how pages link to each other;
 //! - [`site_writer`]: the only code that writes `site/` (only changed bytes; prunes the rest).
@@ -22,6 +23,7 @@ pub mod live_feed;
 pub mod markdown;
 pub mod pages;
 pub mod robots;
+pub mod search;
 pub mod site_writer;
 pub mod sitemap;
 pub mod structured_data;

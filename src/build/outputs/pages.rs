@@ -26,6 +26,8 @@ pub struct SiteView {
     /// The Content-Security-Policy pages carry (empty: none), for a `<meta>` on hosts that send
     /// no headers.
     pub csp: String,
+    /// The site has a search page (`search/`, docs/search.md): themes link it from every page.
+    pub search: bool,
 }
 
 /// A chat as its own pages describe it: only what does not change with every new message, so
@@ -336,6 +338,35 @@ pub fn render_index(
     let html = theme
         .tera
         .render("index.html", &cx)
+        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
+    Ok(finish(theme, html))
+}
+
+/// The search page (`search/index.html`, the theme's `search.html`): one folder deep, like a
+/// chat's pages; its script finds the index beside it (docs/search.md).
+pub fn render_search_page(
+    theme: &Theme,
+    site: &SiteView,
+    config: &Config,
+) -> anyhow::Result<Vec<u8>> {
+    let mut cx = Context::new();
+    cx.insert("site", site);
+    cx.insert(
+        "page",
+        &PageView {
+            title: site.title.clone(),
+            description: site.description.clone(),
+            canonical_url: (!config.base_url.is_empty())
+                .then(|| format!("{}/search/", config.base_url())),
+            root: "../".to_owned(),
+            image: None,
+            locale: og_locale(&site.language),
+            json_ld: String::new(),
+        },
+    );
+    let html = theme
+        .tera
+        .render("search.html", &cx)
         .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
     Ok(finish(theme, html))
 }

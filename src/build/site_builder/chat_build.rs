@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
+use super::search;
 use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Structure, Visibility};
 use crate::build::chat::names::Names;
@@ -23,6 +24,8 @@ use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
+use crate::build::outputs::search::Segments;
+use crate::build::outputs::search::chat_index::ChatIndex;
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
@@ -495,6 +498,12 @@ fn render_chat(
     } else {
         ChatDiscovery::default()
     };
+
+    if config.search.enabled {
+        let segments = Segments::new(config);
+        let index = ChatIndex::new(slug, &tops, items, &top_sigs, &paging, places, segments);
+        search::chat_outputs(inputs, &index, log, &mut chat_outputs)?;
+    }
 
     let mut deps = Deps::default();
     for item in items.values() {

@@ -28,31 +28,38 @@ pub(super) struct Inputs {
     pub(super) chat_templates: u64,
     /// The index's templates.
     pub(super) index_templates: u64,
+    /// The search page's templates (0 without a search page).
+    pub(super) search_templates: u64,
     /// Whether the chat pages' templates call `asset()` (their pages then change with the
     /// static files' fingerprinted names).
     pub(super) chat_uses_assets: bool,
     pub(super) index_uses_assets: bool,
+    pub(super) search_uses_assets: bool,
 }
 
 impl Inputs {
     /// What the chat pages are rendered from besides their chat: the config, their templates and
     /// (when the templates link them) the static files' fingerprinted names.
     pub(super) fn chat_page_context(&self) -> Signature {
-        let mut sig = Signature::new();
-        sig.push_u64(self.global);
-        sig.push_u64(self.chat_templates);
-        if self.chat_uses_assets {
-            sig.push_u64(self.theme.assets.signature());
-        }
-        sig
+        self.page_context(self.chat_templates, self.chat_uses_assets)
     }
 
     /// What the index is rendered from besides the chats' summaries.
     pub(super) fn index_context(&self) -> Signature {
+        self.page_context(self.index_templates, self.index_uses_assets)
+    }
+
+    /// What the search page is rendered from (it reads the index in the reader's browser).
+    pub(super) fn search_page_context(&self) -> Signature {
+        self.page_context(self.search_templates, self.search_uses_assets)
+    }
+
+    /// The config, a page's templates and, when they call `asset()`, the fingerprinted names.
+    fn page_context(&self, templates: u64, uses_assets: bool) -> Signature {
         let mut sig = Signature::new();
         sig.push_u64(self.global);
-        sig.push_u64(self.index_templates);
-        if self.index_uses_assets {
+        sig.push_u64(templates);
+        if uses_assets {
             sig.push_u64(self.theme.assets.signature());
         }
         sig
@@ -77,12 +84,14 @@ impl Inputs {
             language: config.language.clone(),
             extra,
             csp: config.page_csp().unwrap_or_default().to_owned(),
+            search: super::search::has_page(&config, &theme),
         };
         let config_bytes = crate::fsio::read_optional(&project.config_path())?.unwrap_or_default();
         let global = Signature::new()
             .with(env!("CARGO_PKG_VERSION"))
             .with(&config_bytes)
             .with(&site.csp)
+            .with([u8::from(site.search)])
             .with(format!("{:?}", theme.manifest.extra))
             .with(theme.translations.fingerprint())
             .finish();
@@ -105,12 +114,18 @@ impl Inputs {
         Ok(Inputs {
             chat_uses_assets: uses_assets("chat.html"),
             index_uses_assets: uses_assets("index.html"),
+            search_uses_assets: site.search && uses_assets("search.html"),
             render: RenderOptions {
                 timezone: tz.clone(),
                 language: crate::locale::Language::from_tag_or_english(&config.language),
             },
             chat_templates: templates_sig("chat.html"),
             index_templates: templates_sig("index.html"),
+            search_templates: if site.search {
+                templates_sig("search.html")
+            } else {
+                0
+            },
             config,
             tz,
             theme,
