@@ -182,9 +182,9 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     planned_sorted.sort();
     assert_eq!(planned_sorted, changed, "{dry}");
     assert!(
-        planned
-            .iter()
-            .all(|p| p.starts_with("enrique/") || p == "index.html"),
+        planned.iter().all(|p| p.starts_with("enrique/")
+            || p.starts_with("search/enrique/")
+            || p == "index.html"),
         "{planned:?}"
     );
     // Feeds before pages, the chat's first page after its further pages, the index last.

@@ -92,7 +92,8 @@ fn the_search_page_finds_published_messages_and_links_to_them() {
         &p,
         rel,
         message,
-        "The quixotic zeppelin served Crème Brûlée to <b>everyone</b>",
+        // As Slack sends text: `<`, `>` and `&` escaped.
+        "The quixotic zeppelin served Crème Brûlée to &lt;b&gt;everyone&lt;/b&gt;",
     );
     let (rel, message) = &plain[plain.len() / 2 + 1];
     set_text(
