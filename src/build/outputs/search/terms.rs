@@ -101,7 +101,7 @@ mod tests {
             bucket_of("hello", 1u32 << 31),
             bucket_of("helicopter", 1u32 << 31)
         );
-        assert_eq!(bucket_of("a", u32::MAX), 0xe40c_292c % u32::MAX);
+        assert_eq!(bucket_of("a", u32::MAX), 0xe40c_292c);
         assert_ne!(
             bucket_of("hello", 1u32 << 31),
             bucket_of("world", 1u32 << 31)
