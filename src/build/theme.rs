@@ -48,12 +48,20 @@ pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/pagination.html"),
     ),
     (
+        "templates/search.html",
+        include_str!("../../themes/default/templates/search.html"),
+    ),
+    (
         "static/assets/style.css",
         include_str!("../../themes/default/static/assets/style.css"),
     ),
     (
         "static/assets/live.js",
         include_str!("../../themes/default/static/assets/live.js"),
+    ),
+    (
+        "static/assets/search.js",
+        include_str!("../../themes/default/static/assets/search.js"),
     ),
     (
         "i18n/en.toml",

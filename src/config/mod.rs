@@ -50,6 +50,8 @@ pub struct Config {
     pub live: LiveFeedConfig,
     /// `[feeds]`: which feeds each chat publishes besides the paged feed (docs/feeds.md).
     pub feeds: FeedsConfig,
+    /// `[search]`: the static search page and its index (docs/search.md).
+    pub search: SearchConfig,
     /// `[deploy]`: where and how `scrollback deploy` publishes `site/`.
     pub deploy: DeployConfig,
     /// `[slack]`: what scrollback posts to a chat's Slack channel (off by default).
@@ -95,6 +97,29 @@ pub struct FeedsConfig {
     /// new message rewrites the newest feed page twice (JSON and JSONP), and feed readers fetch
     /// what changed, so a small page keeps a message's cost low (issue 15).
     pub page_size: usize,
+}
+
+/// `[search]`: a search page over every published chat, served from static index files
+/// (docs/search.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Whether the build writes the search index and `search/index.html` (on by default; off
+    /// saves the index's build time and files).
+    pub enabled: bool,
+    /// Top-level places per index segment (rounded down to whole HTML pages, one at least): a
+    /// new message rewrites parts of the newest segment only, and a query fetches one file per
+    /// word per segment, so bigger segments mean fewer fetches and more bytes per message.
+    pub segment_size: usize,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig {
+            enabled: true,
+            segment_size: 1000,
+        }
+    }
 }
 
 impl Default for FeedsConfig {
@@ -147,6 +172,7 @@ impl Default for Config {
             extra: toml::Table::new(),
             live: LiveFeedConfig::default(),
             feeds: FeedsConfig::default(),
+            search: SearchConfig::default(),
             deploy: DeployConfig::default(),
             slack: SlackConfig::default(),
             content_security_policy: None,
@@ -191,6 +217,12 @@ impl Config {
             bail!(
                 "[feeds] page_size = {} must be between 1 and 10000",
                 self.feeds.page_size
+            );
+        }
+        if !(1..=100_000).contains(&self.search.segment_size) {
+            bail!(
+                "[search] segment_size = {} must be between 1 and 100000",
+                self.search.segment_size
             );
         }
         if !(1..=10_000).contains(&self.live.latest) {

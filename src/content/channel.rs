@@ -121,6 +121,10 @@ pub struct ChannelSettings {
     /// An image for social cards (an http(s) URL or a path under the site).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+    /// When a live chat's coverage is to end (RFC 3339, with its offset): its pages' JSON-LD
+    /// says `coverageEndTime`, which Google recommends for live coverage (issue 16).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "rfc3339")]
+    pub coverage_end: Option<jiff::Timestamp>,
     #[serde(default)]
     pub slack: SlackChannelInfo,
 }
@@ -236,6 +240,7 @@ mod tests {
             intro: String::new(),
             closing_note: String::new(),
             image: None,
+            coverage_end: None,
             slack: SlackChannelInfo {
                 name: "general".into(),
                 ..Default::default()
@@ -283,5 +288,32 @@ mod tests {
             ChannelSettings::parse(&text, Path::new("c.toml")).unwrap_err()
         );
         assert!(err.contains("headlin"), "{err}");
+    }
+}
+
+/// An optional instant in `channel.toml`, written as RFC 3339 (`2026-11-04T06:00:00-05:00`):
+/// the error names the key and what is wrong (jiff's serde support is not enabled).
+mod rfc3339 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(
+        at: &Option<jiff::Timestamp>,
+        out: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => out.serialize_str(&at.to_string()),
+            None => out.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        input: D,
+    ) -> Result<Option<jiff::Timestamp>, D::Error> {
+        let text = String::deserialize(input)?;
+        text.parse().map(Some).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not a date and time with its offset, like \"2026-11-04T06:00:00-05:00\" ({e})"
+            ))
+        })
     }
 }

@@ -21,7 +21,9 @@ pub struct Slug(String);
 pub struct InvalidSlug(pub String);
 
 /// Names that would collide with the site's own folders.
-const RESERVED: &[&str] = &["assets", "files", "emoji", "page", "feeds", "index"];
+const RESERVED: &[&str] = &[
+    "assets", "files", "emoji", "page", "feeds", "index", "search",
+];
 
 impl Slug {
     pub fn parse(s: &str) -> Result<Slug, InvalidSlug> {

@@ -77,9 +77,7 @@ pub fn plan(local: Vec<LocalFile>, remote: &[RemoteFile], options: PlanOptions) 
     }
     let withdrawn = withdrawn_chats(remote, &local_paths);
     for gone in remote_by_path.keys().filter(|p| !local_paths.contains(**p)) {
-        let in_withdrawn_chat = gone
-            .split_once('/')
-            .is_some_and(|(folder, _)| withdrawn.contains(folder));
+        let in_withdrawn_chat = chat_folder(gone).is_some_and(|chat| withdrawn.contains(chat));
         if options.delete || in_withdrawn_chat {
             plan.deletes.push((*gone).to_owned());
         } else {
@@ -88,6 +86,16 @@ pub fn plan(local: Vec<LocalFile>, remote: &[RemoteFile], options: PlanOptions) 
     }
     order_uploads(&mut plan.uploads);
     plan
+}
+
+/// The chat a site path may belong to: its top-level folder, or for the search index's files
+/// (`search/<slug>/…`, docs/search.md) the chat folder under it.
+fn chat_folder(path: &str) -> Option<&str> {
+    let (folder, rest) = path.split_once('/')?;
+    if folder == crate::build::outputs::search::DIR {
+        return rest.split_once('/').map(|(chat, _)| chat);
+    }
+    Some(folder)
 }
 
 /// The chats the target serves and `site/` no longer has: top-level folders with a `feed.json`
@@ -236,6 +244,30 @@ mod tests {
             p.deletes,
             ["dm/feed-index.json", "dm/feed-page-1.json", "dm/index.html"]
         );
+
+        // Its part of the search index goes with it; the site's search files and other chats'
+        // parts stay.
+        let remotes = vec![
+            remote("dm/feed-index.json", "h"),
+            remote("search/index.json", "m"),
+            remote("search/dm/docs-1.json", "d"),
+            remote("search/dm/s1/b7.json", "b"),
+            remote("search/live/docs-1.json", "l"),
+        ];
+        let locals = vec![
+            local("search/index.json", "m"),
+            local("live/feed-index.json", "l"),
+        ];
+        let p = plan(locals, &remotes, PlanOptions::default());
+        assert_eq!(
+            p.deletes,
+            [
+                "dm/feed-index.json",
+                "search/dm/docs-1.json",
+                "search/dm/s1/b7.json"
+            ]
+        );
+        assert_eq!(p.stale, 1, "search/live/docs-1.json is no withdrawn chat's");
     }
 
     #[test]

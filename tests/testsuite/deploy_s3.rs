@@ -182,9 +182,9 @@ fn changing_one_message_uploads_only_that_chats_changed_files() {
     planned_sorted.sort();
     assert_eq!(planned_sorted, changed, "{dry}");
     assert!(
-        planned
-            .iter()
-            .all(|p| p.starts_with("enrique/") || p == "index.html"),
+        planned.iter().all(|p| p.starts_with("enrique/")
+            || p.starts_with("search/enrique/")
+            || p == "index.html"),
         "{planned:?}"
     );
     // Feeds before pages, the chat's first page after its further pages, the index last.
@@ -373,8 +373,11 @@ fn an_unpublished_chat_leaves_the_bucket_on_the_next_deploy() {
     let (p, s3) = built();
     s3.make_bucket(BUCKET);
     deploy(&p, &s3, "s3://chats", &[]);
+    // The chat's folder and its part of the search index.
     let chat_files = s3.objects(BUCKET, "enrique/").len();
     assert!(chat_files >= 3);
+    let search_files = s3.objects(BUCKET, "search/enrique/").len();
+    assert!(search_files >= 2);
     s3.put(BUCKET, "notes.txt", b"kept");
 
     let out = p.ok(&["unpublish", "enrique"]);
@@ -386,8 +389,10 @@ fn an_unpublished_chat_leaves_the_bucket_on_the_next_deploy() {
     p.build();
     assert!(!p.exists("site/enrique"));
     let out = deploy(&p, &s3, "s3://chats", &[]);
-    assert_eq!(count(&out, "deleted"), chat_files, "{out}");
+    assert_eq!(count(&out, "deleted"), chat_files + search_files, "{out}");
     assert!(s3.objects(BUCKET, "enrique/").is_empty());
+    assert!(s3.objects(BUCKET, "search/enrique/").is_empty());
+    assert!(s3.objects(BUCKET, "search/index.json").len() == 1);
     assert_eq!(
         s3.objects(BUCKET, "notes.txt").len(),
         1,

@@ -140,7 +140,8 @@ fn sitemap_urls(p: &Project) -> BTreeMap<String, Option<String>> {
     urls
 }
 
-/// The published pages in `site/`, as URLs: every HTML file but uploads, emoji and assets.
+/// The published pages in `site/`, as URLs: every HTML file but uploads, emoji, assets and the
+/// search page (no content of its own: `noindex`, not in the sitemap).
 /// The canonical URL of every page of the site (page 1 of an archived chat is also its
 /// address, `index.html`: one URL for both), each checked against the page's own canonical link.
 fn html_pages(p: &Project) -> BTreeSet<String> {
@@ -148,7 +149,7 @@ fn html_pages(p: &Project) -> BTreeSet<String> {
         .into_iter()
         .filter(|(k, _)| k.ends_with(".html"))
         .filter(|(k, _)| {
-            !["files/", "emoji/", "assets/"]
+            !["files/", "emoji/", "assets/", "search/"]
                 .iter()
                 .any(|d| k.starts_with(d))
         })

@@ -326,6 +326,18 @@ fn random_change_inner(
                 write_atomic(&path, &text);
                 return format!("base_url {}", if on { "off" } else { "on" });
             }
+            // A site with small search segments sometimes turns search off and on: the index
+            // and the search page go and come. (No draw without them, as above.)
+            if text.contains("segment_size = ") && rng.below(3) == 0 {
+                let on = !text.contains("enabled = false");
+                let text = if on {
+                    text.replace("[search]\n", "[search]\nenabled = false\n")
+                } else {
+                    text.replace("enabled = false\n", "")
+                };
+                write_atomic(&path, &text);
+                return format!("search {}", if on { "off" } else { "on" });
+            }
             let size = [3, 5, 8, 200][rng.below(4)];
             write_atomic(
                 &path,
@@ -533,6 +545,15 @@ fn paged_feed_only_builds_equal_full_builds() {
     );
 }
 
+/// The search index in segments of 20 places (several per chat, so a new message, an edit or a
+/// new page size meets old and new segments), search sometimes turned off and on.
+#[test]
+fn search_index_builds_equal_full_builds() {
+    let search = "[search]\nsegment_size = 20\n";
+    run_with(0x3c6ef372fe94f82b, 30, false, search);
+    run_with(0xa54ff53a5f1d36f1, 30, true, search);
+}
+
 /// A `base_url` (before any table): the sitemaps, `robots.txt` and Atom feeds are built too.
 const BASE_URL: &str = "base_url = \"https://news.example/chats/\"\n";
 
@@ -559,7 +580,11 @@ fn rendered(out: &str) -> usize {
 fn changes_re_render_only_what_depends_on_them() {
     let (zip, _) = synthetic_export(300, 3, 11, false);
     let p = Project::init();
-    p.write("scrollback.toml", "page_size = 20\n");
+    // The search index counts its own (search::a_new_message_rewrites_only_its_own_segments_buckets).
+    p.write(
+        "scrollback.toml",
+        "page_size = 20\n[search]\nenabled = false\n",
+    );
     p.import(&zip).build();
     let chats = p.chats();
     // A chat's pages, or its thread pages (`thread-<ts>.html`).
@@ -671,8 +696,8 @@ fn changes_re_render_only_what_depends_on_them() {
     std::fs::write(p.path(".scrollback/build-state.json"), "{ not json").unwrap();
     let before = p.snapshot("site");
     let out = p.ok(&["build"]);
-    // Pages, thread pages, the index, two whole feeds and two heads per chat, every feed page (JSON and
-    // JSONP), two static files (style.css, live.js) and their fingerprinted copies.
+    // Pages, thread pages, the index, two whole feeds and two heads per chat, every feed page (JSON
+    // and JSONP), three static files (style.css, live.js, search.js) and their fingerprinted copies.
     let feed_pages = p
         .snapshot("site")
         .keys()
@@ -680,7 +705,7 @@ fn changes_re_render_only_what_depends_on_them() {
         .count();
     assert_eq!(
         rendered(&out),
-        all_pages + all_threads + 1 + 4 * chats.len() + feed_pages + 4,
+        all_pages + all_threads + 1 + 4 * chats.len() + feed_pages + 6,
         "{out}"
     );
     assert_eq!(p.snapshot("site"), before);
@@ -713,7 +738,8 @@ fn a_cold_build_after_one_new_message_reads_only_what_it_renders() {
     let p = Project::init();
     p.write(
         "scrollback.toml",
-        "page_size = 5\nbase_url = \"https://news.example\"\n[feeds]\nwhole_chat = false\npage_size = 5\n",
+        "page_size = 5\nbase_url = \"https://news.example\"\n[feeds]\nwhole_chat = false\npage_size = 5\n\
+         [search]\nsegment_size = 50\n",
     );
     p.import(&zip);
     let chat = &p.chats()[0];
@@ -726,7 +752,8 @@ fn a_cold_build_after_one_new_message_reads_only_what_it_renders() {
     assert!(p.exists(&format!(".scrollback/build-index/{chat}.bin")));
 
     // The third top-level message: not the chat's first (its header shows that one's time),
-    // on page 1, which a new message does not change.
+    // on page 1 and in the search index's first docs block and segment, which a new message
+    // does not change.
     let messages = p.path(&format!("content/channels/{chat}/messages"));
     let mut files: Vec<_> = std::fs::read_dir(&messages)
         .unwrap()

@@ -122,6 +122,20 @@ fn the_live_page_follows_the_chat_without_a_reload() {
         ),
         "the reply",
     );
+    // Its reply count links the thread's own page, as a page built now would, and serve has
+    // that page.
+    let thread_page = format!("thread-{}.html", ts(370).replace('.', "-"));
+    browser.wait_for(
+        &tab,
+        &format!(
+            "{}.querySelector('.thread-count a.thread-link').getAttribute('href') === '{thread_page}'",
+            item(&ts(370))
+        ),
+        "the thread's link",
+    );
+    wait_until("the thread's page", || {
+        p.exists(&format!("site/live/{thread_page}"))
+    });
 
     // A reaction shows with its count.
     s.post(&reaction(

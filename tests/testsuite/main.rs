@@ -26,6 +26,7 @@ mod project_folder;
 mod publishing;
 mod render_export;
 mod render_peer_cases;
+mod search;
 mod secrets;
 mod serve;
 mod serve_abuse;

@@ -39,6 +39,22 @@ fn edit_channel(p: &Project, slug: &str, edit: impl Fn(String) -> String) {
     p.write(&path, &edit(text));
 }
 
+/// `channel.toml`'s text with top-level `key = value` (replacing the key if there).
+fn set_key(text: &str, key: &str, value: &str) -> String {
+    let mut lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{key} =")))
+        .map(str::to_owned)
+        .collect();
+    // Top-level keys come before any table.
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with('['))
+        .unwrap_or(lines.len());
+    lines.insert(at, format!("{key} = {value}"));
+    lines.join("\n") + "\n"
+}
+
 /// Every chat page in `site/`: `<slug>/index.html` and `<slug>/page-N.html` (thread pages,
 /// `thread-<ts>.html`, have their own tests in `thread_pages`).
 fn chat_pages(p: &Project, slug: &str) -> Vec<String> {
@@ -157,9 +173,12 @@ fn check_page(p: &Project, rel: &str, with_base: bool) -> Value {
         }
         Some("LiveBlogPosting") => {
             // Google's live coverage: coverageStartTime, headline and the updates (each a
-            // BlogPosting with headline, articleBody and datePublished); no end while live.
+            // BlogPosting with headline, articleBody and datePublished); its end when the
+            // editors set one.
             assert_date(&doc, "coverageStartTime", rel);
-            assert!(doc.get("coverageEndTime").is_none(), "{rel}");
+            if doc.get("coverageEndTime").is_some() {
+                assert_date(&doc, "coverageEndTime", rel);
+            }
             if with_base {
                 assert_eq!(doc["url"].as_str(), canonical.as_deref(), "{rel}");
             }
@@ -272,25 +291,46 @@ fn archived_chats_are_discussions_and_live_ones_live_blogs() {
     assert_eq!(parsed, doc);
 }
 
+/// `coverage_end` in `channel.toml` becomes a live chat's `coverageEndTime` (Google recommends
+/// it); a value that is no date stops the build, naming the file and the key.
+#[test]
+fn a_live_chat_says_when_its_coverage_ends() {
+    let p = project(true);
+    let live = &p.chats()[0];
+    edit_channel(&p, live, |t| {
+        let t = t.replace("state = \"archived\"", "state = \"live\"");
+        set_key(&t, "coverage_end", "\"2026-11-04T06:00:00-05:00\"")
+    });
+    p.build();
+    let pages = chat_pages(&p, live);
+    assert!(!pages.is_empty());
+    for rel in &pages {
+        let doc = check_page(&p, rel, true);
+        assert_eq!(doc["@type"], "LiveBlogPosting", "{rel}");
+        // 6 a.m. in New York is noon in Paris, the site's time zone.
+        assert_eq!(doc["coverageEndTime"], "2026-11-04T12:00:00+01:00", "{rel}");
+    }
+
+    let before = p.snapshot("site");
+    edit_channel(&p, live, |t| {
+        set_key(&t, "coverage_end", "\"after the results\"")
+    });
+    let err = p.fails(&["build"]);
+    assert!(
+        err.contains(&format!("{live}/channel.toml"))
+            && err.contains("coverage_end")
+            && err.contains("after the results"),
+        "{err}"
+    );
+    assert_eq!(p.snapshot("site"), before, "a failed build changes nothing");
+}
+
 #[test]
 fn a_chat_image_makes_large_cards_with_absolute_urls() {
     let p = project(true);
     let chats = p.chats();
     let chat = &chats[1];
-    edit_channel(&p, chat, |t| {
-        let mut lines: Vec<String> = t
-            .lines()
-            .filter(|l| !l.starts_with("image ="))
-            .map(str::to_owned)
-            .collect();
-        // Top-level keys come before any table.
-        let at = lines
-            .iter()
-            .position(|l| l.starts_with('['))
-            .unwrap_or(lines.len());
-        lines.insert(at, "image = \"/cards/general.png\"".to_owned());
-        lines.join("\n") + "\n"
-    });
+    edit_channel(&p, chat, |t| set_key(&t, "image", "\"/cards/general.png\""));
     p.build();
     let image = format!("{BASE}/cards/general.png");
     for rel in chat_pages(&p, chat) {

@@ -34,6 +34,12 @@ pub struct TimeView {
     pub epoch: i64,
 }
 
+/// An instant as pages, feeds and JSON-LD write it: RFC 3339 in the site's time zone, with its
+/// offset (`2018-03-06T21:04:05-05:00`).
+pub fn iso(zoned: &jiff::Zoned) -> String {
+    zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
 impl TimeView {
     pub fn new(ts: &Ts, tz: &jiff::tz::TimeZone, lang: Language) -> TimeView {
         let micros = ts.micros() as i64;
@@ -41,7 +47,7 @@ impl TimeView {
         let zoned = at.to_zoned(tz.clone());
         let civil = zoned.datetime();
         TimeView {
-            iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+            iso: iso(&zoned),
             date: lang.date(&civil, DateStyle::Long),
             time: lang.time(&civil, false),
             zone: zone_abbreviation(&zoned),

@@ -249,6 +249,7 @@ mod tests {
                 url: "s/".into(),
                 image: None,
                 first: None,
+                coverage_end: None,
             },
             message_count: 0,
             last: None,

@@ -9,6 +9,7 @@
 //! - [`markdown`]: the Markdown of `channel.toml` fields, to safe HTML;
 //! - [`sitemap`], [`robots`], [`atom`]: what makes the site findable (they need a `base_url`),
 //!   with [`xml`] for their escaping and dates;
+//! - [`search`]: the static search index and its manifest (docs/search.md);
 //! - [`structured_data`]: a chat or thread page's JSON-LD (schema.org) and its social card's
 //!   image;
 //! - [`thread_pages`]: a thread's own page (its parent and replies), `thread-<ts>.html`;
@@ -24,6 +25,7 @@ pub mod live_feed;
 pub mod markdown;
 pub mod pages;
 pub mod robots;
+pub mod search;
 pub mod site_writer;
 pub mod sitemap;
 pub mod structured_data;

@@ -26,6 +26,8 @@ pub struct SiteView {
     /// The Content-Security-Policy pages carry (empty: none), for a `<meta>` on hosts that send
     /// no headers.
     pub csp: String,
+    /// The site has a search page (`search/`, docs/search.md): themes link it from every page.
+    pub search: bool,
 }
 
 /// A chat as its own pages describe it: only what does not change with every new message, so
@@ -50,6 +52,10 @@ pub struct ChatHeader {
     pub image: Option<String>,
     /// When the chat began (its oldest published message).
     pub first: Option<TimeView>,
+    /// When a live chat's coverage is to end (`coverage_end` in `channel.toml`), RFC 3339 in
+    /// the site's time zone; absent when not set (feeds written before it stay byte for byte).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage_end: Option<String>,
 }
 
 /// A chat as the index and the feeds describe it: its header plus figures that change with
@@ -72,7 +78,12 @@ impl ChatHeader {
     /// The header of a chat. Its texts are editors' (or, at first, Slack's topic and purpose,
     /// which anyone in the channel can set): tokens are removed here too, so a `channel.toml`
     /// written before tokens were stripped on the way in publishes none.
-    pub fn new(entry: &ChannelEntry, first: Option<TimeView>, url: String) -> ChatHeader {
+    pub fn new(
+        entry: &ChannelEntry,
+        first: Option<TimeView>,
+        url: String,
+        tz: &jiff::tz::TimeZone,
+    ) -> ChatHeader {
         let s = &entry.settings;
         let clean = |text: &str| strip_tokens_str(text).unwrap_or_else(|| text.to_owned());
         let description = clean(&s.description);
@@ -89,6 +100,9 @@ impl ChatHeader {
             url,
             image: s.image.as_deref().map(clean),
             first,
+            coverage_end: s
+                .coverage_end
+                .map(|at| crate::build::chat::view::iso(&at.to_zoned(tz.clone()))),
         }
     }
 }
@@ -206,6 +220,9 @@ struct LiveView {
     jsonp: String,
     /// The JSONP callback.
     callback: String,
+    /// The chat has thread pages (`thread-<ts>.html`): `live.js` links the threads it
+    /// rebuilds as the build does.
+    thread_pages: bool,
 }
 
 /// Which view of a chat a page is.
@@ -228,6 +245,8 @@ pub struct ChatPage<'a> {
     pub kind: PageKind,
     pub total: usize,
     pub landing: Landing,
+    /// The theme makes thread pages (`thread.html`).
+    pub thread_pages: bool,
 }
 
 /// Renders one page of a chat.
@@ -245,6 +264,7 @@ pub fn render_chat_page(
         kind,
         total,
         landing,
+        thread_pages,
     } = page;
     let (pagination, canonical) = match kind {
         PageKind::Numbered(n) => (
@@ -288,6 +308,7 @@ pub fn render_chat_page(
             json: FeedFile::LiveJson.name(),
             jsonp: FeedFile::LiveJsonp.name(),
             callback: config.live.callback.clone(),
+            thread_pages,
         },
     );
     cx.insert(
@@ -337,6 +358,35 @@ pub fn render_index(
     let html = theme
         .tera
         .render("index.html", &cx)
+        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
+    Ok(finish(theme, html))
+}
+
+/// The search page (`search/index.html`, the theme's `search.html`): one folder deep, like a
+/// chat's pages; its script finds the index beside it (docs/search.md).
+pub fn render_search_page(
+    theme: &Theme,
+    site: &SiteView,
+    config: &Config,
+) -> anyhow::Result<Vec<u8>> {
+    let mut cx = Context::new();
+    cx.insert("site", site);
+    cx.insert(
+        "page",
+        &PageView {
+            title: site.title.clone(),
+            description: site.description.clone(),
+            canonical_url: (!config.base_url.is_empty())
+                .then(|| format!("{}/search/", config.base_url())),
+            root: "../".to_owned(),
+            image: None,
+            locale: og_locale(&site.language),
+            json_ld: String::new(),
+        },
+    );
+    let html = theme
+        .tera
+        .render("search.html", &cx)
         .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
     Ok(finish(theme, html))
 }

@@ -199,12 +199,16 @@ fn common(facts: &PageFacts<'_>, kind: &str, url: Option<&str>) -> Map<String, V
     doc
 }
 
-/// A live chat: coverage started with its first message and has not ended (no
-/// `coverageEndTime` while live); the updates are the page's newest messages, newest first.
+/// A live chat: coverage started with its first message and ends when the editors said it
+/// would (`coverage_end`; without it, no `coverageEndTime`: the end is not known); the updates
+/// are the page's newest messages, newest first.
 fn live_blog(facts: &PageFacts<'_>) -> Map<String, Value> {
     let mut doc = common(facts, "LiveBlogPosting", facts.page_url);
     if let Some(started) = doc.get("datePublished").cloned() {
         doc.insert("coverageStartTime".into(), started);
+    }
+    if let Some(end) = &facts.chat.coverage_end {
+        doc.insert("coverageEndTime".into(), end.as_str().into());
     }
     let mut shown: Vec<&MessageView> = flatten(facts.messages).collect();
     shown.sort_by(|a, b| (b.time.epoch, &b.ts).cmp(&(a.time.epoch, &a.ts)));
@@ -360,6 +364,7 @@ mod tests {
             url: "https://x.org/sotu/".into(),
             image: None,
             first: Some(time(1000)),
+            coverage_end: None,
         }
     }
 

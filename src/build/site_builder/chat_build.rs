@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
 use super::record::OutputLog;
+use super::search::SearchPlan;
 use super::threads::{self, ChatThreads};
 use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Structure, Visibility};
@@ -25,6 +26,7 @@ use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
+use crate::build::outputs::search::chat_search::{ChatSearch, SearchLayout};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
@@ -269,7 +271,7 @@ fn render_chat(
     let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_ref());
     let first = view_of(&first_ts).map(|(v, _)| v.time.clone());
     let url = format!("{}{}/", inputs.link.from_root, slug);
-    let header = ChatHeader::new(&cache.entry, first, url);
+    let header = ChatHeader::new(&cache.entry, first, url, &inputs.tz);
     let paging = Paging::cut(&tops, places, config.page_size);
     let total = paging.count();
     let landing = Landing::of(cache.entry.settings.state);
@@ -426,6 +428,16 @@ fn render_chat(
         contexts.threads,
     );
     wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
+    let search_layout = config
+        .search
+        .enabled
+        .then(|| SearchLayout::new(&tops, places, config));
+    let search_plan = search_layout.as_ref().map(|layout| {
+        let index = ChatSearch::new(slug, &tops, items, &top_sigs, &paging, layout);
+        let plan = SearchPlan::new(inputs, &index, log);
+        wanted.extend(plan.tops(&index));
+        plan
+    });
     wanted.sort_unstable();
     wanted.dedup();
     let wanted_ts = wanted
@@ -463,6 +475,7 @@ fn render_chat(
                         kind: out.kind,
                         total,
                         landing,
+                        thread_pages: inputs.thread_pages,
                     },
                 )?;
                 out.paths
@@ -625,6 +638,12 @@ fn render_chat(
     } else {
         ChatDiscovery::default()
     };
+
+    // The chat's part of the search index.
+    if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
+        let index = ChatSearch::new(slug, &tops, items, &top_sigs, &paging, layout);
+        plan.build(&index, log, &mut chat_outputs)?;
+    }
 
     let mut deps = known_deps;
     for item in items.values() {

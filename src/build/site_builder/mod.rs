@@ -7,7 +7,7 @@
 //! 3. `chat_build`: bring each published chat's pages and feeds up to date, side by side,
 //!    deciding what to read and keep with [`plan`](crate::build::incremental::plan);
 //! 4. here: the index, the site's sitemap, robots.txt and Atom feed (`discovery`, which also
-//!    writes each chat's), and the static files, then prune what is no longer produced and keep the
+//!    writes each chat's), the search manifest and page (`search`, likewise), and the static files, then prune what is no longer produced and keep the
 //!    new state for the next build.
 //!
 //! Outputs go through `record::OutputLog`, which renders an output only when its signature
@@ -18,6 +18,7 @@ mod detect;
 mod discovery;
 mod inputs;
 mod record;
+mod search;
 mod threads;
 
 use std::collections::{BTreeMap, HashMap};
@@ -266,6 +267,8 @@ impl SiteBuilder {
             pages::render_index(&inputs.theme, &inputs.site, &inputs.config, &owned)
         })?;
         let note = discovery::site_outputs(inputs, &self.target, &chat_records, &mut log)?;
+        log.report.notes.extend(note);
+        let note = search::site_outputs(inputs, &chat_records, &mut log)?;
         log.report.notes.extend(note);
         for (rel, source) in &inputs.theme.static_files {
             let bytes = source.read()?;

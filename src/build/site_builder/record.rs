@@ -29,6 +29,22 @@ impl<'a> OutputLog<'a> {
         }
     }
 
+    /// The writer outputs go through (for outputs rendered side by side, then recorded).
+    pub(super) fn writer(&self) -> &'a SiteWriter {
+        self.writer
+    }
+
+    /// The last build's outputs under `prefix` (a folder, with its `/`), with their signatures:
+    /// for a group of outputs whose count depends on what they hold.
+    pub(super) fn recorded_under(&self, prefix: &str) -> Vec<(String, u64)> {
+        self.last
+            .outputs
+            .range(prefix.to_owned()..)
+            .take_while(|(rel, _)| rel.starts_with(prefix))
+            .map(|(rel, o)| (rel.clone(), o.sig))
+            .collect()
+    }
+
     /// Whether the output at `rel` was made from `sig` and is on disk as the last build left it.
     pub(super) fn is_current(&self, rel: &str, sig: u64) -> bool {
         self.last.is_current(self.writer.root(), rel, sig)

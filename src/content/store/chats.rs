@@ -87,6 +87,7 @@ impl Batch<'_> {
             intro: String::new(),
             closing_note: String::new(),
             image: None,
+            coverage_end: None,
             slack: desc.slack.clone(),
         };
         self.tx.stage(

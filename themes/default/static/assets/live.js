@@ -36,6 +36,7 @@
   var avatars = data.avatars === "true";
   var slug = article.getAttribute("data-slug");
   var newestFirst = data.newestFirst === "true";
+  var threadPages = data.threadPages === "true";
   var language = data.language || document.documentElement.lang || "en";
   var strings = readStrings(data.strings);
   var useJsonp = jsonUrl.origin !== location.origin || !window.fetch;
@@ -527,7 +528,7 @@
     if (thread.length) {
       var section = el("section", "thread");
       section.setAttribute("aria-label", word("replies_label"));
-      section.appendChild(el("p", "thread-count", counted("replies", thread.length)));
+      section.appendChild(threadCount(m, thread.length));
       var ol = el("ol", "replies");
       thread.forEach(function (r) {
         var rli = el("li");
@@ -540,6 +541,20 @@
       li.appendChild(section);
     }
     return li;
+  }
+
+  // The reply count, linking the thread's own page as the build does (threads::linked): the
+  // site has thread pages and the parent is not deleted (a deleted parent gets no page).
+  function threadCount(m, n) {
+    var p = el("p", "thread-count");
+    if (threadPages && !m.tombstone) {
+      var a = el("a", "thread-link", counted("replies", n));
+      a.href = "thread-" + String(m.ts).replace(".", "-") + ".html";
+      p.appendChild(a);
+    } else {
+      p.textContent = counted("replies", n);
+    }
+    return p;
   }
 
   function renderMessage(m) {
