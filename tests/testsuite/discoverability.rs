@@ -243,8 +243,22 @@ fn atom_entries(text: &str) -> (String, Vec<Entry>) {
 }
 
 /// The message a link points at is on the page it names.
+/// The page an Atom entry links and the anchor of its message there: `page#anchor`, or a
+/// thread's page (`thread-<ts>.html`), where its parent is `m<ts>`.
+fn link_target(link: &str) -> (&str, String) {
+    match link.split_once('#') {
+        Some((page, anchor)) => (page, anchor.to_owned()),
+        None => {
+            let file = link.rsplit_once('/').unwrap().1;
+            let ts = file.strip_prefix("thread-").unwrap();
+            (link, format!("m{}", ts.strip_suffix(".html").unwrap()))
+        }
+    }
+}
+
+/// The page at `link` shows its message.
 fn assert_lands(p: &Project, link: &str) {
-    let (page, anchor) = link.split_once('#').unwrap();
+    let (page, anchor) = link_target(link);
     let rel = page.strip_prefix(&format!("{BASE}/")).unwrap();
     let file = if rel.is_empty() || rel.ends_with('/') {
         format!("site/{rel}index.html")
@@ -355,6 +369,7 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
     parse_all_xml(&p);
 
     let mut all_entries = Vec::new();
+    let mut thread_links = 0;
     for slug in &slugs {
         let text = p.read(&format!("site/{slug}/atom.xml"));
         let (_, entries) = atom_entries(&text);
@@ -362,10 +377,9 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
             .into_iter()
             .take(scrollback::build::outputs::atom::ENTRIES)
             .collect();
-        let got: Vec<String> = entries
-            .iter()
-            .map(|e| e.link.rsplit_once('#').unwrap().1.to_owned())
-            .collect();
+        // A single message's entry links its anchor on its page; a thread's, its own page.
+        let got: Vec<String> = entries.iter().map(|e| link_target(&e.link).1).collect();
+        thread_links += entries.iter().filter(|e| !e.link.contains('#')).count();
         assert_eq!(
             got,
             expected.iter().map(|t| anchor(t)).collect::<Vec<_>>(),
@@ -382,6 +396,7 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
         );
         all_entries.extend(entries);
     }
+    assert!(thread_links > 0, "threads are linked to their own pages");
     let everything = p.snapshot("site");
     for (rel, bytes) in &everything {
         if rel.ends_with(".xml") {

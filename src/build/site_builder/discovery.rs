@@ -26,7 +26,7 @@ use crate::build::outputs::atom::{self, EntryChat, EntryKey, FeedHead};
 use crate::build::outputs::pages::ChatHeader;
 use crate::build::outputs::robots;
 use crate::build::outputs::sitemap::{self, SitemapRef, SitemapUrl, UrlKind};
-use crate::build::outputs::urls::{Landing, chat_page_canonical, page_url};
+use crate::build::outputs::urls::{Landing, chat_page_canonical, page_url, thread_page_path};
 use crate::content::{Slug, Ts};
 
 /// What the build says, once, when it has no `base_url`.
@@ -147,7 +147,14 @@ pub(super) fn chat_outputs(
         let Some((view, _)) = chat.items.get(&top.ts).and_then(|i| i.view.as_ref()) else {
             continue;
         };
-        let link = format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor);
+        // A thread is read on its own page (issue 16: the feed's entries are messages or
+        // threads); a single message at its anchor on its page.
+        let thread_page = thread_page_path(chat.slug, &top.ts);
+        let link = if chat.threads.iter().rev().any(|t| t.path == thread_page) {
+            page_url(base, &thread_page)
+        } else {
+            format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor)
+        };
         entries.push(atom::entry(&authority, &from, view, &link));
         discovery.entries.push(EntryKey {
             ts: top.ts.micros(),
