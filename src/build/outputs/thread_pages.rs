@@ -49,12 +49,6 @@ pub struct ThreadPage<'a> {
     pub landing: Landing,
 }
 
-/// A thread page's title: the parent's text on one line, cut at a word; else its first file's
-/// title; else who wrote it (what an Atom entry is titled by).
-pub fn title(parent: &MessageView) -> String {
-    atom::title(parent)
-}
-
 /// Renders one thread's page with the theme's `thread.html`.
 pub fn render_thread_page(
     theme: &Theme,
@@ -73,7 +67,8 @@ pub fn render_thread_page(
     let base = config.base_url();
     let canonical_url =
         (!base.is_empty()).then(|| format!("{base}/{}", thread_page_path(slug, ts)));
-    let title = title(parent);
+    // The parent's text on one line, cut at a word, as its Atom entry is titled.
+    let title = atom::title(parent);
     let description = Some(truncate(&parent.text, 200))
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| truncate(&chat.headline, 200));

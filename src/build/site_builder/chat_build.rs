@@ -412,21 +412,16 @@ fn render_chat(
     if job.discover {
         wanted.extend(discovery::atom_tops(&tops, items));
     }
-    let thread_plan = threads::plan(
-        inputs,
-        log,
-        &ChatThreads {
-            slug,
-            header: &summary.header,
-            header_json: &header_json,
-            tops: &tops,
-            items,
-            top_sigs: &top_sigs,
-            paging: &paging,
-            landing,
-        },
-        contexts.threads,
-    );
+    let chat_threads = ChatThreads {
+        slug,
+        header: &summary.header,
+        header_json: &header_json,
+        tops: &tops,
+        top_sigs: &top_sigs,
+        paging: &paging,
+        landing,
+    };
+    let thread_plan = threads::plan(inputs, log, &chat_threads, items, contexts.threads);
     wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
     let search_layout = config
         .search
@@ -609,16 +604,8 @@ fn render_chat(
         inputs,
         writer,
         log,
-        &ChatThreads {
-            slug,
-            header: &summary.header,
-            header_json: &header_json,
-            tops: &tops,
-            items,
-            top_sigs: &top_sigs,
-            paging: &paging,
-            landing,
-        },
+        &chat_threads,
+        items,
         thread_plan,
         &mut chat_outputs,
     )?;

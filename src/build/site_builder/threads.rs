@@ -26,14 +26,14 @@ use crate::build::outputs::thread_pages::{self, ThreadPage};
 use crate::build::outputs::urls::{Landing, message_link, thread_page_link, thread_page_path};
 use crate::content::{Slug, Ts};
 
-/// A chat as its thread pages need it (in memory, threaded).
+/// A chat as its thread pages need it, besides its messages (threaded; passed to [`plan`] and
+/// [`build`] apart, since a cold build reads views in between).
 pub(super) struct ChatThreads<'a> {
     pub(super) slug: &'a Slug,
     pub(super) header: &'a ChatHeader,
     /// The header as the chat pages sign it.
     pub(super) header_json: &'a str,
     pub(super) tops: &'a [Top],
-    pub(super) items: &'a BTreeMap<Ts, Item>,
     /// [`messages::top_signature`] of each top, as the chat pages use them.
     pub(super) top_sigs: &'a [u64],
     /// The chat's HTML pages, for the link back to the parent.
@@ -100,12 +100,13 @@ pub(super) fn plan(
     inputs: &Inputs,
     log: &OutputLog<'_>,
     chat: &ChatThreads<'_>,
+    items: &BTreeMap<Ts, Item>,
     context: u64,
 ) -> Vec<PlannedThread> {
     chat.tops
         .iter()
         .enumerate()
-        .filter(|(_, top)| has_page(inputs, top, chat.items))
+        .filter(|(_, top)| has_page(inputs, top, items))
         .map(|(index, top)| {
             let page = chat.paging.page_of(index);
             let sig = Signature::new()
@@ -134,6 +135,7 @@ pub(super) fn build(
     writer: &SiteWriter,
     log: &mut OutputLog<'_>,
     chat: &ChatThreads<'_>,
+    items: &BTreeMap<Ts, Item>,
     planned: Vec<PlannedThread>,
     outputs: &mut Vec<String>,
 ) -> Result<Vec<ThreadListing>> {
@@ -145,7 +147,7 @@ pub(super) fn build(
                 return Ok(None);
             }
             let top = &chat.tops[t.index];
-            let parent = messages::nested_view(top, chat.items)
+            let parent = messages::nested_view(top, items)
                 .context("internal: a thread page's parent has no view")?;
             let bytes = thread_pages::render_thread_page(
                 &inputs.theme,
@@ -171,7 +173,7 @@ pub(super) fn build(
         // From what the chat index keeps: a thread whose page did not render has no views.
         let lastmod = std::iter::once(&top.ts)
             .chain(&top.replies)
-            .filter_map(|ts| chat.items.get(ts)?.updated)
+            .filter_map(|ts| items.get(ts)?.updated)
             .max();
         listed.push((
             top.replies.first().cloned(),
