@@ -46,12 +46,7 @@ impl SiteWriter {
     /// Writes `bytes` to site-relative `rel` (a `/`-separated path built by the build, never
     /// from input) if they differ from what is there. Returns whether it wrote.
     pub fn put(&self, rel: &str, bytes: &[u8]) -> Result<bool> {
-        if rel.is_empty()
-            || rel.starts_with('/')
-            || rel
-                .split('/')
-                .any(|c| c.is_empty() || c == "." || c == "..")
-        {
+        if !is_site_path(rel) {
             bail!("internal: refusing to write outside site/: {rel:?}");
         }
         {
@@ -107,6 +102,40 @@ impl SiteWriter {
         Ok(removed)
     }
 
+    /// Removes the files of `previous` (what the last build produced) that this build did not
+    /// produce, and the folders that leaves empty: the prune of a long-lived builder's rebuilds,
+    /// which knows what it wrote. Walking the whole of `site/` cost every rebuild of a
+    /// 100,000-message chat about 80 ms (issue 15: 25,000 files). A file no build produced is
+    /// left to the next full [`Self::prune`] (`watch` runs one when it starts).
+    pub fn prune_previous<'a>(
+        &self,
+        previous: impl Iterator<Item = &'a str>,
+    ) -> Result<Vec<String>> {
+        let produced = self.produced.lock().unwrap_or_else(|e| e.into_inner());
+        let mut removed = Vec::new();
+        // The paths come from the build state on disk: never follow one out of `site/`.
+        for rel in previous.filter(|rel| is_site_path(rel) && !produced.contains(*rel)) {
+            let path = self.root.join(rel);
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed.push(rel.to_owned()),
+                // Already gone (removed by hand): nothing to do.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot remove {}", path.display()));
+                }
+            }
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+                if std::fs::remove_dir(d).is_err() {
+                    break; // not empty, as wanted
+                }
+                dir = d.parent();
+            }
+        }
+        removed.sort();
+        Ok(removed)
+    }
+
     pub fn written(&self) -> Vec<String> {
         let mut w = self
             .written
@@ -119,5 +148,57 @@ impl SiteWriter {
 
     pub fn bytes_written(&self) -> u64 {
         self.bytes_written.load(Ordering::Relaxed)
+    }
+}
+
+/// A `/`-separated path inside `site/`: relative, with no empty, `.` or `..` component.
+fn is_site_path(rel: &str) -> bool {
+    !rel.is_empty()
+        && !rel.starts_with('/')
+        && !rel
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_previous_removes_what_is_no_longer_produced_and_the_folders_it_empties() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        std::fs::write(&outside, "keep").unwrap();
+        let root = dir.path().join("site");
+        let last = SiteWriter::new(&root);
+        for rel in [
+            "a/b/gone.html",
+            "a/kept.html",
+            "c/d/gone.json",
+            "index.html",
+        ] {
+            last.put(rel, b"x").unwrap();
+        }
+        std::fs::write(root.join("stray.txt"), "no build made me").unwrap();
+
+        let now = SiteWriter::new(&root);
+        now.keep("a/kept.html");
+        now.put("index.html", b"y").unwrap();
+        let previous = [
+            "a/b/gone.html",
+            "a/kept.html",
+            "c/d/gone.json",
+            "index.html",
+            "already/removed.html",
+            "../outside.txt",
+        ];
+        let removed = now.prune_previous(previous.into_iter()).unwrap();
+        assert_eq!(removed, ["a/b/gone.html", "c/d/gone.json"]);
+        assert!(!root.join("a/b").exists() && !root.join("c").exists());
+        assert!(root.join("a/kept.html").is_file() && root.join("index.html").is_file());
+        // Not the last build's: left to a full prune. Outside site/: never touched.
+        assert!(root.join("stray.txt").is_file());
+        assert!(outside.is_file());
+        assert_eq!(now.prune().unwrap(), ["stray.txt"]);
     }
 }

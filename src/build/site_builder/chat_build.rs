@@ -44,6 +44,12 @@ pub(super) struct ChatCache {
     /// The files signature of the chat index last written from memory (long-lived builders
     /// write it when they save the state).
     pub(super) indexed: Option<u64>,
+    /// The names looked up by every message read since the chat was loaded: kept as messages
+    /// are read, so a rebuild does not take the union of every message's (issue 15: 100,000
+    /// set unions a build). A superset of what the messages in memory look up now (an edited
+    /// or deleted message's names stay until the chat is loaded again), which can only make a
+    /// name change re-read the chat when it need not.
+    deps: Deps,
 }
 
 impl ChatCache {
@@ -54,13 +60,23 @@ impl ChatCache {
             items: BTreeMap::new(),
             loaded: false,
             indexed: None,
+            deps: Deps::default(),
         }
     }
 
     /// Drops the rendered messages (the chat is read whole next time).
     pub(super) fn unload(&mut self) {
         self.items.clear();
+        self.deps = Deps::default();
         self.loaded = false;
+    }
+
+    /// Keeps messages just read (replacing what was in memory for them).
+    fn insert(&mut self, read: Vec<Item>) {
+        for item in read {
+            self.deps.extend(&item.deps);
+            self.items.insert(item.ts.clone(), item);
+        }
     }
 }
 
@@ -191,11 +207,11 @@ fn read_changed(
     plan: ReadPlan,
     lookups_changed: bool,
 ) -> Result<usize> {
+    if plan.read_all {
+        cache.unload();
+    }
     let slug = &cache.entry.slug;
     let path = |ts: &Ts| job.layout.message_file(slug, ts);
-    if plan.read_all {
-        cache.items.clear();
-    }
     for ts in &plan.forget {
         cache.items.remove(ts);
     }
@@ -221,9 +237,7 @@ fn read_changed(
         .map(|path| messages::load_item(path, &inputs.config, &cx))
         .collect::<Result<_>>()?;
     let rendered = fresh.iter().filter(|i| i.view.is_some()).count();
-    for item in fresh {
-        cache.items.insert(item.ts.clone(), item);
-    }
+    cache.insert(fresh);
     cache.loaded = true;
     Ok(rendered)
 }
@@ -265,7 +279,7 @@ fn render_chat(
         .map(|i| i.ts.clone());
     let pinned_ts = messages::pinned_ts(&tops, &cache.items);
     let shared = first_ts.iter().chain(&newest_ts).chain(&pinned_ts);
-    log.report.messages_rendered += read_views(job, slug, &mut cache.items, shared)?;
+    log.report.messages_rendered += read_views(job, cache, shared)?;
 
     let items = &cache.items;
     let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_ref());
@@ -438,7 +452,7 @@ fn render_chat(
     let wanted_ts = wanted
         .iter()
         .flat_map(|&i| std::iter::once(&tops[i].ts).chain(&tops[i].replies));
-    log.report.messages_rendered += read_views(job, slug, &mut cache.items, wanted_ts)?;
+    log.report.messages_rendered += read_views(job, cache, wanted_ts)?;
 
     let items = &cache.items;
     let pinned: Vec<_> = messages::pinned(&pinned_ts, items)
@@ -633,9 +647,7 @@ fn render_chat(
     }
 
     let mut deps = known_deps;
-    for item in items.values() {
-        deps.extend(&item.deps);
-    }
+    deps.extend(&cache.deps);
     Ok(ChatRecord {
         settings: cache.settings,
         files: files_signature(items.values().map(|i| (&i.ts, i.stamp))),
@@ -652,12 +664,12 @@ fn render_chat(
 /// changed since it was listed is read again by the next build.
 fn read_views<'t>(
     job: ChatJob<'_>,
-    slug: &Slug,
-    items: &mut BTreeMap<Ts, Item>,
+    cache: &mut ChatCache,
     wanted: impl Iterator<Item = &'t Ts>,
 ) -> Result<usize> {
+    let slug = &cache.entry.slug;
     let mut pending: Vec<(Ts, Stamp)> = wanted
-        .filter_map(|ts| items.get(ts).filter(|i| i.view_pending()))
+        .filter_map(|ts| cache.items.get(ts).filter(|i| i.view_pending()))
         .map(|i| (i.ts.clone(), i.stamp))
         .collect();
     // A broadcast reply is both a top and a reply.
@@ -683,9 +695,7 @@ fn read_views<'t>(
         })
         .collect::<Result<_>>()?;
     let count = read.len();
-    for item in read {
-        items.insert(item.ts.clone(), item);
-    }
+    cache.insert(read);
     Ok(count)
 }
 

@@ -300,7 +300,13 @@ impl SiteBuilder {
             mut report,
             ..
         } = log;
-        report.removed = writer.prune()?;
+        // A long-lived builder's rebuild removes what its last build made and this one did not;
+        // a cold or full build walks `site/` for anything else too.
+        report.removed = if self.mode == Mode::LongLived && !set.everything {
+            writer.prune_previous(self.state.outputs.keys().map(String::as_str))?
+        } else {
+            writer.prune()?
+        };
         report.written = writer.written();
         report.bytes_written = writer.bytes_written();
         self.state.outputs = outputs;
