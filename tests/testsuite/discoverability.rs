@@ -32,27 +32,8 @@ fn synthetic(base_url: bool) -> Project {
     p
 }
 
-fn chats(p: &Project) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = std::fs::read_dir(p.path("content/channels"))
-        .unwrap()
-        .map(|e| {
-            let slug = e.unwrap().file_name().to_string_lossy().into_owned();
-            let toml = p.read(&format!("content/channels/{slug}/channel.toml"));
-            let state = toml
-                .lines()
-                .find_map(|l| l.strip_prefix("state = "))
-                .unwrap()
-                .trim_matches('"')
-                .to_owned();
-            (slug, state)
-        })
-        .collect();
-    out.sort();
-    out
-}
-
 fn published(p: &Project) -> Vec<String> {
-    chats(p)
+    p.chat_states()
         .into_iter()
         .filter(|(_, state)| state != "draft")
         .map(|(slug, _)| slug)
@@ -324,7 +305,7 @@ fn the_sitemap_lists_every_published_page_and_nothing_else() {
     // A synthetic site with drafts (the private conversations), comment-tagged messages and a
     // hidden one: only the published chats' pages.
     let p = synthetic(true);
-    let all = chats(&p);
+    let all = p.chat_states();
     assert!(all.iter().any(|(_, s)| s == "draft"), "{all:?}");
     p.build();
     parse_all_xml(&p);
@@ -407,7 +388,7 @@ fn atom_feeds_hold_the_newest_published_messages_and_follow_rfc_4287() {
             assert!(!text.contains("for editors only"), "{rel}");
         }
     }
-    for (slug, state) in chats(&p) {
+    for (slug, state) in p.chat_states() {
         if state == "draft" {
             assert!(!p.exists(&format!("site/{slug}")), "{slug}");
             for (rel, bytes) in &everything {

@@ -16,23 +16,6 @@ use crate::support::server::Server;
 /// Small pages and segments, so a few hundred messages make several of each.
 const CONFIG: &str = "title = \"Searchable\"\npage_size = 10\ntimezone = \"Europe/Paris\"\n[search]\nsegment_size = 30\n";
 
-/// The chats in `content/channels/` with their state (`archived`, `live`, `draft`).
-fn chat_states(p: &Project) -> Vec<(String, String)> {
-    p.chats()
-        .into_iter()
-        .map(|slug| {
-            let toml = p.read(&format!("content/channels/{slug}/channel.toml"));
-            let state = toml
-                .lines()
-                .find_map(|l| l.strip_prefix("state = "))
-                .unwrap()
-                .trim_matches('"')
-                .to_owned();
-            (slug, state)
-        })
-        .collect()
-}
-
 /// The plain top-level messages of `chat` (no subtype, not in a thread), by file, oldest first.
 fn plain_messages(p: &Project, chat: &str) -> Vec<(String, Value)> {
     p.snapshot(&format!("content/channels/{chat}/messages"))
@@ -74,7 +57,7 @@ fn the_search_page_finds_published_messages_and_links_to_them() {
     let p = Project::init();
     p.write("scrollback.toml", CONFIG);
     p.import(&zip);
-    let states = chat_states(&p);
+    let states = p.chat_states();
     let published: Vec<&String> = states
         .iter()
         .filter(|(_, s)| s != "draft")

@@ -326,11 +326,7 @@ pub fn render_chat_page(
             json_ld,
         },
     );
-    let html = theme
-        .tera
-        .render("chat.html", &cx)
-        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
-    Ok(finish(theme, html))
+    render_page(theme, "chat.html", &cx)
 }
 
 /// Renders the index of chats.
@@ -343,23 +339,8 @@ pub fn render_index(
     let mut cx = Context::new();
     cx.insert("site", site);
     cx.insert("chats", chats);
-    cx.insert(
-        "page",
-        &PageView {
-            title: site.title.clone(),
-            description: site.description.clone(),
-            canonical_url: (!config.base_url.is_empty()).then(|| format!("{}/", config.base_url())),
-            root: String::new(),
-            image: None,
-            locale: og_locale(&site.language),
-            json_ld: String::new(),
-        },
-    );
-    let html = theme
-        .tera
-        .render("index.html", &cx)
-        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
-    Ok(finish(theme, html))
+    cx.insert("page", &site_page(site, config, "", ""));
+    render_page(theme, "index.html", &cx)
 }
 
 /// The search page (`search/index.html`, the theme's `search.html`): one folder deep, like a
@@ -371,24 +352,8 @@ pub fn render_search_page(
 ) -> anyhow::Result<Vec<u8>> {
     let mut cx = Context::new();
     cx.insert("site", site);
-    cx.insert(
-        "page",
-        &PageView {
-            title: site.title.clone(),
-            description: site.description.clone(),
-            canonical_url: (!config.base_url.is_empty())
-                .then(|| format!("{}/search/", config.base_url())),
-            root: "../".to_owned(),
-            image: None,
-            locale: og_locale(&site.language),
-            json_ld: String::new(),
-        },
-    );
-    let html = theme
-        .tera
-        .render("search.html", &cx)
-        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
-    Ok(finish(theme, html))
+    cx.insert("page", &site_page(site, config, "search/", "../"));
+    render_page(theme, "search.html", &cx)
 }
 
 /// "Headline (page 2)", in the theme's words when it has a `page_title` string.
@@ -439,9 +404,34 @@ pub fn minify_cfg() -> minify_html::Cfg {
     }
 }
 
+/// The `page` of a page about the whole site (the index, the search page): the site's title
+/// and description, canonical at `path` under the `base_url`, `root` back to the top.
+fn site_page(site: &SiteView, config: &Config, path: &str, root: &str) -> PageView {
+    PageView {
+        title: site.title.clone(),
+        description: site.description.clone(),
+        canonical_url: (!config.base_url.is_empty())
+            .then(|| format!("{}/{path}", config.base_url())),
+        root: root.to_owned(),
+        image: None,
+        locale: og_locale(&site.language),
+        json_ld: String::new(),
+    }
+}
+
+/// Renders one of the theme's page templates (an error names the template's file) and
+/// finishes the HTML.
+pub(super) fn render_page(theme: &Theme, template: &str, cx: &Context) -> anyhow::Result<Vec<u8>> {
+    let html = theme
+        .tera
+        .render(template, cx)
+        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
+    Ok(finish(theme, html))
+}
+
 /// The page's bytes: rendered from pre-minified templates, or minified now if a template
 /// could not be minified as a template.
-pub(super) fn finish(theme: &Theme, html: String) -> Vec<u8> {
+fn finish(theme: &Theme, html: String) -> Vec<u8> {
     if theme.minify_output {
         minify(&html)
     } else {

@@ -12,11 +12,11 @@ use serde::Serialize;
 use tera::Context;
 
 use super::atom;
-use super::pages::{ChatHeader, PageView, SiteView, finish, og_locale, truncate};
+use super::pages::{ChatHeader, PageView, SiteView, og_locale, render_page, truncate};
 use super::structured_data::{PageFacts, thread_card_image, thread_page_json_ld};
 use super::urls::{Landing, message_link, thread_page_path};
 use crate::build::chat::view::MessageView;
-use crate::build::theme::{Theme, template_error};
+use crate::build::theme::Theme;
 use crate::config::Config;
 use crate::content::{Slug, Ts};
 
@@ -110,9 +110,5 @@ pub fn render_thread_page(
             json_ld,
         },
     );
-    let html = theme
-        .tera
-        .render(TEMPLATE, &cx)
-        .map_err(|e| template_error(e, &theme.templates, &theme.sources))?;
-    Ok(finish(theme, html))
+    render_page(theme, TEMPLATE, &cx)
 }

@@ -193,6 +193,23 @@ impl Project {
         out
     }
 
+    /// The chats with their state (`archived`, `live`, `draft`), sorted by slug.
+    pub fn chat_states(&self) -> Vec<(String, String)> {
+        self.chats()
+            .into_iter()
+            .map(|slug| {
+                let toml = self.read(&format!("content/channels/{slug}/channel.toml"));
+                let state = toml
+                    .lines()
+                    .find_map(|l| l.strip_prefix("state = "))
+                    .unwrap_or_else(|| panic!("{slug}: no state in channel.toml"))
+                    .trim_matches('"')
+                    .to_owned();
+                (slug, state)
+            })
+            .collect()
+    }
+
     pub fn read(&self, rel: &str) -> String {
         std::fs::read_to_string(self.path(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
     }
