@@ -98,6 +98,18 @@ pub(super) struct ChatJob<'a> {
     pub(super) index_dir: &'a Path,
 }
 
+impl<'a> ChatJob<'a> {
+    /// What rendering a message file looks up.
+    fn view_context(&self) -> ViewContext<'a> {
+        ViewContext {
+            names: self.names,
+            render: &self.inputs.render,
+            tz: &self.inputs.tz,
+            hosted_files: self.hosted,
+        }
+    }
+}
+
 /// Brings one published chat's pages and feeds up to date and returns its record.
 pub(super) fn build_chat(
     job: ChatJob<'_>,
@@ -226,12 +238,7 @@ fn read_changed(
         );
     }
     let inputs = job.inputs;
-    let cx = ViewContext {
-        names: job.names,
-        render: &inputs.render,
-        tz: &inputs.tz,
-        hosted_files: job.hosted,
-    };
+    let cx = job.view_context();
     let fresh: Vec<Item> = to_read
         .par_iter()
         .map(|path| messages::load_item(path, &inputs.config, &cx))
@@ -679,12 +686,7 @@ fn read_views<'t>(
         return Ok(0);
     }
     let inputs = job.inputs;
-    let cx = ViewContext {
-        names: job.names,
-        render: &inputs.render,
-        tz: &inputs.tz,
-        hosted_files: job.hosted,
-    };
+    let cx = job.view_context();
     let read: Vec<Item> = pending
         .par_iter()
         .map(|(ts, stamp)| {

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 
 use super::inputs::Inputs;
 use super::record::OutputLog;
-use super::threads::ThreadListing;
+use super::threads::{self, ThreadListing};
 use crate::build::BuildTarget;
 use crate::build::chat::messages::{Item, Top, Visibility};
 use crate::build::chat::paging::Paging;
@@ -149,9 +149,8 @@ pub(super) fn chat_outputs(
         };
         // A thread is read on its own page (issue 16: the feed's entries are messages or
         // threads); a single message at its anchor on its page.
-        let thread_page = thread_page_path(chat.slug, &top.ts);
-        let link = if chat.threads.iter().rev().any(|t| t.path == thread_page) {
-            page_url(base, &thread_page)
+        let link = if threads::has_page(inputs, top, chat.items) {
+            page_url(base, &thread_page_path(chat.slug, &top.ts))
         } else {
             format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor)
         };

@@ -60,7 +60,7 @@ pub(super) fn context(inputs: &Inputs, settings: &str) -> u64 {
 
 /// Whether a top-level message has a thread page: the theme has the template, the message is
 /// published (not a tombstone) and at least one reply is.
-fn has_page(inputs: &Inputs, top: &Top, items: &BTreeMap<Ts, Item>) -> bool {
+pub(super) fn has_page(inputs: &Inputs, top: &Top, items: &BTreeMap<Ts, Item>) -> bool {
     inputs.thread_pages
         && !top.replies.is_empty()
         && items
