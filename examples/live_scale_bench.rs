@@ -41,6 +41,38 @@ fn main() -> anyhow::Result<()> {
         "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
     std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
     let change = [Change::Message(slug.clone(), ts.clone())];
+    // For a profiler (`perf record`): only the new-message rebuild, over and over (the hot one
+    // alternates with its undoing).
+    if let Some(rounds) = std::env::var("LIVE_SCALE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    {
+        let t = Instant::now();
+        // LIVE_SCALE_COLD=1: the cold `build` after each change instead.
+        let cold = std::env::var_os("LIVE_SCALE_COLD").is_some();
+        hot.save_state()?;
+        let mut rebuild = || -> anyhow::Result<BuildReport> {
+            if cold {
+                SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet)
+                    .build(&[Change::Everything])
+            } else {
+                hot.build(&change)
+            }
+        };
+        for _ in 0..rounds {
+            rebuild()?;
+            std::fs::remove_file(&path)?;
+            rebuild()?;
+            std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+        }
+        println!(
+            "{} rebuilds: {:.1} ms each",
+            2 * rounds,
+            t.elapsed().as_secs_f64() * 1000.0 / (2 * rounds) as f64
+        );
+        std::fs::remove_file(&path)?;
+        return Ok(());
+    }
     show(
         "new message, watch/serve",
         timed(|| hot.build(&change))?,

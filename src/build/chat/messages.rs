@@ -193,7 +193,9 @@ pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
     Ok(out)
 }
 
-/// A top-level message of a chat page with its thread.
+/// A top-level message of a chat page with its thread, and what every output of the chat
+/// needs to know of them, gathered while threading (issue 15: each output looking its messages
+/// up again, 100,000 lookups a pass, was most of a rebuild of a long chat).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Top {
     pub ts: Ts,
@@ -201,6 +203,25 @@ pub struct Top {
     /// Its place among the chat's top-level places (see [`Item::holds_place`]), from 0: what
     /// cuts pages.
     pub place: usize,
+    /// Published, rather than a tombstone shown for its replies.
+    pub published: bool,
+    /// The signature of the message with its thread (their JSON): what pages, feeds and the
+    /// search index sign it by.
+    pub sig: u64,
+    /// When the message or one of its replies last changed (Unix seconds): sitemaps' `lastmod`.
+    pub updated: Option<i64>,
+    /// When it was last active, or (with replies shown) any reply to it, published or not: a
+    /// removed reply must reach live pages through its parent's new thread. Orders the live feed.
+    pub activity: u64,
+}
+
+/// A top-level message the pages do not show (unpublished, a tombstone without replies, an
+/// unpublished broadcast): live pages must still learn it is gone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unshown {
+    pub ts: Ts,
+    /// When it or any reply to it was last active.
+    pub activity: u64,
 }
 
 /// A chat's published structure.
@@ -211,6 +232,11 @@ pub struct Structure {
     pub count: usize,
     /// Top-level places, shown or not: pages are cut by them.
     pub places: usize,
+    /// Top-level messages not in `tops`, in ts order.
+    pub unshown: Vec<Unshown>,
+    /// The shown messages (replies too) editors pinned, oldest first: what themes show above a
+    /// chat's messages (issue 14).
+    pub pinned: Vec<Ts>,
 }
 
 /// Threads the items of a chat.
@@ -220,13 +246,19 @@ pub struct Structure {
 /// tree at all are shown at the top level. A `thread_broadcast` also shows at the top level,
 /// as Slack shows it in the channel. Tombstones show only when some reply is published.
 pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
-    // Runs over the whole chat on every build: Fx hashing and one merge instead of a map of
-    // places keep it to a small share of a rebuild (issue 15).
-    let mut replies: FxHashMap<&Ts, Vec<Ts>> = FxHashMap::default();
+    // Runs over the whole chat on every build: Fx hashing, no lookups by ts but of parents,
+    // and merges instead of maps of places (issue 15).
+    let mut replies: FxHashMap<&Ts, Vec<&Item>> = FxHashMap::default();
+    // The most recent activity of any reply to a message, published or not.
+    let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
     // Each top, and whether it is a thread's parent (a broadcast reply is not).
-    let mut tops: Vec<(&Ts, bool)> = Vec::new();
+    let mut tops: Vec<(&Item, bool)> = Vec::new();
     let mut count = 0;
     for item in items.values() {
+        if let Some(parent) = &item.parent {
+            let a = thread_activity.entry(parent).or_default();
+            *a = (*a).max(item.activity);
+        }
         if item.visibility != Visibility::Published {
             continue;
         }
@@ -235,59 +267,107 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
             Some(parent) => match items.get(parent).map(|p| p.visibility) {
                 Some(Visibility::Unpublished) => count -= 1,
                 Some(_) => {
-                    replies.entry(parent).or_default().push(item.ts.clone());
+                    replies.entry(parent).or_default().push(item);
                     if item.broadcast {
-                        tops.push((&item.ts, false));
+                        tops.push((item, false));
                     }
                 }
-                None => tops.push((&item.ts, false)),
+                None => tops.push((item, false)),
             },
-            None => tops.push((&item.ts, true)),
+            None => tops.push((item, true)),
         }
     }
     for item in items.values() {
         if item.visibility == Visibility::Tombstone && replies.contains_key(&item.ts) {
-            tops.push((&item.ts, item.parent.is_none()));
+            tops.push((item, item.parent.is_none()));
         }
     }
-    tops.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    tops.sort_unstable_by(|a, b| a.0.ts.cmp(&b.0.ts));
+    let top_level = |item: &Item| match &item.parent {
+        None => true,
+        Some(parent) => item.broadcast || !items.contains_key(parent),
+    };
     // Places, in ts order: every top-level message that holds one. Tops are a subset, in the
-    // same order, so one merge numbers them.
+    // same order, so one merge numbers them; another finds the top-level messages not shown.
     let mut holders = items
         .values()
-        .filter(|item| {
-            item.holds_place
-                && match &item.parent {
-                    None => true,
-                    Some(parent) => item.broadcast || !items.contains_key(parent),
-                }
-        })
+        .filter(|item| item.holds_place && top_level(item))
         .map(|item| &item.ts)
         .enumerate();
     let mut places = 0;
-    let tops = tops
+    let mut pinned = Vec::new();
+    let tops: Vec<Top> = tops
         .into_iter()
-        .map(|(ts, parent)| {
+        .map(|(item, parent)| {
             let place = holders
                 .by_ref()
-                .find(|(_, holder)| *holder == ts)
+                .find(|(_, holder)| **holder == item.ts)
                 .map_or(places, |(place, _)| place);
             places = place + 1;
+            let thread = if parent {
+                replies.remove(&item.ts).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let mut sig = Signature::new();
+            for h in std::iter::once(item)
+                .chain(thread.iter().copied())
+                .filter_map(|i| i.json_hash)
+            {
+                sig.push_u64(h);
+            }
+            let updated = std::iter::once(item)
+                .chain(thread.iter().copied())
+                .filter_map(|i| i.updated)
+                .max();
+            pinned.extend(
+                std::iter::once(item)
+                    .chain(thread.iter().copied())
+                    .filter(|i| i.pinned)
+                    .map(|i| i.ts.clone()),
+            );
+            let activity = if thread.is_empty() {
+                item.activity
+            } else {
+                item.activity
+                    .max(thread_activity.get(&item.ts).copied().unwrap_or(0))
+            };
             Top {
-                ts: ts.clone(),
-                replies: if parent {
-                    replies.remove(ts).unwrap_or_default()
-                } else {
-                    Vec::new()
-                },
+                ts: item.ts.clone(),
+                replies: thread.iter().map(|r| r.ts.clone()).collect(),
                 place,
+                published: item.visibility == Visibility::Published,
+                sig: sig.finish(),
+                updated,
+                activity,
             }
         })
         .collect();
+    let places = places + holders.count();
+    let mut shown = tops.iter().map(|t| &t.ts).peekable();
+    let unshown = items
+        .values()
+        .filter(|item| top_level(item))
+        .filter(|item| {
+            while shown.next_if(|ts| **ts < item.ts).is_some() {}
+            shown.next_if(|ts| **ts == item.ts).is_none()
+        })
+        .map(|item| Unshown {
+            ts: item.ts.clone(),
+            activity: item
+                .activity
+                .max(thread_activity.get(&item.ts).copied().unwrap_or(0)),
+        })
+        .collect();
+    // A broadcast reply is both a top and a reply: listed once.
+    pinned.sort_unstable();
+    pinned.dedup();
     Structure {
         tops,
         count,
-        places: places + holders.count(),
+        places,
+        unshown,
+        pinned,
     }
 }
 
@@ -327,38 +407,11 @@ pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
     out.push_str("]}");
 }
 
-/// The published messages editors pinned (replies too, without their thread), oldest first:
-/// what themes show above a chat's messages. From what the chat index keeps, so a cold build
-/// knows which views to read.
-pub fn pinned_ts(tops: &[Top], items: &BTreeMap<Ts, Item>) -> Vec<Ts> {
-    let mut out: Vec<Ts> = tops
-        .iter()
-        .flat_map(|t| std::iter::once(&t.ts).chain(&t.replies))
-        .filter(|ts| items.get(ts).is_some_and(|i| i.pinned))
-        .cloned()
-        .collect();
-    // A broadcast reply is both a top and a reply: listed once.
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// The views of the [`pinned_ts`] messages, each with its JSON.
+/// The views of the [`Structure::pinned`] messages, each with its JSON.
 pub fn pinned<'a>(pinned: &[Ts], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageView, &'a str)> {
     pinned
         .iter()
         .filter_map(|ts| items.get(ts)?.view.as_ref())
         .map(|(view, json)| (view.clone(), json.as_str()))
         .collect()
-}
-
-/// The signature of a top-level message with its thread.
-pub fn top_signature(top: &Top, items: &BTreeMap<Ts, Item>) -> u64 {
-    let mut sig = Signature::new();
-    for ts in std::iter::once(&top.ts).chain(top.replies.iter()) {
-        if let Some(h) = items.get(ts).and_then(|i| i.json_hash) {
-            sig.push_u64(h);
-        }
-    }
-    sig.finish()
 }

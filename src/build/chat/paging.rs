@@ -65,6 +65,10 @@ mod tests {
                 ts: Ts::parse(&format!("{}.000000", 1_500_000_000 + place)).unwrap(),
                 replies: Vec::new(),
                 place,
+                published: true,
+                sig: 0,
+                updated: None,
+                activity: 0,
             })
             .collect()
     }

@@ -14,11 +14,9 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::{FxHashMap, FxHashSet};
-
 use super::feeds::FEED_VERSION;
 use super::pages::ChatSummary;
-use crate::build::chat::messages::{self, Item, Top};
+use crate::build::chat::messages::{self, Item, Top, Unshown};
 use crate::config::LiveFeedConfig;
 use crate::content::Ts;
 
@@ -35,58 +33,47 @@ enum Candidate {
     Removed(Ts),
 }
 
-/// Every message the live feed may take, in the order it takes them: made from what the chat
+/// The messages the live feed may take, in the order it takes them: made from what the chat
 /// index keeps (ts, parents, activity), so a cold build knows which threads to read before it
 /// assembles the feed (issue 15).
 pub struct Candidates {
     /// (activity, candidate), most recent first; ties by ts, newest first, so the order never
-    /// depends on anything else.
+    /// depends on anything else. Only as many as the feed can take: sorting a long chat's every
+    /// top-level message on each build was a large share of a live rebuild (issue 15).
     list: Vec<(u64, Candidate)>,
+    /// The most recent activity among the candidates left out, if any.
+    rest: Option<u64>,
 }
 
 impl Candidates {
-    pub fn new(tops: &[Top], items: &BTreeMap<Ts, Item>) -> Candidates {
-        // A thread is as recent as its most recent reply, published or not (a removed reply
-        // must reach pages through its parent's new thread).
-        let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
-        for item in items.values() {
-            if let Some(parent) = &item.parent {
-                let a = thread_activity.entry(parent).or_default();
-                *a = (*a).max(item.activity);
-            }
+    pub fn new(tops: &[Top], unshown: &[Unshown], limits: &LiveFeedConfig) -> Candidates {
+        let shown = tops
+            .iter()
+            .enumerate()
+            .map(|(index, top)| (top.activity, top.ts.micros(), Candidate::Shown(index)));
+        let removed = unshown
+            .iter()
+            .map(|u| (u.activity, u.ts.micros(), Candidate::Removed(u.ts.clone())));
+        let mut keyed: Vec<(u64, u64, Candidate)> = shown.chain(removed).collect();
+        let newest_first = |a: &(u64, u64, Candidate), b: &(u64, u64, Candidate)| {
+            b.0.cmp(&a.0).then(b.1.cmp(&a.1))
+        };
+        // `live_json` stops at the message after its last or the removed ts after its last:
+        // within this many candidates, whatever they are.
+        let needed = limits
+            .messages
+            .saturating_add(MAX_REMOVED)
+            .saturating_add(2);
+        let mut rest = None;
+        if keyed.len() > needed {
+            keyed.select_nth_unstable_by(needed, newest_first);
+            rest = keyed[needed..].iter().map(|k| k.0).max();
+            keyed.truncate(needed);
         }
-        let shown: FxHashSet<&Ts> = tops.iter().map(|t| &t.ts).collect();
-        let mut keyed: Vec<(u64, u64, Candidate)> = Vec::with_capacity(tops.len());
-        for (index, top) in tops.iter().enumerate() {
-            let own = items.get(&top.ts).map_or(0, |i| i.activity);
-            let thread = if top.replies.is_empty() {
-                0
-            } else {
-                thread_activity.get(&top.ts).copied().unwrap_or(0)
-            };
-            keyed.push((own.max(thread), top.ts.micros(), Candidate::Shown(index)));
-        }
-        for item in items.values() {
-            // What a page may show at the top level but this build does not: unpublished
-            // messages, tombstones without replies, unpublished broadcasts.
-            let top_level = match &item.parent {
-                None => true,
-                Some(parent) => item.broadcast || !items.contains_key(parent),
-            };
-            if top_level && !shown.contains(&item.ts) {
-                let activity = item
-                    .activity
-                    .max(thread_activity.get(&item.ts).copied().unwrap_or(0));
-                keyed.push((
-                    activity,
-                    item.ts.micros(),
-                    Candidate::Removed(item.ts.clone()),
-                ));
-            }
-        }
-        keyed.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+        keyed.sort_unstable_by(newest_first);
         Candidates {
             list: keyed.into_iter().map(|(a, _, c)| (a, c)).collect(),
+            rest,
         }
     }
 
@@ -111,6 +98,7 @@ pub fn live_json(
     items: &BTreeMap<Ts, Item>,
     limits: &LiveFeedConfig,
 ) -> Vec<u8> {
+    let candidates_rest = candidates.rest;
     let candidates = &candidates.list;
     let mut messages: Vec<(&Ts, String)> = Vec::new();
     let mut removed: Vec<&Ts> = Vec::new();
@@ -142,6 +130,11 @@ pub fn live_json(
                 removed.push(ts);
             }
         }
+    }
+    // Ran out of the candidates kept (only when some shown message had no view): the feed
+    // reaches no further back than the first left out.
+    if since.is_none() && messages.len() < limits.messages {
+        since = candidates_rest;
     }
     let updated = candidates.first().map(|c| c.0);
     messages.sort_by(|a, b| a.0.cmp(b.0));
@@ -286,7 +279,7 @@ mod tests {
         };
         let json: serde_json::Value = serde_json::from_slice(&live_json(
             &summary(),
-            &Candidates::new(&structure.tops, &items),
+            &Candidates::new(&structure.tops, &structure.unshown, &limits),
             &structure.tops,
             &items,
             &limits,
@@ -307,11 +300,66 @@ mod tests {
 
         // What a cold build reads before assembling it: those two, and the one that told it
         // was full (the removed 4 needs no view).
-        let candidates = Candidates::new(&structure.tops, &items);
+        let candidates = Candidates::new(&structure.tops, &structure.unshown, &limits);
         let may_show: Vec<&str> = candidates
             .may_show(&limits)
             .map(|i| structure.tops[i].ts.as_str())
             .collect();
         assert_eq!(may_show, ["3.000000", "5.000000", "2.000000"]);
+    }
+
+    #[test]
+    fn a_long_chat_keeps_only_the_candidates_the_feed_can_take() {
+        // Ten published messages, and 600 removed more recently than the five oldest of them.
+        let mut items = BTreeMap::new();
+        for i in 1..=10u64 {
+            let i = item(
+                &format!("{i}.000000"),
+                i * 1000,
+                Visibility::Published,
+                None,
+            );
+            items.insert(i.ts.clone(), i);
+        }
+        for k in 0..600u64 {
+            let i = item(
+                &format!("{}.000000", 100 + k),
+                5000 + k,
+                Visibility::Unpublished,
+                None,
+            );
+            items.insert(i.ts.clone(), i);
+        }
+        let structure = messages::structure(&items);
+        let limits = LiveFeedConfig {
+            messages: 10,
+            ..LiveFeedConfig::default()
+        };
+        let candidates = Candidates::new(&structure.tops, &structure.unshown, &limits);
+        assert!(candidates.list.len() < 610, "every candidate was kept");
+        let json: serde_json::Value = serde_json::from_slice(&live_json(
+            &summary(),
+            &candidates,
+            &structure.tops,
+            &items,
+            &limits,
+        ))
+        .unwrap();
+        let ts: Vec<&str> = json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["ts"].as_str().unwrap())
+            .collect();
+        // The five newer ones, then 500 removed (the newest), and the 501st says how far back.
+        assert_eq!(
+            ts,
+            ["6.000000", "7.000000", "8.000000", "9.000000", "10.000000"]
+        );
+        let removed = json["removed"].as_array().unwrap();
+        assert_eq!(removed.len(), MAX_REMOVED);
+        assert_eq!(removed[0], "200.000000");
+        assert_eq!(removed[MAX_REMOVED - 1], "699.000000");
+        assert_eq!(json["since"], 5099);
     }
 }

@@ -269,6 +269,8 @@ fn render_chat(
         tops,
         count,
         places,
+        unshown,
+        pinned: pinned_ts,
     } = messages::structure(&cache.items);
 
     // What every output shows: the first and newest published messages, and pinned ones.
@@ -284,7 +286,6 @@ fn render_chat(
         .rev()
         .find(published)
         .map(|i| i.ts.clone());
-    let pinned_ts = messages::pinned_ts(&tops, &cache.items);
     let shared = first_ts.iter().chain(&newest_ts).chain(&pinned_ts);
     log.report.messages_rendered += read_views(job, cache, shared)?;
 
@@ -305,10 +306,7 @@ fn render_chat(
         pages: total,
     };
     let header_json = serde_json::to_string(&summary.header)?;
-    let top_sigs: Vec<u64> = tops
-        .par_iter()
-        .map(|t| messages::top_signature(t, items))
-        .collect();
+    let top_sigs: Vec<u64> = tops.iter().map(|t| t.sig).collect();
 
     // Pinned messages, shown above every page's own (issue 14).
     let pinned_sig = {
@@ -410,7 +408,7 @@ fn render_chat(
         })
         .collect();
     let live = cache.entry.settings.state == ChatState::Live;
-    let candidates = live.then(|| live_feed::Candidates::new(&tops, items));
+    let candidates = live.then(|| live_feed::Candidates::new(&tops, &unshown, &config.live));
 
     // Read the views the outputs to render show, and nothing else.
     let mut wanted: Vec<usize> = Vec::new();
@@ -442,7 +440,7 @@ fn render_chat(
         paging: &paging,
         landing,
     };
-    let thread_plan = threads::plan(inputs, log, &chat_threads, items, contexts.threads);
+    let thread_plan = threads::plan(inputs, log, &chat_threads, contexts.threads);
     wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
     let search_layout = config
         .search

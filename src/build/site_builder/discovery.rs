@@ -51,8 +51,7 @@ impl ChatPages<'_> {
     fn updated_on(&self, n: usize) -> Option<i64> {
         self.tops[self.paging.range(n)]
             .iter()
-            .flat_map(|t| std::iter::once(&t.ts).chain(&t.replies))
-            .filter_map(|ts| self.items.get(ts)?.updated)
+            .filter_map(|t| t.updated)
             .max()
     }
 
@@ -149,7 +148,7 @@ pub(super) fn chat_outputs(
         };
         // A thread is read on its own page (issue 16: the feed's entries are messages or
         // threads); a single message at its anchor on its page.
-        let link = if threads::has_page(inputs, top, chat.items) {
+        let link = if threads::has_page(inputs, top) {
             page_url(base, &thread_page_path(chat.slug, &top.ts))
         } else {
             format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor)

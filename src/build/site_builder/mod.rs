@@ -67,6 +67,13 @@ pub struct SiteBuilder {
     people_loaded: bool,
     /// The last build failed: compare every input next time.
     recheck: bool,
+    /// The state's outputs are on disk as this builder left them: a long-lived builder's
+    /// rebuilds trust their stamps instead of reading each file's (see `OutputLog::is_current`).
+    /// Never for a build told to compare everything, nor after a failed build.
+    outputs_trusted: bool,
+    /// The state file as this builder last loaded or saved it: another builder that saved
+    /// since (a `build` run while `watch` runs) may have rewritten outputs, so they are checked.
+    state_file: Option<Stamp>,
 }
 
 impl std::fmt::Debug for SiteBuilder {
@@ -95,6 +102,7 @@ impl SiteBuilder {
     ) -> SiteBuilder {
         SiteBuilder {
             state: BuildState::load(&target.state),
+            state_file: Stamp::read(&target.state),
             target,
             project: project.clone(),
             mode,
@@ -106,6 +114,7 @@ impl SiteBuilder {
             chats: BTreeMap::new(),
             people_loaded: false,
             recheck: false,
+            outputs_trusted: false,
         }
     }
 
@@ -133,6 +142,7 @@ impl SiteBuilder {
         // A failed build may have stopped halfway through its bookkeeping: next time, check
         // every input again (rendered messages stay cached; only their stamps are compared).
         self.recheck = result.is_err();
+        self.outputs_trusted = result.is_ok() && self.mode == Mode::LongLived;
         let mut report = result?;
         if self.mode == Mode::Cold || set.everything {
             self.save_state()?;
@@ -157,7 +167,9 @@ impl SiteBuilder {
             }
         }
         chat_index::prune(dir, |slug| self.state.chats.contains_key(slug))?;
-        self.state.save(&self.target.state)
+        self.state.save(&self.target.state)?;
+        self.state_file = Stamp::read(&self.target.state);
+        Ok(())
     }
 
     fn build_changes(&mut self, set: &ChangeSet) -> Result<BuildReport> {
@@ -215,6 +227,9 @@ impl SiteBuilder {
         let bar = Progress::new(self.progress, "building", jobs.len() as u64);
         let layout = self.project.content_layout();
         let last = &self.state;
+        let trusted = self.outputs_trusted
+            && !set.everything
+            && Stamp::read(&self.target.state) == self.state_file;
         let job = ChatJob {
             layout: &layout,
             inputs,
@@ -232,13 +247,13 @@ impl SiteBuilder {
         let built: Vec<Result<(ChatRecord, OutputLog<'_>)>> = jobs
             .into_par_iter()
             .map(|(cache, previous)| {
-                let mut log = OutputLog::new(&writer, last);
+                let mut log = OutputLog::new(&writer, last, trusted);
                 let record = chat_build::build_chat(job, cache, previous, &mut log)?;
                 bar.inc(1);
                 Ok((record, log))
             })
             .collect();
-        let mut log = OutputLog::new(&writer, last);
+        let mut log = OutputLog::new(&writer, last, trusted);
         let mut chat_records: BTreeMap<String, ChatRecord> = BTreeMap::new();
         for result in built {
             let (record, chat_log) = result?;

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::inputs::Inputs;
 use super::record::OutputLog;
-use crate::build::chat::messages::{self, Item, Top, Visibility};
+use crate::build::chat::messages::{self, Item, Top};
 use crate::build::chat::paging::Paging;
 use crate::build::chat::view::MessageView;
 use crate::build::incremental::signature::Signature;
@@ -60,12 +60,8 @@ pub(super) fn context(inputs: &Inputs, settings: &str) -> u64 {
 
 /// Whether a top-level message has a thread page: the theme has the template, the message is
 /// published (not a tombstone) and at least one reply is.
-pub(super) fn has_page(inputs: &Inputs, top: &Top, items: &BTreeMap<Ts, Item>) -> bool {
-    inputs.thread_pages
-        && !top.replies.is_empty()
-        && items
-            .get(&top.ts)
-            .is_some_and(|i| i.visibility == Visibility::Published)
+pub(super) fn has_page(inputs: &Inputs, top: &Top) -> bool {
+    inputs.thread_pages && !top.replies.is_empty() && top.published
 }
 
 /// A chat page's view of a top-level message, with the link to its thread's page when it has
@@ -76,7 +72,7 @@ pub(super) fn linked(
     items: &BTreeMap<Ts, Item>,
 ) -> Option<MessageView> {
     let mut view = messages::nested_view(top, items)?;
-    if has_page(inputs, top, items) {
+    if has_page(inputs, top) {
         view.thread_url = Some(thread_page_link(&top.ts));
     }
     Some(view)
@@ -100,13 +96,12 @@ pub(super) fn plan(
     inputs: &Inputs,
     log: &OutputLog<'_>,
     chat: &ChatThreads<'_>,
-    items: &BTreeMap<Ts, Item>,
     context: u64,
 ) -> Vec<PlannedThread> {
     chat.tops
         .iter()
         .enumerate()
-        .filter(|(_, top)| has_page(inputs, top, items))
+        .filter(|(_, top)| has_page(inputs, top))
         .map(|(index, top)| {
             let page = chat.paging.page_of(index);
             let sig = Signature::new()
@@ -171,10 +166,7 @@ pub(super) fn build(
         outputs.push(t.path.clone());
         let top = &chat.tops[t.index];
         // From what the chat index keeps: a thread whose page did not render has no views.
-        let lastmod = std::iter::once(&top.ts)
-            .chain(&top.replies)
-            .filter_map(|ts| items.get(ts)?.updated)
-            .max();
+        let lastmod = top.updated;
         listed.push((
             top.replies.first().cloned(),
             top.ts.clone(),
