@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -246,119 +245,104 @@ pub struct Structure {
 /// tree at all are shown at the top level. A `thread_broadcast` also shows at the top level,
 /// as Slack shows it in the channel. Tombstones show only when some reply is published.
 pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
-    // Runs over the whole chat on every build: Fx hashing, no lookups by ts but of parents,
-    // and merges instead of maps of places (issue 15).
-    let mut replies: FxHashMap<&Ts, Vec<&Item>> = FxHashMap::default();
-    // The most recent activity of any reply to a message, published or not.
-    let mut thread_activity: FxHashMap<&Ts, u64> = FxHashMap::default();
-    // Each top, and whether it is a thread's parent (a broadcast reply is not).
-    let mut tops: Vec<(&Item, bool)> = Vec::new();
+    // Runs over the whole chat on every build (issue 15): two passes over the messages in ts
+    // order, by index, with one lookup per reply (its parent) and no maps.
+    const NONE: usize = usize::MAX;
+    let all: Vec<&Item> = items.values().collect();
+    let n = all.len();
+    let index_of = |ts: &Ts| all.binary_search_by(|i| i.ts.cmp(ts)).ok();
+    // The most recent activity of any reply to each message, published or not.
+    let mut thread_activity = vec![0u64; n];
+    // Each message's published replies, in ts order, as linked lists (first, last, next).
+    let (mut first_reply, mut last_reply, mut next_reply) =
+        (vec![NONE; n], vec![NONE; n], vec![NONE; n]);
+    // Whether it sits at the top level (no parent, a broadcast, or a parent not in the tree),
+    // and whether it shows there as a published top.
+    let mut top_level = vec![false; n];
+    let mut shown_top = vec![false; n];
     let mut count = 0;
-    for item in items.values() {
-        if let Some(parent) = &item.parent {
-            let a = thread_activity.entry(parent).or_default();
-            *a = (*a).max(item.activity);
+    for (i, item) in all.iter().enumerate() {
+        let parent = item.parent.as_ref().map(index_of);
+        if let Some(Some(p)) = parent {
+            thread_activity[p] = thread_activity[p].max(item.activity);
         }
+        top_level[i] = match parent {
+            None | Some(None) => true,
+            Some(Some(_)) => item.broadcast,
+        };
         if item.visibility != Visibility::Published {
             continue;
         }
-        count += 1;
-        match &item.parent {
-            Some(parent) => match items.get(parent).map(|p| p.visibility) {
-                Some(Visibility::Unpublished) => count -= 1,
-                Some(_) => {
-                    replies.entry(parent).or_default().push(item);
-                    if item.broadcast {
-                        tops.push((item, false));
-                    }
+        match parent {
+            None | Some(None) => {
+                count += 1;
+                shown_top[i] = true;
+            }
+            // Replies to a comment-tagged or hidden parent stay private with it.
+            Some(Some(p)) if all[p].visibility == Visibility::Unpublished => {}
+            Some(Some(p)) => {
+                count += 1;
+                if last_reply[p] == NONE {
+                    first_reply[p] = i;
+                } else {
+                    next_reply[last_reply[p]] = i;
                 }
-                None => tops.push((item, false)),
-            },
-            None => tops.push((item, true)),
+                last_reply[p] = i;
+                shown_top[i] = item.broadcast;
+            }
         }
     }
-    for item in items.values() {
-        if item.visibility == Visibility::Tombstone && replies.contains_key(&item.ts) {
-            tops.push((item, item.parent.is_none()));
-        }
-    }
-    tops.sort_unstable_by(|a, b| a.0.ts.cmp(&b.0.ts));
-    let top_level = |item: &Item| match &item.parent {
-        None => true,
-        Some(parent) => item.broadcast || !items.contains_key(parent),
-    };
-    // Places, in ts order: every top-level message that holds one. Tops are a subset, in the
-    // same order, so one merge numbers them; another finds the top-level messages not shown.
-    let mut holders = items
-        .values()
-        .filter(|item| item.holds_place && top_level(item))
-        .map(|item| &item.ts)
-        .enumerate();
-    let mut places = 0;
+
+    let mut tops = Vec::new();
+    let mut unshown = Vec::new();
     let mut pinned = Vec::new();
-    let tops: Vec<Top> = tops
-        .into_iter()
-        .map(|(item, parent)| {
-            let place = holders
-                .by_ref()
-                .find(|(_, holder)| **holder == item.ts)
-                .map_or(places, |(place, _)| place);
-            places = place + 1;
-            let thread = if parent {
-                replies.remove(&item.ts).unwrap_or_default()
+    // Top-level places, in ts order: every top-level message that holds one.
+    let mut places = 0;
+    for (i, item) in all.iter().enumerate() {
+        let holder = item.holds_place && top_level[i];
+        // A tombstone shows while some reply to it is published.
+        let tombstone = item.visibility == Visibility::Tombstone && first_reply[i] != NONE;
+        if shown_top[i] || tombstone {
+            // Only a message without a parent shows its thread: a broadcast reply shows at the
+            // top level without one, as does a reply whose parent is not in the tree.
+            let thread: Vec<&Item> = if item.parent.is_none() {
+                std::iter::successors(Some(first_reply[i]).filter(|&r| r != NONE), |&r| {
+                    Some(next_reply[r]).filter(|&r| r != NONE)
+                })
+                .map(|r| all[r])
+                .collect()
             } else {
                 Vec::new()
             };
+            let messages = || std::iter::once(*item).chain(thread.iter().copied());
             let mut sig = Signature::new();
-            for h in std::iter::once(item)
-                .chain(thread.iter().copied())
-                .filter_map(|i| i.json_hash)
-            {
+            for h in messages().filter_map(|i| i.json_hash) {
                 sig.push_u64(h);
             }
-            let updated = std::iter::once(item)
-                .chain(thread.iter().copied())
-                .filter_map(|i| i.updated)
-                .max();
-            pinned.extend(
-                std::iter::once(item)
-                    .chain(thread.iter().copied())
-                    .filter(|i| i.pinned)
-                    .map(|i| i.ts.clone()),
-            );
-            let activity = if thread.is_empty() {
-                item.activity
-            } else {
-                item.activity
-                    .max(thread_activity.get(&item.ts).copied().unwrap_or(0))
-            };
-            Top {
+            pinned.extend(messages().filter(|i| i.pinned).map(|i| i.ts.clone()));
+            tops.push(Top {
                 ts: item.ts.clone(),
                 replies: thread.iter().map(|r| r.ts.clone()).collect(),
-                place,
+                place: places,
                 published: item.visibility == Visibility::Published,
                 sig: sig.finish(),
-                updated,
-                activity,
-            }
-        })
-        .collect();
-    let places = places + holders.count();
-    let mut shown = tops.iter().map(|t| &t.ts).peekable();
-    let unshown = items
-        .values()
-        .filter(|item| top_level(item))
-        .filter(|item| {
-            while shown.next_if(|ts| **ts < item.ts).is_some() {}
-            shown.next_if(|ts| **ts == item.ts).is_none()
-        })
-        .map(|item| Unshown {
-            ts: item.ts.clone(),
-            activity: item
-                .activity
-                .max(thread_activity.get(&item.ts).copied().unwrap_or(0)),
-        })
-        .collect();
+                updated: messages().filter_map(|i| i.updated).max(),
+                activity: if thread.is_empty() {
+                    item.activity
+                } else {
+                    item.activity.max(thread_activity[i])
+                },
+            });
+        } else if top_level[i] {
+            unshown.push(Unshown {
+                ts: item.ts.clone(),
+                activity: item.activity.max(thread_activity[i]),
+            });
+        }
+        if holder {
+            places += 1;
+        }
+    }
     // A broadcast reply is both a top and a reply: listed once.
     pinned.sort_unstable();
     pinned.dedup();
@@ -414,4 +398,99 @@ pub fn pinned<'a>(pinned: &[Ts], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageV
         .filter_map(|ts| items.get(ts)?.view.as_ref())
         .map(|(view, json)| (view.clone(), json.as_str()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message as the chat index keeps it: `(ts seconds, parent seconds, visibility)`.
+    fn item(secs: u64, parent: Option<u64>, visibility: Visibility) -> Item {
+        let ts = |s: u64| Ts::from_micros(s * 1_000_000);
+        Item {
+            ts: ts(secs),
+            stamp: Stamp {
+                len: 1,
+                mtime: 0,
+                inode: secs,
+            },
+            visibility,
+            parent: parent.map(ts),
+            broadcast: false,
+            holds_place: visibility != Visibility::Unpublished,
+            activity: secs * 10,
+            view: None,
+            json_hash: (visibility != Visibility::Unpublished).then_some(secs),
+            pinned: false,
+            updated: (visibility != Visibility::Unpublished).then_some(secs as i64),
+            deps: Deps::default(),
+            from_index: true,
+        }
+    }
+
+    #[test]
+    fn threading_gathers_what_every_output_needs() {
+        use Visibility::*;
+        let mut items: Vec<Item> = vec![
+            item(1, None, Published),
+            item(2, Some(1), Published),
+            // An unpublished reply: not shown, but its activity reaches its parent.
+            item(3, Some(1), Unpublished),
+            item(4, None, Unpublished),
+            // A reply to a comment-tagged parent stays private with it.
+            item(5, Some(4), Published),
+            // A reply whose parent is not in the tree shows at the top level.
+            item(6, Some(99), Published),
+            // A tombstone with a published reply shows; one without does not.
+            item(7, None, Tombstone),
+            item(8, Some(7), Published),
+            item(9, None, Tombstone),
+            // A broadcast reply: in its thread and at the top level.
+            item(10, Some(1), Published),
+        ];
+        items[9].broadcast = true;
+        items[9].pinned = true;
+        let items: BTreeMap<Ts, Item> = items.into_iter().map(|i| (i.ts.clone(), i)).collect();
+        let s = structure(&items);
+
+        let secs = |ts: &Ts| ts.seconds();
+        let tops: Vec<(i64, Vec<i64>, usize)> = s
+            .tops
+            .iter()
+            .map(|t| (secs(&t.ts), t.replies.iter().map(secs).collect(), t.place))
+            .collect();
+        assert_eq!(
+            tops,
+            [
+                (1, vec![2, 10], 0),
+                (6, vec![], 1),
+                (7, vec![8], 2),
+                (10, vec![], 4)
+            ]
+        );
+        // Published: 1, 2, 6, 8, 10 (not 5, behind its private parent).
+        assert_eq!(s.count, 5);
+        // Places: 1, 6, 7, 9 (a tombstone keeps its place), 10.
+        assert_eq!(s.places, 5);
+        let unshown: Vec<(i64, u64)> = s
+            .unshown
+            .iter()
+            .map(|u| (secs(&u.ts), u.activity))
+            .collect();
+        assert_eq!(unshown, [(4, 50), (9, 90)]);
+        assert_eq!(s.pinned.iter().map(secs).collect::<Vec<_>>(), [10]);
+
+        let first = &s.tops[0];
+        assert!(first.published && !s.tops[2].published);
+        // The thread's most recent activity, the unpublished reply's included.
+        assert_eq!((first.activity, first.updated), (100, Some(10)));
+        let mut expected = Signature::new();
+        for h in [1, 2, 10] {
+            expected.push_u64(h);
+        }
+        let expected = expected.finish();
+        assert_eq!(first.sig, expected);
+        // A top without a thread is as recent as itself.
+        assert_eq!(s.tops[1].activity, 60);
+    }
 }

@@ -34,7 +34,7 @@ pub(super) struct ChatThreads<'a> {
     /// The header as the chat pages sign it.
     pub(super) header_json: &'a str,
     pub(super) tops: &'a [Top],
-    /// [`messages::top_signature`] of each top, as the chat pages use them.
+    /// [`Top::sig`](messages::Top::sig) of each top, as the chat pages use them.
     pub(super) top_sigs: &'a [u64],
     /// The chat's HTML pages, for the link back to the parent.
     pub(super) paging: &'a Paging,

@@ -31,7 +31,7 @@ pub struct ChatSearch<'a> {
     slug: &'a Slug,
     tops: &'a [Top],
     items: &'a BTreeMap<Ts, Item>,
-    /// Each top's `messages::top_signature`, in the order of `tops`.
+    /// Each top's signature (`Top::sig`), in the order of `tops`.
     top_sigs: &'a [u64],
     /// The chat's HTML pages.
     pages: &'a Paging,
