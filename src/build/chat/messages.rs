@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 
 use super::view::{MessageView, ViewContext, is_tombstone};
 use crate::build::incremental::deps::{Deps, TrackingLookup};
-use crate::build::incremental::signature::{Signature, hash};
+use crate::build::incremental::signature::{chain, hash};
 use crate::config::Config;
 use crate::content::tokens::{strip_tokens, strip_tokens_in};
 use crate::content::{MessageRecord, Ts};
@@ -250,7 +250,15 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
     const NONE: usize = usize::MAX;
     let all: Vec<&Item> = items.values().collect();
     let n = all.len();
-    let index_of = |ts: &Ts| all.binary_search_by(|i| i.ts.cmp(ts)).ok();
+    // Parents are found in the keys alone, side by side in memory, not through every item.
+    let keys: Vec<u64> = all.iter().map(|i| i.ts.micros()).collect();
+    let index_of = |ts: &Ts| {
+        let first = keys.partition_point(|&k| k < ts.micros());
+        // Two spellings of one instant share a key.
+        (first..n)
+            .take_while(|&i| keys[i] == ts.micros())
+            .find(|&i| all[i].ts == *ts)
+    };
     // The most recent activity of any reply to each message, published or not.
     let mut thread_activity = vec![0u64; n];
     // Each message's published replies, in ts order, as linked lists (first, last, next).
@@ -315,17 +323,13 @@ pub fn structure(items: &BTreeMap<Ts, Item>) -> Structure {
                 Vec::new()
             };
             let messages = || std::iter::once(*item).chain(thread.iter().copied());
-            let mut sig = Signature::new();
-            for h in messages().filter_map(|i| i.json_hash) {
-                sig.push_u64(h);
-            }
             pinned.extend(messages().filter(|i| i.pinned).map(|i| i.ts.clone()));
             tops.push(Top {
                 ts: item.ts.clone(),
                 replies: thread.iter().map(|r| r.ts.clone()).collect(),
                 place: places,
                 published: item.visibility == Visibility::Published,
-                sig: sig.finish(),
+                sig: chain(messages().filter_map(|i| i.json_hash)),
                 updated: messages().filter_map(|i| i.updated).max(),
                 activity: if thread.is_empty() {
                     item.activity
@@ -484,12 +488,7 @@ mod tests {
         assert!(first.published && !s.tops[2].published);
         // The thread's most recent activity, the unpublished reply's included.
         assert_eq!((first.activity, first.updated), (100, Some(10)));
-        let mut expected = Signature::new();
-        for h in [1, 2, 10] {
-            expected.push_u64(h);
-        }
-        let expected = expected.finish();
-        assert_eq!(first.sig, expected);
+        assert_eq!(first.sig, chain([1, 2, 10]));
         // A top without a thread is as recent as itself.
         assert_eq!(s.tops[1].activity, 60);
     }

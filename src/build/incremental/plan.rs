@@ -168,17 +168,22 @@ pub fn may_keep(facts: KeepFacts) -> Keep {
 /// per file would cost a million entries for a million-message project.
 pub fn files_signature<'a>(files: impl Iterator<Item = (&'a Ts, Stamp)>) -> u64 {
     // A sum of each file's own hash: one short hash per file instead of a stream over 100,000
-    // of them on every build of a long chat (issue 15). Listings come sorted, so the order
-    // that a sum does not see never differs.
+    // of them, and a long-lived builder keeps it up to date as files come and go (issue 15).
+    // Listings come sorted, so the order that a sum does not see never differs.
     files.fold(0u64, |sum, (ts, stamp)| {
-        let mut bytes = [0u8; 64];
-        let text = ts.as_str().as_bytes();
-        bytes[..text.len()].copy_from_slice(text);
-        bytes[24..32].copy_from_slice(&stamp.len.to_le_bytes());
-        bytes[32..48].copy_from_slice(&(stamp.mtime as u128).to_le_bytes());
-        bytes[48..56].copy_from_slice(&stamp.inode.to_le_bytes());
-        sum.wrapping_add(hash(&bytes))
+        sum.wrapping_add(file_hash(ts, stamp))
     })
+}
+
+/// One file's part of [`files_signature`].
+pub fn file_hash(ts: &Ts, stamp: Stamp) -> u64 {
+    let mut bytes = [0u8; 64];
+    let text = ts.as_str().as_bytes();
+    bytes[..text.len()].copy_from_slice(text);
+    bytes[24..32].copy_from_slice(&stamp.len.to_le_bytes());
+    bytes[32..48].copy_from_slice(&(stamp.mtime as u128).to_le_bytes());
+    bytes[48..56].copy_from_slice(&stamp.inode.to_le_bytes());
+    hash(&bytes)
 }
 
 #[cfg(test)]

@@ -20,7 +20,9 @@ use crate::build::chat::paging::Paging;
 use crate::build::chat::view::ViewContext;
 use crate::build::incremental::chat_index::{ChatIndex, index_path};
 use crate::build::incremental::deps::Deps;
-use crate::build::incremental::plan::{self, Keep, KeepFacts, Mode, ReadPlan, files_signature};
+use crate::build::incremental::plan::{
+    self, Keep, KeepFacts, Mode, ReadPlan, file_hash, files_signature,
+};
 use crate::build::incremental::signature::Signature;
 use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
@@ -38,8 +40,12 @@ use crate::file_stamp::Stamp;
 pub(super) struct ChatCache {
     pub(super) entry: ChannelEntry,
     pub(super) settings: Option<Stamp>,
-    /// Rendered messages (only while loaded).
+    /// Rendered messages (only while loaded). Changed only through the methods below, which
+    /// keep `files` up to date.
     pub(super) items: BTreeMap<Ts, Item>,
+    /// The [`files_signature`] of `items`, kept as they change: summing it over a long chat on
+    /// every rebuild was a pass of its own (issue 15).
+    files: u64,
     pub(super) loaded: bool,
     /// The files signature of the chat index last written from memory (long-lived builders
     /// write it when they save the state).
@@ -58,6 +64,7 @@ impl ChatCache {
             entry,
             settings,
             items: BTreeMap::new(),
+            files: 0,
             loaded: false,
             indexed: None,
             deps: Deps::default(),
@@ -67,6 +74,7 @@ impl ChatCache {
     /// Drops the rendered messages (the chat is read whole next time).
     pub(super) fn unload(&mut self) {
         self.items.clear();
+        self.files = 0;
         self.deps = Deps::default();
         self.loaded = false;
     }
@@ -75,8 +83,24 @@ impl ChatCache {
     fn insert(&mut self, read: Vec<Item>) {
         for item in read {
             self.deps.extend(&item.deps);
-            self.items.insert(item.ts.clone(), item);
+            self.files = self.files.wrapping_add(file_hash(&item.ts, item.stamp));
+            if let Some(old) = self.items.insert(item.ts.clone(), item) {
+                self.files = self.files.wrapping_sub(file_hash(&old.ts, old.stamp));
+            }
         }
+    }
+
+    /// Forgets a message whose file is gone.
+    fn forget(&mut self, ts: &Ts) {
+        if let Some(old) = self.items.remove(ts) {
+            self.files = self.files.wrapping_sub(file_hash(&old.ts, old.stamp));
+        }
+    }
+
+    /// Starts from the messages a chat index restored.
+    fn restore(&mut self, items: BTreeMap<Ts, Item>) {
+        self.files = files_signature(items.values().map(|i| (&i.ts, i.stamp)));
+        self.items = items;
     }
 }
 
@@ -199,7 +223,7 @@ pub(super) fn build_chat(
         _ => Deps::default(),
     };
     if let Some(items) = restored {
-        cache.items = items;
+        cache.restore(items);
     }
     log.report.messages_rendered += read_changed(job, cache, plan, lookups_changed)?;
     let record = render_chat(job, cache, context, known_deps, log)?;
@@ -222,11 +246,11 @@ fn read_changed(
     if plan.read_all {
         cache.unload();
     }
+    for ts in &plan.forget {
+        cache.forget(ts);
+    }
     let slug = &cache.entry.slug;
     let path = |ts: &Ts| job.layout.message_file(slug, ts);
-    for ts in &plan.forget {
-        cache.items.remove(ts);
-    }
     let mut to_read: Vec<PathBuf> = plan.read.iter().map(path).collect();
     if !plan.read_all && lookups_changed {
         to_read.extend(
@@ -655,7 +679,7 @@ fn render_chat(
     deps.extend(&cache.deps);
     Ok(ChatRecord {
         settings: cache.settings,
-        files: files_signature(items.values().map(|i| (&i.ts, i.stamp))),
+        files: cache.files,
         deps,
         context: contexts.record(),
         summary,

@@ -307,19 +307,24 @@ impl SiteBuilder {
             })?;
         }
 
-        for rel in log.outputs.keys() {
-            writer.keep(rel);
-        }
         let OutputLog {
             outputs,
             mut report,
             ..
         } = log;
-        // A long-lived builder's rebuild removes what its last build made and this one did not;
-        // a cold or full build walks `site/` for anything else too.
+        // A long-lived builder's rebuild removes what its last build made and this one did not
+        // (both sorted: one merge); a cold or full build walks `site/` for anything else too.
         report.removed = if self.mode == Mode::LongLived && !set.everything {
-            writer.prune_previous(self.state.outputs.keys().map(String::as_str))?
+            let mut now = outputs.keys().peekable();
+            let gone = self.state.outputs.keys().filter(|rel| {
+                while now.next_if(|n| n < rel).is_some() {}
+                now.next_if(|n| n == rel).is_none()
+            });
+            writer.prune_previous(gone.map(String::as_str))?
         } else {
+            for rel in outputs.keys() {
+                writer.keep(rel);
+            }
             writer.prune()?
         };
         report.written = writer.written();

@@ -121,7 +121,8 @@ impl<'a> OutputLog<'a> {
 
     /// Adds a part's outputs (one chat's) to this log.
     pub(super) fn absorb(&mut self, part: OutputLog<'_>) {
-        self.outputs.extend(part.outputs);
+        let mut outputs = part.outputs;
+        self.outputs.append(&mut outputs);
         self.report.absorb(part.report);
     }
 }

@@ -23,7 +23,7 @@ use crate::build::incremental::signature::Signature;
 use crate::build::outputs::pages::ChatHeader;
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::thread_pages::{self, ThreadPage};
-use crate::build::outputs::urls::{Landing, message_link, thread_page_link, thread_page_path};
+use crate::build::outputs::urls::{Landing, thread_page_link, thread_page_path};
 use crate::content::{Slug, Ts};
 
 /// A chat as its thread pages need it, besides its messages (threaded; passed to [`plan`] and
@@ -104,10 +104,14 @@ pub(super) fn plan(
         .filter(|(_, top)| has_page(inputs, top))
         .map(|(index, top)| {
             let page = chat.paging.page_of(index);
+            // The link back is made of the page, how the chat lands and the ts: signed as
+            // those, not formatted, for each of a long chat's thousands of threads (issue 15).
             let sig = Signature::new()
                 .with(context.to_le_bytes())
                 .with(chat.header_json)
-                .with(message_link(page, chat.landing, &top.ts.anchor()))
+                .with(page.to_le_bytes())
+                .with([chat.landing as u8])
+                .with(top.ts.as_str())
                 .with(chat.top_sigs[index].to_le_bytes())
                 .finish();
             let path = thread_page_path(chat.slug, &top.ts);
