@@ -33,7 +33,7 @@ use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
 use crate::content::{ChannelEntry, ChatState, ContentLayout, Slug, Ts};
-use crate::file_stamp::Stamp;
+use crate::file_stamp::{Folder, Stamp};
 
 /// A chat as the builder keeps it between builds.
 #[derive(Debug)]
@@ -172,7 +172,8 @@ pub(super) fn build_chat(
         _ => None,
     };
     let plan = if listed {
-        let stamps = stamp_all(messages::list_messages(&job.layout.messages_dir(slug))?);
+        let dir = job.layout.messages_dir(slug);
+        let stamps = stamp_all(&dir, messages::list_messages(&dir)?);
         let known = if was_in_memory {
             Some(&cache.items)
         } else {
@@ -778,12 +779,17 @@ struct PageOut {
     paths: Vec<String>,
 }
 
-/// The stamp of each listed message file (`None`: gone since it was listed), read in parallel.
-fn stamp_all(listed: BTreeMap<Ts, PathBuf>) -> Vec<(Ts, Option<Stamp>)> {
+/// The stamp of each listed message file (`None`: gone since it was listed), read in parallel
+/// relative to their folder.
+fn stamp_all(dir: &Path, listed: BTreeMap<Ts, PathBuf>) -> Vec<(Ts, Option<Stamp>)> {
+    let folder = Folder::open(dir);
     listed
         .into_par_iter()
         .map(|(ts, path)| {
-            let stamp = Stamp::read(&path);
+            let stamp = match path.file_name().and_then(|n| n.to_str()) {
+                Some(name) => folder.stamp(name),
+                None => Stamp::read(&path),
+            };
             (ts, stamp)
         })
         .collect()

@@ -71,8 +71,8 @@ pub struct SiteBuilder {
     /// rebuilds trust their stamps instead of reading each file's (see `OutputLog::is_current`).
     /// Never for a build told to compare everything, nor after a failed build.
     outputs_trusted: bool,
-    /// The state file as this builder last loaded or saved it: another builder that saved
-    /// since (a `build` run while `watch` runs) may have rewritten outputs, so they are checked.
+    /// The state file as this builder last loaded or saved it: when another builder saved
+    /// since (a `build` run while `watch` runs), the next build compares everything.
     state_file: Option<Stamp>,
 }
 
@@ -137,7 +137,18 @@ impl SiteBuilder {
     /// [`Change::Everything`] compares every input, as a cold `build` does.
     pub fn build(&mut self, changes: &[Change]) -> Result<BuildReport> {
         let started = Instant::now();
-        let set = ChangeSet::new(changes, self.will_recheck());
+        // Another builder saved the state since this one last did (a `build` run while `watch`
+        // runs): it may have rewritten any output, so compare everything once.
+        let foreign_save = self.mode == Mode::LongLived
+            && self.inputs.is_some()
+            && Stamp::read(&self.target.state) != self.state_file;
+        if foreign_save {
+            // It wrote the chat indexes it built too.
+            for cache in self.chats.values_mut() {
+                cache.indexed = None;
+            }
+        }
+        let set = ChangeSet::new(changes, self.will_recheck() || foreign_save);
         let result = self.build_changes(&set);
         // A failed build may have stopped halfway through its bookkeeping: next time, check
         // every input again (rendered messages stay cached; only their stamps are compared).
@@ -227,9 +238,7 @@ impl SiteBuilder {
         let bar = Progress::new(self.progress, "building", jobs.len() as u64);
         let layout = self.project.content_layout();
         let last = &self.state;
-        let trusted = self.outputs_trusted
-            && !set.everything
-            && Stamp::read(&self.target.state) == self.state_file;
+        let trusted = self.outputs_trusted && !set.everything;
         let job = ChatJob {
             layout: &layout,
             inputs,
