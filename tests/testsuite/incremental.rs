@@ -805,3 +805,69 @@ fn a_cold_build_after_one_new_message_reads_only_what_it_renders() {
     p.build();
     assert_eq!(p.snapshot("site"), incremental);
 }
+
+/// `watch` and `serve` trust the outputs their builder left (no `stat` of each, issue 15); a
+/// `build` run beside them may rewrite those outputs, and the long-lived builder must notice:
+/// after the other build's save it compares everything once, so the site ends as a full build
+/// makes it.
+#[test]
+fn a_long_lived_builder_notices_a_build_run_beside_it() {
+    let (zip, _) = synthetic_export(120, 1, 21, false);
+    let p = Project::init();
+    p.write("scrollback.toml", "page_size = 10\n");
+    p.import(&zip);
+    p.build();
+    let chat = p.chats()[0].clone();
+    let project = scrollback::project::Project::new(std::fs::canonicalize(p.root()).unwrap());
+    let mut hot = scrollback::build::SiteBuilder::new(
+        &project,
+        scrollback::build::Mode::LongLived,
+        scrollback::progress::ProgressMode::Quiet,
+    );
+    hot.build(&[scrollback::build::Change::Everything]).unwrap();
+
+    // A message the long-lived builder is never told about: the other build puts it on a page.
+    let ts = "1900000000.000001";
+    let file = p.path(&format!("content/channels/{chat}/messages/{ts}.json"));
+    let record = serde_json::json!({"ts": ts, "slack": {"type": "message", "user": "U00001000",
+        "text": "only the other build saw this", "ts": ts}});
+    write_atomic(&file, &record.to_string());
+    p.build();
+    assert!(
+        p.snapshot("site")
+            .values()
+            .any(|v| String::from_utf8_lossy(v).contains("only the other build saw this"))
+    );
+
+    // Gone again; the long-lived builder is told now. Its own record of the newest page says
+    // the page never had the message, but the page on disk does.
+    std::fs::remove_file(&file).unwrap();
+    let report = hot
+        .build(&[scrollback::build::Change::Message(
+            scrollback::content::Slug::parse(&chat).unwrap(),
+            scrollback::content::Ts::parse(ts).unwrap(),
+        )])
+        .unwrap();
+    assert!(report.rendered > 0, "{report:?}");
+    assert_eq!(p.snapshot("site"), p.clean_build());
+
+    // Trusted again: an edit the builder is told of still ends as a full build makes it.
+    let (edited, mut message) = message_files(&p)
+        .into_iter()
+        .map(|rel| {
+            let rel = format!("content/channels/{rel}");
+            let m: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
+            (rel, m)
+        })
+        .find(|(_, m)| m["slack"]["subtype"].is_null() && m["slack"]["thread_ts"].is_null())
+        .unwrap();
+    message["slack"]["text"] = "corrected while watched".into();
+    write_atomic(&p.path(&edited), &message.to_string());
+    let edited_ts = message["ts"].as_str().unwrap();
+    hot.build(&[scrollback::build::Change::Message(
+        scrollback::content::Slug::parse(&chat).unwrap(),
+        scrollback::content::Ts::parse(edited_ts).unwrap(),
+    )])
+    .unwrap();
+    assert_eq!(p.snapshot("site"), p.clean_build());
+}
