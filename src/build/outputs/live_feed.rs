@@ -251,6 +251,30 @@ mod tests {
         }
     }
 
+    /// The live feed of `items`, and the ts of its messages in order.
+    fn feed(
+        candidates: &Candidates,
+        structure: &messages::Structure,
+        items: &BTreeMap<Ts, Item>,
+        limits: &LiveFeedConfig,
+    ) -> (serde_json::Value, Vec<String>) {
+        let json: serde_json::Value = serde_json::from_slice(&live_json(
+            &summary(),
+            candidates,
+            &structure.tops,
+            items,
+            limits,
+        ))
+        .unwrap();
+        let ts = json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["ts"].as_str().unwrap().to_owned())
+            .collect();
+        (json, ts)
+    }
+
     #[test]
     fn the_most_recently_active_within_the_limits() {
         let mut items = BTreeMap::new();
@@ -277,20 +301,8 @@ mod tests {
             messages: 2,
             ..LiveFeedConfig::default()
         };
-        let json: serde_json::Value = serde_json::from_slice(&live_json(
-            &summary(),
-            &Candidates::new(&structure.tops, &structure.unshown, &limits),
-            &structure.tops,
-            &items,
-            &limits,
-        ))
-        .unwrap();
-        let ts: Vec<&str> = json["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["ts"].as_str().unwrap())
-            .collect();
+        let candidates = Candidates::new(&structure.tops, &structure.unshown, &limits);
+        let (json, ts) = feed(&candidates, &structure, &items, &limits);
         assert_eq!(ts, ["3.000000", "5.000000"]);
         assert_eq!(json["messages"][0]["thread"][0]["ts"], "9.000000");
         assert_eq!(json["updated"], 9_000_000);
@@ -300,7 +312,6 @@ mod tests {
 
         // What a cold build reads before assembling it: those two, and the one that told it
         // was full (the removed 4 needs no view).
-        let candidates = Candidates::new(&structure.tops, &structure.unshown, &limits);
         let may_show: Vec<&str> = candidates
             .may_show(&limits)
             .map(|i| structure.tops[i].ts.as_str())
@@ -337,20 +348,7 @@ mod tests {
         };
         let candidates = Candidates::new(&structure.tops, &structure.unshown, &limits);
         assert!(candidates.list.len() < 610, "every candidate was kept");
-        let json: serde_json::Value = serde_json::from_slice(&live_json(
-            &summary(),
-            &candidates,
-            &structure.tops,
-            &items,
-            &limits,
-        ))
-        .unwrap();
-        let ts: Vec<&str> = json["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["ts"].as_str().unwrap())
-            .collect();
+        let (json, ts) = feed(&candidates, &structure, &items, &limits);
         // The five newer ones, then 500 removed (the newest), and the 501st says how far back.
         assert_eq!(
             ts,
