@@ -69,6 +69,7 @@ mod tests {
                 sig: 0,
                 updated: None,
                 activity: 0,
+                thread_activity: 0,
             })
             .collect()
     }

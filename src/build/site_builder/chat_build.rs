@@ -14,7 +14,7 @@ use super::record::OutputLog;
 use super::search::SearchPlan;
 use super::threads::{self, ChatThreads};
 use crate::build::ChangeSet;
-use crate::build::chat::messages::{self, Item, Structure, Visibility};
+use crate::build::chat::messages::{self, Item, Shape, Structure, Visibility};
 use crate::build::chat::names::Names;
 use crate::build::chat::paging::Paging;
 use crate::build::chat::view::ViewContext;
@@ -56,6 +56,11 @@ pub(super) struct ChatCache {
     /// or deleted message's names stay until the chat is loaded again), which can only make a
     /// name change re-read the chat when it need not.
     deps: Deps,
+    /// The chat as the last build threaded it (long-lived builders), and the messages changed
+    /// since with their shape before (`None`: new): a rebuild updates the tops they touch
+    /// instead of threading the whole chat ([`Structure::update`]).
+    threaded: Option<Structure>,
+    since_threaded: BTreeMap<Ts, Option<Shape>>,
 }
 
 impl ChatCache {
@@ -68,6 +73,8 @@ impl ChatCache {
             loaded: false,
             indexed: None,
             deps: Deps::default(),
+            threaded: None,
+            since_threaded: BTreeMap::new(),
         }
     }
 
@@ -77,6 +84,12 @@ impl ChatCache {
         self.files = 0;
         self.deps = Deps::default();
         self.loaded = false;
+        self.forget_structure();
+    }
+
+    fn forget_structure(&mut self) {
+        self.threaded = None;
+        self.since_threaded.clear();
     }
 
     /// Keeps messages just read (replacing what was in memory for them).
@@ -84,8 +97,15 @@ impl ChatCache {
         for item in read {
             self.deps.extend(&item.deps);
             self.files = self.files.wrapping_add(file_hash(&item.ts, item.stamp));
-            if let Some(old) = self.items.insert(item.ts.clone(), item) {
+            let ts = item.ts.clone();
+            let old = self.items.insert(ts.clone(), item);
+            if let Some(old) = &old {
                 self.files = self.files.wrapping_sub(file_hash(&old.ts, old.stamp));
+            }
+            if self.threaded.is_some() {
+                self.since_threaded
+                    .entry(ts)
+                    .or_insert_with(|| old.as_ref().map(Shape::of));
             }
         }
     }
@@ -94,6 +114,7 @@ impl ChatCache {
     fn forget(&mut self, ts: &Ts) {
         if let Some(old) = self.items.remove(ts) {
             self.files = self.files.wrapping_sub(file_hash(&old.ts, old.stamp));
+            self.forget_structure();
         }
     }
 
@@ -101,6 +122,24 @@ impl ChatCache {
     fn restore(&mut self, items: BTreeMap<Ts, Item>) {
         self.files = files_signature(items.values().map(|i| (&i.ts, i.stamp)));
         self.items = items;
+        self.forget_structure();
+    }
+
+    /// The chat threaded: the last build's structure updated, when the changes since allow,
+    /// else threaded whole.
+    fn thread(&mut self) -> Structure {
+        let changes = std::mem::take(&mut self.since_threaded);
+        if let Some(mut structure) = self.threaded.take()
+            && structure.update(&self.items, &changes)
+        {
+            debug_assert_eq!(
+                structure,
+                messages::structure(&self.items),
+                "an updated structure differs from the chat threaded whole"
+            );
+            return structure;
+        }
+        messages::structure(&self.items)
     }
 }
 
@@ -290,13 +329,15 @@ fn render_chat(
     let inputs = job.inputs;
     let config = &inputs.config;
     let slug = &cache.entry.slug.clone();
+    let structure = cache.thread();
     let Structure {
         tops,
         count,
         places,
         unshown,
         pinned: pinned_ts,
-    } = messages::structure(&cache.items);
+    } = &structure;
+    let (count, places) = (*count, *places);
 
     // What every output shows: the first and newest published messages, and pinned ones.
     let published = |i: &&Item| i.visibility == Visibility::Published;
@@ -311,7 +352,7 @@ fn render_chat(
         .rev()
         .find(published)
         .map(|i| i.ts.clone());
-    let shared = first_ts.iter().chain(&newest_ts).chain(&pinned_ts);
+    let shared = first_ts.iter().chain(&newest_ts).chain(pinned_ts);
     log.report.messages_rendered += read_views(job, cache, shared)?;
 
     let items = &cache.items;
@@ -319,7 +360,7 @@ fn render_chat(
     let first = view_of(&first_ts).map(|(v, _)| v.time.clone());
     let url = format!("{}{}/", inputs.link.from_root, slug);
     let header = ChatHeader::new(&cache.entry, first, url, &inputs.tz);
-    let paging = Paging::cut(&tops, places, config.page_size);
+    let paging = Paging::cut(tops, places, config.page_size);
     let total = paging.count();
     let landing = Landing::of(cache.entry.settings.state);
     let newest = view_of(&newest_ts);
@@ -336,7 +377,7 @@ fn render_chat(
     // Pinned messages, shown above every page's own (issue 14).
     let pinned_sig = {
         let mut sig = Signature::new();
-        for (_, json) in messages::pinned(&pinned_ts, items) {
+        for (_, json) in messages::pinned(pinned_ts, items) {
             sig.push(json);
         }
         sig.finish()
@@ -368,12 +409,17 @@ fn render_chat(
             paths: vec![chat_landing_path(slug)],
         });
     }
+    // What every page shares, hashed once.
+    let shared = Signature::new()
+        .with(context.to_le_bytes())
+        .with(&header_json)
+        .with(pinned_sig.to_le_bytes())
+        .finish();
     let page_sigs: Vec<u64> = page_outs
         .iter()
         .map(|out| {
             let mut sig = Signature::new();
-            sig.push_u64(context);
-            sig.push(&header_json);
+            sig.push_u64(shared);
             sig.push(format!("{:?}", out.kind));
             match out.kind {
                 // Only what the page shows of the others (a live chat's old pages stay).
@@ -382,7 +428,6 @@ fn render_chat(
                 }
                 PageKind::Latest { .. } => sig.push_u64(total as u64),
             }
-            sig.push_u64(pinned_sig);
             for s in &top_sigs[out.tops.clone()] {
                 sig.push_u64(*s);
             }
@@ -410,10 +455,10 @@ fn render_chat(
         log.is_current(&json_path, feed_sig) && log.is_current(&jsonp_path, feed_sig);
 
     // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
-    let feed_paging = Paging::cut(&tops, places, config.feeds.page_size);
+    let feed_paging = Paging::cut(tops, places, config.feeds.page_size);
     let entries = PagedFeed {
         header: &summary.header,
-        tops: &tops,
+        tops,
         items,
         top_sigs: &top_sigs,
         paging: &feed_paging,
@@ -433,7 +478,7 @@ fn render_chat(
         })
         .collect();
     let live = cache.entry.settings.state == ChatState::Live;
-    let candidates = live.then(|| live_feed::Candidates::new(&tops, &unshown, &config.live));
+    let candidates = live.then(|| live_feed::Candidates::new(tops, unshown, &config.live));
 
     // Read the views the outputs to render show, and nothing else.
     let mut wanted: Vec<usize> = Vec::new();
@@ -454,13 +499,13 @@ fn render_chat(
         wanted.extend(candidates.may_show(&config.live));
     }
     if job.discover {
-        wanted.extend(discovery::atom_tops(&tops, items));
+        wanted.extend(discovery::atom_tops(tops, items));
     }
     let chat_threads = ChatThreads {
         slug,
         header: &summary.header,
         header_json: &header_json,
-        tops: &tops,
+        tops,
         top_sigs: &top_sigs,
         paging: &paging,
         landing,
@@ -470,9 +515,9 @@ fn render_chat(
     let search_layout = config
         .search
         .enabled
-        .then(|| SearchLayout::new(&tops, places, config));
+        .then(|| SearchLayout::new(tops, places, config));
     let search_plan = search_layout.as_ref().map(|layout| {
-        let index = ChatSearch::new(slug, &tops, items, &top_sigs, &paging, layout);
+        let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
         let plan = SearchPlan::new(inputs, &index, log);
         wanted.extend(plan.tops(&index));
         plan
@@ -485,7 +530,7 @@ fn render_chat(
     log.report.messages_rendered += read_views(job, cache, wanted_ts)?;
 
     let items = &cache.items;
-    let pinned: Vec<_> = messages::pinned(&pinned_ts, items)
+    let pinned: Vec<_> = messages::pinned(pinned_ts, items)
         .into_iter()
         .map(|(view, _)| view)
         .collect();
@@ -546,7 +591,7 @@ fn render_chat(
     };
     let paged = PagedFeed {
         header: &summary.header,
-        tops: &tops,
+        tops,
         items,
         top_sigs: &top_sigs,
         paging: &feed_paging,
@@ -630,7 +675,7 @@ fn render_chat(
 
     // The live feed, while the chat is live: small, so live pages can poll it.
     if let Some(candidates) = &candidates {
-        let live = live_feed::live_json(&summary, candidates, &tops, items, &config.live);
+        let live = live_feed::live_json(&summary, candidates, tops, items, &config.live);
         let sig = Signature::new()
             .with(inputs.global.to_le_bytes())
             .with(&live)
@@ -659,7 +704,7 @@ fn render_chat(
         let chat = ChatPages {
             slug,
             header: &summary.header,
-            tops: &tops,
+            tops,
             items,
             paging: &paging,
             landing,
@@ -672,10 +717,13 @@ fn render_chat(
 
     // The chat's part of the search index.
     if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
-        let index = ChatSearch::new(slug, &tops, items, &top_sigs, &paging, layout);
+        let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
         plan.build(&index, log, &mut chat_outputs)?;
     }
 
+    if job.mode == Mode::LongLived {
+        cache.threaded = Some(structure);
+    }
     let mut deps = known_deps;
     deps.extend(&cache.deps);
     Ok(ChatRecord {

@@ -98,6 +98,13 @@ pub(super) fn plan(
     chat: &ChatThreads<'_>,
     context: u64,
 ) -> Vec<PlannedThread> {
+    // What every thread page of the chat shares, hashed once rather than per thread (the
+    // header's JSON, for each of a long chat's thousands of threads: issue 15).
+    let shared = Signature::new()
+        .with(context.to_le_bytes())
+        .with(chat.header_json)
+        .with([chat.landing as u8])
+        .finish();
     chat.tops
         .iter()
         .enumerate()
@@ -105,12 +112,10 @@ pub(super) fn plan(
         .map(|(index, top)| {
             let page = chat.paging.page_of(index);
             // The link back is made of the page, how the chat lands and the ts: signed as
-            // those, not formatted, for each of a long chat's thousands of threads (issue 15).
+            // those, not formatted.
             let sig = Signature::new()
-                .with(context.to_le_bytes())
-                .with(chat.header_json)
+                .with(shared.to_le_bytes())
                 .with(page.to_le_bytes())
-                .with([chat.landing as u8])
                 .with(top.ts.as_str())
                 .with(chat.top_sigs[index].to_le_bytes())
                 .finish();
