@@ -41,36 +41,41 @@ fn main() -> anyhow::Result<()> {
         "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
     std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
     let change = [Change::Message(slug.clone(), ts.clone())];
-    // For a profiler (`perf record`): only the new-message rebuild, over and over (the hot one
-    // alternates with its undoing).
+    // For a profiler (`perf record`): only new messages, one after another, each followed by
+    // a rebuild, as a live chat grows (all removed at the end).
     if let Some(rounds) = std::env::var("LIVE_SCALE_ROUNDS")
         .ok()
         .and_then(|r| r.parse::<usize>().ok())
     {
-        let t = Instant::now();
-        // LIVE_SCALE_COLD=1: the cold `build` after each change instead.
+        // LIVE_SCALE_COLD=1: the cold `build` after each new message instead.
         let cold = std::env::var_os("LIVE_SCALE_COLD").is_some();
+        hot.build(&change)?;
         hot.save_state()?;
-        let mut rebuild = || -> anyhow::Result<BuildReport> {
+        let mut added = vec![path.clone()];
+        let t = Instant::now();
+        for round in 1..=rounds {
+            let ts = Ts::parse(&format!("1999999999.{:06}", round + 1))?;
+            let path = layout.message_file(&slug, &ts);
+            let mut record = record.clone();
+            record["ts"] = ts.as_str().into();
+            record["slack"]["ts"] = ts.as_str().into();
+            std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+            added.push(path);
             if cold {
                 SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet)
-                    .build(&[Change::Everything])
+                    .build(&[Change::Everything])?;
             } else {
-                hot.build(&change)
+                hot.build(&[Change::Message(slug.clone(), ts)])?;
             }
-        };
-        for _ in 0..rounds {
-            rebuild()?;
-            std::fs::remove_file(&path)?;
-            rebuild()?;
-            std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
         }
         println!(
-            "{} rebuilds: {:.1} ms each",
-            2 * rounds,
-            t.elapsed().as_secs_f64() * 1000.0 / (2 * rounds) as f64
+            "{rounds} rebuilds: {:.1} ms each",
+            t.elapsed().as_secs_f64() * 1000.0 / rounds as f64
         );
-        std::fs::remove_file(&path)?;
+        for path in added {
+            std::fs::remove_file(&path)?;
+        }
+        SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet).build(&[Change::Everything])?;
         return Ok(());
     }
     show(

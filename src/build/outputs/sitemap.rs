@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::xml::{escape_into, utc};
+use crate::build::incremental::signature::Signature;
 use crate::content::Slug;
 
 /// The sitemap index, at the top of the site.
@@ -67,22 +68,49 @@ pub fn chat_file_path(slug: &Slug, kind: UrlKind, n: usize) -> String {
     format!("{slug}/sitemap-{}-{n}.xml", kind.name())
 }
 
-/// One kind of a chat's URLs cut into files of at most `per_file` URLs (none for no URLs):
-/// each file's reference for the index, and its bytes.
-pub fn chat_files(
+/// One child sitemap of a chat: its reference for the index and its URLs.
+pub struct ChatFile<'a> {
+    pub reference: SitemapRef,
+    pub urls: &'a [SitemapUrl],
+}
+
+impl ChatFile<'_> {
+    /// What its bytes are made from (its URLs and their `lastmod`): an unchanged file is not
+    /// rendered again, which for a long chat's thousands of thread URLs was a pass of its own
+    /// (issue 15).
+    pub fn signature(&self) -> u64 {
+        let mut sig = Signature::new().with("urlset 1");
+        for url in self.urls {
+            sig.push(&url.loc);
+            sig.push(url.lastmod.map_or([0xff; 9], |t| {
+                let mut b = [0; 9];
+                b[1..].copy_from_slice(&t.to_le_bytes());
+                b
+            }));
+        }
+        sig.finish()
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        urlset(self.urls)
+    }
+}
+
+/// One kind of a chat's URLs cut into files of at most `per_file` URLs (none for no URLs).
+pub fn chat_files<'a>(
     slug: &Slug,
     kind: UrlKind,
-    urls: &[SitemapUrl],
+    urls: &'a [SitemapUrl],
     per_file: usize,
-) -> Vec<(SitemapRef, Vec<u8>)> {
+) -> Vec<ChatFile<'a>> {
     urls.chunks(per_file.clamp(1, PROTOCOL_LIMIT))
         .enumerate()
-        .map(|(i, chunk)| {
-            let reference = SitemapRef {
+        .map(|(i, chunk)| ChatFile {
+            reference: SitemapRef {
                 path: chat_file_path(slug, kind, i + 1),
                 lastmod: chunk.iter().filter_map(|u| u.lastmod).max(),
-            };
-            (reference, urlset(chunk))
+            },
+            urls: chunk,
         })
         .collect()
 }
@@ -155,7 +183,7 @@ mod tests {
         let slug = Slug::parse("sotu").unwrap();
         let all = urls(7);
         let files = chat_files(&slug, UrlKind::Pages, &all, 3);
-        let paths: Vec<&str> = files.iter().map(|(r, _)| r.path.as_str()).collect();
+        let paths: Vec<&str> = files.iter().map(|f| f.reference.path.as_str()).collect();
         assert_eq!(
             paths,
             [
@@ -165,7 +193,7 @@ mod tests {
             ]
         );
         // Each file's newest lastmod goes to the index; a URL without one is left out of it.
-        let lastmods: Vec<Option<i64>> = files.iter().map(|(r, _)| r.lastmod).collect();
+        let lastmods: Vec<Option<i64>> = files.iter().map(|f| f.reference.lastmod).collect();
         assert_eq!(
             lastmods,
             [
@@ -176,8 +204,8 @@ mod tests {
         );
         let listed: Vec<String> = files
             .iter()
-            .flat_map(|(_, bytes)| {
-                let text = String::from_utf8(bytes.clone()).unwrap();
+            .flat_map(|f| {
+                let text = String::from_utf8(f.bytes()).unwrap();
                 text.split("<loc>")
                     .skip(1)
                     .map(|s| s.split("</loc>").next().unwrap().to_owned())
@@ -189,7 +217,25 @@ mod tests {
         assert!(
             files
                 .iter()
-                .all(|(_, b)| b.windows(5).filter(|w| w == b"<url>").count() <= 3)
+                .all(|f| f.bytes().windows(5).filter(|w| w == b"<url>").count() <= 3)
+        );
+        // A file is signed by its URLs and their lastmod, and by nothing else.
+        let signatures: Vec<u64> = files.iter().map(ChatFile::signature).collect();
+        assert_eq!(signatures.len(), 3);
+        assert!(signatures[0] != signatures[1] && signatures[1] != signatures[2]);
+        let mut moved = all.clone();
+        moved[4].lastmod = Some(1);
+        let again = chat_files(&slug, UrlKind::Pages, &moved, 3);
+        assert_eq!(again[0].signature(), signatures[0]);
+        assert_ne!(again[1].signature(), signatures[1]);
+        moved[3].lastmod = None;
+        moved[4].lastmod = Some(0);
+        // None and Some(0) are told apart.
+        let none = chat_files(&slug, UrlKind::Pages, &moved[4..5], 3)[0].signature();
+        moved[4].lastmod = None;
+        assert_ne!(
+            chat_files(&slug, UrlKind::Pages, &moved[4..5], 3)[0].signature(),
+            none
         );
         // Under the threshold: one file.
         assert_eq!(chat_files(&slug, UrlKind::Pages, &all, 7).len(), 1);

@@ -456,6 +456,19 @@ fn render_chat(
 
     // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
     let feed_paging = Paging::cut(tops, places, config.feeds.page_size);
+    let chat_threads = ChatThreads {
+        slug,
+        header: &summary.header,
+        header_json: &header_json,
+        tops,
+        top_sigs: &top_sigs,
+        paging: &paging,
+        landing,
+    };
+    let search_layout = config
+        .search
+        .enabled
+        .then(|| SearchLayout::new(tops, places, config));
     let entries = PagedFeed {
         header: &summary.header,
         tops,
@@ -477,6 +490,20 @@ fn render_chat(
             (json, jsonp, sig, current)
         })
         .collect();
+    // Thread pages and the search index are planned side by side: each signs every thread or
+    // every search file of the chat.
+    let plan_log: &OutputLog<'_> = log;
+    let (thread_plan, search_plan) = rayon::join(
+        || threads::plan(inputs, plan_log, &chat_threads, contexts.threads),
+        || {
+            search_layout.as_ref().map(|layout| {
+                let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
+                let plan = SearchPlan::new(inputs, &index, plan_log);
+                let stale: Vec<usize> = plan.tops(&index).collect();
+                (plan, stale)
+            })
+        },
+    );
     let live = cache.entry.settings.state == ChatState::Live;
     let candidates = live.then(|| live_feed::Candidates::new(tops, unshown, &config.live));
 
@@ -501,25 +528,9 @@ fn render_chat(
     if job.discover {
         wanted.extend(discovery::atom_tops(tops, items));
     }
-    let chat_threads = ChatThreads {
-        slug,
-        header: &summary.header,
-        header_json: &header_json,
-        tops,
-        top_sigs: &top_sigs,
-        paging: &paging,
-        landing,
-    };
-    let thread_plan = threads::plan(inputs, log, &chat_threads, contexts.threads);
     wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
-    let search_layout = config
-        .search
-        .enabled
-        .then(|| SearchLayout::new(tops, places, config));
-    let search_plan = search_layout.as_ref().map(|layout| {
-        let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
-        let plan = SearchPlan::new(inputs, &index, log);
-        wanted.extend(plan.tops(&index));
+    let search_plan = search_plan.map(|(plan, stale)| {
+        wanted.extend(stale);
         plan
     });
     wanted.sort_unstable();
@@ -688,38 +699,47 @@ fn render_chat(
         pair.put(slug, sig, log, &mut chat_outputs, || live.clone())?;
     }
 
-    // Each thread's own page.
-    let thread_pages = threads::build(
-        inputs,
-        writer,
-        log,
-        &chat_threads,
-        items,
-        thread_plan,
-        &mut chat_outputs,
-    )?;
-
-    // Sitemaps and the Atom feed, from the pages just listed.
-    let discovery = if job.discover {
-        let chat = ChatPages {
-            slug,
-            header: &summary.header,
-            tops,
-            items,
-            paging: &paging,
-            landing,
-            threads: &thread_pages,
-        };
-        discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)?
-    } else {
-        ChatDiscovery::default()
-    };
-
-    // The chat's part of the search index.
-    if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
-        let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
-        plan.build(&index, log, &mut chat_outputs)?;
-    }
+    // Each thread's own page, then the sitemaps and the Atom feed that list them; beside them,
+    // the chat's part of the search index, whose newest segment is indexed on one thread.
+    let mut search_log = log.sibling();
+    let mut search_outputs = Vec::new();
+    let (listed, searched) = rayon::join(
+        || -> Result<ChatDiscovery> {
+            let thread_pages = threads::build(
+                inputs,
+                writer,
+                log,
+                &chat_threads,
+                items,
+                thread_plan,
+                &mut chat_outputs,
+            )?;
+            if !job.discover {
+                return Ok(ChatDiscovery::default());
+            }
+            let chat = ChatPages {
+                slug,
+                header: &summary.header,
+                tops,
+                items,
+                paging: &paging,
+                landing,
+                threads: &thread_pages,
+            };
+            discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)
+        },
+        || -> Result<()> {
+            if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
+                let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
+                plan.build(&index, &mut search_log, &mut search_outputs)?;
+            }
+            Ok(())
+        },
+    );
+    let discovery = listed?;
+    searched?;
+    log.absorb(search_log);
+    chat_outputs.extend(search_outputs);
 
     if job.mode == Mode::LongLived {
         cache.threaded = Some(structure);

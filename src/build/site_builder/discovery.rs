@@ -124,12 +124,11 @@ pub(super) fn chat_outputs(
         })
         .collect();
     for (kind, urls) in [(UrlKind::Pages, urls), (UrlKind::Threads, threads)] {
-        for (reference, bytes) in
-            sitemap::chat_files(chat.slug, kind, &urls, sitemap::URLS_PER_FILE)
-        {
-            log.put(&reference.path, hash(&bytes), move || Ok(bytes))?;
-            outputs.push(reference.path.clone());
-            discovery.sitemaps.push(reference);
+        for file in sitemap::chat_files(chat.slug, kind, &urls, sitemap::URLS_PER_FILE) {
+            let path = &file.reference.path;
+            log.put(path, file.signature(), || Ok(file.bytes()))?;
+            outputs.push(path.clone());
+            discovery.sitemaps.push(file.reference);
         }
     }
 

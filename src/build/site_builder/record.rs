@@ -37,6 +37,12 @@ impl<'a> OutputLog<'a> {
         }
     }
 
+    /// An empty log beside this one, for outputs recorded side by side with its own; see
+    /// [`OutputLog::absorb`].
+    pub(super) fn sibling(&self) -> OutputLog<'a> {
+        OutputLog::new(self.writer, self.last, self.trusted)
+    }
+
     /// The writer outputs go through (for outputs rendered side by side, then recorded).
     pub(super) fn writer(&self) -> &'a SiteWriter {
         self.writer
