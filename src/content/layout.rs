@@ -77,7 +77,13 @@ pub mod relative {
     }
 
     pub fn message_file(slug: &Slug, ts: &Ts) -> PathBuf {
-        messages_dir(slug).join(format!("{ts}.json"))
+        messages_dir(slug).join(message_file_name(ts))
+    }
+
+    /// The name of a message's file in its chat's messages folder: its ts as spelled, then
+    /// `.json`.
+    pub fn message_file_name(ts: &Ts) -> String {
+        format!("{ts}.json")
     }
 
     pub fn emoji_dir() -> PathBuf {

@@ -14,6 +14,7 @@ use super::view::{MessageView, ViewContext, is_tombstone};
 use crate::build::incremental::deps::{Deps, TrackingLookup};
 use crate::build::incremental::signature::{chain, hash};
 use crate::config::Config;
+use crate::content::layout::relative;
 use crate::content::tokens::{strip_tokens, strip_tokens_in};
 use crate::content::{MessageRecord, Ts};
 use crate::file_stamp::Stamp;
@@ -79,7 +80,9 @@ pub struct Item {
     /// [`MessageRecord::activity`]): orders the live feed.
     pub activity: u64,
     /// The view (without its thread) and its JSON, for published messages and tombstones.
-    pub view: Option<(MessageView, String)>,
+    /// Boxed: a chat keeps every message in memory, most without a view in a cold build (issue
+    /// 15), and an inline view made each item 900 bytes.
+    pub view: Option<Box<(MessageView, String)>>,
     /// The hash of that JSON, taken once when the file is read: every build signs every page
     /// from its messages, and hashing a long chat's JSON each time cost more than the rest of a
     /// rebuild (issue 15).
@@ -161,34 +164,42 @@ pub fn load_item(path: &Path, config: &Config, cx: &ViewContext<'_>) -> Result<I
         ts: record.ts,
         stamp: Stamp::of(&meta),
         visibility,
-        view,
+        view: view.map(Box::new),
         deps: lookup.into_deps(),
     })
 }
 
 /// The message files of a chat folder: ts → path. Other files (editors' temporaries) are skipped.
 pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
-    let mut out = BTreeMap::new();
+    Ok(list_message_ts(dir)?
+        .into_iter()
+        .map(|ts| {
+            let path = dir.join(relative::message_file_name(&ts));
+            (ts, path)
+        })
+        .collect())
+}
+
+/// The ts of the message files of a chat folder, in order. Other files (editors' temporaries)
+/// are skipped. Names only, no paths: a cold build lists a 100,000-message chat (issue 15).
+pub fn list_message_ts(dir: &Path) -> Result<Vec<Ts>> {
+    let mut out = Vec::new();
     for entry in crate::fsio::dir_entries(dir)? {
-        let path = entry.path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+        let name = entry.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
             continue;
         };
         match Ts::parse(stem) {
-            Ok(ts) => {
-                out.insert(ts, path);
-            }
+            Ok(ts) => out.push(ts),
             // Editors' and tools' temporary files are not messages.
             Err(_) if stem.starts_with('.') || stem.ends_with('~') => {}
             Err(_) => bail!(
                 "{} is not a message file: message files are named by their Slack ts, like 1517365800.000100.json",
-                path.display()
+                dir.join(&name).display()
             ),
         }
     }
+    out.sort_unstable();
     Ok(out)
 }
 
@@ -556,11 +567,11 @@ impl Structure {
 
 /// A top-level message's view with its thread, for templates.
 pub fn nested_view(top: &Top, items: &BTreeMap<Ts, Item>) -> Option<MessageView> {
-    let mut view = items.get(&top.ts)?.view.as_ref()?.0.clone();
+    let mut view = items.get(&top.ts)?.view.as_deref()?.0.clone();
     view.thread = top
         .replies
         .iter()
-        .filter_map(|r| items.get(r)?.view.as_ref().map(|(v, _)| v.clone()))
+        .filter_map(|r| items.get(r)?.view.as_deref().map(|(v, _)| v.clone()))
         .collect();
     Some(view)
 }
@@ -568,7 +579,7 @@ pub fn nested_view(top: &Top, items: &BTreeMap<Ts, Item>) -> Option<MessageView>
 /// A top-level message's JSON with its thread, as in the feed. The view's JSON ends with its
 /// empty `"thread":[]` (the last field of [`MessageView`]), which is filled in here.
 pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
-    let Some((_, json)) = items.get(&top.ts).and_then(|i| i.view.as_ref()) else {
+    let Some((_, json)) = items.get(&top.ts).and_then(|i| i.view.as_deref()) else {
         return;
     };
     let Some(head) = json.strip_suffix("[]}") else {
@@ -579,7 +590,7 @@ pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
     out.push('[');
     let mut first = true;
     for r in &top.replies {
-        if let Some((_, reply)) = items.get(r).and_then(|i| i.view.as_ref()) {
+        if let Some((_, reply)) = items.get(r).and_then(|i| i.view.as_deref()) {
             if !first {
                 out.push(',');
             }
@@ -594,7 +605,7 @@ pub fn nested_json(top: &Top, items: &BTreeMap<Ts, Item>, out: &mut String) {
 pub fn pinned<'a>(pinned: &[Ts], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageView, &'a str)> {
     pinned
         .iter()
-        .filter_map(|ts| items.get(ts)?.view.as_ref())
+        .filter_map(|ts| items.get(ts)?.view.as_deref())
         .map(|(view, json)| (view.clone(), json.as_str()))
         .collect()
 }

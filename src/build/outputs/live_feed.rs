@@ -219,7 +219,7 @@ mod tests {
             json_hash: view
                 .as_ref()
                 .map(|(_, j)| crate::build::incremental::signature::hash(j.as_bytes())),
-            view,
+            view: view.map(Box::new),
             pinned: false,
             updated: None,
             deps: Deps::default(),

@@ -32,6 +32,7 @@ use crate::build::outputs::search::chat_search::{ChatSearch, SearchLayout};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
+use crate::content::layout::relative;
 use crate::content::{ChannelEntry, ChatState, ContentLayout, Slug, Ts};
 use crate::file_stamp::{Folder, Stamp};
 
@@ -212,7 +213,7 @@ pub(super) fn build_chat(
     };
     let plan = if listed {
         let dir = job.layout.messages_dir(slug);
-        let stamps = stamp_all(&dir, messages::list_messages(&dir)?);
+        let stamps = stamp_all(&dir, messages::list_message_ts(&dir)?);
         let known = if was_in_memory {
             Some(&cache.items)
         } else {
@@ -356,7 +357,7 @@ fn render_chat(
     log.report.messages_rendered += read_views(job, cache, shared)?;
 
     let items = &cache.items;
-    let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_ref());
+    let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_deref());
     let first = view_of(&first_ts).map(|(v, _)| v.time.clone());
     let url = format!("{}{}/", inputs.link.from_root, slug);
     let header = ChatHeader::new(&cache.entry, first, url, &inputs.tz);
@@ -849,15 +850,12 @@ struct PageOut {
 
 /// The stamp of each listed message file (`None`: gone since it was listed), read in parallel
 /// relative to their folder.
-fn stamp_all(dir: &Path, listed: BTreeMap<Ts, PathBuf>) -> Vec<(Ts, Option<Stamp>)> {
+fn stamp_all(dir: &Path, listed: Vec<Ts>) -> Vec<(Ts, Option<Stamp>)> {
     let folder = Folder::open(dir);
     listed
         .into_par_iter()
-        .map(|(ts, path)| {
-            let stamp = match path.file_name().and_then(|n| n.to_str()) {
-                Some(name) => folder.stamp(name),
-                None => Stamp::read(&path),
-            };
+        .map(|ts| {
+            let stamp = folder.stamp(&relative::message_file_name(&ts));
             (ts, stamp)
         })
         .collect()

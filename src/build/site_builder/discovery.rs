@@ -142,7 +142,7 @@ pub(super) fn chat_outputs(
     let mut entries = Vec::new();
     for index in atom_tops(chat.tops, chat.items) {
         let top = &chat.tops[index];
-        let Some((view, _)) = chat.items.get(&top.ts).and_then(|i| i.view.as_ref()) else {
+        let Some((view, _)) = chat.items.get(&top.ts).and_then(|i| i.view.as_deref()) else {
             continue;
         };
         // A thread is read on its own page (issue 16: the feed's entries are messages or

@@ -69,7 +69,7 @@ impl<'a> Doc<'a> {
     /// Its view: read for every doc of a file that renders (a cold build reads the views of
     /// [`ChatSearch::block_tops`] and [`ChatSearch::segment_tops`] before rendering).
     fn view(&self) -> Option<&'a MessageView> {
-        let view = self.item.view.as_ref().map(|(view, _)| view);
+        let view = self.item.view.as_deref().map(|(view, _)| view);
         debug_assert!(
             view.is_some(),
             "search doc {} rendered unread",
