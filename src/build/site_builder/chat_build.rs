@@ -205,15 +205,20 @@ pub(super) fn build_chat(
     // A cold build starts from the chat's index, if the last build left one for the files its
     // record signs: then only the files that changed are read (issue 15). Not when a name
     // messages looked up changed: the index does not say which messages did.
-    let restored = match &previous {
-        Some(p) if listed && !was_in_memory && job.mode == Mode::Cold && !lookups_changed => {
-            ChatIndex::load(&index_path(job.index_dir, slug.as_str()), p.files)
-        }
-        _ => None,
-    };
-    let plan = if listed {
+    let (restored, plan) = if listed {
         let dir = job.layout.messages_dir(slug);
-        let stamps = stamp_all(&dir, messages::list_message_ts(&dir)?);
+        // The index loads while the folder is listed and stamped: both take a 100,000-message
+        // chat's cold build a quarter of its time, the listing on one thread (issue 15).
+        let (restored, stamps) = rayon::join(
+            || match &previous {
+                Some(p) if !was_in_memory && job.mode == Mode::Cold && !lookups_changed => {
+                    ChatIndex::load(&index_path(job.index_dir, slug.as_str()), p.files)
+                }
+                _ => None,
+            },
+            || -> Result<_> { Ok(stamp_all(&dir, messages::list_message_ts(&dir)?)) },
+        );
+        let stamps = stamps?;
         let known = if was_in_memory {
             Some(&cache.items)
         } else {
@@ -221,7 +226,8 @@ pub(super) fn build_chat(
         };
         let memory: Option<BTreeMap<Ts, Stamp>> =
             known.map(|items| items.iter().map(|(t, i)| (t.clone(), i.stamp)).collect());
-        plan::plan_listed(memory.as_ref(), previous.as_ref().map(|p| p.files), &stamps)
+        let plan = plan::plan_listed(memory.as_ref(), previous.as_ref().map(|p| p.files), &stamps);
+        (restored, plan)
     } else {
         let named: Vec<(Ts, bool)> = job
             .set
@@ -231,7 +237,7 @@ pub(super) fn build_chat(
             .flatten()
             .map(|ts| (ts.clone(), job.layout.message_file(slug, ts).is_file()))
             .collect();
-        plan::plan_named(&named)
+        (None, plan::plan_named(&named))
     };
 
     let keep = plan::may_keep(KeepFacts {

@@ -253,15 +253,22 @@ impl SiteBuilder {
         };
         // Chats build side by side: each has stretches that run on one thread (listing its
         // folder, threading, assembling its feeds) that the other chats' work fills.
-        let built: Vec<Result<(ChatRecord, OutputLog<'_>)>> = jobs
-            .into_par_iter()
-            .map(|(cache, previous)| {
-                let mut log = OutputLog::new(&writer, last, trusted);
-                let record = chat_build::build_chat(job, cache, previous, &mut log)?;
-                bar.inc(1);
-                Ok((record, log))
-            })
-            .collect();
+        // A long-lived builder's rebuild removes what its last build made and this one did not;
+        // a cold or full build walks `site/` for anything else too, while the chats build.
+        let prune_previous = self.mode == Mode::LongLived && !set.everything;
+        let (built, listing) = rayon::join(
+            || -> Vec<Result<(ChatRecord, OutputLog<'_>)>> {
+                jobs.into_par_iter()
+                    .map(|(cache, previous)| {
+                        let mut log = OutputLog::new(&writer, last, trusted);
+                        let record = chat_build::build_chat(job, cache, previous, &mut log)?;
+                        bar.inc(1);
+                        Ok((record, log))
+                    })
+                    .collect()
+            },
+            || (!prune_previous).then(|| writer.list()),
+        );
         let mut log = OutputLog::new(&writer, last, trusted);
         let mut chat_records: BTreeMap<String, ChatRecord> = BTreeMap::new();
         for result in built {
@@ -321,20 +328,17 @@ impl SiteBuilder {
             mut report,
             ..
         } = log;
-        // A long-lived builder's rebuild removes what its last build made and this one did not
-        // (both sorted: one merge); a cold or full build walks `site/` for anything else too.
-        report.removed = if self.mode == Mode::LongLived && !set.everything {
-            let mut now = outputs.keys().peekable();
-            let gone = self.state.outputs.keys().filter(|rel| {
-                while now.next_if(|n| n < rel).is_some() {}
-                now.next_if(|n| n == rel).is_none()
-            });
-            writer.prune_previous(gone.map(String::as_str))?
-        } else {
-            for rel in outputs.keys() {
-                writer.keep(rel);
+        report.removed = match listing {
+            // Both sorted: one merge.
+            None => {
+                let mut now = outputs.keys().peekable();
+                let gone = self.state.outputs.keys().filter(|rel| {
+                    while now.next_if(|n| n < rel).is_some() {}
+                    now.next_if(|n| n == rel).is_none()
+                });
+                writer.prune_previous(gone.map(String::as_str))?
             }
-            writer.prune()?
+            Some(listing) => writer.prune_listed(listing?, |rel| outputs.contains_key(rel))?,
         };
         report.written = writer.written();
         report.bytes_written = writer.bytes_written();

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
+use rayon::prelude::*;
 
 use crate::build::BuildReport;
 use crate::build::incremental::state::{BuildState, OutputRecord};
@@ -115,9 +116,10 @@ impl<'a> OutputLog<'a> {
         }
     }
 
-    /// Whether every one of `rels` is on disk as the last build wrote it.
+    /// Whether every one of `rels` is on disk as the last build wrote it: a `stat` each, on
+    /// every thread (25,000 outputs of a 100,000-message chat took a cold build 60 ms on one).
     pub(super) fn all_on_disk(&self, rels: &[String]) -> bool {
-        rels.iter().all(|rel| {
+        rels.par_iter().all(|rel| {
             self.last
                 .outputs
                 .get(rel)
