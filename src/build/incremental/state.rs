@@ -18,7 +18,7 @@ use crate::file_stamp::Stamp;
 use crate::fsio;
 
 /// Bump when the state's meaning changes; a mismatch means a full build.
-const FORMAT: u32 = 6;
+const FORMAT: u32 = 7;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct BuildState {
@@ -37,9 +37,13 @@ pub struct BuildState {
     pub hosted: BTreeMap<String, crate::build::chat::view::HostedFile>,
     /// Published chats, by slug.
     pub chats: BTreeMap<String, ChatRecord>,
-    /// Site-relative path → what it was made from and how it looked when written.
-    pub outputs: BTreeMap<String, OutputRecord>,
+    /// The site's own outputs (index, site-wide sitemap and feed, search manifest, static
+    /// files); each chat's are in its record.
+    pub outputs: OutputRecords,
 }
+
+/// Outputs by site-relative path: what each was made from and how it looked when written.
+pub type OutputRecords = BTreeMap<String, OutputRecord>;
 
 /// One published chat as last built.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,10 +59,41 @@ pub struct ChatRecord {
     /// Signature of what every page of the chat shares (config, templates, header).
     pub context: u64,
     pub summary: ChatSummary,
-    /// Its outputs, site-relative.
-    pub outputs: Vec<String>,
+    pub outputs: ChatOutputs,
     /// What the site's sitemap index and Atom feed take from it.
     pub discovery: ChatDiscovery,
+}
+
+/// A chat's outputs as its last build recorded them, in two groups built side by side.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChatOutputs {
+    /// Its pages, feeds, thread pages, sitemaps and Atom feed.
+    pub pages: OutputRecords,
+    /// Its part of the search index.
+    pub search: OutputRecords,
+}
+
+impl ChatOutputs {
+    pub fn len(&self) -> usize {
+        self.pages.len() + self.search.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn contains(&self, rel: &str) -> bool {
+        self.pages.contains_key(rel) || self.search.contains_key(rel)
+    }
+
+    /// Every output's site-relative path.
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
+        self.pages.keys().chain(self.search.keys())
+    }
+
+    pub fn into_paths(self) -> impl Iterator<Item = String> {
+        self.pages.into_keys().chain(self.search.into_keys())
+    }
 }
 
 /// What the site-wide sitemap index and Atom feed need from a chat, so a chat that did not
@@ -75,6 +110,9 @@ pub struct ChatDiscovery {
 pub struct OutputRecord {
     pub sig: u64,
     pub stamp: Stamp,
+    /// Produced by the build running now (`site_builder::record`); false between builds.
+    #[serde(skip)]
+    pub claimed: bool,
 }
 
 impl BuildState {
@@ -99,12 +137,5 @@ impl BuildState {
         self.version = env!("CARGO_PKG_VERSION").to_owned();
         let bytes = serde_json::to_vec(self)?;
         fsio::write_atomic(path, &bytes)
-    }
-
-    /// Whether the output at `rel` was made from `sig` and is still on disk as written.
-    pub fn is_current(&self, site: &Path, rel: &str, sig: u64) -> bool {
-        self.outputs
-            .get(rel)
-            .is_some_and(|o| o.sig == sig && Stamp::read(&site.join(rel)) == Some(o.stamp))
     }
 }

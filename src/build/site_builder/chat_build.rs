@@ -10,10 +10,9 @@ use rayon::prelude::*;
 
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
-use super::record::OutputLog;
+use super::record::{self, OutputLog, Recorded};
 use super::search::SearchPlan;
 use super::threads::{self, ChatThreads};
-use crate::build::ChangeSet;
 use crate::build::chat::messages::{self, Item, Shape, Structure, Visibility};
 use crate::build::chat::names::Names;
 use crate::build::chat::paging::Paging;
@@ -24,7 +23,7 @@ use crate::build::incremental::plan::{
     self, Keep, KeepFacts, Mode, ReadPlan, file_hash, files_signature,
 };
 use crate::build::incremental::signature::Signature;
-use crate::build::incremental::state::{ChatDiscovery, ChatRecord};
+use crate::build::incremental::state::{ChatDiscovery, ChatOutputs, ChatRecord};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
@@ -32,6 +31,7 @@ use crate::build::outputs::search::chat_search::{ChatSearch, SearchLayout};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::urls::{Landing, chat_landing_path, chat_page_path};
 use crate::build::outputs::{feeds, live_feed};
+use crate::build::{BuildReport, ChangeSet};
 use crate::content::layout::relative;
 use crate::content::{ChannelEntry, ChatState, ContentLayout, Slug, Ts};
 use crate::file_stamp::{Folder, Stamp};
@@ -160,6 +160,9 @@ pub(super) struct ChatJob<'a> {
     pub(super) discover: bool,
     /// Where the chats' indexes are kept (`BuildTarget::index`).
     pub(super) index_dir: &'a Path,
+    /// The last build's outputs are on disk as this builder left them
+    /// (`OutputLog::is_current`).
+    pub(super) trusted: bool,
 }
 
 impl<'a> ChatJob<'a> {
@@ -174,13 +177,23 @@ impl<'a> ChatJob<'a> {
     }
 }
 
-/// Brings one published chat's pages and feeds up to date and returns its record.
+/// One chat as built.
+pub(super) struct BuiltChat {
+    pub(super) record: ChatRecord,
+    pub(super) report: BuildReport,
+    /// Its outputs the last build produced and this one did not: to prune.
+    pub(super) gone: Vec<String>,
+}
+
+/// Brings one published chat's pages and feeds up to date. `previous`: its record from the last
+/// build; else, when the record was dropped (a config change), the outputs it listed, still on
+/// disk.
 pub(super) fn build_chat(
     job: ChatJob<'_>,
     cache: &mut ChatCache,
     previous: Option<ChatRecord>,
-    log: &mut OutputLog<'_>,
-) -> Result<ChatRecord> {
+    dropped: Option<ChatOutputs>,
+) -> Result<BuiltChat> {
     let inputs = job.inputs;
     let slug = &cache.entry.slug.clone();
     let was_in_memory = cache.loaded;
@@ -252,33 +265,67 @@ pub(super) fn build_chat(
     });
     let keep = match keep {
         Keep::Yes => true,
-        Keep::IfOutputsOnDisk => previous
-            .as_ref()
-            .is_some_and(|p| log.all_on_disk(&p.outputs)),
+        Keep::IfOutputsOnDisk => previous.as_ref().is_some_and(|p| {
+            record::all_on_disk(job.writer, &p.outputs.pages)
+                && record::all_on_disk(job.writer, &p.outputs.search)
+        }),
         Keep::No => false,
     };
     if keep && let Some(p) = previous {
-        for rel in &p.outputs {
-            log.keep(rel);
-        }
-        return Ok(p);
+        let report = BuildReport {
+            unchanged: p.outputs.len(),
+            ..BuildReport::default()
+        };
+        return Ok(BuiltChat {
+            record: p,
+            report,
+            gone: Vec::new(),
+        });
     }
 
-    // Names looked up by the messages the index kept without reading: the last record's.
-    let known_deps = match (&restored, previous) {
-        (Some(_), Some(p)) => p.deps,
-        _ => Deps::default(),
+    // The last build's outputs, to update in place; names looked up by the messages the index
+    // kept without reading: the last record's.
+    let (logs, known_deps) = match previous {
+        Some(p) => (
+            ChatLogs::new(job, p.outputs),
+            if restored.is_some() {
+                p.deps
+            } else {
+                Deps::default()
+            },
+        ),
+        None => (
+            ChatLogs::new(job, dropped.unwrap_or_default()),
+            Deps::default(),
+        ),
     };
     if let Some(items) = restored {
         cache.restore(items);
     }
-    log.report.messages_rendered += read_changed(job, cache, plan, lookups_changed)?;
-    let record = render_chat(job, cache, context, known_deps, log)?;
+    let read = read_changed(job, cache, plan, lookups_changed)?;
+    let mut built = render_chat(job, cache, context, known_deps, logs)?;
+    built.report.messages_rendered += read;
     if job.mode == Mode::Cold {
         ChatIndex::of(&cache.items).save(&index_path(job.index_dir, slug.as_str()))?;
         cache.unload();
     }
-    Ok(record)
+    Ok(built)
+}
+
+/// A chat's two output logs: its pages and feeds, and its part of the search index (built side
+/// by side).
+struct ChatLogs<'a> {
+    pages: OutputLog<'a>,
+    search: OutputLog<'a>,
+}
+
+impl<'a> ChatLogs<'a> {
+    fn new(job: ChatJob<'a>, outputs: ChatOutputs) -> ChatLogs<'a> {
+        ChatLogs {
+            pages: OutputLog::new(job.writer, outputs.pages, job.trusted),
+            search: OutputLog::new(job.writer, outputs.search, job.trusted),
+        }
+    }
 }
 
 /// Reads what the plan names (every file, when the chat was not in memory), plus the messages
@@ -330,8 +377,12 @@ fn render_chat(
     cache: &mut ChatCache,
     contexts: Contexts,
     known_deps: Deps,
-    log: &mut OutputLog<'_>,
-) -> Result<ChatRecord> {
+    logs: ChatLogs<'_>,
+) -> Result<BuiltChat> {
+    let ChatLogs {
+        pages: mut log,
+        search: mut search_log,
+    } = logs;
     let context = contexts.pages;
     let inputs = job.inputs;
     let config = &inputs.config;
@@ -360,7 +411,7 @@ fn render_chat(
         .find(published)
         .map(|i| i.ts.clone());
     let shared = first_ts.iter().chain(&newest_ts).chain(pinned_ts);
-    log.report.messages_rendered += read_views(job, cache, shared)?;
+    let mut messages_rendered = read_views(job, cache, shared)?;
 
     let items = &cache.items;
     let view_of = |ts: &Option<Ts>| ts.as_ref().and_then(|t| items.get(t)?.view.as_deref());
@@ -392,7 +443,6 @@ fn render_chat(
 
     // Pages: every numbered page, and the chat's address (page 1's copy, or while live its
     // latest messages).
-    let mut chat_outputs = Vec::with_capacity(3 * total + 6);
     let mut page_outs: Vec<PageOut> = (1..=total)
         .map(|n| {
             let mut paths = vec![chat_page_path(slug, n)];
@@ -499,13 +549,12 @@ fn render_chat(
         .collect();
     // Thread pages and the search index are planned side by side: each signs every thread or
     // every search file of the chat.
-    let plan_log: &OutputLog<'_> = log;
     let (thread_plan, search_plan) = rayon::join(
-        || threads::plan(inputs, plan_log, &chat_threads, contexts.threads),
+        || threads::plan(inputs, &log, &chat_threads, contexts.threads),
         || {
             search_layout.as_ref().map(|layout| {
                 let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
-                let plan = SearchPlan::new(inputs, &index, plan_log);
+                let plan = SearchPlan::new(inputs, &index, &search_log);
                 let stale: Vec<usize> = plan.tops(&index).collect();
                 (plan, stale)
             })
@@ -545,7 +594,7 @@ fn render_chat(
     let wanted_ts = wanted
         .iter()
         .flat_map(|&i| std::iter::once(&tops[i].ts).chain(&tops[i].replies));
-    log.report.messages_rendered += read_views(job, cache, wanted_ts)?;
+    messages_rendered += read_views(job, cache, wanted_ts)?;
 
     let items = &cache.items;
     let pinned: Vec<_> = messages::pinned(pinned_ts, items)
@@ -641,21 +690,16 @@ fn render_chat(
     for ((out, sig), wrote) in page_outs.iter().zip(&page_sigs).zip(rendered) {
         for (path, wrote) in out.paths.iter().zip(wrote?) {
             log.record(path, *sig, wrote);
-            chat_outputs.push(path.clone());
         }
     }
     if let Some(feeds_written) = feeds_written? {
         log.record(&json_path, feed_sig, feeds_written.map(|(json, _)| json));
         log.record(&jsonp_path, feed_sig, feeds_written.map(|(_, jsonp)| jsonp));
-        chat_outputs.push(json_path);
-        chat_outputs.push(jsonp_path);
     }
     for ((json_path, jsonp_path, sig, _), wrote) in feed_pages.into_iter().zip(pages_written) {
         let wrote = wrote?;
         log.record(&json_path, sig, wrote.map(|(json, _)| json));
         log.record(&jsonp_path, sig, wrote.map(|(_, jsonp)| jsonp));
-        chat_outputs.push(json_path);
-        chat_outputs.push(jsonp_path);
     }
     let groups = Groups::new(&entries);
     for group in groups.older() {
@@ -670,7 +714,7 @@ fn render_chat(
             jsonp: FeedFile::GroupJsonp(g),
             callback: &config.feed_callback,
         };
-        pair.put(slug, sig, log, &mut chat_outputs, || {
+        pair.put(slug, sig, &mut log, || {
             groups.group_json(&summary.header, g)
         })?;
     }
@@ -689,7 +733,7 @@ fn render_chat(
         jsonp: FeedFile::HeadJsonp,
         callback: &config.feed_callback,
     };
-    pair.put(slug, head_sig, log, &mut chat_outputs, || head.clone())?;
+    pair.put(slug, head_sig, &mut log, || head.clone())?;
 
     // The live feed, while the chat is live: small, so live pages can poll it.
     if let Some(candidates) = &candidates {
@@ -703,24 +747,15 @@ fn render_chat(
             jsonp: FeedFile::LiveJsonp,
             callback: &config.live.callback,
         };
-        pair.put(slug, sig, log, &mut chat_outputs, || live.clone())?;
+        pair.put(slug, sig, &mut log, || live.clone())?;
     }
 
     // Each thread's own page, then the sitemaps and the Atom feed that list them; beside them,
     // the chat's part of the search index, whose newest segment is indexed on one thread.
-    let mut search_log = log.sibling();
-    let mut search_outputs = Vec::new();
     let (listed, searched) = rayon::join(
         || -> Result<ChatDiscovery> {
-            let thread_pages = threads::build(
-                inputs,
-                writer,
-                log,
-                &chat_threads,
-                items,
-                thread_plan,
-                &mut chat_outputs,
-            )?;
+            let thread_pages =
+                threads::build(inputs, writer, &mut log, &chat_threads, items, thread_plan)?;
             if !job.discover {
                 return Ok(ChatDiscovery::default());
             }
@@ -733,34 +768,53 @@ fn render_chat(
                 landing,
                 threads: &thread_pages,
             };
-            discovery::chat_outputs(inputs, &chat, log, &mut chat_outputs)
+            discovery::chat_outputs(inputs, &chat, &mut log)
         },
         || -> Result<()> {
             if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
                 let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
-                plan.build(&index, &mut search_log, &mut search_outputs)?;
+                plan.build(&index, &mut search_log)?;
             }
             Ok(())
         },
     );
     let discovery = listed?;
     searched?;
-    log.absorb(search_log);
-    chat_outputs.extend(search_outputs);
 
     if job.mode == Mode::LongLived {
         cache.threaded = Some(structure);
     }
-    let mut deps = known_deps;
-    deps.extend(&cache.deps);
-    Ok(ChatRecord {
-        settings: cache.settings,
-        files: cache.files,
-        deps,
-        context: contexts.record(),
-        summary,
-        outputs: chat_outputs,
-        discovery,
+    let deps = if known_deps.is_empty() {
+        cache.deps.clone()
+    } else {
+        let mut deps = known_deps;
+        deps.extend(&cache.deps);
+        deps
+    };
+    let Recorded {
+        records: outputs,
+        mut gone,
+        mut report,
+    } = log.finish();
+    let search = search_log.finish();
+    gone.extend(search.gone);
+    report.absorb(search.report);
+    report.messages_rendered += messages_rendered;
+    Ok(BuiltChat {
+        record: ChatRecord {
+            settings: cache.settings,
+            files: cache.files,
+            deps,
+            context: contexts.record(),
+            summary,
+            outputs: ChatOutputs {
+                pages: outputs,
+                search: search.records,
+            },
+            discovery,
+        },
+        report,
+        gone,
     })
 }
 
@@ -825,23 +879,18 @@ struct FeedPair<'a> {
 }
 
 impl FeedPair<'_> {
-    /// Writes both files of the pair when `sig` changed (`doc` makes the JSON, only then), and
-    /// lists them among the chat's outputs.
+    /// Writes both files of the pair when `sig` changed (`doc` makes the JSON, only then).
     fn put(
         &self,
         slug: &Slug,
         sig: u64,
         log: &mut OutputLog<'_>,
-        outputs: &mut Vec<String>,
         doc: impl Fn() -> Vec<u8>,
     ) -> Result<()> {
-        let json = self.json.path(slug);
-        let jsonp = self.jsonp.path(slug);
-        log.put(&json, sig, || Ok(doc()))?;
-        log.put(&jsonp, sig, || Ok(feeds::jsonp(self.callback, &doc())))?;
-        outputs.push(json);
-        outputs.push(jsonp);
-        Ok(())
+        log.put(&self.json.path(slug), sig, || Ok(doc()))?;
+        log.put(&self.jsonp.path(slug), sig, || {
+            Ok(feeds::jsonp(self.callback, &doc()))
+        })
     }
 }
 

@@ -94,13 +94,12 @@ pub(super) fn atom_tops<'a>(
         .take(atom::ENTRIES)
 }
 
-/// Writes a chat's child sitemaps and `atom.xml` (adding them to `outputs`); returns what the
+/// Writes a chat's child sitemaps and `atom.xml`; returns what the
 /// site's sitemap index and feed take from it.
 pub(super) fn chat_outputs(
     inputs: &Inputs,
     chat: &ChatPages<'_>,
     log: &mut OutputLog<'_>,
-    outputs: &mut Vec<String>,
 ) -> Result<ChatDiscovery> {
     let base = inputs.config.base_url();
     let mut discovery = ChatDiscovery::default();
@@ -127,7 +126,6 @@ pub(super) fn chat_outputs(
         for file in sitemap::chat_files(chat.slug, kind, &urls, sitemap::URLS_PER_FILE) {
             let path = &file.reference.path;
             log.put(path, file.signature(), || Ok(file.bytes()))?;
-            outputs.push(path.clone());
             discovery.sitemaps.push(file.reference);
         }
     }
@@ -178,7 +176,6 @@ pub(super) fn chat_outputs(
     let bytes = atom::feed(&head, &refs, updated);
     let path = format!("{}/{}", chat.slug, atom::FILE);
     log.put(&path, hash(&bytes), move || Ok(bytes))?;
-    outputs.push(path);
     Ok(discovery)
 }
 
@@ -262,7 +259,10 @@ fn site_feed(
         sig.push_u64(key.ts);
     }
     for slug in &slugs {
-        let chat_feed = log.outputs.get(&feed_path(slug)).map(|o| o.sig);
+        let chat_feed = chats
+            .get(*slug)
+            .and_then(|r| r.outputs.pages.get(&feed_path(slug)))
+            .map(|o| o.sig);
         sig.push_u64(chat_feed.context("internal: a chat's feed is not recorded")?);
     }
     log.put(atom::FILE, sig.finish(), || {

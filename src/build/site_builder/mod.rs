@@ -21,7 +21,7 @@ mod record;
 mod search;
 mod threads;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -34,7 +34,7 @@ use super::incremental::chat_index::{self, ChatIndex, index_path};
 use super::incremental::deps::Deps;
 use super::incremental::plan::Mode;
 use super::incremental::signature::{Signature, hash};
-use super::incremental::state::{BuildState, ChatRecord};
+use super::incremental::state::{BuildState, ChatOutputs, ChatRecord};
 use super::outputs::pages::{self, ChatSummary};
 use super::outputs::site_writer::SiteWriter;
 use super::{BuildReport, BuildTarget, Change, ChangeSet};
@@ -43,9 +43,9 @@ use crate::content::{ChatState, Slug};
 use crate::file_stamp::Stamp;
 use crate::progress::{Progress, ProgressMode};
 use crate::project::Project;
-use chat_build::{ChatCache, ChatJob};
+use chat_build::{BuiltChat, ChatCache, ChatJob};
 use inputs::Inputs;
-use record::OutputLog;
+use record::{OutputLog, Recorded};
 
 /// The builder of one project's site.
 pub struct SiteBuilder {
@@ -188,6 +188,7 @@ impl SiteBuilder {
 
         // 1. Config and theme.
         let previous_global = self.state.global;
+        let mut dropped: BTreeMap<String, ChatOutputs> = BTreeMap::new();
         if set.everything || set.inputs || self.inputs.is_none() {
             self.inputs = Some(Inputs::load(&self.project)?);
         } else if set.statics
@@ -203,7 +204,12 @@ impl SiteBuilder {
             for chat in self.chats.values_mut() {
                 chat.unload();
             }
-            self.state.chats.clear();
+            // Their records go with them; the outputs they list stay recorded, so those whose
+            // signatures are the same are kept and those no longer produced are pruned.
+            dropped = std::mem::take(&mut self.state.chats)
+                .into_iter()
+                .map(|(slug, record)| (slug, record.outputs))
+                .collect();
         }
         self.state.global = global;
 
@@ -229,15 +235,18 @@ impl SiteBuilder {
         }
         // Records move from the last build's state to this one's, never copied.
         let mut previous_chats = std::mem::take(&mut self.state.chats);
-        let jobs: Vec<(&mut ChatCache, Option<ChatRecord>)> = self
+        type Job<'c> = (&'c mut ChatCache, Option<ChatRecord>, Option<ChatOutputs>);
+        let jobs: Vec<Job<'_>> = self
             .chats
             .iter_mut()
             .filter(|(_, cache)| target.includes(cache.entry.settings.state))
-            .map(|(slug, cache)| (cache, previous_chats.remove(slug.as_str())))
+            .map(|(slug, cache)| {
+                let slug = slug.as_str();
+                (cache, previous_chats.remove(slug), dropped.remove(slug))
+            })
             .collect();
         let bar = Progress::new(self.progress, "building", jobs.len() as u64);
         let layout = self.project.content_layout();
-        let last = &self.state;
         let trusted = self.outputs_trusted && !set.everything;
         let job = ChatJob {
             layout: &layout,
@@ -250,6 +259,7 @@ impl SiteBuilder {
             mode: self.mode,
             discover: !target.drafts && !inputs.config.base_url().is_empty(),
             index_dir: &target.index,
+            trusted,
         };
         // Chats build side by side: each has stretches that run on one thread (listing its
         // folder, threading, assembling its feeds) that the other chats' work fills.
@@ -257,25 +267,38 @@ impl SiteBuilder {
         // a cold or full build walks `site/` for anything else too, while the chats build.
         let prune_previous = self.mode == Mode::LongLived && !set.everything;
         let (built, listing) = rayon::join(
-            || -> Vec<Result<(ChatRecord, OutputLog<'_>)>> {
+            || -> Vec<Result<BuiltChat>> {
                 jobs.into_par_iter()
-                    .map(|(cache, previous)| {
-                        let mut log = OutputLog::new(&writer, last, trusted);
-                        let record = chat_build::build_chat(job, cache, previous, &mut log)?;
+                    .map(|(cache, previous, dropped)| {
+                        let built = chat_build::build_chat(job, cache, previous, dropped)?;
                         bar.inc(1);
-                        Ok((record, log))
+                        Ok(built)
                     })
                     .collect()
             },
             || (!prune_previous).then(|| writer.list()),
         );
-        let mut log = OutputLog::new(&writer, last, trusted);
+        // The site's own outputs are recorded in place too (see `record`).
+        let mut log = OutputLog::new(&writer, std::mem::take(&mut self.state.outputs), trusted);
         let mut chat_records: BTreeMap<String, ChatRecord> = BTreeMap::new();
+        // The last build's outputs that this one did not produce: those of the chats no longer
+        // built (deleted, unpublished), and what each chat built no longer has.
+        let mut gone: Vec<String> = previous_chats
+            .into_values()
+            .map(|r| r.outputs)
+            .chain(dropped.into_values())
+            .flat_map(ChatOutputs::into_paths)
+            .collect();
         for result in built {
-            let (record, chat_log) = result?;
-            log.absorb(chat_log);
+            let BuiltChat {
+                record,
+                report,
+                gone: chat_gone,
+            } = result?;
+            log.report.absorb(report);
             log.report.chats += 1;
             log.report.messages += record.summary.message_count;
+            gone.extend(chat_gone);
             chat_records.insert(record.summary.header.slug.clone(), record);
         }
         bar.finish();
@@ -323,22 +346,29 @@ impl SiteBuilder {
             })?;
         }
 
-        let OutputLog {
-            outputs,
+        let Recorded {
+            records: outputs,
+            gone: site_gone,
             mut report,
-            ..
-        } = log;
+        } = log.finish();
+        gone.extend(site_gone);
+        let claimed = |rel: &str| {
+            outputs.contains_key(rel) || chat_records.values().any(|r| r.outputs.contains(rel))
+        };
         report.removed = match listing {
-            // Both sorted: one merge.
-            None => {
-                let mut now = outputs.keys().peekable();
-                let gone = self.state.outputs.keys().filter(|rel| {
-                    while now.next_if(|n| n < rel).is_some() {}
-                    now.next_if(|n| n == rel).is_none()
-                });
-                writer.prune_previous(gone.map(String::as_str))?
+            // An output may have changed owners (a path one chat had and another has now).
+            None => writer
+                .prune_previous(gone.iter().map(String::as_str).filter(|rel| !claimed(rel)))?,
+            Some(listing) => {
+                // Every file under `site/` is asked: one set of every output, not a search of
+                // each chat's.
+                let all: HashSet<&str> = outputs
+                    .keys()
+                    .chain(chat_records.values().flat_map(|r| r.outputs.paths()))
+                    .map(String::as_str)
+                    .collect();
+                writer.prune_listed(listing?, |rel| all.contains(rel))?
             }
-            Some(listing) => writer.prune_listed(listing?, |rel| outputs.contains_key(rel))?,
         };
         report.written = writer.written();
         report.bytes_written = writer.bytes_written();

@@ -87,13 +87,8 @@ impl SearchPlan {
     }
 
     /// Renders the stale files (every message they show has its view now) and records all of
-    /// them, adding their paths to `outputs`.
-    pub(super) fn build(
-        self,
-        index: &ChatSearch<'_>,
-        log: &mut OutputLog<'_>,
-        outputs: &mut Vec<String>,
-    ) -> Result<()> {
+    /// them.
+    pub(super) fn build(self, index: &ChatSearch<'_>, log: &mut OutputLog<'_>) -> Result<()> {
         let writer = log.writer();
         let blocks: Vec<(String, u64, Option<bool>)> = self
             .blocks
@@ -129,7 +124,6 @@ impl SearchPlan {
             .collect::<Result<_>>()?;
         for (path, sig, wrote) in blocks.into_iter().chain(segments.into_iter().flatten()) {
             log.record(&path, sig, wrote);
-            outputs.push(path);
         }
         Ok(())
     }

@@ -132,7 +132,7 @@ pub(super) fn plan(
         .collect()
 }
 
-/// Brings the chat's thread pages up to date as [`plan`]ned (adding them to `outputs`) and
+/// Brings the chat's thread pages up to date as [`plan`]ned and
 /// returns them for the sitemap, in the order threads began (their first reply), so new
 /// threads add URLs at the end of the chat's thread sitemaps.
 pub(super) fn build(
@@ -142,7 +142,6 @@ pub(super) fn build(
     chat: &ChatThreads<'_>,
     items: &BTreeMap<Ts, Item>,
     planned: Vec<PlannedThread>,
-    outputs: &mut Vec<String>,
 ) -> Result<Vec<ThreadListing>> {
     let config = &inputs.config;
     let written: Vec<Result<Option<bool>>> = planned
@@ -173,7 +172,6 @@ pub(super) fn build(
     let mut listed = Vec::with_capacity(planned.len());
     for (t, wrote) in planned.into_iter().zip(written) {
         log.record(&t.path, t.sig, wrote?);
-        outputs.push(t.path.clone());
         let top = &chat.tops[t.index];
         // From what the chat index keeps: a thread whose page did not render has no views.
         let lastmod = top.updated;
