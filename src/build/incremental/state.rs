@@ -45,6 +45,11 @@ pub struct BuildState {
 /// Outputs by site-relative path: what each was made from and how it looked when written.
 pub type OutputRecords = BTreeMap<String, OutputRecord>;
 
+/// The same, hashed: a rebuild of a 100,000-message chat looks up its 15,000 pages, thread
+/// pages and feed pages by path, where an ordered map's string comparisons cost more than the
+/// rest of their bookkeeping (issue 15).
+pub type HashedOutputRecords = rustc_hash::FxHashMap<String, OutputRecord>;
+
 /// One published chat as last built.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChatRecord {
@@ -68,8 +73,8 @@ pub struct ChatRecord {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ChatOutputs {
     /// Its pages, feeds, thread pages, sitemaps and Atom feed.
-    pub pages: OutputRecords,
-    /// Its part of the search index.
+    pub pages: HashedOutputRecords,
+    /// Its part of the search index: ordered, as a segment's buckets are found by folder.
     pub search: OutputRecords,
 }
 

@@ -68,9 +68,7 @@ impl PagedFeed<'_> {
                 sig.push(&self.header.id);
                 sig.push(&self.header.slug);
                 sig.push_u64(n as u64);
-                for s in &self.top_sigs[self.paging.range(n)] {
-                    sig.push_u64(*s);
-                }
+                sig.push_u64s(self.top_sigs[self.paging.range(n)].iter().copied());
                 PageEntry {
                     page: n,
                     messages: tops.len(),

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use super::discovery::{self, ChatPages};
 use super::inputs::Inputs;
-use super::record::{self, OutputLog, Recorded};
+use super::record::{self, OutputLog, PagesLog, Recorded};
 use super::search::SearchPlan;
 use super::threads::{self, ChatThreads};
 use crate::build::chat::messages::{self, Item, Shape, Structure, Visibility};
@@ -315,7 +315,7 @@ pub(super) fn build_chat(
 /// A chat's two output logs: its pages and feeds, and its part of the search index (built side
 /// by side).
 struct ChatLogs<'a> {
-    pages: OutputLog<'a>,
+    pages: PagesLog<'a>,
     search: OutputLog<'a>,
 }
 
@@ -485,9 +485,7 @@ fn render_chat(
                 }
                 PageKind::Latest { .. } => sig.push_u64(total as u64),
             }
-            for s in &top_sigs[out.tops.clone()] {
-                sig.push_u64(*s);
-            }
+            sig.push_u64s(top_sigs[out.tops.clone()].iter().copied());
             sig.finish()
         })
         .collect();
@@ -499,13 +497,15 @@ fn render_chat(
 
     // Feed version 1, the whole chat, when the config keeps it.
     let whole_chat = config.feeds.whole_chat;
-    let mut sig = Signature::new();
-    sig.push_u64(inputs.global);
-    sig.push(serde_json::to_vec(&summary)?);
-    for s in &top_sigs {
-        sig.push_u64(*s);
-    }
-    let feed_sig = sig.finish();
+    let feed_sig = if whole_chat {
+        let mut sig = Signature::new();
+        sig.push_u64(inputs.global);
+        sig.push(serde_json::to_vec(&summary)?);
+        sig.push_u64s(top_sigs.iter().copied());
+        sig.finish()
+    } else {
+        0 // not written
+    };
     let json_path = FeedFile::Json.path(slug);
     let jsonp_path = FeedFile::Jsonp.path(slug);
     let feeds_current =
@@ -884,7 +884,7 @@ impl FeedPair<'_> {
         &self,
         slug: &Slug,
         sig: u64,
-        log: &mut OutputLog<'_>,
+        log: &mut PagesLog<'_>,
         doc: impl Fn() -> Vec<u8>,
     ) -> Result<()> {
         log.put(&self.json.path(slug), sig, || Ok(doc()))?;

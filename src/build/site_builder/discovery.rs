@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::inputs::Inputs;
-use super::record::OutputLog;
+use super::record::{OutputLog, PagesLog};
 use super::threads::{self, ThreadListing};
 use crate::build::BuildTarget;
 use crate::build::chat::messages::{Item, Top, Visibility};
@@ -99,7 +99,7 @@ pub(super) fn atom_tops<'a>(
 pub(super) fn chat_outputs(
     inputs: &Inputs,
     chat: &ChatPages<'_>,
-    log: &mut OutputLog<'_>,
+    log: &mut PagesLog<'_>,
 ) -> Result<ChatDiscovery> {
     let base = inputs.config.base_url();
     let mut discovery = ChatDiscovery::default();

@@ -12,39 +12,85 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use crate::build::BuildReport;
-use crate::build::incremental::state::{OutputRecord, OutputRecords};
+use crate::build::incremental::state::{HashedOutputRecords, OutputRecord, OutputRecords};
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::file_stamp::Stamp;
 
+/// A map of output records by site-relative path: ordered ([`OutputRecords`]) or hashed
+/// ([`HashedOutputRecords`]).
+pub(super) trait RecordMap: Default + Sync {
+    fn get(&self, rel: &str) -> Option<&OutputRecord>;
+    fn get_mut(&mut self, rel: &str) -> Option<&mut OutputRecord>;
+    fn insert(&mut self, rel: String, record: OutputRecord);
+    fn retain(&mut self, keep: impl FnMut(&String, &mut OutputRecord) -> bool);
+    fn for_each_par(&self, f: impl Fn(&str, &OutputRecord) -> bool + Sync) -> bool;
+}
+
+macro_rules! record_map {
+    ($map:ty) => {
+        impl RecordMap for $map {
+            fn get(&self, rel: &str) -> Option<&OutputRecord> {
+                <$map>::get(self, rel)
+            }
+            fn get_mut(&mut self, rel: &str) -> Option<&mut OutputRecord> {
+                <$map>::get_mut(self, rel)
+            }
+            fn insert(&mut self, rel: String, record: OutputRecord) {
+                <$map>::insert(self, rel, record);
+            }
+            fn retain(&mut self, keep: impl FnMut(&String, &mut OutputRecord) -> bool) {
+                <$map>::retain(self, keep)
+            }
+            /// Whether `f` holds for every record, asked on every thread.
+            fn for_each_par(&self, f: impl Fn(&str, &OutputRecord) -> bool + Sync) -> bool {
+                self.par_iter().all(|(rel, o)| f(rel, o))
+            }
+        }
+    };
+}
+record_map!(OutputRecords);
+record_map!(HashedOutputRecords);
+
 /// The outputs of one owner in a build.
-pub(super) struct OutputLog<'a> {
+pub(super) struct OutputLog<'a, M = OutputRecords> {
     writer: &'a SiteWriter,
     /// The last build's outputs are on disk as this process left them (a long-lived builder
     /// after its first build): their stamps need no `stat`.
     trusted: bool,
     /// The last build's records, updated as this build claims them.
-    records: OutputRecords,
+    records: M,
     pub(super) report: BuildReport,
 }
 
+/// The log of a chat's pages, feeds, thread pages, sitemaps and Atom feed.
+pub(super) type PagesLog<'a> = OutputLog<'a, HashedOutputRecords>;
+
 /// What an owner's outputs came to in a build.
-pub(super) struct Recorded {
+pub(super) struct Recorded<M = OutputRecords> {
     /// The outputs this build produced, for the next build.
-    pub(super) records: OutputRecords,
+    pub(super) records: M,
     /// The outputs the last build produced and this one did not: to prune.
     pub(super) gone: Vec<String>,
     pub(super) report: BuildReport,
 }
 
 impl<'a> OutputLog<'a> {
+    /// The last build's outputs under `prefix` (a folder, with its `/`), with their signatures:
+    /// for a group of outputs whose count depends on what they hold.
+    pub(super) fn recorded_under(&self, prefix: &str) -> Vec<(String, u64)> {
+        self.records
+            .range(prefix.to_owned()..)
+            .take_while(|(rel, _)| rel.starts_with(prefix))
+            .map(|(rel, o)| (rel.clone(), o.sig))
+            .collect()
+    }
+}
+
+impl<'a, M: RecordMap> OutputLog<'a, M> {
     /// A log starting from `records`, the owner's outputs as the last build recorded them
     /// (none claimed).
-    pub(super) fn new(
-        writer: &'a SiteWriter,
-        records: OutputRecords,
-        trusted: bool,
-    ) -> OutputLog<'a> {
-        debug_assert!(records.values().all(|r| !r.claimed));
+    pub(super) fn new(writer: &'a SiteWriter, records: M, trusted: bool) -> OutputLog<'a, M> {
+        debug_assert!(records.for_each_par(|_, r| !r.claimed));
         OutputLog {
             writer,
             trusted,
@@ -56,16 +102,6 @@ impl<'a> OutputLog<'a> {
     /// The writer outputs go through (for outputs rendered side by side, then recorded).
     pub(super) fn writer(&self) -> &'a SiteWriter {
         self.writer
-    }
-
-    /// The last build's outputs under `prefix` (a folder, with its `/`), with their signatures:
-    /// for a group of outputs whose count depends on what they hold.
-    pub(super) fn recorded_under(&self, prefix: &str) -> Vec<(String, u64)> {
-        self.records
-            .range(prefix.to_owned()..)
-            .take_while(|(rel, _)| rel.starts_with(prefix))
-            .map(|(rel, o)| (rel.clone(), o.sig))
-            .collect()
     }
 
     /// Whether the output at `rel` was made from `sig` and is on disk as the last build left it.
@@ -127,7 +163,7 @@ impl<'a> OutputLog<'a> {
     }
 
     /// Ends the build of this owner's outputs: what it produced, and what it no longer does.
-    pub(super) fn finish(self) -> Recorded {
+    pub(super) fn finish(self) -> Recorded<M> {
         let mut records = self.records;
         let mut gone = Vec::new();
         records.retain(|rel, o| {
@@ -147,8 +183,6 @@ impl<'a> OutputLog<'a> {
 
 /// Whether every one of `records` is on disk as the last build wrote it: a `stat` each, on
 /// every thread (25,000 outputs of a 100,000-message chat took a cold build 60 ms on one).
-pub(super) fn all_on_disk(writer: &SiteWriter, records: &OutputRecords) -> bool {
-    records
-        .par_iter()
-        .all(|(rel, o)| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
+pub(super) fn all_on_disk(writer: &SiteWriter, records: &impl RecordMap) -> bool {
+    records.for_each_par(|rel, o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
 }

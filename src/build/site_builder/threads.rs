@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::inputs::Inputs;
-use super::record::OutputLog;
+use super::record::PagesLog;
 use crate::build::chat::messages::{self, Item, Top};
 use crate::build::chat::paging::Paging;
 use crate::build::chat::view::MessageView;
@@ -94,7 +94,7 @@ pub(super) struct PlannedThread {
 /// views): a cold build reads the views of the threads whose page must render, and no others.
 pub(super) fn plan(
     inputs: &Inputs,
-    log: &OutputLog<'_>,
+    log: &PagesLog<'_>,
     chat: &ChatThreads<'_>,
     context: u64,
 ) -> Vec<PlannedThread> {
@@ -138,7 +138,7 @@ pub(super) fn plan(
 pub(super) fn build(
     inputs: &Inputs,
     writer: &SiteWriter,
-    log: &mut OutputLog<'_>,
+    log: &mut PagesLog<'_>,
     chat: &ChatThreads<'_>,
     items: &BTreeMap<Ts, Item>,
     planned: Vec<PlannedThread>,

@@ -245,10 +245,7 @@ impl<'a> ChatSearch<'a> {
     }
 
     fn sign_tops(&self, sig: &mut Signature, tops: Range<usize>) {
-        for i in tops {
-            sig.push_u64(self.top_sigs[i]);
-            sig.push_u64(self.tops[i].place as u64);
-        }
+        sig.push_u64s(tops.flat_map(|i| [self.top_sigs[i], self.tops[i].place as u64]));
     }
 }
 
