@@ -441,78 +441,9 @@ fn render_chat(
         sig.finish()
     };
 
-    // Pages: every numbered page, and the chat's address (page 1's copy, or while live its
-    // latest messages).
-    let mut page_outs: Vec<PageOut> = (1..=total)
-        .map(|n| {
-            let mut paths = vec![chat_page_path(slug, n)];
-            if n == 1 && landing == Landing::FirstPage {
-                paths.push(chat_landing_path(slug));
-            }
-            PageOut {
-                kind: PageKind::Numbered(n),
-                tops: paging.range(n),
-                paths,
-            }
-        })
-        .collect();
-    if landing == Landing::Latest {
-        let start = tops.len().saturating_sub(config.live.latest.max(1));
-        page_outs.push(PageOut {
-            kind: PageKind::Latest {
-                earlier: start.checked_sub(1).map(|i| paging.page_of(i)),
-            },
-            tops: start..tops.len(),
-            paths: vec![chat_landing_path(slug)],
-        });
-    }
-    // What every page shares, hashed once.
-    let shared = Signature::new()
-        .with(context.to_le_bytes())
-        .with(&header_json)
-        .with(pinned_sig.to_le_bytes())
-        .finish();
-    let page_sigs: Vec<u64> = page_outs
-        .iter()
-        .map(|out| {
-            let mut sig = Signature::new();
-            sig.push_u64(shared);
-            sig.push(format!("{:?}", out.kind));
-            match out.kind {
-                // Only what the page shows of the others (a live chat's old pages stay).
-                PageKind::Numbered(n) => {
-                    sig.push(format!("{:?}", pages::pagination_key(n, total, landing)))
-                }
-                PageKind::Latest { .. } => sig.push_u64(total as u64),
-            }
-            sig.push_u64s(top_sigs[out.tops.clone()].iter().copied());
-            sig.finish()
-        })
-        .collect();
-    let pages_current: Vec<bool> = page_outs
-        .iter()
-        .zip(&page_sigs)
-        .map(|(out, sig)| out.paths.iter().all(|p| log.is_current(p, *sig)))
-        .collect();
-
-    // Feed version 1, the whole chat, when the config keeps it.
     let whole_chat = config.feeds.whole_chat;
-    let feed_sig = if whole_chat {
-        let mut sig = Signature::new();
-        sig.push_u64(inputs.global);
-        sig.push(serde_json::to_vec(&summary)?);
-        sig.push_u64s(top_sigs.iter().copied());
-        sig.finish()
-    } else {
-        0 // not written
-    };
     let json_path = FeedFile::Json.path(slug);
     let jsonp_path = FeedFile::Jsonp.path(slug);
-    let feeds_current =
-        log.is_current(&json_path, feed_sig) && log.is_current(&jsonp_path, feed_sig);
-
-    // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
-    let feed_paging = Paging::cut(tops, places, config.feeds.page_size);
     let chat_threads = ChatThreads {
         slug,
         header: &summary.header,
@@ -526,42 +457,140 @@ fn render_chat(
         .search
         .enabled
         .then(|| SearchLayout::new(tops, places, config));
-    let entries = PagedFeed {
-        header: &summary.header,
-        tops,
-        items,
-        top_sigs: &top_sigs,
-        paging: &feed_paging,
-    }
-    .entries();
-    let feed_pages: Vec<(String, String, u64, bool)> = entries
-        .iter()
-        .map(|e| {
-            let sig = Signature::new()
-                .with(inputs.global.to_le_bytes())
-                .with(&e.version)
+    // The chat's pages and feeds are planned while its thread pages and search index are: each
+    // signs every output of its kind, a third of a rebuild at 100,000 messages (issue 15).
+    let (planned, (thread_plan, search_plan)) = rayon::join(
+        || -> Result<PagesPlan> {
+            // Pages: every numbered page, and the chat's address (page 1's copy, or while live its
+            // latest messages).
+            let mut page_outs: Vec<PageOut> = (1..=total)
+                .map(|n| {
+                    let mut paths = vec![chat_page_path(slug, n)];
+                    if n == 1 && landing == Landing::FirstPage {
+                        paths.push(chat_landing_path(slug));
+                    }
+                    PageOut {
+                        kind: PageKind::Numbered(n),
+                        tops: paging.range(n),
+                        paths,
+                    }
+                })
+                .collect();
+            if landing == Landing::Latest {
+                let start = tops.len().saturating_sub(config.live.latest.max(1));
+                page_outs.push(PageOut {
+                    kind: PageKind::Latest {
+                        earlier: start.checked_sub(1).map(|i| paging.page_of(i)),
+                    },
+                    tops: start..tops.len(),
+                    paths: vec![chat_landing_path(slug)],
+                });
+            }
+            // What every page shares, hashed once.
+            let shared = Signature::new()
+                .with(context.to_le_bytes())
+                .with(&header_json)
+                .with(pinned_sig.to_le_bytes())
                 .finish();
-            let json = FeedFile::PageJson(e.page).path(slug);
-            let jsonp = FeedFile::PageJsonp(e.page).path(slug);
-            let current = log.is_current(&json, sig) && log.is_current(&jsonp, sig);
-            (json, jsonp, sig, current)
-        })
-        .collect();
-    // Thread pages and the search index are planned side by side: each signs every thread or
-    // every search file of the chat.
-    let (thread_plan, search_plan) = rayon::join(
-        || threads::plan(inputs, &log, &chat_threads, contexts.threads),
-        || {
-            search_layout.as_ref().map(|layout| {
-                let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
-                let plan = SearchPlan::new(inputs, &index, &search_log);
-                let stale: Vec<usize> = plan.tops(&index).collect();
-                (plan, stale)
+            let page_sigs: Vec<u64> = page_outs
+                .iter()
+                .map(|out| {
+                    let mut sig = Signature::new();
+                    sig.push_u64(shared);
+                    sig.push(format!("{:?}", out.kind));
+                    match out.kind {
+                        // Only what the page shows of the others (a live chat's old pages stay).
+                        PageKind::Numbered(n) => {
+                            sig.push(format!("{:?}", pages::pagination_key(n, total, landing)))
+                        }
+                        PageKind::Latest { .. } => sig.push_u64(total as u64),
+                    }
+                    sig.push_u64s(top_sigs[out.tops.clone()].iter().copied());
+                    sig.finish()
+                })
+                .collect();
+            let pages_current: Vec<bool> = page_outs
+                .iter()
+                .zip(&page_sigs)
+                .map(|(out, sig)| out.paths.iter().all(|p| log.is_current(p, *sig)))
+                .collect();
+
+            // Feed version 1, the whole chat, when the config keeps it.
+            let feed_sig = if whole_chat {
+                let mut sig = Signature::new();
+                sig.push_u64(inputs.global);
+                sig.push(serde_json::to_vec(&summary)?);
+                sig.push_u64s(top_sigs.iter().copied());
+                sig.finish()
+            } else {
+                0 // not written
+            };
+            let feeds_current =
+                log.is_current(&json_path, feed_sig) && log.is_current(&jsonp_path, feed_sig);
+
+            // Feed version 2: pages cut as the HTML pages are; only pages whose version changed render.
+            let feed_paging = Paging::cut(tops, places, config.feeds.page_size);
+            let entries = PagedFeed {
+                header: &summary.header,
+                tops,
+                items,
+                top_sigs: &top_sigs,
+                paging: &feed_paging,
+            }
+            .entries();
+            let feed_pages: Vec<(String, String, u64, bool)> = entries
+                .iter()
+                .map(|e| {
+                    let sig = Signature::new()
+                        .with(inputs.global.to_le_bytes())
+                        .with(&e.version)
+                        .finish();
+                    let json = FeedFile::PageJson(e.page).path(slug);
+                    let jsonp = FeedFile::PageJsonp(e.page).path(slug);
+                    let current = log.is_current(&json, sig) && log.is_current(&jsonp, sig);
+                    (json, jsonp, sig, current)
+                })
+                .collect();
+            let live = cache.entry.settings.state == ChatState::Live;
+            let candidates = live.then(|| live_feed::Candidates::new(tops, unshown, &config.live));
+            Ok(PagesPlan {
+                page_outs,
+                page_sigs,
+                pages_current,
+                feed_sig,
+                feeds_current,
+                feed_paging,
+                entries,
+                feed_pages,
+                candidates,
             })
         },
+        || {
+            rayon::join(
+                || threads::plan(inputs, &log, &chat_threads, contexts.threads),
+                || {
+                    search_layout.as_ref().map(|layout| {
+                        let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
+                        let plan = SearchPlan::new(inputs, &index, &search_log);
+                        let stale: Vec<usize> = plan.tops(&index).collect();
+                        (plan, stale)
+                    })
+                },
+            )
+        },
     );
-    let live = cache.entry.settings.state == ChatState::Live;
-    let candidates = live.then(|| live_feed::Candidates::new(tops, unshown, &config.live));
+    let PagesPlan {
+        page_outs,
+        page_sigs,
+        pages_current,
+        feed_sig,
+        feeds_current,
+        feed_paging,
+        entries,
+        feed_pages,
+        candidates,
+    } = planned?;
+    let live = candidates.is_some();
 
     // Read the views the outputs to render show, and nothing else.
     let mut wanted: Vec<usize> = Vec::new();
@@ -868,6 +897,23 @@ impl Contexts {
             .with(self.threads.to_le_bytes())
             .finish()
     }
+}
+
+/// What `render_chat` plans for a chat's pages and feeds: each output with its signature and
+/// whether it is current.
+struct PagesPlan {
+    page_outs: Vec<PageOut>,
+    page_sigs: Vec<u64>,
+    pages_current: Vec<bool>,
+    /// The whole chat's feed (version 1, when the config keeps it).
+    feed_sig: u64,
+    feeds_current: bool,
+    feed_paging: Paging,
+    entries: Vec<feed_pages::PageEntry>,
+    /// Each feed page's JSON and JSONP paths, signature, and whether they are current.
+    feed_pages: Vec<(String, String, u64, bool)>,
+    /// The live feed's, while the chat is live.
+    candidates: Option<live_feed::Candidates>,
 }
 
 /// A feed document and its JSONP copy, written under one signature.

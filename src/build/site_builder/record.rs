@@ -74,15 +74,30 @@ pub(super) struct Recorded<M = OutputRecords> {
     pub(super) report: BuildReport,
 }
 
+/// A group of outputs whose count depends on what they hold (a search segment's buckets): found
+/// by their folder.
 impl<'a> OutputLog<'a> {
-    /// The last build's outputs under `prefix` (a folder, with its `/`), with their signatures:
-    /// for a group of outputs whose count depends on what they hold.
-    pub(super) fn recorded_under(&self, prefix: &str) -> Vec<(String, u64)> {
-        self.records
+    /// Whether the last build left outputs under `prefix` (a folder, with its `/`), all of them
+    /// made from `sig` and current (see [`Self::is_current`]).
+    pub(super) fn all_current_under(&self, prefix: &str, sig: u64) -> bool {
+        let mut under = self
+            .records
             .range(prefix.to_owned()..)
             .take_while(|(rel, _)| rel.starts_with(prefix))
-            .map(|(rel, o)| (rel.clone(), o.sig))
-            .collect()
+            .peekable();
+        under.peek().is_some() && under.all(|(rel, _)| self.is_current(rel, sig))
+    }
+
+    /// Keeps every output under `prefix` as the last build left it.
+    pub(super) fn keep_under(&mut self, prefix: &str) {
+        let under = self
+            .records
+            .range_mut(prefix.to_owned()..)
+            .take_while(|(rel, _)| rel.starts_with(prefix));
+        for (_, o) in under {
+            o.claimed = true;
+            self.report.unchanged += 1;
+        }
     }
 }
 

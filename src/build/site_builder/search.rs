@@ -34,9 +34,9 @@ pub(super) fn has_page(config: &Config, theme: &Theme) -> bool {
 pub(super) struct SearchPlan {
     /// Docs blocks that hold a published message: number, path, signature, current.
     blocks: Vec<(usize, String, u64, bool)>,
-    /// Segments: number, signature, and the bucket files the last build wrote for it when
-    /// they are all current (`None`: render it).
-    segments: Vec<(usize, u64, Option<Vec<String>>)>,
+    /// Segments: number, signature, and whether the bucket files the last build wrote for it
+    /// are all current (else it renders).
+    segments: Vec<(usize, u64, bool)>,
 }
 
 impl SearchPlan {
@@ -58,11 +58,7 @@ impl SearchPlan {
             .into_par_iter()
             .map(|s| {
                 let sig = index.segment_signature(global, s);
-                let last = log.recorded_under(&index.segment_dir(s));
-                let current =
-                    !last.is_empty() && last.iter().all(|(path, _)| log.is_current(path, sig));
-                let kept = current.then(|| last.into_iter().map(|(path, _)| path).collect());
-                (s, sig, kept)
+                (s, sig, log.all_current_under(&index.segment_dir(s), sig))
             })
             .collect();
         SearchPlan { blocks, segments }
@@ -81,7 +77,7 @@ impl SearchPlan {
         let segments = self
             .segments
             .iter()
-            .filter(|(.., kept)| kept.is_none())
+            .filter(|(.., kept)| !kept)
             .flat_map(|(s, ..)| index.segment_tops(*s));
         blocks.chain(segments)
     }
@@ -102,26 +98,25 @@ impl SearchPlan {
                 Ok((path, sig, wrote))
             })
             .collect::<Result<_>>()?;
-        let segments: Vec<Vec<(String, u64, Option<bool>)>> = self
-            .segments
+        let (kept, stale): (Vec<_>, Vec<_>) =
+            self.segments.into_iter().partition(|(.., kept)| *kept);
+        let segments: Vec<Vec<(String, u64, Option<bool>)>> = stale
             .into_par_iter()
-            .map(
-                |(s, sig, kept)| -> Result<Vec<(String, u64, Option<bool>)>> {
-                    if let Some(kept) = kept {
-                        return Ok(kept.into_iter().map(|path| (path, sig, None)).collect());
-                    }
-                    index
-                        .segment_buckets(s)
-                        .into_iter()
-                        .map(|(k, bytes)| {
-                            let path = index.bucket_path(s, k);
-                            let wrote = writer.put(&path, &bytes)?;
-                            Ok((path, sig, Some(wrote)))
-                        })
-                        .collect()
-                },
-            )
+            .map(|(s, sig, _)| -> Result<Vec<(String, u64, Option<bool>)>> {
+                index
+                    .segment_buckets(s)
+                    .into_iter()
+                    .map(|(k, bytes)| {
+                        let path = index.bucket_path(s, k);
+                        let wrote = writer.put(&path, &bytes)?;
+                        Ok((path, sig, Some(wrote)))
+                    })
+                    .collect()
+            })
             .collect::<Result<_>>()?;
+        for (s, ..) in kept {
+            log.keep_under(&index.segment_dir(s));
+        }
         for (path, sig, wrote) in blocks.into_iter().chain(segments.into_iter().flatten()) {
             log.record(&path, sig, wrote);
         }
