@@ -201,3 +201,91 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
 pub(super) fn all_on_disk(writer: &SiteWriter, records: &impl RecordMap) -> bool {
     records.for_each_par(|rel, o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A site with `files` written through `writer` and recorded under `sig` 1, as a last build
+    /// leaves them.
+    fn last_build(writer: &SiteWriter, files: &[&str]) -> OutputRecords {
+        let mut log = OutputLog::new(writer, OutputRecords::new(), false);
+        for rel in files {
+            log.put(rel, 1, || Ok(rel.as_bytes().to_vec())).unwrap();
+        }
+        let recorded = log.finish();
+        assert!(recorded.gone.is_empty());
+        recorded.records
+    }
+
+    #[test]
+    fn what_a_build_does_not_claim_is_gone_and_what_it_keeps_stays_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = SiteWriter::new(dir.path());
+        let files = [
+            "c/page-1.html",
+            "c/page-2.html",
+            "search/c/s1/b1.json",
+            "search/c/s1/b2.json",
+        ];
+        let records = last_build(&first, &files);
+        assert_eq!(records.len(), 4);
+        assert!(records.values().all(|r| !r.claimed));
+
+        let writer = SiteWriter::new(dir.path());
+        let mut log = OutputLog::new(&writer, records.clone(), false);
+        // Current on disk and by signature: kept. A changed signature renders.
+        assert!(log.is_current("c/page-1.html", 1));
+        assert!(!log.is_current("c/page-1.html", 2));
+        assert!(log.all_current_under("search/c/s1/", 1));
+        assert!(!log.all_current_under("search/c/s1/", 2));
+        assert!(!log.all_current_under("search/c/s2/", 1), "nothing there");
+        log.put("c/page-1.html", 1, || panic!("current: not rendered"))
+            .unwrap();
+        log.keep_under("search/c/s1/");
+        log.put("c/page-3.html", 1, || Ok(b"new".to_vec())).unwrap();
+        let recorded = log.finish();
+        assert_eq!(recorded.gone, ["c/page-2.html"]);
+        let kept: Vec<&str> = recorded.records.keys().map(String::as_str).collect();
+        assert_eq!(
+            kept,
+            [
+                "c/page-1.html",
+                "c/page-3.html",
+                "search/c/s1/b1.json",
+                "search/c/s1/b2.json"
+            ]
+        );
+        // Untouched records are the last build's; none stays claimed for the next build.
+        assert_eq!(recorded.records["c/page-1.html"], records["c/page-1.html"]);
+        assert!(recorded.records.values().all(|r| !r.claimed));
+        assert_eq!(recorded.report.unchanged, 3);
+        assert_eq!(recorded.report.rendered, 1);
+
+        // A file changed by hand is not current for a build that reads stamps; a long-lived
+        // builder that trusts its own outputs compares signatures only.
+        std::fs::write(dir.path().join("c/page-1.html"), "edited by hand").unwrap();
+        let log = OutputLog::new(&writer, recorded.records.clone(), false);
+        assert!(!log.is_current("c/page-1.html", 1));
+        assert!(!all_on_disk(&writer, &recorded.records));
+        let trusted = OutputLog::new(&writer, recorded.records, true);
+        assert!(trusted.is_current("c/page-1.html", 1));
+    }
+
+    #[test]
+    fn a_hashed_map_records_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let writer = SiteWriter::new(dir.path());
+        let mut log: PagesLog<'_> = OutputLog::new(&writer, HashedOutputRecords::default(), false);
+        log.put("c/thread-1.html", 7, || Ok(b"t".to_vec())).unwrap();
+        let recorded = log.finish();
+        let writer = SiteWriter::new(dir.path());
+        let mut log: PagesLog<'_> = OutputLog::new(&writer, recorded.records, false);
+        assert!(log.is_current("c/thread-1.html", 7));
+        assert!(all_on_disk(&writer, &log.records));
+        log.put("c/thread-2.html", 7, || Ok(b"u".to_vec())).unwrap();
+        let recorded = log.finish();
+        assert_eq!(recorded.gone, ["c/thread-1.html"]);
+        assert_eq!(recorded.records.len(), 1);
+    }
+}
