@@ -85,7 +85,7 @@ impl<'a> OutputLog<'a> {
             .range(prefix.to_owned()..)
             .take_while(|(rel, _)| rel.starts_with(prefix))
             .peekable();
-        under.peek().is_some() && under.all(|(rel, _)| self.is_current(rel, sig))
+        under.peek().is_some() && under.all(|(rel, o)| self.is_current_record(rel, o, sig))
     }
 
     /// Keeps every output under `prefix` as the last build left it.
@@ -124,10 +124,15 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
     /// output of the changed chat, and a `stat` of each was a fifth of the rebuild at 25,000
     /// outputs (issue 15).
     pub(super) fn is_current(&self, rel: &str, sig: u64) -> bool {
-        self.records.get(rel).is_some_and(|o| {
-            o.sig == sig
-                && (self.trusted || Stamp::read(&self.writer.root().join(rel)) == Some(o.stamp))
-        })
+        self.records
+            .get(rel)
+            .is_some_and(|o| self.is_current_record(rel, o, sig))
+    }
+
+    /// [`Self::is_current`], for the record of `rel` in hand.
+    fn is_current_record(&self, rel: &str, o: &OutputRecord, sig: u64) -> bool {
+        o.sig == sig
+            && (self.trusted || Stamp::read(&self.writer.root().join(rel)) == Some(o.stamp))
     }
 
     /// Writes one output unless it is current; records it either way.
