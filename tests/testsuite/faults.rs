@@ -110,6 +110,31 @@ fn folders_the_user_may_not_write_fail_import_and_build_naming_the_path() {
 }
 
 #[test]
+fn a_file_the_build_cannot_remove_fails_it_naming_the_path_and_the_next_build_removes_it() {
+    if !available() {
+        return;
+    }
+    let p = imported();
+    p.build();
+    // One file to prune, a stray left in site/ by hand, in a folder it may not be removed from.
+    p.write("site/stray/old.html", "<p>left by hand</p>");
+    let out = run_with_fault(&p, Fault::ReadOnlyFolder("site/stray"), &["build"]);
+    assert_failed_naming_a_path(&out, "Read-only file system");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot remove") && err.contains("site/stray/old.html"),
+        "{err}"
+    );
+    assert!(p.path("site/stray/old.html").exists());
+    p.build();
+    assert!(
+        !p.path("site/stray").exists(),
+        "the stray and its folder are pruned"
+    );
+    assert_eq!(p.snapshot("site"), p.clean_build());
+}
+
+#[test]
 fn a_folder_where_a_message_file_belongs_fails_the_import_and_changes_nothing() {
     let p = Project::init();
     let zip = p.path("first.zip");

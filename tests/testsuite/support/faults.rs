@@ -20,6 +20,8 @@ pub enum Fault {
     ReadOnly,
     /// The command runs as `nobody`; the project stays root's (readable, not writable).
     NotPermitted,
+    /// One folder of the project (relative to it) is a read-only mount; the rest is writable.
+    ReadOnlyFolder(&'static str),
 }
 
 /// Whether this machine can mount a tmpfs in a private namespace.
@@ -58,6 +60,12 @@ pub fn run_with_fault(p: &Project, fault: Fault, args: &[&str]) -> Output {
             "",
         ),
         Fault::ReadOnly => ("mount -o remount,ro \"$DISK\"".to_owned(), ""),
+        Fault::ReadOnlyFolder(rel) => (
+            format!(
+                "mount --bind \"$DISK/{rel}\" \"$DISK/{rel}\"; mount -o remount,bind,ro \"$DISK/{rel}\""
+            ),
+            "",
+        ),
         Fault::NotPermitted => (
             "chmod 755 \"$DISK\"".to_owned(),
             "setpriv --reuid=65534 --regid=65534 --clear-groups",
