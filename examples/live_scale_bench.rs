@@ -1,7 +1,9 @@
 //! What one new message and one edited message cost in the biggest chat of a built project
 //! (issue 15: constant work per message however long the chat): rebuild time, bytes written to
 //! `site/` and which files, for the long-lived builder of `watch` and `serve` and for a cold
-//! `build`. Run by `scripts/bench-live-scale` on live chats of 1k, 10k and 100k messages.
+//! `build`; and the two new messages around a page boundary (the newest page filling, then a
+//! new page starting), the costliest of all. Run by `scripts/bench-live-scale` on live chats of
+//! 1k, 10k and 100k messages.
 //! Changes are undone at the end.
 //!
 //! Usage: live_scale_bench PROJECT_DIR   (after `scrollback -C PROJECT_DIR build`)
@@ -143,6 +145,59 @@ fn main() -> anyhow::Result<()> {
     );
     std::fs::write(&path, &before)?;
     hot.build(&change)?;
+
+    // (c) A page boundary: new messages one after another until the newest HTML page is full
+    // and the next message starts a page. These two cost the most of any new message: the first
+    // rewrites a full page, the second also the pages whose page lists now show the new one.
+    let pages = |site: &std::path::Path| {
+        std::fs::read_dir(site.join(slug.as_str()))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .filter(|e| {
+                        let name = e.file_name();
+                        let name = name.to_string_lossy();
+                        name.starts_with("page-") && name.ends_with(".html")
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let site = project.root.join("site");
+    let next_page = format!("{slug}/page-{}.html", pages(&site) + 1);
+    let mut added = Vec::new();
+    let mut filled = None;
+    for n in 1..=10_000 {
+        let ts = Ts::parse(&format!("1999999990.{n:06}"))?;
+        let path = layout.message_file(&slug, &ts);
+        let mut record = record.clone();
+        record["ts"] = ts.as_str().into();
+        record["slack"]["ts"] = ts.as_str().into();
+        std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+        added.push((path, ts.clone()));
+        let built = timed(|| hot.build(&[Change::Message(slug.clone(), ts)]))?;
+        if built.1.written.contains(&next_page) {
+            if let Some(filled) = filled.take() {
+                show(
+                    "new message that fills the newest page, watch/serve",
+                    filled,
+                    &project,
+                );
+            }
+            show(
+                "new message that starts a page, watch/serve",
+                built,
+                &project,
+            );
+            break;
+        }
+        filled = Some(built);
+    }
+    let mut undone = Vec::new();
+    for (path, ts) in added {
+        std::fs::remove_file(&path)?;
+        undone.push(Change::Message(slug.clone(), ts));
+    }
+    hot.build(&undone)?;
     Ok(())
 }
 

@@ -132,15 +132,24 @@ pub struct PageLink {
     pub gap_before: bool,
 }
 
-/// Pages linked by number on either side of the current one.
-const NEAR: usize = 2;
+/// Pages linked by number on either side of the current one: two on an archived chat's pages,
+/// one on a live chat's. When a live chat starts a page, the pages that list it are rendered
+/// again: with one on either side, only the page before it (a full page, ~150 KB, which the new
+/// page's first message uploads with it), not the two before it (issue 15).
+fn near(landing: Landing) -> usize {
+    match landing {
+        Landing::FirstPage => 2,
+        Landing::Latest => 1,
+    }
+}
 
 /// The pages a page links by number: the first, the ones near it and, unless the chat is live,
 /// the last. A live chat's pages link "Latest" instead of the last page, so a page is rendered
 /// again when a page starts only if the new one is near it: one new message never rewrites
 /// every page of a long chat (issue 15).
 fn listed(current: usize, total: usize, landing: Landing) -> Vec<usize> {
-    let near = current.saturating_sub(NEAR).max(1)..=(current + NEAR).min(total);
+    let near = near(landing);
+    let near = current.saturating_sub(near).max(1)..=(current + near).min(total);
     let last = (landing == Landing::FirstPage).then_some(total);
     let pages: std::collections::BTreeSet<usize> =
         std::iter::once(1).chain(near).chain(last).collect();
@@ -148,7 +157,7 @@ fn listed(current: usize, total: usize, landing: Landing) -> Vec<usize> {
 }
 
 /// What numbered page `n` of `total` shows of the chat's other pages: equal keys, equal links.
-/// (`total` itself, once further than [`NEAR`] pages on, is not part of it on a live chat.)
+/// (`total` itself, once further than [`near`] pages on, is not part of it on a live chat.)
 pub fn pagination_key(n: usize, total: usize, landing: Landing) -> (Vec<usize>, bool) {
     (listed(n, total, landing), n == total)
 }
@@ -465,17 +474,17 @@ mod tests {
         assert_eq!(numbers(&p), [1, 8, 9, 10, 11, 12, 44]);
         let gaps: Vec<bool> = p.pages.iter().map(|l| l.gap_before).collect();
         assert_eq!(gaps, [false, true, false, false, false, false, true]);
-        // A live chat links "Latest", not its last page: page 10 stays as it is while pages
-        // past 12 start.
+        // A live chat links "Latest", not its last page, and one page on either side: page 10
+        // stays as it is once page 11 has started, whatever starts after it.
         let p = pagination(10, 44, Landing::Latest);
-        assert_eq!(numbers(&p), [1, 8, 9, 10, 11, 12]);
+        assert_eq!(numbers(&p), [1, 9, 10, 11]);
         assert_eq!(
-            pagination_key(10, 13, Landing::Latest),
+            pagination_key(10, 11, Landing::Latest),
             pagination_key(10, 44, Landing::Latest)
         );
-        assert_ne!(
-            pagination_key(10, 11, Landing::Latest),
-            pagination_key(10, 12, Landing::Latest)
+        assert_eq!(
+            pagination_key(10, 12, Landing::Latest),
+            pagination_key(10, 11, Landing::Latest)
         );
         assert_ne!(
             pagination_key(10, 10, Landing::Latest),
