@@ -1,14 +1,19 @@
 //! Disk faults (issue 11): a full disk, a read-only file system, folders the user may not write,
 //! a file where a folder belongs. Each run exits non-zero with an error naming the path, and
 //! leaves `content/` exactly as it was; once the fault is gone, the same command completes.
+//! In `watch`, a failed rebuild is reported and the next one completes.
 
 use std::process::Output;
 
 use serde_json::json;
 
 use crate::support::exports::{mini_export, official_export, synthetic_export, write_zip};
-use crate::support::faults::{Fault, available, run_with_fault};
-use crate::support::project::Project;
+use crate::support::faults::{
+    Fault, available, in_private_namespace, mount_read_only, run_with_fault, unmount,
+};
+use crate::support::process::Process;
+use crate::support::project::{NO_ENV, Project, scrollback};
+use crate::support::wait::wait_until;
 
 /// Asserts the run failed with `why` (the OS's words) and a path inside the project.
 fn assert_failed_naming_a_path(out: &Output, why: &str) {
@@ -131,6 +136,59 @@ fn a_file_the_build_cannot_remove_fails_it_naming_the_path_and_the_next_build_re
         !p.path("site/stray").exists(),
         "the stray and its folder are pruned"
     );
+    assert_eq!(p.snapshot("site"), p.clean_build());
+}
+
+#[test]
+fn a_rebuild_in_watch_that_cannot_remove_a_file_says_so_and_the_next_one_removes_it() {
+    if !available() {
+        return;
+    }
+    let p = imported();
+    p.build();
+    let slug = std::fs::read_dir(p.path("content/channels"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .find(|slug| p.path(&format!("site/{slug}/index.html")).exists())
+        .expect("a published chat");
+    let chat_site = p.path(&format!("site/{slug}"));
+    let watch = Process::start(in_private_namespace(scrollback(
+        p.root(),
+        &["watch", "--port", "0"],
+        NO_ENV,
+    )));
+    watch.wait_line(" on http://");
+    // The chat's pages may no longer be removed; then it goes back to draft: the rebuild must
+    // remove every one of them.
+    mount_read_only(watch.id(), &chat_site);
+    let settings = p.path(&format!("content/channels/{slug}/channel.toml"));
+    let toml = std::fs::read_to_string(&settings).unwrap();
+    let draft: String = toml
+        .lines()
+        .map(|l| {
+            if l.starts_with("state = ") {
+                "state = \"draft\""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_ne!(draft, toml);
+    std::fs::write(&settings, draft + "\n").unwrap();
+    let line = watch.wait_line("cannot remove");
+    assert!(line.contains(&format!("site/{slug}/")), "{line}");
+    assert!(chat_site.join("index.html").exists());
+    // The fault is gone; the next change rebuilds, and that rebuild removes what is left.
+    unmount(watch.id(), &chat_site);
+    p.write(
+        "content/users/UNEW.json",
+        r#"{"id": "UNEW", "name": "new"}"#,
+    );
+    wait_until(format!("{} removed", chat_site.display()), || {
+        !chat_site.exists()
+    });
+    drop(watch);
     assert_eq!(p.snapshot("site"), p.clean_build());
 }
 

@@ -110,3 +110,54 @@ cp -a "$DISK/." "$PROJECT/"
         stderr: std::fs::read(out.join("stderr")).unwrap(),
     }
 }
+
+/// `cmd` run in a private mount namespace of its own (`unshare -m`), where [`mount_read_only`]
+/// can make one folder read-only while it runs: for `watch` and `serve`, whose rebuilds the
+/// one-shot [`run_with_fault`] cannot reach. The project stays where it is (no copy), so the
+/// test changes its files and the running process sees them.
+pub fn in_private_namespace(cmd: Command) -> Command {
+    let mut wrapped = Command::new("unshare");
+    wrapped
+        .arg("-m")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    wrapped
+}
+
+/// Makes `dir` read-only for the process `pid` started by [`in_private_namespace`] (a read-only
+/// bind mount of the folder onto itself, in that namespace only).
+pub fn mount_read_only(pid: u32, dir: &std::path::Path) {
+    in_namespace_of(
+        pid,
+        &format!(
+            "mount --bind '{0}' '{0}' && mount -o remount,bind,ro '{0}'",
+            dir.display()
+        ),
+    );
+}
+
+/// Undoes [`mount_read_only`].
+pub fn unmount(pid: u32, dir: &std::path::Path) {
+    in_namespace_of(pid, &format!("umount '{}'", dir.display()));
+}
+
+fn in_namespace_of(pid: u32, script: &str) {
+    let out = Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-m", "sh", "-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "`{script}` in the namespace of {pid} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
