@@ -178,6 +178,36 @@ fn builds_are_deterministic_and_rewrite_nothing_unchanged() {
     std::fs::remove_dir_all(p.path("site")).unwrap();
     p.build();
     assert_eq!(p.snapshot("site"), first);
+
+    // No page gives two elements one id: a broadcast reply shows in its thread and at the top
+    // level, and only the latter has its id (a link to it leads to one place).
+    assert!(
+        first
+            .iter()
+            .any(|(path, bytes)| path.contains("/feed-page-")
+                && String::from_utf8_lossy(bytes).contains("\"thread_broadcast\"")),
+        "no broadcast reply in the export to check"
+    );
+    for (path, bytes) in first.iter().filter(|(path, _)| path.ends_with(".html")) {
+        let html = String::from_utf8_lossy(bytes);
+        let mut seen = std::collections::HashSet::new();
+        for id in element_ids(&html) {
+            assert!(seen.insert(id), "{path}: two elements with id {id:?}");
+        }
+    }
+}
+
+/// The `id` attributes of an HTML page, quoted or not (the pages are minified).
+fn element_ids(html: &str) -> Vec<&str> {
+    html.match_indices(" id=")
+        .map(|(at, _)| {
+            let value = &html[at + 4..];
+            match value.strip_prefix('"') {
+                Some(quoted) => &quoted[..quoted.find('"').unwrap_or(quoted.len())],
+                None => &value[..value.find([' ', '>']).unwrap_or(value.len())],
+            }
+        })
+        .collect()
 }
 
 #[test]

@@ -551,3 +551,53 @@ fn a_live_chats_address_opens_on_its_latest_messages_and_follows_through_a_page_
     assert!(page(1).contains(&format!("data-ts=\"{}\"", ts(0))));
     assert!(!page(1).contains("from-beginning"));
 }
+
+#[test]
+fn a_broadcast_reply_shows_once_at_the_top_level_and_once_in_its_thread() {
+    let mut browser = Browser::launch();
+    let (p, s) = serve_live_chat("[live]\ninterval = 0.5\nmax_interval = 2\n", 3, |i| {
+        format!("m{i}")
+    });
+    // "Also send to channel": the reply shows in its thread and, on its own, in the chat.
+    let broadcast = ts(25);
+    let mut event = reply(
+        "EvBroadcast",
+        CH,
+        &broadcast,
+        &ts(0),
+        "also sent to the channel",
+    );
+    event["event"]["subtype"] = json!("thread_broadcast");
+    assert_eq!(s.post(&event), 200);
+    wait_until("the broadcast in the feed", || {
+        std::fs::read_to_string(p.path("site/live/live.json")).is_ok_and(|f| f.contains(&broadcast))
+    });
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
+    // The first poll applies the live feed, the broadcast in it, over the page as served.
+    browser.wait_for(
+        &tab,
+        &format!("window.scrollbackLivePage.state.applied['{broadcast}'] !== undefined"),
+        "the first poll applied",
+    );
+    let tops = format!("ol.messages > li[data-ts=\"{broadcast}\"]");
+    assert_eq!(count(&mut browser, &tab, &tops), 1);
+    let in_thread = format!(".replies > li[data-ts=\"{broadcast}\"]");
+    assert_eq!(count(&mut browser, &tab, &in_thread), 1);
+    // One element has the message's id: its link leads to one place.
+    let anchor = format!("m{}", broadcast.replace('.', "-"));
+    assert_eq!(count(&mut browser, &tab, &format!("[id=\"{anchor}\"]")), 1);
+    assert_eq!(
+        browser.eval(
+            &tab,
+            &format!("document.getElementById('{anchor}').parentNode.className")
+        ),
+        "messages"
+    );
+}
+
+/// How many elements of the page in `tab` match `selector`.
+fn count(browser: &mut Browser, tab: &crate::support::browser::Tab, selector: &str) -> u64 {
+    let js = format!("document.querySelectorAll({}).length", json!(selector));
+    browser.eval(tab, &js).as_u64().unwrap()
+}

@@ -257,9 +257,10 @@
     return newestFirst ? a > b : a < b;
   }
 
+  /* The top-level item of message `ts`, by its ts: a broadcast reply ("also send to channel")
+   * is shown in its thread too, where pages built by earlier versions gave it the same id. */
   function topItem(ts) {
-    var li = document.getElementById(anchorOf(ts));
-    return li && li.parentNode === list ? li : null;
+    return list.querySelector(':scope > li[data-ts="' + ts + '"]');
   }
 
   function countNewReplies(existing, m) {
@@ -398,7 +399,7 @@
 
   function restore(anchor) {
     if (!anchor) return;
-    var el = document.getElementById(anchorOf(anchor.ts));
+    var el = topItem(anchor.ts);
     if (!el) return;
     var delta = el.getBoundingClientRect().top - anchor.top;
     if (delta) window.scrollBy(0, delta);
@@ -532,7 +533,8 @@
       var ol = el("ol", "replies");
       thread.forEach(function (r) {
         var rli = el("li");
-        rli.id = r.anchor || anchorOf(r.ts);
+        // A broadcast reply's id is its top-level item's: one element per id.
+        if (r.subtype !== "thread_broadcast") rli.id = r.anchor || anchorOf(r.ts);
         rli.setAttribute("data-ts", r.ts);
         rli.appendChild(renderMessage(r));
         ol.appendChild(rli);
