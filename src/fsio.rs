@@ -195,6 +195,46 @@ pub fn dir_entries(dir: &Path) -> Result<Vec<fs::DirEntry>> {
         .collect()
 }
 
+/// Calls `f` with the name of each entry of a folder that may not exist (a missing folder has
+/// none); errors name it. On Linux the names are read straight from `getdents` into one buffer:
+/// `read_dir` allocates twice per entry, and listing a 100,000-message chat was a fifth of a
+/// cold build of it (issue 15).
+pub fn for_each_name(dir: &Path, mut f: impl FnMut(&std::ffi::OsStr) -> Result<()>) -> Result<()> {
+    let context = || format!("cannot read {}", dir.display());
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{Mode, OFlags, RawDir};
+        use std::os::unix::ffi::OsStrExt;
+        let fd = match rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(rustix::io::Errno::NOENT) => return Ok(()),
+            Err(e) => return Err(io::Error::from(e)).with_context(context),
+        };
+        // Room for hundreds of entries per call; a name is at most 255 bytes.
+        let mut buf = Vec::with_capacity(64 * 1024);
+        let mut entries = RawDir::new(&fd, buf.spare_capacity_mut());
+        while let Some(entry) = entries.next() {
+            let entry = entry.map_err(io::Error::from).with_context(context)?;
+            let name = entry.file_name().to_bytes();
+            if name != b"." && name != b".." {
+                f(std::ffi::OsStr::from_bytes(name))?;
+            }
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        for entry in dir_entries(dir)? {
+            f(&entry.file_name())?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads a file that may not exist.
 pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {

@@ -184,10 +184,9 @@ pub fn list_messages(dir: &Path) -> Result<BTreeMap<Ts, std::path::PathBuf>> {
 /// are skipped. Names only, no paths: a cold build lists a 100,000-message chat (issue 15).
 pub fn list_message_ts(dir: &Path) -> Result<Vec<Ts>> {
     let mut out = Vec::new();
-    for entry in crate::fsio::dir_entries(dir)? {
-        let name = entry.file_name();
+    crate::fsio::for_each_name(dir, |name| {
         let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-            continue;
+            return Ok(());
         };
         match Ts::parse(stem) {
             Ok(ts) => out.push(ts),
@@ -195,10 +194,11 @@ pub fn list_message_ts(dir: &Path) -> Result<Vec<Ts>> {
             Err(_) if stem.starts_with('.') || stem.ends_with('~') => {}
             Err(_) => bail!(
                 "{} is not a message file: message files are named by their Slack ts, like 1517365800.000100.json",
-                dir.join(&name).display()
+                dir.join(name).display()
             ),
         }
-    }
+        Ok(())
+    })?;
     out.sort_unstable();
     Ok(out)
 }
@@ -613,6 +613,29 @@ pub fn pinned<'a>(pinned: &[Ts], items: &'a BTreeMap<Ts, Item>) -> Vec<(MessageV
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chat_folder_lists_its_message_files_in_order_and_names_a_stray() {
+        let dir = tempfile::tempdir().unwrap();
+        // No folder: no messages.
+        assert!(list_message_ts(&dir.path().join("missing")).unwrap().is_empty());
+        let many: Vec<String> = (0..3000).rev().map(|n| format!("1.{n:06}")).collect();
+        for ts in &many {
+            std::fs::write(dir.path().join(format!("{ts}.json")), b"{}").unwrap();
+        }
+        // Editors' and tools' files, and a folder, are not messages.
+        for other in [".1.000001.json.swp", ".tmp-x.json", "2.000001.json~", "notes.txt"] {
+            std::fs::write(dir.path().join(other), b"").unwrap();
+        }
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let listed = list_message_ts(dir.path()).unwrap();
+        let want: Vec<Ts> = many.iter().rev().map(|t| Ts::parse(t).unwrap()).collect();
+        assert_eq!(listed, want);
+        // A file that looks like a message but is not named by a ts is named in the error.
+        std::fs::write(dir.path().join("notes.json"), b"{}").unwrap();
+        let err = list_message_ts(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("notes.json") && err.contains("not a message file"), "{err}");
+    }
 
     /// A message as the chat index keeps it: `(ts seconds, parent seconds, visibility)`.
     fn item(secs: u64, parent: Option<u64>, visibility: Visibility) -> Item {
