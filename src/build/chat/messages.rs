@@ -618,13 +618,22 @@ mod tests {
     fn a_chat_folder_lists_its_message_files_in_order_and_names_a_stray() {
         let dir = tempfile::tempdir().unwrap();
         // No folder: no messages.
-        assert!(list_message_ts(&dir.path().join("missing")).unwrap().is_empty());
+        assert!(
+            list_message_ts(&dir.path().join("missing"))
+                .unwrap()
+                .is_empty()
+        );
         let many: Vec<String> = (0..3000).rev().map(|n| format!("1.{n:06}")).collect();
         for ts in &many {
             std::fs::write(dir.path().join(format!("{ts}.json")), b"{}").unwrap();
         }
         // Editors' and tools' files, and a folder, are not messages.
-        for other in [".1.000001.json.swp", ".tmp-x.json", "2.000001.json~", "notes.txt"] {
+        for other in [
+            ".1.000001.json.swp",
+            ".tmp-x.json",
+            "2.000001.json~",
+            "notes.txt",
+        ] {
             std::fs::write(dir.path().join(other), b"").unwrap();
         }
         std::fs::create_dir(dir.path().join("sub")).unwrap();
@@ -634,7 +643,10 @@ mod tests {
         // A file that looks like a message but is not named by a ts is named in the error.
         std::fs::write(dir.path().join("notes.json"), b"{}").unwrap();
         let err = list_message_ts(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("notes.json") && err.contains("not a message file"), "{err}");
+        assert!(
+            err.contains("notes.json") && err.contains("not a message file"),
+            "{err}"
+        );
     }
 
     /// A message as the chat index keeps it: `(ts seconds, parent seconds, visibility)`.
