@@ -661,3 +661,87 @@ fn authors_of_the_official_export_are_named_from_what_the_tree_and_messages_hold
     );
     assert_eq!(authors(&p, "traveling-sailor"), sailor);
 }
+
+/// A message shown away from its place links its timestamp to the page that holds it: a pinned
+/// message above another page's messages, and a broadcast reply's copy in its parent's thread
+/// when the reply's top-level copy is on a later page (`#m…` alone finds nothing there). When its
+/// place moves to another page, pages that link it follow, though nothing they show changed.
+#[test]
+fn a_message_shown_away_from_its_place_links_to_the_page_that_holds_it() {
+    let p = Project::init();
+    p.write("scrollback.toml", "title = \"Desk\"\npage_size = 2\n");
+    p.add_live_chat("C0AWAY", "desk", "Desk");
+    let write = |ts: &str, extra: serde_json::Value, record_extra: serde_json::Value| {
+        let mut slack =
+            json!({"type": "message", "user": "U1", "ts": ts, "text": format!("message {ts}")});
+        slack
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let mut record = json!({"ts": ts, "slack": slack});
+        record
+            .as_object_mut()
+            .unwrap()
+            .extend(record_extra.as_object().unwrap().clone());
+        p.write(
+            &format!("content/channels/desk/messages/{ts}.json"),
+            &record.to_string(),
+        );
+    };
+    let (pinned, parent, middle, broadcast) = (
+        "1520000001.000100",
+        "1520000002.000100",
+        "1520000003.000100",
+        "1520000005.000100",
+    );
+    write(pinned, json!({}), json!({"pinned": true}));
+    write(parent, json!({}), json!({}));
+    write(middle, json!({}), json!({}));
+    write("1520000004.000100", json!({}), json!({}));
+    write(
+        broadcast,
+        json!({"subtype": "thread_broadcast", "thread_ts": parent}),
+        json!({}),
+    );
+    p.build();
+    let anchor = |ts: &str| format!("m{}", ts.replace('.', "-"));
+    let page = |n: u32| p.read(&format!("site/desk/page-{n}.html"));
+    let links = |html: &str, target: &str| html.matches(target).count();
+
+    // Pages of two: [pinned, parent], [middle, …], [broadcast].
+    assert!(page(3).contains(&format!("id=\"{}\"", anchor(broadcast))));
+    let on_first = page(1);
+    assert_eq!(
+        links(&on_first, &format!("page-3.html#{}", anchor(broadcast))),
+        1,
+        "{on_first}"
+    );
+    // The pinned message is on page 1: its copy above page 1 links in place, above the others
+    // to page 1.
+    assert_eq!(
+        links(&on_first, &format!("page-1.html#{}", anchor(pinned))),
+        0
+    );
+    for n in [2, 3] {
+        assert_eq!(
+            links(&page(n), &format!("page-1.html#{}", anchor(pinned))),
+            1,
+            "page {n}"
+        );
+    }
+    // The live chat's address shows every message here, so nothing links away.
+    assert!(!p.read("site/desk/index.html").contains(".html#m"));
+
+    // The middle message becomes a comment for editors: it gives up its place, and the broadcast
+    // moves to page 2. Page 1 shows the same messages but must link page 2 now.
+    write(middle, json!({"text": "&lt;#&gt; for editors"}), json!({}));
+    p.build();
+    assert!(!p.exists("site/desk/page-3.html"));
+    let on_first = page(1);
+    assert_eq!(
+        links(&on_first, &format!("page-2.html#{}", anchor(broadcast))),
+        1,
+        "{on_first}"
+    );
+    assert_eq!(links(&on_first, "page-3.html#"), 0);
+}

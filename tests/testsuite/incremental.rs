@@ -103,12 +103,23 @@ fn random_change_inner(
                     .trim_end_matches(".json")
                     .to_owned();
                 slack["thread_ts"] = parent.clone().into();
+                // Also sent to the channel: its top-level copy may land pages after its parent,
+                // whose page then links it there (and follows it when places move).
+                let broadcast = rng.below(2) == 0;
+                if broadcast {
+                    slack["subtype"] = "thread_broadcast".into();
+                }
                 let record = serde_json::json!({"ts": ts, "slack": slack});
                 write_atomic(
                     &p.path(&format!("content/channels/{chat}/messages/{ts}.json")),
                     &record.to_string(),
                 );
-                return format!("reply {chat}/{ts} to {parent}");
+                let sent = if broadcast {
+                    ", also to the channel"
+                } else {
+                    ""
+                };
+                return format!("reply {chat}/{ts} to {parent}{sent}");
             }
             let record = serde_json::json!({"ts": ts, "slack": slack});
             write_atomic(

@@ -179,6 +179,11 @@ pub struct MessageView {
     /// is made before it is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub thread_url: Option<String>,
+    /// The chat page that shows the message in its place, when a page shows it away from there
+    /// (pinned above another page's messages, or a broadcast reply's copy in its thread): its
+    /// timestamp links there. On chat pages only, like `thread_url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
     /// Replies, oldest first (top-level messages only). Stays the last field: the build fills
     /// it into each message's JSON (`messages::nested_json`).
     pub thread: Vec<MessageView>,
@@ -305,6 +310,7 @@ impl MessageView {
                 })
                 .collect(),
             thread_url: None,
+            page_url: None,
             thread: Vec::new(),
         }
     }

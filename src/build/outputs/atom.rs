@@ -233,6 +233,7 @@ mod tests {
             corrected: None,
             editorial: Vec::new(),
             thread_url: None,
+            page_url: None,
             thread: Vec::new(),
         }
     }

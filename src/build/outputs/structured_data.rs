@@ -407,6 +407,7 @@ mod tests {
             corrected: None,
             editorial: vec![],
             thread_url: None,
+            page_url: None,
             thread: vec![],
         }
     }

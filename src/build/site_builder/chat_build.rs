@@ -9,6 +9,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 
 use super::discovery::{self, ChatPages};
+use super::elsewhere::{self, Away};
 use super::inputs::Inputs;
 use super::record::{self, OutputLog, PagesLog, Recorded};
 use super::search::SearchPlan;
@@ -16,7 +17,7 @@ use super::threads::{self, ChatThreads};
 use crate::build::chat::messages::{self, Item, Shape, Structure, Visibility};
 use crate::build::chat::names::Names;
 use crate::build::chat::paging::Paging;
-use crate::build::chat::view::ViewContext;
+use crate::build::chat::view::{MessageView, ViewContext};
 use crate::build::incremental::chat_index::{ChatIndex, index_path};
 use crate::build::incremental::deps::Deps;
 use crate::build::incremental::plan::{
@@ -464,6 +465,7 @@ fn render_chat(
         }
         sig.finish()
     };
+    let pinned_homes = elsewhere::pinned_homes(tops, pinned_ts, &cache.items);
 
     let whole_chat = config.feeds.whole_chat;
     let json_path = FeedFile::Json.path(slug);
@@ -493,9 +495,11 @@ fn render_chat(
                     if n == 1 && landing == Landing::FirstPage {
                         paths.push(chat_landing_path(slug));
                     }
+                    let shown = paging.range(n);
                     PageOut {
                         kind: PageKind::Numbered(n),
-                        tops: paging.range(n),
+                        away: elsewhere::away(tops, &paging, shown.clone(), &pinned_homes),
+                        tops: shown,
                         paths,
                     }
                 })
@@ -506,6 +510,7 @@ fn render_chat(
                     kind: PageKind::Latest {
                         earlier: start.checked_sub(1).map(|i| paging.page_of(i)),
                     },
+                    away: elsewhere::away(tops, &paging, start..tops.len(), &pinned_homes),
                     tops: start..tops.len(),
                     paths: vec![chat_landing_path(slug)],
                 });
@@ -530,6 +535,7 @@ fn render_chat(
                         PageKind::Latest { .. } => sig.push_u64(total as u64),
                     }
                     sig.push_u64s(top_sigs[out.tops.clone()].iter().copied());
+                    out.away.sign(&mut sig);
                     sig.finish()
                 })
                 .collect();
@@ -663,10 +669,16 @@ fn render_chat(
                 if *current {
                     return Ok(vec![None; out.paths.len()]);
                 }
+                let link = |mut view: MessageView| {
+                    out.away.link(&mut view, landing);
+                    view
+                };
                 let messages: Vec<_> = tops[out.tops.clone()]
                     .iter()
                     .filter_map(|t| threads::linked(inputs, t, items))
+                    .map(link)
                     .collect();
+                let pinned: Vec<_> = pinned.iter().cloned().map(link).collect();
                 let bytes = pages::render_chat_page(
                     &inputs.theme,
                     &inputs.site,
@@ -968,6 +980,8 @@ impl FeedPair<'_> {
 /// 1 of a chat that is not live is also its address).
 struct PageOut {
     kind: PageKind,
+    /// What it shows away from its place (pinned messages, broadcast replies' thread copies).
+    away: Away,
     /// Which of the chat's tops it shows.
     tops: std::ops::Range<usize>,
     paths: Vec<String>,

@@ -16,6 +16,7 @@
 mod chat_build;
 mod detect;
 mod discovery;
+mod elsewhere;
 mod inputs;
 mod record;
 mod search;

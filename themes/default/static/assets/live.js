@@ -357,6 +357,11 @@
     li.appendChild(renderMessage(m));
     var existing = pinnedItem(m.ts);
     if (existing) {
+      // The build links a message whose place is on another page there (page-3.html#m…).
+      var was = existing.querySelector("a.timestamp"), now = li.querySelector("a.timestamp");
+      if (was && now && (was.getAttribute("href") || "#").charAt(0) !== "#") {
+        now.setAttribute("href", was.getAttribute("href"));
+      }
       existing.replaceWith(li);
     } else {
       var items = pinnedList.querySelectorAll(":scope > li[data-ts]");
