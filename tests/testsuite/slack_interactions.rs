@@ -537,3 +537,75 @@ fn a_shortcut_hides_a_message_from_an_open_live_page() {
     assert_eq!(browser.eval(&tab, "window.__marker"), json!("same page"));
     s.stop();
 }
+
+/// A message pinned from an earlier page shows above the live chat's latest messages with its
+/// timestamp linking to its page, and keeps that link when the live page redraws the pin from the
+/// live feed (its first poll does, the pin being recent): a reader who clicks it lands on it.
+#[test]
+fn a_pin_from_an_earlier_page_links_there_from_the_live_page() {
+    let mut browser = Browser::launch();
+    let p = project(Some("0.5"));
+    // Pages of two messages; the chat's address shows the latest two.
+    let config = p
+        .read("scrollback.toml")
+        .replace("page_size = 200", "page_size = 2")
+        .replace("latest = 50", "latest = 2");
+    p.write("scrollback.toml", &config);
+    let slack = FakeSlack::start(Workspace::default());
+    let s = serve(&p, &slack);
+    let ts = |n: u64| format!("{}.000100", 1_700_000_100 + n);
+    for n in 0..5 {
+        let id = format!("Ev{n}");
+        assert_eq!(
+            s.post(&message(&id, CH, &ts(n), "U1", &format!("message {n}"))),
+            200
+        );
+    }
+    wait_until("5 messages in the feed", || {
+        feed(&p)["messages"]
+            .as_array()
+            .is_some_and(|m| m.len() == 5)
+    });
+    let pin = shortcut(
+        "scrollback_pin",
+        EDITOR,
+        CH,
+        &ts(0),
+        "Tr-p1",
+        &slack.response_url("p1"),
+    );
+    assert_eq!(post(&s, &pin).status, 200);
+    wait_until("the first message pinned", || {
+        in_feed(&p, &ts(0)).is_some_and(|m| m["pinned"] == true)
+    });
+
+    let tab = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
+    browser.wait_for(
+        &tab,
+        &format!(
+            "window.scrollbackLivePage.state.pinned['{}'] !== undefined",
+            ts(0)
+        ),
+        "the pin redrawn from the live feed",
+    );
+    let anchor = format!("m{}", ts(0).replace('.', "-"));
+    let stamp = format!(
+        "document.querySelector('section.pinned li[data-ts=\"{}\"] a.timestamp')",
+        ts(0)
+    );
+    assert_eq!(
+        browser.eval(&tab, &format!("{stamp}.getAttribute('href')")),
+        json!(format!("page-1.html#{anchor}"))
+    );
+    browser.eval(&tab, &format!("{stamp}.click()"));
+    browser.wait_for(
+        &tab,
+        &format!(
+            "location.pathname.endsWith('/live/page-1.html') && location.hash === '#{anchor}' \
+             && !!document.querySelector('ol.messages > li#{anchor}')"
+        ),
+        "the pinned message in its place",
+    );
+    s.stop();
+}
