@@ -151,8 +151,17 @@ fn person(name: &str) -> Value {
     json!({"@type": "Person", "name": name})
 }
 
-fn message_url(page_url: Option<&str>, m: &MessageView) -> Option<String> {
-    page_url.map(|u| format!("{u}#{}", m.anchor))
+/// The message's address: its anchor on this page, or on the page that shows it in its place
+/// when this one shows it away from there (`page_url`: a pinned message, a broadcast reply's copy
+/// in its thread), since the anchor is only there.
+fn message_url(facts: &PageFacts<'_>, m: &MessageView) -> Option<String> {
+    let here = facts.page_url?;
+    Some(match (&m.page_url, facts.chat_url) {
+        (Some(page), Some(chat)) => {
+            format!("{chat}{}#{}", page.trim_start_matches("./"), m.anchor)
+        }
+        _ => format!("{here}#{}", m.anchor),
+    })
 }
 
 /// The newest message on the page (by its time, then its ts), replies included.
@@ -212,6 +221,8 @@ fn live_blog(facts: &PageFacts<'_>) -> Map<String, Value> {
     }
     let mut shown: Vec<&MessageView> = flatten(facts.messages).collect();
     shown.sort_by(|a, b| (b.time.epoch, &b.ts).cmp(&(a.time.epoch, &a.ts)));
+    // A broadcast reply shows twice, in its thread and at the top level: one update.
+    shown.dedup_by(|a, b| a.ts == b.ts);
     let updates: Vec<Value> = shown
         .into_iter()
         .filter_map(|m| {
@@ -222,7 +233,7 @@ fn live_blog(facts: &PageFacts<'_>) -> Map<String, Value> {
             update.insert("articleBody".into(), text.into());
             update.insert("datePublished".into(), m.time.iso.clone().into());
             update.insert("author".into(), person(&m.user.name));
-            if let Some(url) = message_url(facts.page_url, m) {
+            if let Some(url) = message_url(facts, m) {
                 update.insert("url".into(), url.into());
             }
             Some(Value::Object(update))
@@ -258,12 +269,12 @@ fn forum_posting(facts: &PageFacts<'_>) -> Map<String, Value> {
             break;
         }
         let mut replies = Vec::new();
-        let parent = comment(facts.page_url, m, &mut budget);
+        let parent = comment(facts, m, &mut budget);
         for r in &m.thread {
             if budget == 0 {
                 break;
             }
-            replies.extend(comment(facts.page_url, r, &mut budget));
+            replies.extend(comment(facts, r, &mut budget));
         }
         match parent {
             Some(mut parent) => {
@@ -304,7 +315,7 @@ pub fn thread_page_json_ld(facts: &PageFacts<'_>, title: &str) -> String {
     let comments: Vec<Value> = parent
         .thread
         .iter()
-        .filter_map(|r| comment(facts.page_url, r, &mut budget))
+        .filter_map(|r| comment(facts, r, &mut budget))
         .map(Value::Object)
         .collect();
     doc.insert("commentCount".into(), comments.len().into());
@@ -315,7 +326,7 @@ pub fn thread_page_json_ld(facts: &PageFacts<'_>, title: &str) -> String {
 }
 
 fn comment(
-    page_url: Option<&str>,
+    facts: &PageFacts<'_>,
     m: &MessageView,
     budget: &mut usize,
 ) -> Option<Map<String, Value>> {
@@ -326,7 +337,7 @@ fn comment(
     c.insert("text".into(), text.into());
     c.insert("author".into(), person(&m.user.name));
     c.insert("datePublished".into(), m.time.iso.clone().into());
-    if let Some(url) = message_url(page_url, m) {
+    if let Some(url) = message_url(facts, m) {
         c.insert("url".into(), url.into());
     }
     Some(c)
@@ -470,6 +481,35 @@ mod tests {
             "https://x.org/sotu/page-2.html#m2029-000100"
         );
         assert_eq!(updates[19]["articleBody"], "update 10");
+    }
+
+    #[test]
+    fn a_broadcast_reply_is_one_update_and_a_copy_away_from_its_place_links_there() {
+        let chat = header("live");
+        // On this page: the parent, its broadcast reply's top-level copy too.
+        let mut parent = message(2000, "question");
+        let mut broadcast = message(2001, "answer, also sent to the channel");
+        broadcast.subtype = Some("thread_broadcast".into());
+        parent.thread = vec![broadcast.clone()];
+        let on_page = [parent.clone(), broadcast];
+        let doc = parse(&chat_page_json_ld(&facts(&chat, &on_page, true)));
+        let updates = doc["liveBlogUpdate"].as_array().unwrap();
+        assert_eq!(updates.len(), 2, "{updates:?}");
+        assert_eq!(
+            updates[0]["url"],
+            "https://x.org/sotu/page-2.html#m2001-000100"
+        );
+        // Its top-level copy on page 3: the copy in the thread links there.
+        parent.thread[0].page_url = Some("page-3.html".into());
+        let doc = parse(&chat_page_json_ld(&facts(&chat, &[parent], true)));
+        assert_eq!(
+            doc["liveBlogUpdate"][0]["url"],
+            "https://x.org/sotu/page-3.html#m2001-000100"
+        );
+        assert_eq!(
+            doc["liveBlogUpdate"][1]["url"],
+            "https://x.org/sotu/page-2.html#m2000-000100"
+        );
     }
 
     #[test]
