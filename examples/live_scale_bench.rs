@@ -166,6 +166,8 @@ fn main() -> anyhow::Result<()> {
     let next_page = format!("{slug}/page-{}.html", pages(&site) + 1);
     let mut added = Vec::new();
     let mut filled = None;
+    // What each of them wrote: the bound must hold for every new message, not the first.
+    let mut written = Vec::new();
     for n in 1..=10_000 {
         let ts = Ts::parse(&format!("1999999990.{n:06}"))?;
         let path = layout.message_file(&slug, &ts);
@@ -175,6 +177,7 @@ fn main() -> anyhow::Result<()> {
         std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
         added.push((path, ts.clone()));
         let built = timed(|| hot.build(&[Change::Message(slug.clone(), ts)]))?;
+        written.push(built.1.bytes_written);
         if built.1.written.contains(&next_page) {
             if let Some(filled) = filled.take() {
                 show(
@@ -191,6 +194,17 @@ fn main() -> anyhow::Result<()> {
             break;
         }
         filled = Some(built);
+    }
+    written.sort_unstable();
+    if let (Some(max), false) = (written.last(), written.is_empty()) {
+        const BOUND: u64 = 300_000;
+        let over = written.iter().filter(|b| **b > BOUND).count();
+        println!(
+            "the {} new messages to the page boundary: median {} bytes written, max {max}; {over} ({:.0}%) over {BOUND}",
+            written.len(),
+            written[written.len() / 2],
+            100.0 * over as f64 / written.len() as f64
+        );
     }
     let mut undone = Vec::new();
     for (path, ts) in added {
