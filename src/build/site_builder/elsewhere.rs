@@ -95,3 +95,65 @@ impl Away {
         view.thread.iter_mut().for_each(set);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(n: usize) -> Ts {
+        Ts::parse(&format!("{}.000100", 1_500_000_000 + n)).unwrap()
+    }
+
+    /// Five tops in pages of two; the second's thread holds the fifth, a broadcast reply, and a
+    /// plain reply sent before the page's last top.
+    fn chat() -> (Vec<Top>, Paging) {
+        let tops: Vec<Top> = (0..5)
+            .map(|place| Top {
+                ts: ts(place * 10),
+                replies: if place == 1 {
+                    vec![ts(15), ts(40)]
+                } else {
+                    vec![]
+                },
+                place,
+                published: true,
+                sig: 0,
+                updated: None,
+                activity: 0,
+                thread_activity: 0,
+            })
+            .collect();
+        let paging = Paging::cut(&tops, 5, 2);
+        (tops, paging)
+    }
+
+    #[test]
+    fn a_page_links_what_it_shows_away_from_its_place_to_the_page_of_that_place() {
+        let (tops, paging) = chat();
+        let pinned = vec![(ts(0), 0)];
+        // Page 1 holds the pin and the broadcast's parent: the broadcast is on page 3.
+        assert_eq!(
+            away(&tops, &paging, paging.range(1), &pinned),
+            Away(vec![(ts(40), 3)])
+        );
+        // Pages 2 and 3 show the pin away from page 1; page 3 holds the broadcast itself.
+        for n in [2, 3] {
+            assert_eq!(
+                away(&tops, &paging, paging.range(n), &pinned),
+                Away(vec![(ts(0), 1)])
+            );
+        }
+        // A live chat's latest two (pages 2 and 3's tops): the pin is away, the broadcast not.
+        assert_eq!(away(&tops, &paging, 3..5, &pinned), Away(vec![(ts(0), 1)]));
+    }
+
+    #[test]
+    fn a_reply_lives_with_its_parent_and_a_broadcast_at_the_top_level() {
+        let (tops, _) = chat();
+        assert_eq!(home(&tops, &ts(15), Some(&ts(10))), Some(1));
+        assert_eq!(home(&tops, &ts(40), Some(&ts(10))), Some(4));
+        assert_eq!(home(&tops, &ts(20), None), Some(2));
+        // Neither it nor its parent shown: no place to link.
+        assert_eq!(home(&tops, &ts(99), Some(&ts(98))), None);
+    }
+}
