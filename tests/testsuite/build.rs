@@ -745,3 +745,126 @@ fn a_message_shown_away_from_its_place_links_to_the_page_that_holds_it() {
     );
     assert_eq!(links(&on_first, "page-3.html#"), 0);
 }
+
+/// Every link a page makes inside the site leads somewhere: the page or file exists, and the
+/// element a `#fragment` names is on that page. Over a synthetic export with threads, broadcast
+/// replies and tombstones in short pages, with messages pinned (some replies, some on early
+/// pages), while one chat is live and once it is archived (its address changes what it shows).
+#[test]
+fn no_page_links_a_page_or_an_anchor_that_is_not_there() {
+    let (zip, _) = synthetic_export(1500, 2, 5, false);
+    let p = Project::init();
+    p.write("scrollback.toml", "title = \"Links\"\npage_size = 15\n");
+    p.import(&zip);
+    let chats: Vec<String> = std::fs::read_dir(p.path("content/channels"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let settings = format!("content/channels/{}/channel.toml", chats[0]);
+    p.write(
+        &settings,
+        &p.read(&settings)
+            .replace("state = \"archived\"", "state = \"live\""),
+    );
+    // An editor pins messages all through each chat (every 150th file: top-level messages and
+    // replies alike).
+    for chat in &chats {
+        let dir = format!("content/channels/{chat}/messages");
+        let mut files: Vec<String> = std::fs::read_dir(p.path(&dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        for name in files.iter().step_by(150) {
+            let rel = format!("{dir}/{name}");
+            let mut record: serde_json::Value = serde_json::from_str(&p.read(&rel)).unwrap();
+            record["pinned"] = true.into();
+            p.write(&rel, &record.to_string());
+        }
+    }
+    for state in ["live", "archived"] {
+        p.write(
+            &settings,
+            &p.read(&settings)
+                .replace("state = \"live\"", &format!("state = \"{state}\"")),
+        );
+        p.build();
+        let site = p.snapshot("site");
+        let broken = broken_links(&site);
+        assert!(
+            broken.is_empty(),
+            "{state}: {} broken links, among them:\n{}",
+            broken.len(),
+            broken[..broken.len().min(10)].join("\n")
+        );
+        // The check saw what it is for: pins shown away from their page, and threads.
+        let linked_away = site
+            .iter()
+            .filter(|(path, _)| path.ends_with(".html"))
+            .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains(".html#m"));
+        assert!(
+            linked_away,
+            "{state}: no page links a message on another page"
+        );
+    }
+}
+
+/// Links inside the site (relative `href`s of pages) whose page or file is missing, or whose
+/// `#fragment` names no element of the page: "from -> href (why)".
+fn broken_links(site: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    use std::collections::{BTreeMap, HashSet};
+    let pages: BTreeMap<&str, Page> = site
+        .iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .map(|(path, bytes)| (path.as_str(), Page::parse(&String::from_utf8_lossy(bytes))))
+        .collect();
+    let ids: BTreeMap<&str, HashSet<String>> = pages
+        .iter()
+        .map(|(path, page)| (*path, page.attrs("[id]", "id").into_iter().collect()))
+        .collect();
+    let mut broken = Vec::new();
+    for (from, page) in &pages {
+        for href in page.attrs("a[href], link[href]", "href") {
+            if href.contains(':') || href.starts_with("//") {
+                continue; // absolute: http(s), mailto
+            }
+            let (path, fragment) = href.split_once('#').unwrap_or((&href, ""));
+            let path = path.split('?').next().unwrap_or_default();
+            let target = if path.is_empty() {
+                from.to_string()
+            } else {
+                let mut parts: Vec<&str> = from.split('/').collect();
+                parts.pop();
+                for part in path.split('/') {
+                    match part {
+                        "" | "." => {}
+                        ".." => {
+                            parts.pop();
+                        }
+                        part => parts.push(part),
+                    }
+                }
+                let joined = parts.join("/");
+                if path.ends_with('/') || !site.contains_key(&joined) && !joined.contains('.') {
+                    format!(
+                        "{joined}{}index.html",
+                        if joined.is_empty() { "" } else { "/" }
+                    )
+                } else {
+                    joined
+                }
+            };
+            let why = match ids.get(target.as_str()) {
+                _ if !site.contains_key(&target) => Some("no such file"),
+                Some(ids) if !fragment.is_empty() && !ids.contains(fragment) => {
+                    Some("no such element")
+                }
+                _ => None,
+            };
+            if let Some(why) = why {
+                broken.push(format!("{from} -> {href} ({why})"));
+            }
+        }
+    }
+    broken
+}
