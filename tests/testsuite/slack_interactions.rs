@@ -540,7 +540,9 @@ fn a_shortcut_hides_a_message_from_an_open_live_page() {
 
 /// A message pinned from an earlier page shows above the live chat's latest messages with its
 /// timestamp linking to its page, and keeps that link when the live page redraws the pin from the
-/// live feed (its first poll does, the pin being recent): a reader who clicks it lands on it.
+/// live feed (its first poll does, the pin being recent): a reader who clicks it lands on it. A
+/// pin made while the page is open comes from the live feed alone, which does not say where the
+/// message is: a click on it still lands there.
 #[test]
 fn a_pin_from_an_earlier_page_links_there_from_the_live_page() {
     let mut browser = Browser::launch();
@@ -606,6 +608,44 @@ fn a_pin_from_an_earlier_page_links_there_from_the_live_page() {
              && !!document.querySelector('ol.messages > li#{anchor}')"
         ),
         "the pinned message in its place",
+    );
+
+    // Pinned while the reader has the live page open: drawn from the live feed, which does not
+    // say where the message is; a click asks the page as now built, and lands there.
+    let open = browser.open(&format!("http://{}/live/", s.addr));
+    browser.wait_for(&open, "window.scrollbackLivePage", "the live script");
+    let pin = shortcut(
+        "scrollback_pin",
+        EDITOR,
+        CH,
+        &ts(2),
+        "Tr-p2",
+        &slack.response_url("p2"),
+    );
+    assert_eq!(post(&s, &pin).status, 200);
+    browser.wait_for(
+        &open,
+        &format!(
+            "window.scrollbackLivePage.state.pinned['{}'] !== undefined",
+            ts(2)
+        ),
+        "the new pin drawn from the live feed",
+    );
+    let anchor = format!("m{}", ts(2).replace('.', "-"));
+    browser.eval(
+        &open,
+        &format!(
+            "document.querySelector('section.pinned li[data-ts=\"{}\"] a.timestamp').click()",
+            ts(2)
+        ),
+    );
+    browser.wait_for(
+        &open,
+        &format!(
+            "location.pathname.endsWith('/live/page-2.html') && location.hash === '#{anchor}' \
+             && !!document.querySelector('ol.messages > li#{anchor}')"
+        ),
+        "the newly pinned message in its place",
     );
     s.stop();
 }

@@ -375,6 +375,29 @@
     return true;
   }
 
+  // A pin drawn here from the live feed links `#m…`, which is not on this page when the
+  // message's place is on another page: the feed does not say which. The page as built since
+  // does (its pinned block links there), so a reader's click asks it.
+  if (pinnedList) pinnedList.addEventListener("click", function (e) {
+    var stamp = e.target.closest && e.target.closest("a.timestamp");
+    var href = stamp && stamp.getAttribute("href");
+    if (!href || href.charAt(0) !== "#" || document.getElementById(href.slice(1)) || !window.fetch) return;
+    var ts = stamp.closest("li[data-ts]").getAttribute("data-ts");
+    e.preventDefault();
+    fetch(location.pathname + location.search, { cache: "no-cache", credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) {
+        var built = new DOMParser().parseFromString(html, "text/html")
+          .querySelector('section.pinned li[data-ts="' + ts + '"] a.timestamp');
+        var link = built && built.getAttribute("href");
+        if (link && link.charAt(0) !== "#") {
+          stamp.setAttribute("href", link);
+          location.href = new URL(link, location.href).href;
+        }
+      })
+      .catch(function () {});
+  });
+
   function unpin(ts) {
     var li = pinnedItem(ts);
     delete state.pinned[ts];
