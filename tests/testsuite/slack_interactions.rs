@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Value, json};
 
-use crate::support::browser::Browser;
+use crate::support::browser::{Browser, Tab};
 use crate::support::http::{Response, request};
 use crate::support::project::Project;
 use crate::support::server::{SECRET, Server};
@@ -467,19 +467,8 @@ fn a_shortcut_hides_a_message_from_an_open_live_page() {
     let p = project(Some("0.5"));
     let slack = FakeSlack::start(Workspace::default());
     let s = serve(&p, &slack);
-    let ts = |n: u64| format!("{}.000100", 1_700_000_100 + n);
-    for n in 0..5 {
-        let id = format!("Ev{n}");
-        assert_eq!(
-            s.post(&message(&id, CH, &ts(n), "U1", &format!("message {n}"))),
-            200
-        );
-    }
-    wait_until("5 messages in the feed", || {
-        feed(&p)["messages"]
-            .as_array()
-            .is_some_and(|m| m.len() == 5)
-    });
+    let ts = nth;
+    post_five_messages(&p, &s);
     let tab = browser.open(&format!("http://{}/live/", s.addr));
     browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
     let item = |t: &str| format!("document.querySelector('ol.messages > li[data-ts=\"{t}\"]')");
@@ -555,97 +544,84 @@ fn a_pin_from_an_earlier_page_links_there_from_the_live_page() {
     p.write("scrollback.toml", &config);
     let slack = FakeSlack::start(Workspace::default());
     let s = serve(&p, &slack);
-    let ts = |n: u64| format!("{}.000100", 1_700_000_100 + n);
-    for n in 0..5 {
-        let id = format!("Ev{n}");
-        assert_eq!(
-            s.post(&message(&id, CH, &ts(n), "U1", &format!("message {n}"))),
-            200
+    let ts = nth;
+    post_five_messages(&p, &s);
+    // Pins message `n` with the editor's shortcut.
+    let pin = |n: u64| {
+        let trigger = format!("Tr-pin{n}");
+        let payload = shortcut(
+            "scrollback_pin",
+            EDITOR,
+            CH,
+            &ts(n),
+            &trigger,
+            &slack.response_url(&trigger),
         );
-    }
-    wait_until("5 messages in the feed", || {
-        feed(&p)["messages"]
-            .as_array()
-            .is_some_and(|m| m.len() == 5)
-    });
-    let pin = shortcut(
-        "scrollback_pin",
-        EDITOR,
-        CH,
-        &ts(0),
-        "Tr-p1",
-        &slack.response_url("p1"),
-    );
-    assert_eq!(post(&s, &pin).status, 200);
+        assert_eq!(post(&s, &payload).status, 200);
+    };
+    // Waits until `tab`'s live script has drawn pin `n` from the live feed, clicks its timestamp
+    // (whose link it returns) and waits to land on the message on page `page`.
+    let follow_pin = |browser: &mut Browser, tab: &Tab, n: u64, page: u64| {
+        browser.wait_for(
+            tab,
+            &format!(
+                "window.scrollbackLivePage.state.pinned['{}'] !== undefined",
+                ts(n)
+            ),
+            "the pin drawn from the live feed",
+        );
+        let stamp = format!(
+            "document.querySelector('section.pinned li[data-ts=\"{}\"] a.timestamp')",
+            ts(n)
+        );
+        let href = browser.eval(tab, &format!("{stamp}.getAttribute('href')"));
+        browser.eval(tab, &format!("{stamp}.click()"));
+        let anchor = format!("m{}", ts(n).replace('.', "-"));
+        browser.wait_for(
+            tab,
+            &format!(
+                "location.pathname.endsWith('/live/page-{page}.html') \
+                 && location.hash === '#{anchor}' \
+                 && !!document.querySelector('ol.messages > li#{anchor}')"
+            ),
+            "the pinned message in its place",
+        );
+        (href, anchor)
+    };
+
+    pin(0);
     wait_until("the first message pinned", || {
         in_feed(&p, &ts(0)).is_some_and(|m| m["pinned"] == true)
     });
-
     let tab = browser.open(&format!("http://{}/live/", s.addr));
     browser.wait_for(&tab, "window.scrollbackLivePage", "the live script");
-    browser.wait_for(
-        &tab,
-        &format!(
-            "window.scrollbackLivePage.state.pinned['{}'] !== undefined",
-            ts(0)
-        ),
-        "the pin redrawn from the live feed",
-    );
-    let anchor = format!("m{}", ts(0).replace('.', "-"));
-    let stamp = format!(
-        "document.querySelector('section.pinned li[data-ts=\"{}\"] a.timestamp')",
-        ts(0)
-    );
-    assert_eq!(
-        browser.eval(&tab, &format!("{stamp}.getAttribute('href')")),
-        json!(format!("page-1.html#{anchor}"))
-    );
-    browser.eval(&tab, &format!("{stamp}.click()"));
-    browser.wait_for(
-        &tab,
-        &format!(
-            "location.pathname.endsWith('/live/page-1.html') && location.hash === '#{anchor}' \
-             && !!document.querySelector('ol.messages > li#{anchor}')"
-        ),
-        "the pinned message in its place",
-    );
+    let (href, anchor) = follow_pin(&mut browser, &tab, 0, 1);
+    assert_eq!(href, json!(format!("page-1.html#{anchor}")));
 
     // Pinned while the reader has the live page open: drawn from the live feed, which does not
     // say where the message is; a click asks the page as now built, and lands there.
     let open = browser.open(&format!("http://{}/live/", s.addr));
     browser.wait_for(&open, "window.scrollbackLivePage", "the live script");
-    let pin = shortcut(
-        "scrollback_pin",
-        EDITOR,
-        CH,
-        &ts(2),
-        "Tr-p2",
-        &slack.response_url("p2"),
-    );
-    assert_eq!(post(&s, &pin).status, 200);
-    browser.wait_for(
-        &open,
-        &format!(
-            "window.scrollbackLivePage.state.pinned['{}'] !== undefined",
-            ts(2)
-        ),
-        "the new pin drawn from the live feed",
-    );
-    let anchor = format!("m{}", ts(2).replace('.', "-"));
-    browser.eval(
-        &open,
-        &format!(
-            "document.querySelector('section.pinned li[data-ts=\"{}\"] a.timestamp').click()",
-            ts(2)
-        ),
-    );
-    browser.wait_for(
-        &open,
-        &format!(
-            "location.pathname.endsWith('/live/page-2.html') && location.hash === '#{anchor}' \
-             && !!document.querySelector('ol.messages > li#{anchor}')"
-        ),
-        "the newly pinned message in its place",
-    );
+    pin(2);
+    follow_pin(&mut browser, &open, 2, 2);
     s.stop();
+}
+
+/// The ts of the `n`th message the live-page tests post.
+fn nth(n: u64) -> String {
+    format!("{}.000100", 1_700_000_100 + n)
+}
+
+/// Posts five messages to the live chat and waits until its feed has them.
+fn post_five_messages(p: &Project, s: &Server) {
+    for n in 0..5 {
+        let id = format!("Ev{n}");
+        assert_eq!(
+            s.post(&message(&id, CH, &nth(n), "U1", &format!("message {n}"))),
+            200
+        );
+    }
+    wait_until("5 messages in the feed", || {
+        feed(p)["messages"].as_array().is_some_and(|m| m.len() == 5)
+    });
 }

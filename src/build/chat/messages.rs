@@ -228,6 +228,24 @@ pub struct Top {
     pub thread_activity: u64,
 }
 
+#[cfg(test)]
+impl Top {
+    /// A published top-level message without replies at `place`, for tests of what is cut and
+    /// linked by places.
+    pub fn at(ts: Ts, place: usize) -> Top {
+        Top {
+            ts,
+            replies: Vec::new(),
+            place,
+            published: true,
+            sig: 0,
+            updated: None,
+            activity: 0,
+            thread_activity: 0,
+        }
+    }
+}
+
 /// A top-level message the pages do not show (unpublished, a tombstone without replies, an
 /// unpublished broadcast): live pages must still learn it is gone.
 #[derive(Debug, Clone, PartialEq)]

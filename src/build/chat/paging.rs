@@ -61,15 +61,11 @@ mod tests {
     fn tops(places: &[usize]) -> Vec<Top> {
         places
             .iter()
-            .map(|&place| Top {
-                ts: Ts::parse(&format!("{}.000000", 1_500_000_000 + place)).unwrap(),
-                replies: Vec::new(),
-                place,
-                published: true,
-                sig: 0,
-                updated: None,
-                activity: 0,
-                thread_activity: 0,
+            .map(|&place| {
+                Top::at(
+                    Ts::parse(&format!("{}.000000", 1_500_000_000 + place)).unwrap(),
+                    place,
+                )
             })
             .collect()
     }

@@ -109,18 +109,12 @@ mod tests {
     fn chat() -> (Vec<Top>, Paging) {
         let tops: Vec<Top> = (0..5)
             .map(|place| Top {
-                ts: ts(place * 10),
                 replies: if place == 1 {
                     vec![ts(15), ts(40)]
                 } else {
                     vec![]
                 },
-                place,
-                published: true,
-                sig: 0,
-                updated: None,
-                activity: 0,
-                thread_activity: 0,
+                ..Top::at(ts(place * 10), place)
             })
             .collect();
         let paging = Paging::cut(&tops, 5, 2);
