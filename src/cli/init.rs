@@ -14,7 +14,7 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-pub const STARTER_CONFIG: &str = r#"# scrollback site settings. Every key is optional; these are the defaults.
+pub const STARTER_CONFIG: &str = r#"# scrollback site settings. Every key is optional; these are the defaults, except page_size.
 title = "Live chats"
 description = ""
 # Where the site is published (for canonical URLs and feeds), e.g. "https://example.org/chats".
@@ -28,8 +28,10 @@ timezone = "America/New_York"
 comment_tag = "<#>"
 # The JSONP callback of every feed.jsonp.
 feed_callback = "scrollbackFeed"
-# Top-level messages per chat page.
-page_size = 200
+# Top-level messages per chat page. Without this line: 200, the size of projects made before
+# new ones got 100 (a live chat rewrites its newest page on every message); changing it moves
+# every page's address.
+page_size = 100
 # Slack member ids of the people who may run chats from Slack (/scrollback, the message
 # shortcuts, [reactions]); nobody by default. editor_groups adds Slack user groups ("S…").
 # editors = ["U0123ABCD"]
@@ -44,7 +46,7 @@ page_size = 200
 interval = 3
 max_interval = 30
 # The most recently active messages in live.json (threads included).
-messages = 50
+messages = 30
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
 # How many of the newest messages a live chat's address opens on (its numbered pages stay).
@@ -135,6 +137,34 @@ mod tests {
         assert_eq!(shown.feeds.whole_chat, defaults.feeds.whole_chat);
         assert_eq!(shown.feeds.page_size, defaults.feeds.page_size);
         assert!(STARTER_CONFIG.contains("# [feeds]\n# whole_chat = true\n# page_size = 50\n"));
+    }
+
+    /// What the starter file sets is the default, except `page_size`: new projects get pages of
+    /// 100 (a live chat rewrites its newest page on every message, issue 15), while a project
+    /// without the key keeps 200, the size its page addresses were cut by.
+    #[test]
+    fn the_starter_config_sets_the_defaults_but_smaller_pages() {
+        let starter = scrollback::config::Config::parse(STARTER_CONFIG).unwrap();
+        let defaults = scrollback::config::Config::default();
+        let shown = |c: &scrollback::config::Config| {
+            let l = &c.live;
+            let text = [
+                &c.title,
+                &c.description,
+                &c.base_url,
+                &c.language,
+                &c.theme,
+                &c.timezone,
+                &c.comment_tag,
+                &c.feed_callback,
+                &l.callback,
+            ]
+            .map(String::as_str)
+            .join("|");
+            (text, l.interval, l.max_interval, l.messages, l.latest)
+        };
+        assert_eq!(shown(&starter), shown(&defaults));
+        assert_eq!((starter.page_size, defaults.page_size), (100, 200));
     }
 
     /// The starter file is valid, and what it shows commented out is the default.

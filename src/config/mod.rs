@@ -136,7 +136,9 @@ impl Default for LiveFeedConfig {
         LiveFeedConfig {
             interval: 3.0,
             max_interval: 30.0,
-            messages: 50,
+            // Rewritten twice (JSON and JSONP) on every message: 30 is a minute of a busy
+            // chat for a poller that fell behind, and keeps a message's bytes low (issue 15).
+            messages: 30,
             callback: "scrollbackLive".to_owned(),
             latest: 50,
         }
@@ -154,6 +156,8 @@ impl Default for Config {
             timezone: "America/New_York".to_owned(),
             comment_tag: "<#>".to_owned(),
             feed_callback: "scrollbackFeed".to_owned(),
+            // `init` writes 100 for new projects (issue 15: a live chat rewrites its newest page
+            // on every message); a project without the key keeps the size its pages were cut by.
             page_size: 200,
             hidden_subtypes: [
                 "channel_join",

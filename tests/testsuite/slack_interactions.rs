@@ -537,11 +537,10 @@ fn a_pin_from_an_earlier_page_links_there_from_the_live_page() {
     let mut browser = Browser::launch();
     let p = project(Some("0.5"));
     // Pages of two messages; the chat's address shows the latest two.
-    let config = p
-        .read("scrollback.toml")
-        .replace("page_size = 200", "page_size = 2")
-        .replace("latest = 50", "latest = 2");
-    p.write("scrollback.toml", &config);
+    p.edit_config(|c| {
+        c.replace("\npage_size = 100\n", "\npage_size = 2\n")
+            .replace("\nlatest = 50\n", "\nlatest = 2\n")
+    });
     let slack = FakeSlack::start(Workspace::default());
     let s = serve(&p, &slack);
     let ts = nth;
