@@ -149,6 +149,7 @@ fn main() -> anyhow::Result<()> {
     // (c) A page boundary: new messages one after another until the newest HTML page is full
     // and the next message starts a page. These two cost the most of any new message: the first
     // rewrites a full page, the second also the pages whose page lists now show the new one.
+    // Then on through the whole next page, so every place of a page is measured once.
     let pages = |site: &std::path::Path| {
         std::fs::read_dir(site.join(slug.as_str()))
             .map(|d| {
@@ -163,7 +164,8 @@ fn main() -> anyhow::Result<()> {
             .unwrap_or(0)
     };
     let site = project.root.join("site");
-    let next_page = format!("{slug}/page-{}.html", pages(&site) + 1);
+    let first_new_page = pages(&site) + 1;
+    let mut next_page = format!("{slug}/page-{first_new_page}.html");
     let mut added = Vec::new();
     let mut filled = None;
     // What each of them wrote: the bound must hold for every new message, not the first.
@@ -179,6 +181,9 @@ fn main() -> anyhow::Result<()> {
         let built = timed(|| hot.build(&[Change::Message(slug.clone(), ts)]))?;
         written.push(built.1.bytes_written);
         if built.1.written.contains(&next_page) {
+            if !next_page.ends_with(&format!("-{first_new_page}.html")) {
+                break;
+            }
             if let Some(filled) = filled.take() {
                 show(
                     "new message that fills the newest page, watch/serve",
@@ -191,16 +196,17 @@ fn main() -> anyhow::Result<()> {
                 built,
                 &project,
             );
-            break;
+            next_page = format!("{slug}/page-{}.html", first_new_page + 1);
+            continue;
         }
         filled = Some(built);
     }
     written.sort_unstable();
-    if let (Some(max), false) = (written.last(), written.is_empty()) {
+    if let Some(max) = written.last() {
         const BOUND: u64 = 300_000;
         let over = written.iter().filter(|b| **b > BOUND).count();
         println!(
-            "the {} new messages to the page boundary: median {} bytes written, max {max}; {over} ({:.0}%) over {BOUND}",
+            "the {} new messages to the page boundary and through the next page: median {} bytes written, max {max}; {over} ({:.0}%) over {BOUND}",
             written.len(),
             written[written.len() / 2],
             100.0 * over as f64 / written.len() as f64

@@ -390,9 +390,11 @@
         var built = new DOMParser().parseFromString(html, "text/html")
           .querySelector('section.pinned li[data-ts="' + ts + '"] a.timestamp');
         var link = built && built.getAttribute("href");
-        if (link && link.charAt(0) !== "#") {
+        // Only a page of this site: the build links pages, never elsewhere.
+        var target = link && link.charAt(0) !== "#" && new URL(link, location.href);
+        if (target && target.origin === location.origin) {
           stamp.setAttribute("href", link);
-          location.href = new URL(link, location.href).href;
+          location.href = target.href;
         }
       })
       .catch(function () {});
