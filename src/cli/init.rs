@@ -14,7 +14,8 @@ pub struct Args {
     pub dir: Option<PathBuf>,
 }
 
-pub const STARTER_CONFIG: &str = r#"# scrollback site settings. Every key is optional; these are the defaults, except page_size.
+pub const STARTER_CONFIG: &str = r#"# scrollback site settings. Every key is optional; these are the defaults, except where a
+# comment says otherwise.
 title = "Live chats"
 description = ""
 # Where the site is published (for canonical URLs and feeds), e.g. "https://example.org/chats".
@@ -45,7 +46,8 @@ page_size = 100
 # Seconds between polls of the chat's live.json (slower while nothing changes or the tab is hidden).
 interval = 3
 max_interval = 30
-# The most recently active messages in live.json (threads included).
+# The most recently active messages in live.json (threads included); a page that fell further
+# behind asks the reader to reload. Without this line: 50 (rewritten twice on every message).
 messages = 30
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
@@ -139,11 +141,11 @@ mod tests {
         assert!(STARTER_CONFIG.contains("# [feeds]\n# whole_chat = true\n# page_size = 50\n"));
     }
 
-    /// What the starter file sets is the default, except `page_size`: new projects get pages of
-    /// 100 (a live chat rewrites its newest page on every message, issue 15), while a project
-    /// without the key keeps 200, the size its page addresses were cut by.
+    /// What the starter file sets is the default, except what a new message rewrites (issue 15):
+    /// new projects get pages of 100 and 30 messages in `live.json`, while a project without the
+    /// keys keeps 200 (the size its page addresses were cut by) and 50.
     #[test]
-    fn the_starter_config_sets_the_defaults_but_smaller_pages() {
+    fn the_starter_config_sets_the_defaults_but_smaller_pages_and_live_feed() {
         let starter = scrollback::config::Config::parse(STARTER_CONFIG).unwrap();
         let defaults = scrollback::config::Config::default();
         let shown = |c: &scrollback::config::Config| {
@@ -161,10 +163,11 @@ mod tests {
             ]
             .map(String::as_str)
             .join("|");
-            (text, l.interval, l.max_interval, l.messages, l.latest)
+            (text, l.interval, l.max_interval, l.latest)
         };
         assert_eq!(shown(&starter), shown(&defaults));
         assert_eq!((starter.page_size, defaults.page_size), (100, 200));
+        assert_eq!((starter.live.messages, defaults.live.messages), (30, 50));
     }
 
     /// The starter file is valid, and what it shows commented out is the default.

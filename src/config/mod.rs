@@ -136,9 +136,9 @@ impl Default for LiveFeedConfig {
         LiveFeedConfig {
             interval: 3.0,
             max_interval: 30.0,
-            // Rewritten twice (JSON and JSONP) on every message: 30 is a minute of a busy
-            // chat for a poller that fell behind, and keeps a message's bytes low (issue 15).
-            messages: 30,
+            // `init` writes 30 for new projects (issue 15: live.json and live.jsonp are
+            // rewritten on every message); a project without the key keeps what it had.
+            messages: 50,
             callback: "scrollbackLive".to_owned(),
             latest: 50,
         }

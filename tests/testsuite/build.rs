@@ -869,35 +869,40 @@ fn broken_links(site: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<Strin
     broken
 }
 
-/// New projects cut pages of 100 top-level places (issue 15: a live chat rewrites its newest page
-/// on every message), and a project whose `scrollback.toml` has no `page_size` keeps the 200 its
-/// page addresses were cut by. Checked against the paged feed, cut by the same places in 50s: HTML
-/// page 2 starts where feed page 3 (pages of 100) or 5 (pages of 200) does.
+/// New projects cut pages of 100 top-level places and carry 30 messages in `live.json` (issue 15:
+/// a live chat rewrites its newest page and its live feed on every message), and a project whose
+/// `scrollback.toml` has neither key keeps 200 (the size its page addresses were cut by) and 50.
+/// Pages are checked against the paged feed, cut by the same places in 50s: HTML page 2 starts
+/// where feed page 3 (pages of 100) or 5 (pages of 200) does.
 #[test]
-fn new_projects_cut_pages_of_100_and_a_config_without_the_key_keeps_200() {
+fn new_projects_get_smaller_pages_and_live_feed_and_configs_without_the_keys_keep_theirs() {
     let (zip, _) = synthetic_export(1500, 2, 5, false);
     let p = Project::init();
     p.import(&zip);
     let slug = &p.chats()[0];
+    let settings = format!("content/channels/{slug}/channel.toml");
+    p.write(
+        &settings,
+        &p.read(&settings)
+            .replace("state = \"archived\"", "state = \"live\""),
+    );
     let json = |rel: &str| -> serde_json::Value { serde_json::from_str(&p.read(rel)).unwrap() };
-    let pages = || {
-        let head = json(&format!("site/{slug}/feed-index.json"));
-        let feed_pages = head["page_count"].as_u64().unwrap();
+    for (starter, per_page, live_messages) in [(true, 100, 30), (false, 200, 50)] {
+        if !starter {
+            p.edit_config(|c| {
+                c.replace("\npage_size = 100\n", "\n")
+                    .replace("\nmessages = 30\n", "\n")
+            });
+            let config = p.read("scrollback.toml");
+            assert!(!config.contains("\npage_size =") && !config.contains("\nmessages ="));
+        }
+        p.build();
+        let feed_pages = json(&format!("site/{slug}/feed-index.json"))["page_count"]
+            .as_u64()
+            .unwrap();
         let html_pages = (1..)
             .take_while(|n| p.exists(&format!("site/{slug}/page-{n}.html")))
             .count() as u64;
-        (feed_pages, html_pages)
-    };
-    for (config_line, per_page) in [(Some("page_size = 100"), 100), (None, 200)] {
-        if config_line.is_none() {
-            p.edit_config(|c| c.replace("\npage_size = 100\n", "\n"));
-        }
-        assert_eq!(
-            p.read("scrollback.toml").contains("\npage_size = 100\n"),
-            config_line.is_some()
-        );
-        p.build();
-        let (feed_pages, html_pages) = pages();
         let per_feed_page = per_page / 50;
         assert!(feed_pages > 2 * per_feed_page, "{feed_pages} feed pages");
         assert_eq!(html_pages, feed_pages.div_ceil(per_feed_page));
@@ -907,6 +912,12 @@ fn new_projects_cut_pages_of_100_and_a_config_without_the_key_keeps_200() {
             page_2.attrs("ol.messages > li[data-ts]", "data-ts")[0],
             feed_page["messages"][0]["ts"].as_str().unwrap(),
             "pages of {per_page}"
+        );
+        let live = json(&format!("site/{slug}/live.json"));
+        assert_eq!(
+            live["messages"].as_array().unwrap().len(),
+            live_messages,
+            "live.json"
         );
     }
 }
