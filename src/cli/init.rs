@@ -29,8 +29,8 @@ timezone = "America/New_York"
 comment_tag = "<#>"
 # The JSONP callback of every feed.jsonp.
 feed_callback = "scrollbackFeed"
-# Top-level messages per chat page. Without this line: 200, the size of projects made before
-# new ones got 100 (a live chat rewrites its newest page on every message); changing it moves
+# Top-level messages per chat page. New projects get 100 (a live chat rewrites its newest page on
+# every message); without this line it is 200, as for projects made before. Changing it moves
 # every page's address.
 page_size = 100
 # Slack member ids of the people who may run chats from Slack (/scrollback, the message
@@ -47,7 +47,8 @@ page_size = 100
 interval = 3
 max_interval = 30
 # The most recently active messages in live.json (threads included); a page that fell further
-# behind asks the reader to reload. Without this line: 50 (rewritten twice on every message).
+# behind asks the reader to reload. New projects get 30 (live.json and live.jsonp are rewritten on
+# every message); without this line it is 50.
 messages = 30
 # The JSONP callback of every live.jsonp.
 callback = "scrollbackLive"
