@@ -50,10 +50,14 @@ impl Landing {
 /// folder's `index.html` is the folder (`https://x.org/c/sotu/`), as the pages' canonical links
 /// name it.
 pub fn page_url(base_url: &str, path: &str) -> String {
-    format!(
-        "{base_url}/{}",
-        path.strip_suffix("index.html").unwrap_or(path)
-    )
+    // Pushed into one allocation: the sitemaps take one for each of a chat's thousands of
+    // thread pages on every rebuild (issue 15).
+    let path = path.strip_suffix("index.html").unwrap_or(path);
+    let mut url = String::with_capacity(base_url.len() + 1 + path.len());
+    url.push_str(base_url);
+    url.push('/');
+    url.push_str(path);
+    url
 }
 
 /// Site-relative path of page `n` (1-based) of a chat. Every page has one, page 1 too, so a
@@ -90,12 +94,38 @@ pub fn chat_page_canonical(slug: &Slug, n: usize, landing: Landing) -> String {
 /// folder deep like every chat page, so the messages' HTML (rendered once, linking `../`) is
 /// right on it too.
 pub fn thread_page_link(parent: &Ts) -> String {
-    format!("thread-{}.html", parent.as_str().replace('.', "-"))
+    let mut link = String::with_capacity(THREAD_PAGE_LINK_EXTRA + parent.as_str().len());
+    push_thread_page_link(&mut link, parent);
+    link
 }
 
-/// Site-relative path (and canonical path) of a thread's page.
+/// Site-relative path (and canonical path) of a thread's page. Made in one allocation: a rebuild
+/// of a long chat makes it for each of its thousands of threads (issue 15).
 pub fn thread_page_path(slug: &Slug, parent: &Ts) -> String {
-    format!("{slug}/{}", thread_page_link(parent))
+    let slug = slug.as_str();
+    let mut path =
+        String::with_capacity(slug.len() + 1 + THREAD_PAGE_LINK_EXTRA + parent.as_str().len());
+    path.push_str(slug);
+    path.push('/');
+    push_thread_page_link(&mut path, parent);
+    path
+}
+
+/// `thread-` and `.html` around the ts.
+const THREAD_PAGE_LINK_EXTRA: usize = "thread-".len() + ".html".len();
+
+fn push_thread_page_link(out: &mut String, parent: &Ts) {
+    out.push_str("thread-");
+    // The ts with its `.` as `-`, as in the message's anchor.
+    match parent.as_str().split_once('.') {
+        Some((seconds, micros)) => {
+            out.push_str(seconds);
+            out.push('-');
+            out.push_str(micros);
+        }
+        None => out.push_str(parent.as_str()),
+    }
+    out.push_str(".html");
 }
 
 /// Link from a thread's page (or any page of the chat) to a message on numbered page `n`: the
