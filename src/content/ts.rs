@@ -82,7 +82,23 @@ impl Ts {
 
     /// An HTML id and URL fragment for the message: `m1458980525-000012`.
     pub fn anchor(&self) -> String {
-        format!("m{}", self.as_str().replace('.', "-"))
+        let mut anchor = String::with_capacity(1 + self.as_str().len());
+        anchor.push('m');
+        self.push_dashed(&mut anchor);
+        anchor
+    }
+
+    /// Appends the ts with its `.` as `-` (`1458980525-000012`): the form of anchors and of
+    /// thread page names, which must agree.
+    pub fn push_dashed(&self, out: &mut String) {
+        match self.as_str().split_once('.') {
+            Some((seconds, micros)) => {
+                out.push_str(seconds);
+                out.push('-');
+                out.push_str(micros);
+            }
+            None => out.push_str(self.as_str()),
+        }
     }
 }
 

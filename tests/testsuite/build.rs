@@ -756,10 +756,7 @@ fn no_page_links_a_page_or_an_anchor_that_is_not_there() {
     let p = Project::init();
     p.write("scrollback.toml", "title = \"Links\"\npage_size = 15\n");
     p.import(&zip);
-    let chats: Vec<String> = std::fs::read_dir(p.path("content/channels"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let chats = p.chats();
     let settings = format!("content/channels/{}/channel.toml", chats[0]);
     p.write(
         &settings,

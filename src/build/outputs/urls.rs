@@ -116,15 +116,7 @@ const THREAD_PAGE_LINK_EXTRA: usize = "thread-".len() + ".html".len();
 
 fn push_thread_page_link(out: &mut String, parent: &Ts) {
     out.push_str("thread-");
-    // The ts with its `.` as `-`, as in the message's anchor.
-    match parent.as_str().split_once('.') {
-        Some((seconds, micros)) => {
-            out.push_str(seconds);
-            out.push('-');
-            out.push_str(micros);
-        }
-        None => out.push_str(parent.as_str()),
-    }
+    parent.push_dashed(out);
     out.push_str(".html");
 }
 
