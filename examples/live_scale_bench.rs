@@ -15,6 +15,10 @@ use scrollback::content::{Slug, Ts};
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
 
+// The allocator the `scrollback` binary uses (src/main.rs): its figures are what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let dir = std::env::args()
         .nth(1)

@@ -18,6 +18,10 @@ use scrollback::render::html_check::check_html;
 use scrollback::render::{ChannelRef, Lookup, RenderOptions, render_message};
 use serde_json::Value;
 
+// The allocator the `scrollback` binary uses (src/main.rs): its figures are what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct ExportLookup {
     users: HashMap<String, String>,
     channels: HashMap<String, (String, String)>,

@@ -882,3 +882,49 @@ fn a_long_lived_builder_notices_a_build_run_beside_it() {
     .unwrap();
     assert_eq!(p.snapshot("site"), p.clean_build());
 }
+
+/// A cold `build` keeps an output only if it is on disk as the last build wrote it: files in
+/// `site/` edited or deleted by hand are made again, whether or not their chat changed, thread
+/// pages (recorded apart, by ts: issue 15) as much as the rest.
+#[test]
+fn a_build_makes_again_what_was_edited_or_deleted_in_site() {
+    let (zip, _) = synthetic_export(300, 1, 33, false);
+    let p = Project::init();
+    p.import(&zip);
+    p.build();
+    let chat = p.chats()[0].clone();
+    let threads: Vec<String> = p
+        .snapshot(&format!("site/{chat}"))
+        .into_keys()
+        .filter(|k| k.starts_with("thread-"))
+        .map(|k| format!("site/{chat}/{k}"))
+        .collect();
+    assert!(threads.len() >= 4, "{threads:?}");
+    // In place (the same inode), as an editor that overwrites does; and gone.
+    let spoil = |edit: &str, delete: &str| {
+        std::fs::write(p.path(edit), "edited by hand").unwrap();
+        std::fs::remove_file(p.path(delete)).unwrap();
+    };
+
+    // Nothing else changed: the chat's other outputs are kept, its spoiled thread pages not.
+    spoil(&threads[0], &threads[1]);
+    let out = p.ok(&["build"]);
+    assert_eq!(p.snapshot("site"), p.clean_build(), "{out}");
+
+    // The same with a chat page, and while the chat changes too (a new message): its thread
+    // pages are then planned against the disk one by one.
+    spoil(&threads[2], &threads[3]);
+    spoil(
+        &format!("site/{chat}/page-1.html"),
+        &format!("site/{chat}/feed-page-1.json"),
+    );
+    let ts = "1900000000.000001";
+    write_atomic(
+        &p.path(&format!("content/channels/{chat}/messages/{ts}.json")),
+        &serde_json::json!({"ts": ts, "slack": {"type": "message", "user": "U00001000",
+            "text": "one more", "ts": ts}})
+        .to_string(),
+    );
+    let out = p.ok(&["build"]);
+    assert_eq!(p.snapshot("site"), p.clean_build(), "{out}");
+}

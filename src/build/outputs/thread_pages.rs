@@ -66,7 +66,7 @@ pub fn render_thread_page(
     } = page;
     let base = config.base_url();
     let canonical_url =
-        (!base.is_empty()).then(|| format!("{base}/{}", thread_page_path(slug, ts)));
+        (!base.is_empty()).then(|| format!("{base}/{}", thread_page_path(slug.as_str(), ts)));
     // The parent's text on one line, cut at a word, as its Atom entry is titled.
     let title = atom::title(parent);
     let description = Some(truncate(&parent.text, 200))

@@ -101,14 +101,28 @@ pub fn thread_page_link(parent: &Ts) -> String {
 
 /// Site-relative path (and canonical path) of a thread's page. Made in one allocation: a rebuild
 /// of a long chat makes it for each of its thousands of threads (issue 15).
-pub fn thread_page_path(slug: &Slug, parent: &Ts) -> String {
-    let slug = slug.as_str();
+pub fn thread_page_path(slug: &str, parent: &Ts) -> String {
     let mut path =
         String::with_capacity(slug.len() + 1 + THREAD_PAGE_LINK_EXTRA + parent.as_str().len());
     path.push_str(slug);
     path.push('/');
     push_thread_page_link(&mut path, parent);
     path
+}
+
+/// The absolute URL of a thread's page ([`page_url`] of [`thread_page_path`]), in one
+/// allocation: the sitemaps take one for each of a chat's thousands of threads on every rebuild.
+pub fn thread_page_url(base_url: &str, slug: &Slug, parent: &Ts) -> String {
+    let slug = slug.as_str();
+    let mut url = String::with_capacity(
+        base_url.len() + 2 + slug.len() + THREAD_PAGE_LINK_EXTRA + parent.as_str().len(),
+    );
+    url.push_str(base_url);
+    url.push('/');
+    url.push_str(slug);
+    url.push('/');
+    push_thread_page_link(&mut url, parent);
+    url
 }
 
 /// `thread-` and `.html` around the ts.
@@ -205,8 +219,12 @@ mod tests {
         let ts = Ts::parse("1520348645.000100").unwrap();
         assert_eq!(thread_page_link(&ts), "thread-1520348645-000100.html");
         assert_eq!(
-            thread_page_path(&s, &ts),
+            thread_page_path(s.as_str(), &ts),
             "sotu/thread-1520348645-000100.html"
+        );
+        assert_eq!(
+            thread_page_url("https://x.org/c", &s, &ts),
+            page_url("https://x.org/c", &thread_page_path(s.as_str(), &ts))
         );
         // The anchor and the page name carry the same ts.
         assert_eq!(

@@ -13,7 +13,7 @@ use super::elsewhere::{self, Away};
 use super::inputs::Inputs;
 use super::record::{self, OutputLog, PagesLog, Recorded};
 use super::search::SearchPlan;
-use super::threads::{self, ChatThreads};
+use super::threads::{self, BuiltThreads, ChatThreads};
 use crate::build::chat::messages::{self, Item, Shape, Structure, Visibility};
 use crate::build::chat::names::Names;
 use crate::build::chat::paging::Paging;
@@ -24,7 +24,7 @@ use crate::build::incremental::plan::{
     self, Keep, KeepFacts, Mode, ReadPlan, file_hash, files_signature,
 };
 use crate::build::incremental::signature::Signature;
-use crate::build::incremental::state::{ChatDiscovery, ChatOutputs, ChatRecord};
+use crate::build::incremental::state::{ChatDiscovery, ChatOutputs, ChatRecord, ThreadRecords};
 use crate::build::outputs::feed_files::FeedFile;
 use crate::build::outputs::feed_pages::{self, Groups, PagedFeed, Siblings};
 use crate::build::outputs::pages::{self, ChatHeader, ChatPage, ChatSummary, PageKind};
@@ -281,6 +281,7 @@ pub(super) fn build_chat(
         Keep::Yes => true,
         Keep::IfOutputsOnDisk => previous.as_ref().is_some_and(|p| {
             record::all_on_disk(job.writer, &p.outputs.pages)
+                && threads::all_on_disk(job.writer, slug, &p.outputs.threads)
                 && record::all_on_disk(job.writer, &p.outputs.search)
         }),
         Keep::No => false,
@@ -337,10 +338,11 @@ pub(super) fn build_chat(
     Ok(built)
 }
 
-/// A chat's two output logs: its pages and feeds, and its part of the search index (built side
-/// by side).
+/// A chat's two output logs: its pages and feeds (and the count of its thread pages), and its
+/// part of the search index (built side by side); and its thread pages as last recorded.
 struct ChatLogs<'a> {
     pages: PagesLog<'a>,
+    threads: ThreadRecords,
     search: OutputLog<'a>,
 }
 
@@ -348,6 +350,7 @@ impl<'a> ChatLogs<'a> {
     fn new(job: ChatJob<'a>, outputs: ChatOutputs) -> ChatLogs<'a> {
         ChatLogs {
             pages: OutputLog::new(job.writer, outputs.pages, job.trusted),
+            threads: outputs.threads,
             search: OutputLog::new(job.writer, outputs.search, job.trusted),
         }
     }
@@ -406,6 +409,7 @@ fn render_chat(
 ) -> Result<BuiltChat> {
     let ChatLogs {
         pages: mut log,
+        threads: last_threads,
         search: mut search_log,
     } = logs;
     let context = contexts.pages;
@@ -597,7 +601,7 @@ fn render_chat(
         },
         || {
             rayon::join(
-                || threads::plan(inputs, &log, &chat_threads, contexts.threads),
+                || threads::plan(inputs, &log, &last_threads, &chat_threads, contexts.threads),
                 || {
                     search_layout.as_ref().map(|layout| {
                         let index = ChatSearch::new(slug, tops, items, &top_sigs, &paging, layout);
@@ -643,7 +647,7 @@ fn render_chat(
     if job.discover {
         wanted.extend(discovery::atom_tops(tops, items));
     }
-    wanted.extend(thread_plan.iter().filter(|t| !t.current).map(|t| t.index));
+    wanted.extend(thread_plan.iter().filter(|t| !t.current()).map(|t| t.index));
     let search_plan = search_plan.map(|(plan, stale)| {
         wanted.extend(stale);
         plan
@@ -818,11 +822,17 @@ fn render_chat(
     // Each thread's own page, then the sitemaps and the Atom feed that list them; beside them,
     // the chat's part of the search index, whose newest segment is indexed on one thread.
     let (listed, searched) = rayon::join(
-        || -> Result<ChatDiscovery> {
-            let thread_pages =
-                threads::build(inputs, writer, &mut log, &chat_threads, items, thread_plan)?;
+        || -> Result<(ChatDiscovery, BuiltThreads)> {
+            let built = threads::build(
+                inputs,
+                &mut log,
+                &chat_threads,
+                items,
+                thread_plan,
+                last_threads,
+            )?;
             if !job.discover {
-                return Ok(ChatDiscovery::default());
+                return Ok((ChatDiscovery::default(), built));
             }
             let chat = ChatPages {
                 slug,
@@ -831,9 +841,9 @@ fn render_chat(
                 items,
                 paging: &paging,
                 landing,
-                threads: &thread_pages,
+                threads: &built.listed,
             };
-            discovery::chat_outputs(inputs, &chat, &mut log)
+            Ok((discovery::chat_outputs(inputs, &chat, &mut log)?, built))
         },
         || -> Result<()> {
             if let (Some(layout), Some(plan)) = (&search_layout, search_plan) {
@@ -843,7 +853,7 @@ fn render_chat(
             Ok(())
         },
     );
-    let discovery = listed?;
+    let (discovery, threads) = listed?;
     searched?;
 
     if job.mode == Mode::LongLived {
@@ -862,6 +872,7 @@ fn render_chat(
         mut report,
     } = log.finish();
     let search = search_log.finish();
+    gone.extend(threads.gone);
     gone.extend(search.gone);
     report.absorb(search.report);
     report.messages_rendered += messages_rendered;
@@ -874,6 +885,7 @@ fn render_chat(
             summary,
             outputs: ChatOutputs {
                 pages: outputs,
+                threads: threads.records,
                 search: search.records,
             },
             discovery,

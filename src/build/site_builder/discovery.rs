@@ -26,7 +26,7 @@ use crate::build::outputs::atom::{self, EntryChat, EntryKey, FeedHead};
 use crate::build::outputs::pages::ChatHeader;
 use crate::build::outputs::robots;
 use crate::build::outputs::sitemap::{self, SitemapRef, SitemapUrl, UrlKind};
-use crate::build::outputs::urls::{Landing, chat_page_canonical, page_url, thread_page_path};
+use crate::build::outputs::urls::{Landing, chat_page_canonical, page_url, thread_page_url};
 use crate::content::{Slug, Ts};
 
 /// What the build says, once, when it has no `base_url`.
@@ -118,7 +118,7 @@ pub(super) fn chat_outputs(
         .threads
         .iter()
         .map(|t| SitemapUrl {
-            loc: page_url(base, &t.path),
+            loc: thread_page_url(base, chat.slug, &t.ts),
             lastmod: t.lastmod,
         })
         .collect();
@@ -146,7 +146,7 @@ pub(super) fn chat_outputs(
         // A thread is read on its own page (issue 16: the feed's entries are messages or
         // threads); a single message at its anchor on its page.
         let link = if threads::has_page(inputs, top) {
-            page_url(base, &thread_page_path(chat.slug, &top.ts))
+            thread_page_url(base, chat.slug, &top.ts)
         } else {
             format!("{}#{}", page_url(base, &chat.page_of(index)), view.anchor)
         };

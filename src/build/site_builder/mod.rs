@@ -22,6 +22,7 @@ mod record;
 mod search;
 mod threads;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -285,10 +286,10 @@ impl SiteBuilder {
         // The last build's outputs that this one did not produce: those of the chats no longer
         // built (deleted, unpublished), and what each chat built no longer has.
         let mut gone: Vec<String> = previous_chats
-            .into_values()
-            .map(|r| r.outputs)
-            .chain(dropped.into_values())
-            .flat_map(ChatOutputs::into_paths)
+            .into_iter()
+            .map(|(slug, r)| (slug, r.outputs))
+            .chain(dropped)
+            .flat_map(|(slug, outputs)| outputs.into_paths(&slug).collect::<Vec<_>>())
             .collect();
         for result in built {
             let BuiltChat {
@@ -354,7 +355,10 @@ impl SiteBuilder {
         } = log.finish();
         gone.extend(site_gone);
         let claimed = |rel: &str| {
-            outputs.contains_key(rel) || chat_records.values().any(|r| r.outputs.contains(rel))
+            outputs.contains_key(rel)
+                || chat_records
+                    .iter()
+                    .any(|(slug, r)| r.outputs.contains(slug, rel))
         };
         report.removed = match listing {
             // An output may have changed owners (a path one chat had and another has now).
@@ -363,10 +367,14 @@ impl SiteBuilder {
             Some(listing) => {
                 // Every file under `site/` is asked: one set of every output, not a search of
                 // each chat's.
-                let all: HashSet<&str> = outputs
+                let all: HashSet<Cow<'_, str>> = outputs
                     .keys()
-                    .chain(chat_records.values().flat_map(|r| r.outputs.paths()))
-                    .map(String::as_str)
+                    .map(|p| Cow::Borrowed(p.as_str()))
+                    .chain(
+                        chat_records
+                            .iter()
+                            .flat_map(|(slug, r)| r.outputs.paths(slug)),
+                    )
                     .collect();
                 writer.prune_listed(listing?, |rel| all.contains(rel))?
             }

@@ -119,6 +119,25 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
         self.writer
     }
 
+    /// Whether the last build's outputs are taken to be on disk as it left them.
+    pub(super) fn trusted(&self) -> bool {
+        self.trusted
+    }
+
+    /// Counts an output recorded elsewhere (a chat's thread pages): kept (`wrote` is `None`),
+    /// or rendered (and rewritten or not, as `wrote` says).
+    pub(super) fn count(&mut self, wrote: Option<bool>) {
+        match wrote {
+            None => self.report.unchanged += 1,
+            Some(wrote) => {
+                self.report.rendered += 1;
+                if !wrote {
+                    self.report.unchanged += 1;
+                }
+            }
+        }
+    }
+
     /// Whether the output at `rel` was made from `sig` and is on disk as the last build left it.
     /// Trusted, only the signature is compared: a rebuild in `watch` or `serve` signs every
     /// output of the changed chat, and a `stat` of each was a fifth of the rebuild at 25,000
@@ -154,16 +173,12 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
     /// Notes an output: kept as it was (`wrote` is `None`), or rendered (and rewritten or not,
     /// as `wrote` says).
     pub(super) fn record(&mut self, rel: &str, sig: u64, wrote: Option<bool>) {
-        let Some(wrote) = wrote else {
-            self.report.unchanged += 1;
+        self.count(wrote);
+        if wrote.is_none() {
             if let Some(o) = self.records.get_mut(rel) {
                 o.claimed = true;
             }
             return;
-        };
-        self.report.rendered += 1;
-        if !wrote {
-            self.report.unchanged += 1;
         }
         // A file gone since it was written stays unclaimed: the next build renders it again.
         let Some(stamp) = Stamp::read(&self.writer.root().join(rel)) else {

@@ -19,12 +19,14 @@ use super::record::PagesLog;
 use crate::build::chat::messages::{self, Item, Top};
 use crate::build::chat::paging::Paging;
 use crate::build::chat::view::MessageView;
-use crate::build::incremental::signature::Signature;
+use crate::build::incremental::signature::{self, Signature};
+use crate::build::incremental::state::{ThreadRecord, ThreadRecords, thread_record};
 use crate::build::outputs::pages::ChatHeader;
 use crate::build::outputs::site_writer::SiteWriter;
 use crate::build::outputs::thread_pages::{self, ThreadPage};
 use crate::build::outputs::urls::{Landing, thread_page_link, thread_page_path};
 use crate::content::{Slug, Ts};
+use crate::file_stamp::{Folder, Stamp};
 
 /// A chat as its thread pages need it, besides its messages (threaded; passed to [`plan`] and
 /// [`build`] apart, since a cold build reads views in between).
@@ -44,8 +46,8 @@ pub(super) struct ChatThreads<'a> {
 /// A thread page as the sitemap lists it.
 #[derive(Debug, Clone)]
 pub(super) struct ThreadListing {
-    /// Site path (also its canonical path).
-    pub(super) path: String,
+    /// Its thread's parent: the page's path follows ([`thread_page_path`]).
+    pub(super) ts: Ts,
     /// The thread's newest change (Unix seconds): the latest time or edit among its messages.
     pub(super) lastmod: Option<i64>,
 }
@@ -84,17 +86,25 @@ pub(super) struct PlannedThread {
     pub(super) index: usize,
     /// The chat page that shows its parent.
     page: usize,
-    path: String,
     sig: u64,
-    /// The page on disk was made from `sig`: nothing to render.
-    pub(super) current: bool,
+    /// The page on disk was made from `sig` and is as the last build left it (its stamp then):
+    /// nothing to render.
+    kept: Option<Stamp>,
+}
+
+impl PlannedThread {
+    pub(super) fn current(&self) -> bool {
+        self.kept.is_some()
+    }
 }
 
 /// Which threads have a page and what each is signed from, from what the chat index keeps (no
 /// views): a cold build reads the views of the threads whose page must render, and no others.
+/// `last`: the chat's thread pages as the last build recorded them.
 pub(super) fn plan(
     inputs: &Inputs,
     log: &PagesLog<'_>,
+    last: &[ThreadRecord],
     chat: &ChatThreads<'_>,
     context: u64,
 ) -> Vec<PlannedThread> {
@@ -105,7 +115,10 @@ pub(super) fn plan(
         .with(chat.header_json)
         .with([chat.landing as u8])
         .finish();
-    // On every thread: a cold build `stat`s each page it keeps (11,000 at 100,000 messages).
+    // Trusted (a long-lived builder's own outputs), a page kept by its signature needs no path;
+    // else each kept page is stamped, by name in the chat's folder.
+    let folder =
+        (!log.trusted()).then(|| Folder::open(&log.writer().root().join(chat.slug.as_str())));
     chat.tops
         .par_iter()
         .enumerate()
@@ -113,41 +126,58 @@ pub(super) fn plan(
         .map(|(index, top)| {
             let page = chat.paging.page_of(index);
             // The link back is made of the page, how the chat lands and the ts: signed as
-            // those, not formatted.
-            let sig = Signature::new()
-                .with(shared.to_le_bytes())
-                .with(page.to_le_bytes())
-                .with(top.ts.as_str())
-                .with(chat.top_sigs[index].to_le_bytes())
-                .finish();
-            let path = thread_page_path(chat.slug, &top.ts);
+            // those, not formatted; in short hashes, not a stream (whose state alone is larger
+            // than all four parts: issue 15).
+            let sig = signature::chain([
+                shared,
+                page as u64,
+                signature::hash(top.ts.as_str().as_bytes()),
+                chat.top_sigs[index],
+            ]);
+            let kept = thread_record(last, &top.ts)
+                .filter(|r| r.sig == sig)
+                .and_then(|r| match &folder {
+                    None => Some(r.stamp),
+                    Some(folder) => (folder.stamp(&thread_page_link(&top.ts)) == Some(r.stamp))
+                        .then_some(r.stamp),
+                });
             PlannedThread {
                 index,
                 page,
-                current: log.is_current(&path, sig),
-                path,
                 sig,
+                kept,
             }
         })
         .collect()
 }
 
-/// Brings the chat's thread pages up to date as [`plan`]ned and
-/// returns them for the sitemap, in the order threads began (their first reply), so new
-/// threads add URLs at the end of the chat's thread sitemaps.
+/// What [`build`] made of a chat's thread pages.
+pub(super) struct BuiltThreads {
+    /// Their records for the next build, sorted by ts.
+    pub(super) records: ThreadRecords,
+    /// Their listing for the sitemap, in the order threads began (their first reply), so new
+    /// threads add URLs at the end of the chat's thread sitemaps.
+    pub(super) listed: Vec<ThreadListing>,
+    /// The paths of the pages the last build made and this one does not: to prune.
+    pub(super) gone: Vec<String>,
+}
+
+/// Brings the chat's thread pages up to date as [`plan`]ned; `last` as given to [`plan`].
 pub(super) fn build(
     inputs: &Inputs,
-    writer: &SiteWriter,
     log: &mut PagesLog<'_>,
     chat: &ChatThreads<'_>,
     items: &BTreeMap<Ts, Item>,
     planned: Vec<PlannedThread>,
-) -> Result<Vec<ThreadListing>> {
+    last: ThreadRecords,
+) -> Result<BuiltThreads> {
     let config = &inputs.config;
-    let written: Vec<Result<Option<bool>>> = planned
+    let writer = log.writer();
+    let slug = chat.slug.as_str();
+    let written: Vec<Result<Option<(String, bool)>>> = planned
         .par_iter()
         .map(|t| {
-            if t.current {
+            if t.current() {
                 return Ok(None);
             }
             let top = &chat.tops[t.index];
@@ -166,24 +196,100 @@ pub(super) fn build(
                     landing: chat.landing,
                 },
             )?;
-            Ok(Some(writer.put(&t.path, &bytes)?))
+            let path = thread_page_path(slug, &top.ts);
+            let wrote = writer.put(&path, &bytes)?;
+            Ok(Some((path, wrote)))
         })
         .collect();
+    let mut records = Vec::with_capacity(planned.len());
     let mut listed = Vec::with_capacity(planned.len());
     for (t, wrote) in planned.into_iter().zip(written) {
-        log.record(&t.path, t.sig, wrote?);
         let top = &chat.tops[t.index];
-        // From what the chat index keeps: a thread whose page did not render has no views.
-        let lastmod = top.updated;
-        listed.push((
-            top.replies.first().cloned(),
-            top.ts.clone(),
-            ThreadListing {
-                path: t.path,
-                lastmod,
-            },
-        ));
+        let wrote = wrote?;
+        log.count(wrote.as_ref().map(|(_, wrote)| *wrote));
+        let stamp = match wrote {
+            None => t.kept,
+            // A file gone since it was written is not recorded: the next build renders it again.
+            Some((path, _)) => Stamp::read(&writer.root().join(path)),
+        };
+        if let Some(stamp) = stamp {
+            records.push(ThreadRecord {
+                ts: top.ts.clone(),
+                sig: t.sig,
+                stamp,
+            });
+        }
+        // Sorted by when the thread began, then by its parent: by their keys, since moving
+        // 11,000 listings about in a sort was as long as the rest of this (issue 15).
+        let began = top.replies.first().map_or(0, |r| r.micros() + 1);
+        listed.push((began, top.ts.micros(), t.index));
     }
-    listed.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    Ok(listed.into_iter().map(|(_, _, l)| l).collect())
+    // Tops come in ts order: sorted already, but the records' lookups rely on it.
+    if !records.is_sorted_by(|a, b| a.ts < b.ts) {
+        records.sort_unstable_by(|a, b| a.ts.cmp(&b.ts));
+    }
+    // The index settles ties (two spellings of one instant) as the tops' order does.
+    listed.sort_unstable();
+    // From what the chat index keeps: a thread whose page did not render has no views.
+    let listed = listed
+        .into_iter()
+        .map(|(.., index)| ThreadListing {
+            ts: chat.tops[index].ts.clone(),
+            lastmod: chat.tops[index].updated,
+        })
+        .collect();
+    Ok(BuiltThreads {
+        gone: gone(slug, &last, &records),
+        records,
+        listed,
+    })
+}
+
+/// The paths of the pages in `last` that are not in `now` (both sorted by ts), in one walk.
+fn gone(slug: &str, last: &[ThreadRecord], now: &[ThreadRecord]) -> Vec<String> {
+    let mut now = now.iter().peekable();
+    let mut gone = Vec::new();
+    for r in last {
+        while now.next_if(|n| n.ts < r.ts).is_some() {}
+        if now.next_if(|n| n.ts == r.ts).is_none() {
+            gone.push(thread_page_path(slug, &r.ts));
+        }
+    }
+    gone
+}
+
+/// Whether every page in `records` is on disk as the last build wrote it: a `stat` each by name
+/// in the chat's folder, on every thread (a cold build of an unchanged chat keeps them then).
+pub(super) fn all_on_disk(writer: &SiteWriter, slug: &Slug, records: &[ThreadRecord]) -> bool {
+    let folder = Folder::open(&writer.root().join(slug.as_str()));
+    records
+        .par_iter()
+        .all(|r| folder.stamp(&thread_page_link(&r.ts)) == Some(r.stamp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pages_gone_are_those_last_recorded_and_not_now() {
+        let record = |ts: &str| ThreadRecord {
+            ts: Ts::parse(ts).unwrap(),
+            sig: 7,
+            stamp: Stamp {
+                len: 1,
+                mtime: 2,
+                inode: 3,
+            },
+        };
+        let last = [record("1.000001"), record("2.000001"), record("3.000001")];
+        let now = [record("0.000001"), record("2.000001"), record("4.000001")];
+        assert_eq!(
+            gone("c", &last, &now),
+            ["c/thread-1-000001.html", "c/thread-3-000001.html"]
+        );
+        assert!(gone("c", &last, &last).is_empty());
+        assert_eq!(gone("c", &last, &[]).len(), 3);
+        assert!(gone("c", &[], &now).is_empty());
+    }
 }
