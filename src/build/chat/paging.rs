@@ -24,11 +24,13 @@ impl Paging {
     pub fn cut(tops: &[Top], places: usize, size: usize) -> Paging {
         let size = size.max(1);
         let count = places.div_ceil(size).max(1);
-        let ranges = (0..count)
+        let mut start = first_place_at(tops, 0, 0);
+        let ranges = (1..=count)
             .map(|k| {
-                let start = tops.partition_point(|t| t.place < k * size);
-                let end = tops.partition_point(|t| t.place < (k + 1) * size);
-                start..end
+                let end = first_place_at(tops, start, k.saturating_mul(size));
+                let range = start..end;
+                start = end;
+                range
             })
             .collect();
         Paging { ranges }
@@ -51,6 +53,22 @@ impl Paging {
     pub fn page_of(&self, index: usize) -> usize {
         self.ranges.partition_point(|r| r.end <= index) + 1
     }
+}
+
+/// The index of the first top at or after `from` whose place is `bound` or more (places never
+/// decrease along `tops`). Galloping from `from`: a page ends a page's length after it starts, so
+/// this reads a few tops near each other where a binary search over the whole chat read far
+/// apart ones, twice per page (4,000 searches of 100,000 tops per rebuild: issue 15).
+fn first_place_at(tops: &[Top], from: usize, bound: usize) -> usize {
+    let rest = &tops[from.min(tops.len())..];
+    // Every top before `end / 2` is below the bound once the loop has run.
+    let mut end = 1;
+    while end < rest.len() && rest[end - 1].place < bound {
+        end *= 2;
+    }
+    let low = (end / 2).min(rest.len());
+    let high = end.min(rest.len());
+    from + low + rest[low..high].partition_point(|t| t.place < bound)
 }
 
 #[cfg(test)]
@@ -95,6 +113,37 @@ mod tests {
         // Page 2 lost one message; page 3 holds the same message (index moved, place did not).
         assert_eq!(after.range(2), 3..5);
         assert_eq!(after.range(3), 5..6);
+    }
+
+    #[test]
+    fn pages_are_cut_as_a_search_of_the_whole_chat_would() {
+        // Places with gaps of every length (deleted runs), in pages of several sizes.
+        let mut seed = 0x2545_f491_u64;
+        for round in 0..200 {
+            let mut places = Vec::new();
+            let mut place = 0;
+            for _ in 0..(round * 7) % 400 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                place += [1, 1, 1, 2, 5, 40][(seed % 6) as usize];
+                places.push(place);
+            }
+            let t = tops(&places);
+            let total = place + 1 + round % 3;
+            for size in [1, 3, 50, 200] {
+                let p = Paging::cut(&t, total, size);
+                for n in 1..=p.count() {
+                    let start = t.partition_point(|x| x.place < (n - 1) * size);
+                    let end = t.partition_point(|x| x.place < n * size);
+                    assert_eq!(
+                        p.range(n),
+                        start..end,
+                        "round {round}, size {size}, page {n}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! `changed_ts` events record), so the live feed, like every output, is a function of the inputs:
 //! an incremental build and a full build give the same bytes.
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use super::feeds::FEED_VERSION;
 use super::pages::ChatSummary;
@@ -47,32 +48,51 @@ pub struct Candidates {
 
 impl Candidates {
     pub fn new(tops: &[Top], unshown: &[Unshown], limits: &LiveFeedConfig) -> Candidates {
-        let shown = tops
-            .iter()
-            .enumerate()
-            .map(|(index, top)| (top.activity, top.ts.micros(), Candidate::Shown(index)));
-        let removed = unshown
-            .iter()
-            .map(|u| (u.activity, u.ts.micros(), Candidate::Removed(u.ts.clone())));
-        let mut keyed: Vec<(u64, u64, Candidate)> = shown.chain(removed).collect();
-        let newest_first = |a: &(u64, u64, Candidate), b: &(u64, u64, Candidate)| {
-            b.0.cmp(&a.0).then(b.1.cmp(&a.1))
-        };
         // `live_json` stops at the message after its last or the removed ts after its last:
         // within this many candidates, whatever they are.
         let needed = limits
             .messages
             .saturating_add(MAX_REMOVED)
             .saturating_add(2);
-        let mut rest = None;
-        if keyed.len() > needed {
-            keyed.select_nth_unstable_by(needed, newest_first);
-            rest = keyed[needed..].iter().map(|k| k.0).max();
-            keyed.truncate(needed);
+        // The `needed` most recent, kept in a heap whose root is the least recent of them: a
+        // long chat's other top-level messages cost one comparison each, newest first, where
+        // collecting and selecting among all of them was a share of a live rebuild (issue 15).
+        // Keys: activity, ts, then shown before removed and the index, so no two are equal.
+        type Key = (u64, u64, bool, usize);
+        let mut heap: BinaryHeap<Reverse<Key>> = BinaryHeap::with_capacity(needed.min(4096) + 1);
+        let mut rest: Option<u64> = None;
+        let mut offer = |key: Key| {
+            if heap.len() < needed {
+                heap.push(Reverse(key));
+                return;
+            }
+            let left_out = match heap.peek_mut() {
+                Some(mut least) if key > least.0 => std::mem::replace(&mut least.0, key).0,
+                _ => key.0,
+            };
+            rest = rest.max(Some(left_out));
+        };
+        for (index, top) in tops.iter().enumerate().rev() {
+            offer((top.activity, top.ts.micros(), true, index));
         }
-        keyed.sort_unstable_by(newest_first);
+        for (index, u) in unshown.iter().enumerate() {
+            offer((u.activity, u.ts.micros(), false, index));
+        }
+        let mut keyed = heap.into_vec();
+        // Most recent first.
+        keyed.sort_unstable();
         Candidates {
-            list: keyed.into_iter().map(|(a, _, c)| (a, c)).collect(),
+            list: keyed
+                .into_iter()
+                .map(|Reverse((activity, _, shown, index))| {
+                    let candidate = if shown {
+                        Candidate::Shown(index)
+                    } else {
+                        Candidate::Removed(unshown[index].ts.clone())
+                    };
+                    (activity, candidate)
+                })
+                .collect(),
             rest,
         }
     }
@@ -359,5 +379,79 @@ mod tests {
         assert_eq!(removed[0], "200.000000");
         assert_eq!(removed[MAX_REMOVED - 1], "699.000000");
         assert_eq!(json["since"], 5099);
+    }
+
+    #[test]
+    fn the_candidates_are_the_most_recent_of_a_whole_sort() {
+        let mut seed = 0x9e37_79b9_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40 {
+            let limits = LiveFeedConfig {
+                messages: 1 + round % 40,
+                ..LiveFeedConfig::default()
+            };
+            // Activity at the ts mostly, some edited or replied to later, some tied.
+            let tops: Vec<Top> = (0..round * 60)
+                .map(|i| {
+                    let mut top = Top::at(Ts::from_micros(1_000_000 * (i as u64 + 1)), i);
+                    top.activity = match next() % 8 {
+                        0 => top.ts.micros() + next() % 500_000_000,
+                        1 => 7_000_000,
+                        _ => top.ts.micros(),
+                    };
+                    top
+                })
+                .collect();
+            let unshown: Vec<Unshown> = (0..round * 9)
+                .map(|i| Unshown {
+                    ts: Ts::from_micros(1_000_000 * (i as u64 + 1) + 1),
+                    activity: next() % 40_000_000_000,
+                })
+                .collect();
+            let mut all: Vec<(u64, u64, bool, usize)> = tops
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.activity, t.ts.micros(), true, i))
+                .chain(
+                    unshown
+                        .iter()
+                        .enumerate()
+                        .map(|(i, u)| (u.activity, u.ts.micros(), false, i)),
+                )
+                .collect();
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            let needed = limits.messages + MAX_REMOVED + 2;
+            let c = Candidates::new(&tops, &unshown, &limits);
+            let got: Vec<(u64, String)> = c
+                .list
+                .iter()
+                .map(|(a, c)| match c {
+                    Candidate::Shown(i) => (*a, format!("shown {i}")),
+                    Candidate::Removed(ts) => (*a, format!("removed {ts}")),
+                })
+                .collect();
+            let want: Vec<(u64, String)> = all
+                .iter()
+                .take(needed)
+                .map(|&(a, _, shown, i)| {
+                    if shown {
+                        (a, format!("shown {i}"))
+                    } else {
+                        (a, format!("removed {}", unshown[i].ts))
+                    }
+                })
+                .collect();
+            assert_eq!(got, want, "round {round}");
+            assert_eq!(
+                c.rest,
+                all.iter().skip(needed).map(|k| k.0).max(),
+                "round {round}"
+            );
+        }
     }
 }
