@@ -10,12 +10,48 @@ use xxhash_rust::xxh3::Xxh3;
 use crate::file_stamp::Stamp;
 
 /// Builds a signature from parts; each part is length-prefixed so `("ab","c")` ≠ `("a","bc")`.
-#[derive(Default)]
-pub struct Signature(Xxh3);
+///
+/// Parts are gathered in a small buffer and hashed at once; a stream starts only when they
+/// outgrow it. xxh3 streamed gives the digest of everything fed to it in one piece, so the
+/// signature is the same either way, but starting a stream (its state is over 500 bytes) cost
+/// more than hashing the few short parts most signatures have, thousands per rebuild of a long
+/// chat (issue 15).
+pub struct Signature {
+    buf: [u8; BUFFERED],
+    len: usize,
+    stream: Option<Box<Xxh3>>,
+}
+
+/// How many bytes a signature hashes at once before it streams.
+const BUFFERED: usize = 256;
+
+impl Default for Signature {
+    fn default() -> Signature {
+        Signature {
+            buf: [0; BUFFERED],
+            len: 0,
+            stream: None,
+        }
+    }
+}
 
 impl Signature {
     pub fn new() -> Signature {
-        Signature(Xxh3::new())
+        Signature::default()
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        if let Some(stream) = &mut self.stream {
+            stream.update(bytes);
+        } else if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            let mut stream = Box::new(Xxh3::new());
+            stream.update(&self.buf[..self.len]);
+            stream.update(bytes);
+            self.stream = Some(stream);
+        }
     }
 
     pub fn with(mut self, bytes: impl AsRef<[u8]>) -> Signature {
@@ -25,12 +61,12 @@ impl Signature {
 
     pub fn push(&mut self, bytes: impl AsRef<[u8]>) {
         let bytes = bytes.as_ref();
-        self.0.update(&(bytes.len() as u64).to_le_bytes());
-        self.0.update(bytes);
+        self.update(&(bytes.len() as u64).to_le_bytes());
+        self.update(bytes);
     }
 
     pub fn push_u64(&mut self, n: u64) {
-        self.0.update(&n.to_le_bytes());
+        self.update(&n.to_le_bytes());
     }
 
     /// The same as [`Self::push_u64`] of each in turn (xxh3 streams: the digest is the same),
@@ -43,11 +79,11 @@ impl Signature {
             buf[len..len + 8].copy_from_slice(&n.to_le_bytes());
             len += 8;
             if len == buf.len() {
-                self.0.update(&buf);
+                self.update(&buf);
                 len = 0;
             }
         }
-        self.0.update(&buf[..len]);
+        self.update(&buf[..len]);
     }
 
     /// Adds what a file looked like (size, time, inode) to the signature.
@@ -58,7 +94,10 @@ impl Signature {
     }
 
     pub fn finish(&self) -> u64 {
-        self.0.digest()
+        match &self.stream {
+            Some(stream) => stream.digest(),
+            None => hash(&self.buf[..self.len]),
+        }
     }
 }
 
@@ -93,6 +132,18 @@ mod tests {
         assert_eq!(hash(b""), 0x2d06800538d394c2);
         assert_ne!(chain([1, 2]), chain([2, 1]));
         assert_ne!(chain([1]), chain([1, 0]));
+        // Buffered or streamed, the digest of all the parts in one piece.
+        for n in [0, 1, 7, 15, 16, 17, 40, 100, 300] {
+            let mut sig = Signature::new();
+            let mut stream = Xxh3::new();
+            for i in 0..n {
+                let part = vec![i as u8; (i * 7) % 23];
+                sig.push(&part);
+                stream.update(&(part.len() as u64).to_le_bytes());
+                stream.update(&part);
+            }
+            assert_eq!(sig.finish(), stream.digest(), "{n} parts");
+        }
         // Batched, the same digest as one at a time, across block boundaries.
         for n in [0, 1, 31, 32, 33, 100] {
             let mut one = Signature::new().with("head");
