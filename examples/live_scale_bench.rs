@@ -149,6 +149,35 @@ fn main() -> anyhow::Result<()> {
     );
     std::fs::write(&path, &before)?;
     hot.build(&change)?;
+    // LIVE_SCALE_EDIT_ROUNDS=N: only that edit, made and undone N times in turn, each followed
+    // by a rebuild of the long-lived builder (for timing: one edit is one sample).
+    if let Some(rounds) = std::env::var("LIVE_SCALE_EDIT_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse::<usize>().ok())
+    {
+        let edited = serde_json::to_vec_pretty(&v)?;
+        let cpu = cpu_ms();
+        let t = Instant::now();
+        for round in 0..rounds {
+            let text: &[u8] = if round % 2 == 0 {
+                &edited
+            } else {
+                before.as_bytes()
+            };
+            std::fs::write(&path, text)?;
+            hot.build(&change)?;
+        }
+        let cpu = cpu_ms().zip(cpu).map(|(after, before)| after - before);
+        println!(
+            "{rounds} edits: {:.1} ms each{}",
+            t.elapsed().as_secs_f64() * 1000.0 / rounds as f64,
+            cpu.map(|ms| format!(" ({:.1} ms of CPU)", ms / rounds as f64))
+                .unwrap_or_default()
+        );
+        std::fs::write(&path, &before)?;
+        hot.build(&change)?;
+        return Ok(());
+    }
 
     // (c) A page boundary: new messages one after another until the newest HTML page is full
     // and the next message starts a page. These two cost the most of any new message: the first
