@@ -58,8 +58,7 @@ fn main() -> anyhow::Result<()> {
         hot.build(&change)?;
         hot.save_state()?;
         let mut added = vec![path.clone()];
-        let cpu = cpu_ms();
-        let t = Instant::now();
+        let clock = Clock::start();
         for round in 1..=rounds {
             let ts = Ts::parse(&format!("1999999999.{:06}", round + 1))?;
             let path = layout.message_file(&slug, &ts);
@@ -75,13 +74,7 @@ fn main() -> anyhow::Result<()> {
                 hot.build(&[Change::Message(slug.clone(), ts)])?;
             }
         }
-        let cpu = cpu_ms().zip(cpu).map(|(after, before)| after - before);
-        println!(
-            "{rounds} rebuilds: {:.1} ms each{}",
-            t.elapsed().as_secs_f64() * 1000.0 / rounds as f64,
-            cpu.map(|ms| format!(" ({:.1} ms of CPU)", ms / rounds as f64))
-                .unwrap_or_default()
-        );
+        println!("{rounds} rebuilds: {}", clock.each(rounds));
         for path in added {
             std::fs::remove_file(&path)?;
         }
@@ -156,8 +149,7 @@ fn main() -> anyhow::Result<()> {
         .and_then(|r| r.parse::<usize>().ok())
     {
         let edited = serde_json::to_vec_pretty(&v)?;
-        let cpu = cpu_ms();
-        let t = Instant::now();
+        let clock = Clock::start();
         for round in 0..rounds {
             let text: &[u8] = if round % 2 == 0 {
                 &edited
@@ -167,13 +159,7 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&path, text)?;
             hot.build(&change)?;
         }
-        let cpu = cpu_ms().zip(cpu).map(|(after, before)| after - before);
-        println!(
-            "{rounds} edits: {:.1} ms each{}",
-            t.elapsed().as_secs_f64() * 1000.0 / rounds as f64,
-            cpu.map(|ms| format!(" ({:.1} ms of CPU)", ms / rounds as f64))
-                .unwrap_or_default()
-        );
+        println!("{rounds} edits: {}", clock.each(rounds));
         std::fs::write(&path, &before)?;
         hot.build(&change)?;
         return Ok(());
@@ -299,6 +285,33 @@ fn content_key(bytes: &[u8]) -> (usize, u64) {
 
 /// CPU time (user and system) this process has used, in milliseconds, where Linux says: on a
 /// shared machine it swings less than wall time, for comparing two builds of the builder.
+/// Wall and CPU time since it started, for rounds of rebuilds.
+struct Clock {
+    wall: Instant,
+    cpu: Option<f64>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            cpu: cpu_ms(),
+            wall: Instant::now(),
+        }
+    }
+
+    /// "X ms each (Y ms of CPU)" over `rounds`.
+    fn each(&self, rounds: usize) -> String {
+        let rounds = rounds.max(1) as f64;
+        let cpu = cpu_ms().zip(self.cpu).map(|(after, before)| after - before);
+        format!(
+            "{:.1} ms each{}",
+            self.wall.elapsed().as_secs_f64() * 1000.0 / rounds,
+            cpu.map(|ms| format!(" ({:.1} ms of CPU)", ms / rounds))
+                .unwrap_or_default()
+        )
+    }
+}
+
 fn cpu_ms() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // Fields after the command name (which may hold spaces), from field 3 on.
