@@ -34,12 +34,23 @@ fn tracked(batch: &Batch<'_>, channel: &str) -> Option<Slug> {
     batch.slug_for_channel(channel).cloned()
 }
 
+/// A new message received more than this long after it was posted (microseconds) counts as
+/// active when it was received: see [`apply`].
+const LATE_MICROS: u64 = 10_000_000;
+
 /// Applies one event to the content tree through `batch`. Events for conversations no chat
 /// tracks change nothing (their conversations are noted in `applied.untracked`). An editor's
 /// reaction that `policy` maps to an act is that act, not a public reaction.
+///
+/// `received`: when the event reached scrollback (the journal's time, so applying it again gives
+/// the same file). A new message that arrives well after it was posted (a retry Slack delivered
+/// late, a message catch-up found after an outage) is noted as changed then: open live pages
+/// follow the most recently *active* messages (`live.json`), and one active only at its old ts
+/// would be behind newer ones they have already seen, and never shown to them (issue 15).
 pub fn apply(
     batch: &mut Batch<'_>,
     event: &Event,
+    received: Option<&Ts>,
     policy: &EditorialPolicy,
     parked: &mut Parked,
     applied: &mut Applied,
@@ -58,6 +69,12 @@ pub fn apply(
             };
             let (ts, outcome) =
                 batch.upsert_message_keeping(&slug, message.clone(), &["reactions"], None)?;
+            if outcome == WriteOutcome::Created
+                && let Some(received) = received
+                && received.micros() > ts.micros().saturating_add(LATE_MICROS)
+            {
+                batch.modify_message(&slug, &ts, |record| record.touch(Some(received)))?;
+            }
             if batch.hold_if_archived(&slug, &ts, outcome)? {
                 applied.held.push((slug.clone(), ts.clone()));
             }

@@ -32,13 +32,31 @@ fn apply_round(store: &mut ContentStore, round: &[Value]) {
 }
 
 fn apply_round_parking(store: &mut ContentStore, round: &[Value], parked: &mut Parked) {
+    apply_round_received(store, round, parked, None);
+}
+
+/// [`apply_round`], the events received at `received` (the journal's time).
+fn apply_round_received(
+    store: &mut ContentStore,
+    round: &[Value],
+    parked: &mut Parked,
+    received: Option<&Ts>,
+) {
     let reactions = crate::config::editors::default_reactions();
     let policy = crate::config::editors::policy(&["U0EDITOR".to_owned()], &reactions);
     let mut batch = store.begin().unwrap();
     let mut applied = Applied::default();
     for envelope in round {
         let callback = parse_recorded(envelope.as_object().unwrap()).unwrap();
-        apply(&mut batch, &callback.event, &policy, parked, &mut applied).unwrap();
+        apply(
+            &mut batch,
+            &callback.event,
+            received,
+            &policy,
+            parked,
+            &mut applied,
+        )
+        .unwrap();
     }
     batch.commit().unwrap();
 }
@@ -176,4 +194,74 @@ fn replaying_the_fuzz_findings_round_changes_nothing_and_keeps_every_text() {
     let history: Vec<&str> = record.revisions.iter().map(|r| r.text.as_str()).collect();
     assert_eq!(history, ["original", "first", "second"]);
     assert_eq!(record.text(), "third");
+}
+
+#[test]
+fn a_new_message_received_late_is_active_when_it_arrived() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, original) = store_with_a_message(dir.path(), "content");
+    let message = |id: &str, ts: &str| {
+        json!({"type": "event_callback", "event_id": id, "event": {"type": "message",
+            "channel": "C1", "user": "U1", "text": format!("said at {ts}"), "ts": ts}})
+    };
+    let read = |file: &Path| -> MessageRecord {
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
+    };
+    let at = |ts: &str| Ts::parse(ts).unwrap();
+    let dir_path = dir.path().to_owned();
+    let file = move |ts: &str| store_file(&dir_path, ts);
+
+    // On time (within LATE_MICROS): its own ts is its activity, and the file says nothing more.
+    let received = at("1700000025.000000");
+    apply_round_received(
+        &mut store,
+        &[message("Ev1", "1700000020.000000")],
+        &mut Parked::default(),
+        Some(&received),
+    );
+    let on_time = read(&file("1700000020.000000"));
+    assert_eq!(on_time.changed_ts, None);
+    assert_eq!(on_time.activity(), at("1700000020.000000").micros());
+
+    // Ten minutes late (a retry, or found by catch-up): active when it arrived.
+    let received = at("1700000630.000000");
+    apply_round_received(
+        &mut store,
+        &[message("Ev2", "1700000030.000000")],
+        &mut Parked::default(),
+        Some(&received),
+    );
+    let late = read(&file("1700000030.000000"));
+    assert_eq!(late.changed_ts, Some(received.clone()));
+    assert_eq!(late.activity(), received.micros());
+
+    // Applied again from the journal (the same time): the same file.
+    let before = std::fs::read(file("1700000030.000000")).unwrap();
+    apply_round_received(
+        &mut store,
+        &[message("Ev2", "1700000030.000000")],
+        &mut Parked::default(),
+        Some(&received),
+    );
+    assert_eq!(std::fs::read(file("1700000030.000000")).unwrap(), before);
+
+    // A message already recorded, sent again late, is not a new one: nothing changes.
+    let before = std::fs::read(&original).unwrap();
+    apply_round_received(
+        &mut store,
+        &[
+            json!({"type": "event_callback", "event_id": "Ev3", "event": {"type": "message",
+            "channel": "C1", "user": "U1", "text": "original", "ts": "1700000010.000000"}}),
+        ],
+        &mut Parked::default(),
+        Some(&at("1700009999.000000")),
+    );
+    assert_eq!(std::fs::read(&original).unwrap(), before);
+}
+
+/// The file of message `ts` of chat `live` in [`store_with_a_message`]`(dir, "content")`.
+fn store_file(dir: &Path, ts: &str) -> PathBuf {
+    let store = ContentStore::open(&dir.join("content"), &dir.join("staging")).unwrap();
+    let slug = crate::content::Slug::parse("live").unwrap();
+    store.layout().message_file(&slug, &Ts::parse(ts).unwrap())
 }

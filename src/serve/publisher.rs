@@ -257,9 +257,11 @@ impl Publisher {
                     {
                         uploads.want_from(&slug, message);
                     }
+                    let received = crate::content::Ts::from_micros(entry.at.saturating_mul(1000));
                     if let Err(e) = events::apply(
                         &mut batch,
                         &callback.event,
+                        Some(&received),
                         &self.editorial,
                         &mut self.parked,
                         &mut applied,

@@ -9,7 +9,7 @@
 //! knows it may have missed something.
 //!
 //! "Recently" is read from the content tree alone (a message's ts, its `edited.ts`, the
-//! `changed_ts` events record), so the live feed, like every output, is a function of the inputs:
+//! `changed_ts` events record, also for a new message received late: `events::apply`), so the live feed, like every output, is a function of the inputs:
 //! an incremental build and a full build give the same bytes.
 
 use std::cmp::Reverse;
