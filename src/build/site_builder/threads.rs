@@ -136,11 +136,8 @@ pub(super) fn plan(
             ]);
             let kept = thread_record(last, &top.ts)
                 .filter(|r| r.sig == sig)
-                .and_then(|r| match &folder {
-                    None => Some(r.stamp),
-                    Some(folder) => (folder.stamp(&thread_page_link(&top.ts)) == Some(r.stamp))
-                        .then_some(r.stamp),
-                });
+                .filter(|r| folder.as_ref().is_none_or(|folder| on_disk(folder, r)))
+                .map(|r| r.stamp);
             PlannedThread {
                 index,
                 page,
@@ -262,9 +259,12 @@ fn gone(slug: &str, last: &[ThreadRecord], now: &[ThreadRecord]) -> Vec<String> 
 /// in the chat's folder, on every thread (a cold build of an unchanged chat keeps them then).
 pub(super) fn all_on_disk(writer: &SiteWriter, slug: &Slug, records: &[ThreadRecord]) -> bool {
     let folder = Folder::open(&writer.root().join(slug.as_str()));
-    records
-        .par_iter()
-        .all(|r| folder.stamp(&thread_page_link(&r.ts)) == Some(r.stamp))
+    records.par_iter().all(|r| on_disk(&folder, r))
+}
+
+/// Whether the page of `record` is in the chat's `folder` as the build that recorded it left it.
+fn on_disk(folder: &Folder, record: &ThreadRecord) -> bool {
+    folder.stamp(&thread_page_link(&record.ts)) == Some(record.stamp)
 }
 
 #[cfg(test)]
