@@ -200,68 +200,50 @@ fn replaying_the_fuzz_findings_round_changes_nothing_and_keeps_every_text() {
 fn a_new_message_received_late_is_active_when_it_arrived() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, original) = store_with_a_message(dir.path(), "content");
-    let message = |id: &str, ts: &str| {
-        json!({"type": "event_callback", "event_id": id, "event": {"type": "message",
-            "channel": "C1", "user": "U1", "text": format!("said at {ts}"), "ts": ts}})
-    };
-    let read = |file: &Path| -> MessageRecord {
-        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
-    };
+    let layout = store.layout().clone();
+    let slug = crate::content::Slug::parse("live").unwrap();
     let at = |ts: &str| Ts::parse(ts).unwrap();
-    let dir_path = dir.path().to_owned();
-    let file = move |ts: &str| store_file(&dir_path, ts);
+    let file = |ts: &str| layout.message_file(&slug, &at(ts));
+    let read = |ts: &str| -> MessageRecord {
+        serde_json::from_slice(&std::fs::read(file(ts)).unwrap()).unwrap()
+    };
+    // Message `ts` (text `text`) as event `id`, received at `received`.
+    let mut deliver = |id: &str, ts: &str, text: &str, received: &Ts| {
+        let event = json!({"type": "event_callback", "event_id": id, "event": {"type": "message",
+            "channel": "C1", "user": "U1", "text": text, "ts": ts}});
+        apply_round_received(&mut store, &[event], &mut Parked::default(), Some(received));
+    };
 
     // On time (within LATE_MICROS): its own ts is its activity, and the file says nothing more.
-    let received = at("1700000025.000000");
-    apply_round_received(
-        &mut store,
-        &[message("Ev1", "1700000020.000000")],
-        &mut Parked::default(),
-        Some(&received),
+    deliver(
+        "Ev1",
+        "1700000020.000000",
+        "on time",
+        &at("1700000025.000000"),
     );
-    let on_time = read(&file("1700000020.000000"));
+    let on_time = read("1700000020.000000");
     assert_eq!(on_time.changed_ts, None);
     assert_eq!(on_time.activity(), at("1700000020.000000").micros());
 
     // Ten minutes late (a retry, or found by catch-up): active when it arrived.
     let received = at("1700000630.000000");
-    apply_round_received(
-        &mut store,
-        &[message("Ev2", "1700000030.000000")],
-        &mut Parked::default(),
-        Some(&received),
-    );
-    let late = read(&file("1700000030.000000"));
+    deliver("Ev2", "1700000030.000000", "late", &received);
+    let late = read("1700000030.000000");
     assert_eq!(late.changed_ts, Some(received.clone()));
     assert_eq!(late.activity(), received.micros());
 
     // Applied again from the journal (the same time): the same file.
     let before = std::fs::read(file("1700000030.000000")).unwrap();
-    apply_round_received(
-        &mut store,
-        &[message("Ev2", "1700000030.000000")],
-        &mut Parked::default(),
-        Some(&received),
-    );
+    deliver("Ev2", "1700000030.000000", "late", &received);
     assert_eq!(std::fs::read(file("1700000030.000000")).unwrap(), before);
 
     // A message already recorded, sent again late, is not a new one: nothing changes.
     let before = std::fs::read(&original).unwrap();
-    apply_round_received(
-        &mut store,
-        &[
-            json!({"type": "event_callback", "event_id": "Ev3", "event": {"type": "message",
-            "channel": "C1", "user": "U1", "text": "original", "ts": "1700000010.000000"}}),
-        ],
-        &mut Parked::default(),
-        Some(&at("1700009999.000000")),
+    deliver(
+        "Ev3",
+        "1700000010.000000",
+        "original",
+        &at("1700009999.000000"),
     );
     assert_eq!(std::fs::read(&original).unwrap(), before);
-}
-
-/// The file of message `ts` of chat `live` in [`store_with_a_message`]`(dir, "content")`.
-fn store_file(dir: &Path, ts: &str) -> PathBuf {
-    let store = ContentStore::open(&dir.join("content"), &dir.join("staging")).unwrap();
-    let slug = crate::content::Slug::parse("live").unwrap();
-    store.layout().message_file(&slug, &Ts::parse(ts).unwrap())
 }

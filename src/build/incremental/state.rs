@@ -15,7 +15,7 @@ use super::deps::Deps;
 use crate::build::outputs::atom::EntryKey;
 use crate::build::outputs::pages::ChatSummary;
 use crate::build::outputs::sitemap::SitemapRef;
-use crate::build::outputs::urls::thread_page_path;
+use crate::build::outputs::urls::{thread_page_parent, thread_page_path};
 use crate::content::Ts;
 use crate::file_stamp::Stamp;
 use crate::fsio;
@@ -98,15 +98,6 @@ pub struct ThreadRecord {
     pub stamp: Stamp,
 }
 
-/// The ts of the thread whose page in the chat `slug` is at `rel`, if `rel` is a thread page's
-/// path (the inverse of [`thread_page_path`]).
-fn thread_page_ts(slug: &str, rel: &str) -> Option<Ts> {
-    let name = rel.strip_prefix(slug)?.strip_prefix('/')?;
-    let dashed = name.strip_prefix("thread-")?.strip_suffix(".html")?;
-    let (seconds, micros) = dashed.split_once('-')?;
-    Ts::parse(&format!("{seconds}.{micros}")).ok()
-}
-
 /// The record of the thread page of `ts` among `records` (sorted by ts).
 pub fn thread_record<'r>(records: &'r [ThreadRecord], ts: &Ts) -> Option<&'r ThreadRecord> {
     records
@@ -128,7 +119,7 @@ impl ChatOutputs {
     pub fn contains(&self, slug: &str, rel: &str) -> bool {
         self.pages.contains_key(rel)
             || self.search.contains_key(rel)
-            || thread_page_ts(slug, rel)
+            || thread_page_parent(slug, rel)
                 .is_some_and(|ts| thread_record(&self.threads, &ts).is_some())
     }
 

@@ -110,6 +110,15 @@ pub fn thread_page_path(slug: &str, parent: &Ts) -> String {
     path
 }
 
+/// The parent of the thread whose page in the chat `slug` is at `rel`, if `rel` is a thread
+/// page's path: the inverse of [`thread_page_path`].
+pub fn thread_page_parent(slug: &str, rel: &str) -> Option<Ts> {
+    let name = rel.strip_prefix(slug)?.strip_prefix('/')?;
+    let dashed = name.strip_prefix("thread-")?.strip_suffix(".html")?;
+    let (seconds, micros) = dashed.split_once('-')?;
+    Ts::parse(&format!("{seconds}.{micros}")).ok()
+}
+
 /// The absolute URL of a thread's page ([`page_url`] of [`thread_page_path`]), in one
 /// allocation: the sitemaps take one for each of a chat's thousands of threads on every rebuild.
 pub fn thread_page_url(base_url: &str, slug: &Slug, parent: &Ts) -> String {
@@ -221,6 +230,14 @@ mod tests {
         assert_eq!(
             thread_page_path(s.as_str(), &ts),
             "sotu/thread-1520348645-000100.html"
+        );
+        assert_eq!(
+            thread_page_parent("sotu", &thread_page_path(s.as_str(), &ts)),
+            Some(ts.clone())
+        );
+        assert_eq!(
+            thread_page_parent("sotu", "sotu/thread-1520348645.000100.html"),
+            None
         );
         assert_eq!(
             thread_page_url("https://x.org/c", &s, &ts),
