@@ -75,8 +75,8 @@ impl Folder {
         }
     }
 
-    /// The stamp of the file `name` in the folder, or `None` when it is not a file there; the
-    /// same as [`Stamp::read`] of its path.
+    /// The stamp of the file `name` in the folder (a name, or a relative path below it), or
+    /// `None` when it is not a file there; the same as [`Stamp::read`] of its path.
     pub fn stamp(&self, name: &str) -> Option<Stamp> {
         #[cfg(target_os = "linux")]
         if let Some(fd) = &self.fd {
@@ -119,6 +119,11 @@ mod tests {
         // Not a file, or not there: no stamp, as for a path.
         assert_eq!(folder.stamp("sub"), None);
         assert_eq!(folder.stamp("gone.json"), None);
+        // A path below it, as the site writer stamps outputs.
+        std::fs::write(dir.path().join("sub/page-2.html"), b"<p>").unwrap();
+        let below = dir.path().join("sub/page-2.html");
+        assert_eq!(folder.stamp("sub/page-2.html"), Stamp::read(&below));
+        assert!(folder.stamp("sub/page-2.html").is_some());
         // A folder that cannot be opened stamps nothing rather than failing.
         let missing = Folder::open(&dir.path().join("missing"));
         assert_eq!(missing.stamp("1.000001.json"), None);

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::deps::Deps;
 use super::plan::files_signature;
 use crate::build::chat::messages::{Item, Visibility};
 use crate::content::Ts;
@@ -24,8 +24,9 @@ use crate::fsio;
 /// Bump when an entry's meaning changes; a mismatch means the chat is read whole.
 const FORMAT: u32 = 1;
 
-/// A chat's messages without their views.
-#[derive(Debug, Serialize, Deserialize)]
+/// A chat's messages without their views. Read back field by field ([`IndexSeed`]): a field
+/// added here is read there too, in the same order.
+#[derive(Debug, Serialize)]
 pub struct ChatIndex {
     format: u32,
     /// The scrollback version that wrote it: views, hashes and visibility rules may differ.
@@ -88,46 +89,105 @@ impl ChatIndex {
     /// `files` signs; `None` (read the chat whole) for anything else.
     pub fn load(path: &Path, files: u64) -> Option<BTreeMap<Ts, Item>> {
         let bytes = fsio::read_optional(path).ok()??;
-        let index: ChatIndex = match postcard::from_bytes(&bytes) {
-            Ok(index) => index,
+        let mut de = postcard::Deserializer::from_bytes(&bytes);
+        match (IndexSeed { files }).deserialize(&mut de) {
+            // Sorted as written (a `BTreeMap`'s order): built in one pass, in place.
+            Ok(items) => items.map(BTreeMap::from_iter),
             Err(e) => {
                 tracing::info!(
                     "{} is damaged ({e}): reading the chat whole",
                     path.display()
                 );
-                return None;
+                None
             }
-        };
-        if index.format != FORMAT
-            || index.version != env!("CARGO_PKG_VERSION")
-            || index.files != files
-        {
-            return None;
         }
-        Some(
-            index
-                .entries
-                .into_iter()
-                .map(|e| {
-                    let item = Item {
-                        ts: e.ts.clone(),
-                        stamp: e.stamp,
-                        visibility: e.visibility,
-                        parent: e.parent,
-                        broadcast: e.broadcast,
-                        holds_place: e.holds_place,
-                        activity: e.activity,
-                        view: None,
-                        json_hash: e.json_hash,
-                        pinned: e.pinned,
-                        updated: e.updated,
-                        deps: Deps::default(),
-                        from_index: true,
-                    };
-                    (e.ts, item)
-                })
-                .collect(),
-        )
+    }
+}
+
+impl Entry {
+    fn into_item(self) -> (Ts, Item) {
+        let item = Item {
+            ts: self.ts.clone(),
+            stamp: self.stamp,
+            visibility: self.visibility,
+            parent: self.parent,
+            broadcast: self.broadcast,
+            holds_place: self.holds_place,
+            activity: self.activity,
+            view: None,
+            json_hash: self.json_hash,
+            pinned: self.pinned,
+            updated: self.updated,
+            deps: None,
+            from_index: true,
+        };
+        (self.ts, item)
+    }
+}
+
+/// Reads a [`ChatIndex`] as items, each entry made one as it is read: no list of entries, and
+/// no growing list (serde reserves at most 1 MB up front), to copy 100,000 of into another. A
+/// cold build loads a 100,000-message chat's index on the way to everything else (issue 15).
+/// `None` when the index is from another version or other files: its entries are not read.
+struct IndexSeed {
+    files: u64,
+}
+
+impl<'de> DeserializeSeed<'de> for IndexSeed {
+    type Value = Option<Vec<(Ts, Item)>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        // postcard writes a struct as its fields in order.
+        d.deserialize_tuple(4, self)
+    }
+}
+
+impl<'de> Visitor<'de> for IndexSeed {
+    type Value = Option<Vec<(Ts, Item)>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a chat index")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let missing = || serde::de::Error::custom("the index ends early");
+        let format: u32 = seq.next_element()?.ok_or_else(missing)?;
+        let version: String = seq.next_element()?.ok_or_else(missing)?;
+        let files: u64 = seq.next_element()?.ok_or_else(missing)?;
+        if format != FORMAT || version != env!("CARGO_PKG_VERSION") || files != self.files {
+            return Ok(None);
+        }
+        let entries = seq.next_element_seed(Entries)?.ok_or_else(missing)?;
+        Ok(Some(entries))
+    }
+}
+
+/// The entries of a [`ChatIndex`], as items.
+struct Entries;
+
+impl<'de> DeserializeSeed<'de> for Entries {
+    type Value = Vec<(Ts, Item)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Entries {
+    type Value = Vec<(Ts, Item)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a chat index's entries")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // postcard hints a count only when the bytes left could hold it (one byte an entry at
+        // the least): a damaged count reserves no more than the file's size.
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(entry) = seq.next_element::<Entry>()? {
+            items.push(entry.into_item());
+        }
+        Ok(items)
     }
 }
 
@@ -176,7 +236,7 @@ mod tests {
             json_hash: Some(42),
             pinned: true,
             updated: Some(1_700_000_000),
-            deps: Deps::default(),
+            deps: None,
             from_index: false,
         }
     }
@@ -209,6 +269,24 @@ mod tests {
         std::fs::write(&path, b"\xff\xff\xff").unwrap();
         assert!(ChatIndex::load(&path, index.files()).is_none());
         assert!(ChatIndex::load(&dir.path().join("none.bin"), 0).is_none());
+    }
+
+    #[test]
+    fn an_index_claiming_more_entries_than_it_holds_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = index_path(dir.path(), "sotu");
+        let files = 7;
+        let mut bytes = postcard::to_stdvec(&(FORMAT, env!("CARGO_PKG_VERSION"), files)).unwrap();
+        // A count of 2^40 entries (postcard's varint), then nothing: read as damaged, with no
+        // room reserved for what the count claims.
+        bytes.extend([0x80, 0x80, 0x80, 0x80, 0x80, 0x20]);
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(ChatIndex::load(&path, files).is_none());
+        // The same header with no entries is an empty chat.
+        bytes.truncate(bytes.len() - 6);
+        bytes.push(0);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(ChatIndex::load(&path, files).map(|m| m.len()), Some(0));
     }
 
     #[test]

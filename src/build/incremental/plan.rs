@@ -16,8 +16,6 @@
 //!   failed build may have stopped between writing them and recording them), and the site
 //!   writer still rewrites only files whose bytes differ.
 
-use std::collections::BTreeMap;
-
 use crate::content::Ts;
 use crate::file_stamp::Stamp;
 
@@ -45,11 +43,11 @@ pub struct ReadPlan {
 }
 
 /// Decides which files to read from a listing of every message file with its stamp (`None`: it
-/// vanished after the listing). `memory`: each message in memory with the stamp it was read at
-/// (`None`: the chat is not in memory). `last_files`: the last build's [`files_signature`] of the
+/// vanished after the listing). `memory`: each message in memory with the stamp it was read at,
+/// in order (`None`: the chat is not in memory). `last_files`: the last build's [`files_signature`] of the
 /// chat (`None`: never built).
-pub fn plan_listed(
-    memory: Option<&BTreeMap<Ts, Stamp>>,
+pub fn plan_listed<'m>(
+    memory: Option<impl IntoIterator<Item = (&'m Ts, Stamp)>>,
     last_files: Option<u64>,
     listed: &[(Ts, Option<Stamp>)],
 ) -> ReadPlan {
@@ -70,7 +68,7 @@ pub fn plan_listed(
     // Both sorted by ts: one merge, rather than a set and a lookup per file (a cold build of a
     // 100,000-message chat: issue 15).
     debug_assert!(listed.is_sorted_by(|a, b| a.0 < b.0));
-    let mut known = memory.iter().peekable();
+    let mut known = memory.into_iter().peekable();
     let mut read = Vec::new();
     let mut forget = Vec::new();
     for (ts, stamp) in listed {
@@ -80,7 +78,7 @@ pub fn plan_listed(
         }
         let was = known.next_if(|(k, _)| *k == ts).map(|(_, s)| s);
         match stamp {
-            Some(now) if was != Some(now) => read.push(ts.clone()),
+            Some(now) if was != Some(*now) => read.push(ts.clone()),
             Some(_) => {}
             // Vanished since the listing.
             None if was.is_some() => forget.push(ts.clone()),
@@ -193,6 +191,7 @@ pub fn file_hash(ts: &Ts, stamp: Stamp) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn ts(n: u32) -> Ts {
         Ts::parse(&format!("1500000000.{n:06}")).unwrap()
@@ -231,7 +230,7 @@ mod tests {
     #[test]
     fn cold_build_of_an_unchanged_chat_reads_nothing_and_keeps_outputs_on_disk() {
         let listed = listing(&[(1, Some(10)), (2, Some(20))]);
-        let plan = plan_listed(None, Some(signature_of(&listed)), &listed);
+        let plan = plan_listed(None::<Vec<_>>, Some(signature_of(&listed)), &listed);
         assert!(!plan.files_changed);
         let keep = may_keep(KeepFacts {
             files_changed: plan.files_changed,
@@ -244,7 +243,7 @@ mod tests {
     fn cold_build_reads_the_whole_chat_when_one_file_changed() {
         let before = listing(&[(1, Some(10)), (2, Some(20))]);
         let after = listing(&[(1, Some(10)), (2, Some(21))]);
-        let plan = plan_listed(None, Some(signature_of(&before)), &after);
+        let plan = plan_listed(None::<Vec<_>>, Some(signature_of(&before)), &after);
         assert!(plan.read_all && plan.files_changed);
         let keep = may_keep(KeepFacts {
             files_changed: true,
@@ -257,10 +256,10 @@ mod tests {
     fn cold_build_notices_new_vanished_and_never_built_chats() {
         let before = listing(&[(1, Some(10))]);
         let added = listing(&[(1, Some(10)), (2, Some(20))]);
-        assert!(plan_listed(None, Some(signature_of(&before)), &added).files_changed);
+        assert!(plan_listed(None::<Vec<_>>, Some(signature_of(&before)), &added).files_changed);
         let vanished = listing(&[(1, None)]);
-        assert!(plan_listed(None, Some(signature_of(&before)), &vanished).files_changed);
-        let never_built = plan_listed(None, None, &before);
+        assert!(plan_listed(None::<Vec<_>>, Some(signature_of(&before)), &vanished).files_changed);
+        let never_built = plan_listed(None::<Vec<_>>, None, &before);
         assert!(never_built.read_all && never_built.files_changed);
     }
 
@@ -301,11 +300,15 @@ mod tests {
         // Even when unchanged since the last cold build: the first change then costs one file.
         assert_eq!(may_keep(facts(Mode::LongLived, false, true)), Keep::No);
         let listed = listing(&[(1, Some(10)), (2, Some(20))]);
-        let plan = plan_listed(None, Some(signature_of(&listed)), &listed);
+        let plan = plan_listed(None::<Vec<_>>, Some(signature_of(&listed)), &listed);
         assert!(plan.read_all && !plan.files_changed);
         assert_eq!(plan.read, vec![ts(1), ts(2)]);
         assert!(must_list(false, false));
         assert!(!must_list(true, false));
+    }
+
+    fn stamps_of(memory: &BTreeMap<Ts, Stamp>) -> impl Iterator<Item = (&Ts, Stamp)> {
+        memory.iter().map(|(ts, stamp)| (ts, *stamp))
     }
 
     #[test]
@@ -314,14 +317,14 @@ mod tests {
         let memory: BTreeMap<Ts, Stamp> =
             [(ts(1), stamp(10)), (ts(2), stamp(20)), (ts(3), stamp(30))].into();
         let listed = listing(&[(1, Some(10)), (2, Some(21)), (4, Some(40))]);
-        let plan = plan_listed(Some(&memory), None, &listed);
+        let plan = plan_listed(Some(stamps_of(&memory)), None, &listed);
         assert_eq!(plan.read, vec![ts(2), ts(4)]);
         assert_eq!(plan.forget, vec![ts(3)]);
         assert!(plan.files_changed);
         // Nothing moved: still rendered again, since the failed build may not have recorded
         // what it wrote.
         let unchanged = listing(&[(1, Some(10)), (2, Some(20)), (3, Some(30))]);
-        let plan = plan_listed(Some(&memory), None, &unchanged);
+        let plan = plan_listed(Some(stamps_of(&memory)), None, &unchanged);
         assert!(!plan.files_changed && plan.read.is_empty() && plan.forget.is_empty());
         // Gone before the first listed file, vanished after the listing, gone at the end.
         let listed = listing(&[(2, None), (3, Some(31)), (5, None), (6, Some(60))]);
@@ -332,7 +335,7 @@ mod tests {
             (ts(7), stamp(70)),
         ]
         .into();
-        let plan = plan_listed(Some(&memory), None, &listed);
+        let plan = plan_listed(Some(stamps_of(&memory)), None, &listed);
         assert_eq!(plan.read, vec![ts(3), ts(6)]);
         assert_eq!(plan.forget, vec![ts(1), ts(2), ts(7)]);
         assert!(plan.files_changed);

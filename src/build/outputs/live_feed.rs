@@ -197,7 +197,7 @@ mod tests {
     use crate::build::chat::messages::Visibility;
     use crate::build::chat::names::Names;
     use crate::build::chat::view::{MessageView, ViewContext};
-    use crate::build::incremental::deps::{Deps, TrackingLookup};
+    use crate::build::incremental::deps::TrackingLookup;
     use crate::build::outputs::pages::ChatHeader;
     use crate::content::MessageRecord;
     use crate::file_stamp::Stamp;
@@ -242,7 +242,7 @@ mod tests {
             view: view.map(Box::new),
             pinned: false,
             updated: None,
-            deps: Deps::default(),
+            deps: None,
             from_index: false,
         }
     }

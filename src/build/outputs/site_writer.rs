@@ -10,12 +10,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 
+use crate::file_stamp::{Folder, Stamp};
 use crate::fsio;
 
 /// Writes the site's files.
 #[derive(Debug)]
 pub struct SiteWriter {
     root: PathBuf,
+    /// `root`, opened once: a cold build stamps each of the last build's outputs (25,700 at
+    /// 100,000 messages), and each `stat` then resolves the path inside `site/` only.
+    folder: Folder,
     produced: Mutex<BTreeSet<String>>,
     /// Site-relative paths rewritten in this build.
     written: Mutex<Vec<String>>,
@@ -34,6 +38,7 @@ impl SiteWriter {
     pub fn new(root: &Path) -> SiteWriter {
         SiteWriter {
             root: root.to_owned(),
+            folder: Folder::open(root),
             produced: Mutex::new(BTreeSet::new()),
             written: Mutex::new(Vec::new()),
             bytes_written: AtomicU64::new(0),
@@ -42,6 +47,11 @@ impl SiteWriter {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The stamp of the file at site-relative `rel`, or `None` when there is none.
+    pub fn stamp(&self, rel: &str) -> Option<Stamp> {
+        self.folder.stamp(rel)
     }
 
     /// Marks an output as produced without writing it (it is current on disk).

@@ -105,7 +105,9 @@ impl ChatCache {
     /// Keeps messages just read (replacing what was in memory for them).
     fn insert(&mut self, read: Vec<Item>) {
         for item in read {
-            self.deps.extend(&item.deps);
+            if let Some(deps) = &item.deps {
+                self.deps.extend(deps);
+            }
             self.files = self.files.wrapping_add(file_hash(&item.ts, item.stamp));
             let ts = item.ts.clone();
             let old = self.items.insert(ts.clone(), item);
@@ -140,21 +142,37 @@ impl ChatCache {
         self.forget_structure();
     }
 
+    /// What threading the chat starts from (taken): the last build's structure and the changes
+    /// since.
+    fn threading(&mut self) -> Threading {
+        Threading {
+            last: self.threaded.take(),
+            changes: std::mem::take(&mut self.since_threaded),
+        }
+    }
+}
+
+/// The last build's structure of a chat and the messages changed since, with their shape before.
+struct Threading {
+    last: Option<Structure>,
+    changes: BTreeMap<Ts, Option<Shape>>,
+}
+
+impl Threading {
     /// The chat threaded: the last build's structure updated, when the changes since allow,
     /// else threaded whole.
-    fn thread(&mut self) -> Structure {
-        let changes = std::mem::take(&mut self.since_threaded);
-        if let Some(mut structure) = self.threaded.take()
-            && structure.update(&self.items, &changes)
+    fn thread(self, items: &BTreeMap<Ts, Item>) -> Structure {
+        if let Some(mut structure) = self.last
+            && structure.update(items, &self.changes)
         {
             debug_assert_eq!(
                 structure,
-                messages::structure(&self.items),
+                messages::structure(items),
                 "an updated structure differs from the chat threaded whole"
             );
             return structure;
         }
-        messages::structure(&self.items)
+        messages::structure(items)
     }
 }
 
@@ -224,7 +242,7 @@ pub(super) fn build_chat(
     let lookups_changed = !job.changed.is_empty()
         && match &previous {
             Some(p) if !was_in_memory => p.deps.touches(job.changed),
-            _ => cache.items.values().any(|i| i.deps.touches(job.changed)),
+            _ => cache.items.values().any(|i| i.touches(job.changed)),
         };
 
     // The facts: a listing with stamps, or the files the caller named.
@@ -251,9 +269,8 @@ pub(super) fn build_chat(
         } else {
             restored.as_ref()
         };
-        let memory: Option<BTreeMap<Ts, Stamp>> =
-            known.map(|items| items.iter().map(|(t, i)| (t.clone(), i.stamp)).collect());
-        let plan = plan::plan_listed(memory.as_ref(), previous.as_ref().map(|p| p.files), &stamps);
+        let memory = known.map(|items| items.iter().map(|(t, i)| (t, i.stamp)));
+        let plan = plan::plan_listed(memory, previous.as_ref().map(|p| p.files), &stamps);
         (restored, plan)
     } else {
         let named: Vec<(Ts, bool)> = job
@@ -324,9 +341,14 @@ pub(super) fn build_chat(
     // A cold build writes the chat's index while the chat renders (what the index keeps is
     // known once the changed files are read): 25 ms at 100,000 messages (issue 15). It is a
     // cache checked against the state the build saves, so a render that fails leaves it unused.
-    let index = (job.mode == Mode::Cold).then(|| ChatIndex::of(&cache.items));
+    // It is taken while the chat is threaded, both from the messages as read.
+    let threading = cache.threading();
+    let (structure, index) = rayon::join(
+        || threading.thread(&cache.items),
+        || (job.mode == Mode::Cold).then(|| ChatIndex::of(&cache.items)),
+    );
     let (built, saved) = rayon::join(
-        || render_chat(job, cache, context, known_deps, logs),
+        || render_chat(job, cache, structure, context, known_deps, logs),
         || index.map(|index| index.save(&index_path(job.index_dir, slug.as_str()))),
     );
     let mut built = built?;
@@ -379,7 +401,7 @@ fn read_changed(
             cache
                 .items
                 .iter()
-                .filter(|(_, item)| item.deps.touches(job.changed))
+                .filter(|(_, item)| item.touches(job.changed))
                 .map(|(ts, _)| path(ts)),
         );
     }
@@ -399,10 +421,12 @@ fn read_changed(
 ///
 /// Messages restored from the chat index have no view yet: everything is first signed from what
 /// the index keeps, then only the views the outputs to render show are read (issue 15).
-/// `known_deps`: the names the last build's messages looked up, for those never read.
+/// `structure`: the chat threaded. `known_deps`: the names the last build's messages looked up,
+/// for those never read.
 fn render_chat(
     job: ChatJob<'_>,
     cache: &mut ChatCache,
+    structure: Structure,
     contexts: Contexts,
     known_deps: Deps,
     logs: ChatLogs<'_>,
@@ -416,7 +440,6 @@ fn render_chat(
     let inputs = job.inputs;
     let config = &inputs.config;
     let slug = &cache.entry.slug.clone();
-    let structure = cache.thread();
     let Structure {
         tops,
         count,
@@ -543,8 +566,10 @@ fn render_chat(
                     sig.finish()
                 })
                 .collect();
+            // Stamped on every thread, as the thread pages are (a cold build's check of each
+            // kept output, issue 15).
             let pages_current: Vec<bool> = page_outs
-                .iter()
+                .par_iter()
                 .zip(&page_sigs)
                 .map(|(out, sig)| out.paths.iter().all(|p| log.is_current(p, *sig)))
                 .collect();
@@ -573,7 +598,7 @@ fn render_chat(
             }
             .entries();
             let feed_pages: Vec<(String, String, u64, bool)> = entries
-                .iter()
+                .par_iter()
                 .map(|e| {
                     let sig = Signature::new()
                         .with(inputs.global.to_le_bytes())

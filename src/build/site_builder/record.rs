@@ -14,7 +14,6 @@ use rayon::prelude::*;
 use crate::build::BuildReport;
 use crate::build::incremental::state::{HashedOutputRecords, OutputRecord, OutputRecords};
 use crate::build::outputs::site_writer::SiteWriter;
-use crate::file_stamp::Stamp;
 
 /// A map of output records by site-relative path: ordered ([`OutputRecords`]) or hashed
 /// ([`HashedOutputRecords`]).
@@ -150,8 +149,7 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
 
     /// [`Self::is_current`], for the record of `rel` in hand.
     fn is_current_record(&self, rel: &str, o: &OutputRecord, sig: u64) -> bool {
-        o.sig == sig
-            && (self.trusted || Stamp::read(&self.writer.root().join(rel)) == Some(o.stamp))
+        o.sig == sig && (self.trusted || self.writer.stamp(rel) == Some(o.stamp))
     }
 
     /// Writes one output unless it is current; records it either way.
@@ -181,7 +179,7 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
             return;
         }
         // A file gone since it was written stays unclaimed: the next build renders it again.
-        let Some(stamp) = Stamp::read(&self.writer.root().join(rel)) else {
+        let Some(stamp) = self.writer.stamp(rel) else {
             return;
         };
         let now = OutputRecord {
@@ -219,7 +217,7 @@ impl<'a, M: RecordMap> OutputLog<'a, M> {
 /// Whether every one of `records` is on disk as the last build wrote it: a `stat` each, on
 /// every thread (25,000 outputs of a 100,000-message chat took a cold build 60 ms on one).
 pub(super) fn all_on_disk(writer: &SiteWriter, records: &impl RecordMap) -> bool {
-    records.for_each_par(|rel, o| Stamp::read(&writer.root().join(rel)) == Some(o.stamp))
+    records.for_each_par(|rel, o| writer.stamp(rel) == Some(o.stamp))
 }
 
 #[cfg(test)]

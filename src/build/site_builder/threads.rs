@@ -207,7 +207,7 @@ pub(super) fn build(
         let stamp = match wrote {
             None => t.kept,
             // A file gone since it was written is not recorded: the next build renders it again.
-            Some((path, _)) => Stamp::read(&writer.root().join(path)),
+            Some((path, _)) => writer.stamp(&path),
         };
         if let Some(stamp) = stamp {
             records.push(ThreadRecord {
