@@ -9,6 +9,8 @@
 //! The result is a string ready to sit inside `<script type="application/ld+json">`: `<`, `>`,
 //! `&`, U+2028 and U+2029 are escaped, so no text can close the element or start a comment.
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value, json};
 
 use super::pages::ChatHeader;
@@ -262,9 +264,21 @@ fn forum_posting(facts: &PageFacts<'_>) -> Map<String, Value> {
         "author".into(),
         json!({"@type": "Organization", "name": author}),
     );
+    // A broadcast reply whose parent is on the page shows twice, in its thread and at the top
+    // level: one comment, in its thread (the live blog's updates are deduplicated the same way).
+    let in_threads: HashSet<&str> = facts
+        .messages
+        .iter()
+        .flat_map(|m| &m.thread)
+        .map(|r| r.ts.as_str())
+        .collect();
     let mut budget = MAX_COMMENTS;
     let mut comments = Vec::new();
-    for m in facts.messages {
+    for m in facts
+        .messages
+        .iter()
+        .filter(|m| !in_threads.contains(m.ts.as_str()))
+    {
         if budget == 0 {
             break;
         }
@@ -538,6 +552,32 @@ mod tests {
         // Only the page's messages: nothing else is named.
         let all = doc.to_string();
         assert_eq!(all.matches("\"Comment\"").count(), 3);
+    }
+
+    #[test]
+    fn an_archived_chats_broadcast_reply_is_one_comment_in_its_thread() {
+        let chat = header("archived");
+        let mut parent = message(2000, "question");
+        let mut broadcast = message(2001, "answer, also sent to the channel");
+        broadcast.subtype = Some("thread_broadcast".into());
+        parent.thread = vec![broadcast.clone()];
+        // Its parent on the page: once, nested under the parent.
+        let on_page = [parent, broadcast.clone()];
+        let doc = parse(&chat_page_json_ld(&facts(&chat, &on_page, true)));
+        let comments = doc["comment"].as_array().unwrap();
+        assert_eq!(comments.len(), 1, "{comments:?}");
+        assert_eq!(
+            comments[0]["comment"][0]["text"],
+            "answer, also sent to the channel"
+        );
+        assert_eq!(doc["commentCount"], 2);
+        // Its parent on an earlier page: the top-level copy is this page's only one.
+        let doc = parse(&chat_page_json_ld(&facts(&chat, &[broadcast], true)));
+        assert_eq!(doc["commentCount"], 1);
+        assert_eq!(
+            doc["comment"][0]["text"],
+            "answer, also sent to the channel"
+        );
     }
 
     #[test]
