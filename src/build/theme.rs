@@ -48,6 +48,10 @@ pub const BUILTIN_DEFAULT: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/pagination.html"),
     ),
     (
+        "templates/social.html",
+        include_str!("../../themes/default/templates/social.html"),
+    ),
+    (
         "templates/search.html",
         include_str!("../../themes/default/templates/search.html"),
     ),

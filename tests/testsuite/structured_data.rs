@@ -276,6 +276,12 @@ fn archived_chats_are_discussions_and_live_ones_live_blogs() {
         Some("summary")
     );
     assert_eq!(meta(&card, "meta[property='og:image']"), None);
+    let headline = card.text("h1");
+    assert_eq!(
+        meta(&card, "meta[property='og:title']"),
+        Some(headline.clone())
+    );
+    assert_eq!(meta(&card, "meta[name='twitter:title']"), Some(headline));
 
     // A real browser parses the element's text as JSON.
     let mut browser = Browser::launch();
