@@ -8,9 +8,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use scrollback::build::{Change, Mode, SiteBuilder};
-use scrollback::content::{Slug, Ts};
+use scrollback::content::Ts;
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
+
+mod bench_support;
 
 // The allocator the `scrollback` binary uses (src/main.rs): its figures are what ships.
 #[global_allocator]
@@ -33,22 +35,9 @@ fn main() -> anyhow::Result<()> {
 
     // The biggest chat gets a new message at its end.
     let store = project.open_store()?;
-    let chats = store.load_channels()?;
-    let slug: Slug = chats
-        .iter()
-        .filter(|c| c.settings.state.is_published())
-        .max_by_key(|c| {
-            std::fs::read_dir(store.layout().messages_dir(&c.slug))
-                .map(|d| d.count())
-                .unwrap_or(0)
-        })
-        .map(|c| c.slug.clone())
-        .expect("a published chat");
+    let slug = bench_support::biggest_chat(&store)?;
     let ts = Ts::parse("1999999999.000001")?;
-    let path = store.layout().message_file(&slug, &ts);
-    let record = serde_json::json!({"ts": ts.as_str(), "slack": {"type": "message", "user": "U00001000",
-        "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
-    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    let path = bench_support::write_message(&store, &slug, &ts)?;
     measure(
         &mut builder,
         "(a) one new message",

@@ -11,9 +11,11 @@
 use std::time::Instant;
 
 use scrollback::build::{BuildReport, Change, Mode, SiteBuilder};
-use scrollback::content::{Slug, Ts};
+use scrollback::content::Ts;
 use scrollback::progress::ProgressMode;
 use scrollback::project::Project;
+
+mod bench_support;
 
 // The allocator the `scrollback` binary uses (src/main.rs): its figures are what ships.
 #[global_allocator]
@@ -25,27 +27,14 @@ fn main() -> anyhow::Result<()> {
         .expect("usage: live_scale_bench PROJECT_DIR");
     let project = Project::new(std::fs::canonicalize(&dir)?);
     let store = project.open_store()?;
-    let chats = store.load_channels()?;
-    let slug: Slug = chats
-        .iter()
-        .filter(|c| c.settings.state.is_published())
-        .max_by_key(|c| {
-            std::fs::read_dir(store.layout().messages_dir(&c.slug))
-                .map(|d| d.count())
-                .unwrap_or(0)
-        })
-        .map(|c| c.slug.clone())
-        .expect("a published chat");
+    let slug = bench_support::biggest_chat(&store)?;
     let layout = store.layout();
     let mut hot = SiteBuilder::new(&project, Mode::LongLived, ProgressMode::Quiet);
     hot.build(&[Change::Everything])?;
 
     // (a) One new message at the end of the chat.
     let ts = Ts::parse("1999999999.000001")?;
-    let path = layout.message_file(&slug, &ts);
-    let record = serde_json::json!({"ts": ts.as_str(), "slack": {"type": "message", "user": "U00001000",
-        "text": "Breaking: a *new* message with a <https://example.org|link>", "ts": ts.as_str()}});
-    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    let path = bench_support::write_message(&store, &slug, &ts)?;
     let change = [Change::Message(slug.clone(), ts.clone())];
     // For a profiler (`perf record`): only new messages, one after another, each followed by
     // a rebuild, as a live chat grows (all removed at the end).
@@ -61,11 +50,7 @@ fn main() -> anyhow::Result<()> {
         let clock = Clock::start();
         for round in 1..=rounds {
             let ts = Ts::parse(&format!("1999999999.{:06}", round + 1))?;
-            let path = layout.message_file(&slug, &ts);
-            let mut record = record.clone();
-            record["ts"] = ts.as_str().into();
-            record["slack"]["ts"] = ts.as_str().into();
-            std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+            let path = bench_support::write_message(&store, &slug, &ts)?;
             added.push(path);
             if cold {
                 SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet)
@@ -88,7 +73,7 @@ fn main() -> anyhow::Result<()> {
     );
     std::fs::remove_file(&path)?;
     hot.build(&change)?;
-    std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+    bench_support::write_message(&store, &slug, &ts)?;
     let mut cold = SiteBuilder::new(&project, Mode::Cold, ProgressMode::Quiet);
     show(
         "new message, cold build",
@@ -191,11 +176,7 @@ fn main() -> anyhow::Result<()> {
     let mut written = Vec::new();
     for n in 1..=10_000 {
         let ts = Ts::parse(&format!("1999999990.{n:06}"))?;
-        let path = layout.message_file(&slug, &ts);
-        let mut record = record.clone();
-        record["ts"] = ts.as_str().into();
-        record["slack"]["ts"] = ts.as_str().into();
-        std::fs::write(&path, serde_json::to_vec_pretty(&record)?)?;
+        let path = bench_support::write_message(&store, &slug, &ts)?;
         added.push((path, ts.clone()));
         let built = timed(|| hot.build(&[Change::Message(slug.clone(), ts)]))?;
         written.push(built.1.bytes_written);
